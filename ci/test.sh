@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, builds the test image, runs every suite
+# (unit tests and the real-QEMU integration tests). Idempotent.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$ROOT/ci/install-deps.sh"
+bash "$ROOT/rootfs/build-test-image.sh" "$ROOT/build/images"
+export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+cd "$ROOT"
+./mvnw verify -Dvmflex.images="$ROOT/build/images" "$@"

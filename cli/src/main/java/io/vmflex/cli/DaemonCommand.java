@@ -1,0 +1,76 @@
+package io.vmflex.cli;
+
+import io.vmflex.vmm.Vmmd;
+import io.vmflex.vmm.VmmdConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code vmflex daemon}: runs vmmd in the foreground until SIGTERM/SIGINT, which stop the daemon
+ * and leave the VMs running (the next daemon re-adopts them). Logs go to stdout for journald.
+ */
+@Command(name = "daemon", mixinStandardHelpOptions = true,
+        description = "Run the node daemon (vmmd) in the foreground. SIGTERM stops the daemon, not the VMs.")
+final class DaemonCommand implements Callable<Integer> {
+    @Option(names = "--state-dir", description = "State directory (default ${DEFAULT-VALUE})", defaultValue = "/var/lib/vmflex")
+    Path stateDir;
+
+    @Option(names = "--socket", description = "Admin API socket (default ${DEFAULT-VALUE})", defaultValue = "/run/vmflex/vmmd.sock")
+    Path socket;
+
+    @Option(names = "--node-name", description = "This node's name (default: the host name)")
+    String nodeName;
+
+    @Option(names = "--image-dir", description = "Image store (default: <state-dir>/images)")
+    Path imageDir;
+
+    @Option(names = "--qemu", description = "QEMU binary (default ${DEFAULT-VALUE})", defaultValue = "/usr/bin/qemu-system-x86_64")
+    Path qemu;
+
+    @Option(names = "--admin-group", description = "Group whose members may use the admin socket besides root")
+    String adminGroup;
+
+    @Option(names = "--socket-mode", description = "Admin socket permissions (default ${DEFAULT-VALUE})", defaultValue = "rw-rw----")
+    String socketMode;
+
+    @Option(names = "--accel", description = "auto, kvm or tcg (default ${DEFAULT-VALUE})", defaultValue = "auto")
+    String accel;
+
+    @Option(names = "--cgroup-root", description = "cgroup v2 mount (default: detected)")
+    Path cgroupRoot;
+
+    @Option(names = "--cgroup-parent", description = "Folder under the cgroup root for VM groups (default ${DEFAULT-VALUE})", defaultValue = "vmflex")
+    String cgroupParent;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
+            System.err.println("error: --accel must be auto, kvm or tcg, got \"" + accel + "\"");
+            return 2;
+        }
+        String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
+        VmmdConfig d = VmmdConfig.defaults(node);
+        VmmdConfig config = new VmmdConfig(stateDir, socket, node, imageDir != null ? imageDir : stateDir.resolve("images"),
+                qemu, adminGroup, socketMode, d.devKvm(), cgroupRoot, cgroupParent, accel, d.consoleMaxBytes(),
+                d.virtioMemBlockBytes());
+        Vmmd vmmd;
+        try {
+            vmmd = Vmmd.start(config);
+        } catch (Exception e) {
+            System.err.println("vmmd: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            vmmd.close();
+            stopped.countDown();
+        }, "vmmd-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

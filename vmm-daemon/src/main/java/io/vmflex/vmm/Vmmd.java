@@ -1,0 +1,131 @@
+package io.vmflex.vmm;
+
+import io.vmflex.api.admin.NodeInfo;
+import io.vmflex.vmm.api.AdminRoutes;
+import io.vmflex.vmm.api.VmService;
+import io.vmflex.vmm.events.EventBus;
+import io.vmflex.vmm.events.VmEvent;
+import io.vmflex.vmm.http.AdminServer;
+import io.vmflex.vmm.http.PeerAuthorizer;
+import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.node.NodeCheck;
+import io.vmflex.vmm.qemu.QemuLauncher;
+import io.vmflex.vmm.qemu.QmpSessions;
+import io.vmflex.vmm.store.StateStore;
+import io.vmflex.vmm.vm.NodeContext;
+import io.vmflex.vmm.vm.VmRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.GroupPrincipal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.OptionalInt;
+
+/**
+ * vmmd: composes the node check, state store, VM registry and admin API. {@link #start} returns
+ * once the socket listens and every VM in the state dir has been re-adopted or restarted;
+ * {@link #close} lets go of the VMs without stopping them.
+ */
+public final class Vmmd implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Vmmd.class);
+
+    private final VmmdConfig config;
+    private final EventBus events = new EventBus(1000);
+    private QmpSessions qmp;
+    private VmRegistry registry;
+    private AdminServer server;
+    private NodeInfo nodeInfo;
+
+    private Vmmd(VmmdConfig config) {
+        this.config = config;
+    }
+
+    public static Vmmd start(VmmdConfig config) throws IOException {
+        Vmmd d = new Vmmd(config);
+        try {
+            d.startUp();
+        } catch (IOException | RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    private void startUp() throws IOException {
+        Files.createDirectories(config.stateDir());
+        NodeCheck.Result check = NodeCheck.run(config.nodeName(), config.qemuBinary(), config.devKvm(),
+                config.cgroupRoot(), config.cgroupParent(), config.accel());
+        nodeInfo = check.info();
+        LOG.info("node {}: accel {} ({})", config.nodeName(), check.accel(), nodeInfo.accelReason());
+        if (nodeInfo.qemu().version() == null) {
+            throw new IOException("QEMU not usable at " + config.qemuBinary() + ": " + nodeInfo.qemu().error());
+        }
+        qmp = new QmpSessions();
+        StateStore store = new StateStore(config.stateDir());
+        ImageStore images = new ImageStore(config.imageDir());
+        NodeContext node = new NodeContext(config.nodeName(), config.qemuBinary(), check.accel(), images,
+                new QemuLauncher(Duration.ofSeconds(60)), qmp, events, check.cgroups(), config.cgroupParent(),
+                check.cpuController(), config.consoleMaxBytes(), config.virtioMemBlockBytes(), Clock.systemUTC());
+        registry = new VmRegistry(node, store);
+        registry.recover();
+        VmService service = new VmService(registry, images, Clock.systemUTC());
+        AdminRoutes routes = new AdminRoutes(service, events, this::nodeInfo);
+        server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
+                new PeerAuthorizer(adminGid(config.adminGroup())), routes.routes());
+        server.start();
+        events.publish(VmEvent.normal(null, "DaemonStarted", "vmmd on node " + config.nodeName() + " serving "
+                + config.socket() + " with " + registry.size() + " VM(s)"));
+    }
+
+    private NodeInfo nodeInfo() {
+        NodeInfo i = nodeInfo;
+        return new NodeInfo(i.name(), i.kvm(), i.hardwareVirtualization(), i.accel(), i.accelReason(), i.cgroup(),
+                i.tun(), i.qemu(), registry.size());
+    }
+
+    private static OptionalInt adminGid(String group) throws IOException {
+        if (group == null) {
+            return OptionalInt.empty();
+        }
+        GroupPrincipal g;
+        try {
+            g = java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+        } catch (IOException e) {
+            throw new IOException("admin group \"" + group + "\" does not exist", e);
+        }
+        // The JDK exposes a group's number only through a file's attributes; its principal's
+        // toString is the name. /etc/group is the authority here.
+        for (String line : Files.readAllLines(java.nio.file.Path.of("/etc/group"))) {
+            String[] f = line.split(":");
+            if (f.length >= 3 && f[0].equals(g.getName())) {
+                return OptionalInt.of(Integer.parseInt(f[2]));
+            }
+        }
+        throw new IOException("admin group \"" + group + "\" not in /etc/group");
+    }
+
+    public VmmdConfig config() {
+        return config;
+    }
+
+    /** Stops serving and lets go of every VM; QEMU processes keep running. */
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+        if (registry != null) {
+            registry.detachAll();
+            registry = null;
+        }
+        if (qmp != null) {
+            qmp.close();
+            qmp = null;
+        }
+        LOG.info("vmmd stopped; VMs left running");
+    }
+}

@@ -1,0 +1,122 @@
+package io.vmflex.vmm.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vmflex.api.admin.NodeInfo;
+import io.vmflex.api.json.ApiMapper;
+import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.vmm.console.ConsoleLog;
+import io.vmflex.vmm.events.EventBus;
+import io.vmflex.vmm.events.VmEvent;
+import io.vmflex.vmm.http.ApiException;
+import io.vmflex.vmm.http.ApiRequest;
+import io.vmflex.vmm.http.ApiResponse;
+import io.vmflex.vmm.http.Route;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The admin API's routes (see docs/admin-api.md): each turns an {@link ApiRequest} into a call of
+ * {@link VmService} and its result into an {@link ApiResponse}.
+ */
+public final class AdminRoutes {
+    private static final ObjectMapper JSON = ApiMapper.json();
+
+    private final VmService vms;
+    private final EventBus events;
+    private final Supplier<NodeInfo> node;
+
+    public AdminRoutes(VmService vms, EventBus events, Supplier<NodeInfo> node) {
+        this.vms = vms;
+        this.events = events;
+        this.node = node;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                new Route("GET", "/v1/vms", r -> done(json(200, vmList(vms.list())))),
+                new Route("POST", "/v1/vms", r -> vms.create(r.body(), isYaml(r)).thenApply(a -> json(201, a.vm()))),
+                new Route("GET", "/v1/vms/{name}", r -> done(json(200, vms.get(r.pathParam("name"))))),
+                new Route("PUT", "/v1/vms/{name}", r -> vms.apply(r.pathParam("name"), r.body(), isYaml(r))
+                        .thenApply(a -> json(a.created() ? 201 : 200, a.vm()))),
+                new Route("PATCH", "/v1/vms/{name}", r -> vms.patch(r.pathParam("name"), r.body(), r.mediaType())
+                        .thenApply(v -> json(200, v))),
+                new Route("DELETE", "/v1/vms/{name}", r -> vms.delete(r.pathParam("name")).thenApply(v -> json(200, v))),
+                new Route("GET", "/v1/vms/{name}/console", this::console),
+                new Route("GET", "/v1/events", this::events),
+                new Route("GET", "/v1/node", r -> done(json(200, node.get()))));
+    }
+
+    private static CompletableFuture<ApiResponse> done(ApiResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    private static ApiResponse json(int status, Object body) {
+        return new ApiResponse.Json(status, body);
+    }
+
+    private static boolean isYaml(ApiRequest r) {
+        String t = r.mediaType();
+        return t.equals("application/yaml") || t.equals("application/x-yaml") || t.equals("text/yaml");
+    }
+
+    static Map<String, Object> vmList(List<VirtualMachine> items) {
+        return Map.of("apiVersion", "vm.neon.tech/v1", "kind", "VirtualMachineList", "items", items);
+    }
+
+    private CompletableFuture<ApiResponse> console(ApiRequest r) {
+        ConsoleLog log = vms.supervisor(r.pathParam("name")).console();
+        int tail = r.queryInt("tail", -1);
+        String text;
+        try {
+            text = log.tail(tail);
+        } catch (IOException e) {
+            throw new ApiException(500, "cannot read console log: " + e.getMessage());
+        }
+        if (!r.queryFlag("follow")) {
+            return done(new ApiResponse.Text(200, text));
+        }
+        return done(new ApiResponse.Stream("text/plain; charset=utf-8", sink -> {
+            sink.write(text);
+            AutoCloseable handle = log.follow(bytes -> sink.write(new String(bytes, StandardCharsets.ISO_8859_1)));
+            sink.onClose(() -> closeQuietly(handle));
+        }));
+    }
+
+    private CompletableFuture<ApiResponse> events(ApiRequest r) {
+        String vm = r.queryParam("vm");
+        if (!r.queryFlag("watch")) {
+            List<VmEvent> items = events.recent().stream().filter(e -> vm == null || vm.equals(e.vm())).toList();
+            return done(json(200, Map.of("items", items)));
+        }
+        return done(new ApiResponse.Stream("application/x-ndjson", sink -> {
+            AutoCloseable handle = events.watch(e -> {
+                if (vm == null || vm.equals(e.vm())) {
+                    sink.write(line(e));
+                }
+            });
+            sink.onClose(() -> closeQuietly(handle));
+        }));
+    }
+
+    private static String line(VmEvent e) {
+        try {
+            return JSON.writeValueAsString(e) + "\n";
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // unsubscribing cannot fail in a way the client would care about
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.vmflex.vmm.api;
+
+import io.vmflex.api.validation.InvalidSpecException;
+import io.vmflex.api.validation.Manifests;
+import io.vmflex.api.validation.Patches;
+import io.vmflex.api.validation.VmDefaults;
+import io.vmflex.api.validation.VmValidator;
+import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.vmm.http.ApiException;
+import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.vm.VmRegistry;
+import io.vmflex.vmm.vm.VmSupervisor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The VM operations of the admin API, independent of HTTP: parse, default, validate, then hand the
+ * VM to its supervisor. Nothing is stored unless validation passed.
+ *
+ * <p>Thread-safe.
+ */
+public final class VmService {
+    private final VmRegistry registry;
+    private final ImageStore images;
+    private final Clock clock;
+
+    public VmService(VmRegistry registry, ImageStore images, Clock clock) {
+        this.registry = registry;
+        this.images = images;
+        this.clock = clock;
+    }
+
+    /** The outcome of an apply: the VM and whether it was new. */
+    public record Applied(VirtualMachine vm, boolean created) {
+    }
+
+    public List<VirtualMachine> list() {
+        return registry.list();
+    }
+
+    public VirtualMachine get(String name) {
+        return supervisor(name).snapshot();
+    }
+
+    public VmSupervisor supervisor(String name) {
+        return registry.get(name).orElseThrow(() -> ApiException.notFound("virtualmachine \"" + name + "\""));
+    }
+
+    public CompletableFuture<Applied> create(byte[] body, boolean yaml) {
+        VirtualMachine vm = parse(body, yaml);
+        return createValidated(vm).thenApply(v -> new Applied(v, true));
+    }
+
+    /** PUT: create, or replace the spec of an existing VM (immutable fields must stay). */
+    public CompletableFuture<Applied> apply(String name, byte[] body, boolean yaml) {
+        VirtualMachine vm = parse(body, yaml);
+        if (!name.equals(vm.metadata().name())) {
+            throw ApiException.badRequest("metadata.name \"" + vm.metadata().name() + "\" does not match the URL's \"" + name + "\"");
+        }
+        var existing = registry.get(name);
+        if (existing.isEmpty()) {
+            return createValidated(vm).thenApply(v -> new Applied(v, true));
+        }
+        return update(existing.get(), vm).thenApply(v -> new Applied(v, false));
+    }
+
+    public CompletableFuture<VirtualMachine> patch(String name, byte[] patch, String mediaType) {
+        VmSupervisor s = supervisor(name);
+        VirtualMachine current = s.snapshot();
+        VirtualMachine patched;
+        try {
+            patched = switch (mediaType) {
+                case "application/json-patch+json" -> Patches.jsonPatch(current, patch);
+                case "application/merge-patch+json", "application/json" -> Patches.mergePatch(current, patch);
+                default -> throw new ApiException(415, "unsupported patch type " + mediaType
+                        + ": use application/json-patch+json or application/merge-patch+json");
+            };
+        } catch (InvalidSpecException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+        return update(s, patched);
+    }
+
+    public CompletableFuture<VirtualMachine> delete(String name) {
+        CompletableFuture<VirtualMachine> f = registry.delete(name);
+        if (f == null) {
+            throw ApiException.notFound("virtualmachine \"" + name + "\"");
+        }
+        return f;
+    }
+
+    private VirtualMachine parse(byte[] body, boolean yaml) {
+        if (body == null || body.length == 0) {
+            throw ApiException.badRequest("request body is empty: expected a VirtualMachine in JSON or YAML");
+        }
+        try {
+            return VmDefaults.apply(Manifests.parse(body, yaml));
+        } catch (InvalidSpecException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+    }
+
+    private CompletableFuture<VirtualMachine> createValidated(VirtualMachine vm) {
+        try {
+            VmValidator.validateCreate(vm);
+        } catch (InvalidSpecException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+        checkImages(vm);
+        VirtualMachine stamped = Metadata.stampCreated(vm, UUID.randomUUID().toString(), clock.instant());
+        try {
+            if (!registry.create(stamped)) {
+                throw ApiException.conflict("virtualmachine \"" + vm.metadata().name() + "\" already exists");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store VM " + vm.metadata().name(), e);
+        }
+        return CompletableFuture.completedFuture(registry.get(vm.metadata().name()).orElseThrow().snapshot());
+    }
+
+    private CompletableFuture<VirtualMachine> update(VmSupervisor s, VirtualMachine updated) {
+        VirtualMachine current = s.snapshot();
+        VirtualMachine withDefaults;
+        try {
+            withDefaults = VmDefaults.apply(updated);
+            VmValidator.validateUpdate(current, withDefaults);
+        } catch (InvalidSpecException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+        if (Objects.equals(current.spec(), withDefaults.spec())) {
+            return CompletableFuture.completedFuture(current);
+        }
+        return s.apply(Metadata.stampUpdated(current, withDefaults));
+    }
+
+    private void checkImages(VirtualMachine vm) {
+        var g = vm.spec().guest();
+        try {
+            images.resolve(g.rootDisk() == null ? null : g.rootDisk().image());
+            if (g.kernelImage() != null && !g.kernelImage().isBlank()) {
+                images.resolve(g.kernelImage());
+            }
+        } catch (ImageStore.ImageNotFoundException e) {
+            throw ApiException.invalid("spec.guest.rootDisk.image: " + e.getMessage());
+        }
+    }
+}

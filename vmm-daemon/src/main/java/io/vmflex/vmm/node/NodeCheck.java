@@ -1,0 +1,115 @@
+package io.vmflex.vmm.node;
+
+import io.vmflex.api.admin.NodeInfo;
+import io.vmflex.sys.cgroup.CgroupV2;
+import io.vmflex.sys.cpu.HardwareVirtualization;
+import io.vmflex.sys.kvm.KvmProbe;
+import io.vmflex.sys.kvm.KvmReport;
+import io.vmflex.sys.kvm.SelfTest;
+import io.vmflex.vmm.qemu.QemuVmConfig;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Finds out what this node can run VMs with, once at daemon start: KVM (API version, limits, a
+ * real-mode self-test through KVM_RUN), hardware virtualisation flags, cgroup v2 controllers, tun,
+ * the QEMU binary. Picks the accelerator: KVM only where the CPU has vmx/svm and the self-test
+ * passed; TCG otherwise, with the reason in one sentence.
+ */
+public final class NodeCheck {
+    static final List<String> WANTED_CONTROLLERS = List.of("cpu", "memory");
+
+    private NodeCheck() {
+    }
+
+    /** The result plus the objects the daemon keeps using. */
+    public record Result(NodeInfo info, QemuVmConfig.Accel accel, CgroupV2 cgroups, boolean cpuController) {
+    }
+
+    public static Result run(String nodeName, Path qemuBinary, Path devKvm, Path cgroupRoot, String cgroupParent, String accelOverride) {
+        KvmReport kvm = KvmProbe.probe(devKvm);
+        String selfTest = switch (kvm.selfTest()) {
+            case null -> "not run";
+            case SelfTest.Passed p -> "passed";
+            case SelfTest.Failed f -> "failed: " + f.reason();
+        };
+        NodeInfo.Kvm kvmInfo = new NodeInfo.Kvm(devKvm.toString(), kvm.present(),
+                kvm.present() ? kvm.apiVersion() : null, kvm.present() ? kvm.maxVcpus() : null,
+                kvm.present() ? kvm.memorySlots() : null, selfTest, kvm.error());
+        HardwareVirtualization.Report hv = HardwareVirtualization.detect();
+        NodeInfo.HardwareVirtualization hvInfo = new NodeInfo.HardwareVirtualization(hv.present(), hv.flags());
+
+        QemuVmConfig.Accel accel;
+        String reason;
+        boolean kvmUsable = kvm.present() && kvm.selfTest() instanceof SelfTest.Passed && hv.present();
+        if ("tcg".equals(accelOverride)) {
+            accel = QemuVmConfig.Accel.tcg;
+            reason = "TCG forced by configuration";
+        } else if ("kvm".equals(accelOverride)) {
+            accel = QemuVmConfig.Accel.kvm;
+            reason = "KVM forced by configuration";
+        } else if (kvmUsable) {
+            accel = QemuVmConfig.Accel.kvm;
+            reason = "KVM self-test passed and the CPU has " + String.join("/", hv.flags());
+        } else {
+            accel = QemuVmConfig.Accel.tcg;
+            if (!kvm.present()) {
+                reason = "no usable " + devKvm + (kvm.error() == null ? "" : " (" + kvm.error() + ")") + ": using TCG software emulation";
+            } else if (!hv.present()) {
+                reason = "no vmx/svm CPU flag: " + devKvm + " is a software layer that cannot boot Linux guests; using TCG";
+            } else {
+                reason = "KVM self-test " + selfTest + "; using TCG";
+            }
+        }
+
+        CgroupV2 cgroups = null;
+        NodeInfo.Cgroup cgInfo;
+        boolean cpuController = false;
+        try {
+            Path root = cgroupRoot != null ? cgroupRoot : CgroupV2.detectRoot();
+            cgroups = new CgroupV2(root);
+            List<String> available = List.copyOf(cgroups.availableControllers());
+            List<String> missing = new ArrayList<>();
+            for (String c : WANTED_CONTROLLERS) {
+                if (!available.contains(c)) {
+                    missing.add(c);
+                }
+            }
+            cpuController = available.contains("cpu");
+            cgInfo = new NodeInfo.Cgroup(root.toString(), cgroupParent, available, missing, null);
+        } catch (IOException | RuntimeException e) {
+            cgInfo = new NodeInfo.Cgroup(null, cgroupParent, List.of(), WANTED_CONTROLLERS, e.getMessage());
+        }
+
+        NodeInfo.Tun tun = new NodeInfo.Tun(Files.exists(Path.of("/dev/net/tun")));
+        NodeInfo.Qemu qemu = qemuVersion(qemuBinary);
+        NodeInfo info = new NodeInfo(nodeName, kvmInfo, hvInfo, accel.name(), reason, cgInfo, tun, qemu, 0);
+        return new Result(info, accel, cgroups, cpuController);
+    }
+
+    static NodeInfo.Qemu qemuVersion(Path binary) {
+        try {
+            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return new NodeInfo.Qemu(binary.toString(), null, "qemu --version failed: " + out.strip());
+            }
+            // "QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)"
+            String first = out.lines().findFirst().orElse("");
+            String v = first.replaceFirst("^QEMU emulator version\\s+", "").split("\\s+")[0];
+            return new NodeInfo.Qemu(binary.toString(), v, null);
+        } catch (IOException e) {
+            return new NodeInfo.Qemu(binary.toString(), null, "not found: " + e.getMessage()
+                    + " (install qemu-system-x86)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new NodeInfo.Qemu(binary.toString(), null, "interrupted");
+        }
+    }
+}

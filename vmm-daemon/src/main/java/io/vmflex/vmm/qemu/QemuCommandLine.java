@@ -1,0 +1,64 @@
+package io.vmflex.vmm.qemu;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the QEMU argument vector of a VM: q35, no default devices, CPUs hot-pluggable up to
+ * {@code maxCpus}, boot memory plus one virtio-mem device for the rest, serial console and QMP on
+ * per-VM Unix sockets (never TCP), a virtio-serial port reserved for the guest monitor, and
+ * {@code -daemonize} so QEMU runs in its own session and outlives the daemon.
+ *
+ * <p>A pure function of {@link QemuVmConfig}; stateless and thread-safe.
+ */
+public final class QemuCommandLine {
+    /** The virtio-serial port name the guest monitor opens as {@code /dev/virtio-ports/vmflex.monitor}. */
+    public static final String MONITOR_PORT_NAME = "vmflex.monitor";
+    /** QOM id of the virtio-mem device; its path is {@code /machine/peripheral/vmem0}. */
+    public static final String VIRTIO_MEM_ID = "vmem0";
+
+    private QemuCommandLine() {
+    }
+
+    public static List<String> build(QemuVmConfig c) {
+        VmPaths p = c.paths();
+        List<String> a = new ArrayList<>();
+        a.add(c.qemuBinary().toString());
+        a.addAll(List.of("-name", "vmflex-" + c.name()));
+        a.addAll(List.of("-machine", "q35"));
+        a.addAll(List.of("-accel", c.accel() == QemuVmConfig.Accel.kvm ? "kvm" : "tcg,thread=multi"));
+        a.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none"));
+        a.addAll(List.of("-smp", "cpus=" + c.bootCpus() + ",maxcpus=" + c.maxCpus()));
+        long maxMem = c.baseMemoryBytes() + c.hotplugMemoryBytes();
+        if (c.hotplugMemoryBytes() > 0) {
+            a.addAll(List.of("-m", "size=" + c.baseMemoryBytes() + "b,maxmem=" + maxMem + "b"));
+            a.addAll(List.of("-object", "memory-backend-ram,id=" + VIRTIO_MEM_ID + "-ram,size=" + c.hotplugMemoryBytes() + "b"));
+            a.addAll(List.of("-device", "virtio-mem-pci,id=" + VIRTIO_MEM_ID + ",memdev=" + VIRTIO_MEM_ID
+                    + "-ram,block-size=" + c.virtioMemBlockBytes() + "b,requested-size=0"));
+        } else {
+            a.addAll(List.of("-m", "size=" + c.baseMemoryBytes() + "b"));
+        }
+        a.addAll(List.of("-kernel", c.kernel().toString()));
+        if (c.initrd() != null) {
+            a.addAll(List.of("-initrd", c.initrd().toString()));
+        }
+        if (c.kernelCmdline() != null && !c.kernelCmdline().isBlank()) {
+            a.addAll(List.of("-append", c.kernelCmdline()));
+        }
+        if (c.disk() != null) {
+            a.addAll(List.of("-drive", "file=" + c.disk() + ",if=none,id=rootdisk,format=raw,cache=none,aio=threads"));
+            a.addAll(List.of("-device", "virtio-blk-pci,drive=rootdisk"));
+        }
+        a.addAll(List.of("-chardev", "socket,id=console,path=" + p.consoleSocket() + ",server=on,wait=off"));
+        a.addAll(List.of("-serial", "chardev:console"));
+        a.addAll(List.of("-chardev", "socket,id=qmp,path=" + p.qmpSocket() + ",server=on,wait=off"));
+        a.addAll(List.of("-mon", "chardev=qmp,mode=control"));
+        a.addAll(List.of("-device", "virtio-serial-pci,id=vser0"));
+        a.addAll(List.of("-chardev", "socket,id=monitor,path=" + p.guestChannelSocket() + ",server=on,wait=off"));
+        a.addAll(List.of("-device", "virtserialport,bus=vser0.0,chardev=monitor,name=" + MONITOR_PORT_NAME));
+        // A guest reboot ends QEMU; the supervisor's restart policy decides what happens next.
+        a.add("-no-reboot");
+        a.addAll(List.of("-pidfile", p.pidFile().toString(), "-daemonize"));
+        return List.copyOf(a);
+    }
+}

@@ -1,0 +1,73 @@
+package io.vmflex.vmm.qemu;
+
+import io.vmflex.sys.ProcessStat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts QEMU with {@code -daemonize}: the launched process forks the real QEMU into its own session
+ * and exits once the VM is set up, so the VM does not die with the daemon. The exit code of that
+ * first process tells whether QEMU could start; its stderr explains why not.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class QemuLauncher {
+    private final Duration startTimeout;
+
+    public QemuLauncher(Duration startTimeout) {
+        this.startTimeout = startTimeout;
+    }
+
+    public QemuRuntime launch(QemuVmConfig config) throws LaunchException {
+        VmPaths paths = config.paths().check();
+        List<String> argv = QemuCommandLine.build(config);
+        try {
+            Files.createDirectories(paths.dir());
+            for (Path stale : List.of(paths.qmpSocket(), paths.consoleSocket(), paths.guestChannelSocket(), paths.pidFile())) {
+                Files.deleteIfExists(stale);
+            }
+            Process p = new ProcessBuilder(argv)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(paths.qemuStderr().toFile())
+                    .start();
+            if (!p.waitFor(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new LaunchException("QEMU did not finish starting within " + startTimeout.toSeconds() + " s");
+            }
+            if (p.exitValue() != 0) {
+                throw new LaunchException("QEMU exited with status " + p.exitValue() + ": " + lastLines(paths.qemuStderr()));
+            }
+            int pid = Integer.parseInt(Files.readString(paths.pidFile()).trim());
+            long start = ProcessStat.startTime(pid);
+            return new QemuRuntime(pid, start, config.accel().name(), Instant.now(), config.maxCpus(),
+                    config.baseMemoryBytes(), config.hotplugMemoryBytes());
+        } catch (IOException | NumberFormatException e) {
+            throw new LaunchException("cannot start QEMU: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchException("interrupted while starting QEMU");
+        }
+    }
+
+    private static String lastLines(Path stderr) {
+        try {
+            List<String> lines = Files.readAllLines(stderr).stream().filter(l -> !l.isBlank()).toList();
+            return lines.isEmpty() ? "(no output)" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "(stderr unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    public static final class LaunchException extends Exception {
+        public LaunchException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.vmflex.vmm.qemu;
+
+import io.vmflex.sys.Fd;
+import io.vmflex.sys.Libc;
+import io.vmflex.sys.NativeException;
+import io.vmflex.sys.ProcessStat;
+
+import java.io.IOException;
+
+/**
+ * A running QEMU tracked by pidfd, so a recycled pid can never be mistaken for it: the pidfd refers
+ * to the process itself, and {@link #adopt} first checks the start time recorded at launch.
+ *
+ * <p>Not threadsafe; owned by one supervisor.
+ */
+public final class QemuProcess implements AutoCloseable {
+    private static final int SIGKILL = 9;
+    private static final int SIGTERM = 15;
+
+    private final int pid;
+    private final Fd pidfd;
+
+    private QemuProcess(int pid, Fd pidfd) {
+        this.pid = pid;
+        this.pidfd = pidfd;
+    }
+
+    /**
+     * Finds the QEMU of {@code runtime} if it still runs: same pid and same start time.
+     *
+     * @return null when that process is gone
+     */
+    public static QemuProcess adopt(QemuRuntime runtime) {
+        long start;
+        try {
+            start = ProcessStat.startTime(runtime.pid());
+        } catch (IOException e) {
+            return null;
+        }
+        if (start != runtime.startTime()) {
+            return null;
+        }
+        try {
+            Fd fd = Libc.pidfdOpen(runtime.pid());
+            // The pid could have died and been reused between the two reads; check once more now
+            // that the pidfd pins whatever process has it.
+            if (ProcessStat.startTime(runtime.pid()) != runtime.startTime()) {
+                fd.close();
+                return null;
+            }
+            return new QemuProcess(runtime.pid(), fd);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** True once the process has exited (the pidfd polls readable). Never blocks. */
+    public boolean exited() {
+        try {
+            return Libc.pollReadable(pidfd, 0);
+        } catch (NativeException e) {
+            return true;
+        }
+    }
+
+    /** Waits up to {@code millis} for the process to exit. */
+    public boolean awaitExit(int millis) {
+        try {
+            return Libc.pollReadable(pidfd, millis);
+        } catch (NativeException e) {
+            return true;
+        }
+    }
+
+    public void terminate() {
+        signal(SIGTERM);
+    }
+
+    public void kill() {
+        signal(SIGKILL);
+    }
+
+    private void signal(int sig) {
+        try {
+            Libc.pidfdSendSignal(pidfd, sig);
+        } catch (NativeException e) {
+            // ESRCH: already gone, which is what we wanted.
+        }
+    }
+
+    @Override
+    public void close() {
+        pidfd.close();
+    }
+}

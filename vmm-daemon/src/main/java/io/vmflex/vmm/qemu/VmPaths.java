@@ -1,0 +1,30 @@
+package io.vmflex.vmm.qemu;
+
+import java.nio.file.Path;
+
+/**
+ * Where one VM's files live under the daemon's state dir. Unix socket paths must stay below
+ * 108 bytes, which {@link #check()} enforces with a clear message instead of QEMU's.
+ */
+public record VmPaths(Path dir) {
+    private static final int SUN_PATH_MAX = 107;
+
+    public Path spec() { return dir.resolve("vm.json"); }
+    public Path runtime() { return dir.resolve("runtime.json"); }
+    public Path qmpSocket() { return dir.resolve("qmp.sock"); }
+    public Path consoleSocket() { return dir.resolve("console.sock"); }
+    public Path guestChannelSocket() { return dir.resolve("guest.sock"); }
+    public Path consoleLog() { return dir.resolve("console.log"); }
+    public Path pidFile() { return dir.resolve("qemu.pid"); }
+    public Path qemuStderr() { return dir.resolve("qemu.stderr"); }
+
+    public VmPaths check() {
+        for (Path p : new Path[] {qmpSocket(), consoleSocket(), guestChannelSocket()}) {
+            if (p.toAbsolutePath().toString().length() > SUN_PATH_MAX) {
+                throw new IllegalArgumentException("socket path too long for a Unix socket (max "
+                        + SUN_PATH_MAX + " bytes): " + p + "; use a shorter --state-dir");
+            }
+        }
+        return this;
+    }
+}

@@ -1,0 +1,23 @@
+package io.vmflex.vmm.vm;
+
+import io.vmflex.sys.cgroup.CgroupV2;
+import io.vmflex.vmm.events.EventBus;
+import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.qemu.QemuLauncher;
+import io.vmflex.vmm.qemu.QemuVmConfig;
+
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * What every supervisor on this node shares: the node's identity and its chosen accelerator, and
+ * the services a supervisor calls. Immutable.
+ *
+ * @param cgroups      where per-VM cgroups are made, or null when cgroup v2 is not usable
+ * @param cgroupParent the folder under the cgroup root that holds the VMs' groups
+ */
+public record NodeContext(String nodeName, Path qemuBinary, QemuVmConfig.Accel accel, ImageStore images,
+                          QemuLauncher launcher, QmpConnector qmp, EventBus events, CgroupV2 cgroups,
+                          String cgroupParent, boolean cpuControllerAvailable, long consoleMaxBytes,
+                          long virtioMemBlockBytes, Clock clock) {
+}

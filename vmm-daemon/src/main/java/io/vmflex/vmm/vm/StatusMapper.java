@@ -1,0 +1,44 @@
+package io.vmflex.vmm.vm;
+
+import io.vmflex.api.vm.ByteQuantity;
+import io.vmflex.api.vm.Condition;
+import io.vmflex.api.vm.MilliCpu;
+import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.api.vm.VirtualMachineStatus;
+import io.vmflex.api.vm.VmPhase;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Turns an {@link Observation} into the VM's {@code status}. A pure function; the Ready
+ * condition's transition time moves only when its truth value changes, so an unchanged
+ * observation yields an equal status and nothing is written.
+ */
+public final class StatusMapper {
+    private StatusMapper() {
+    }
+
+    public static VirtualMachine withObservation(VirtualMachine vm, Observation o, String node, Instant now) {
+        VirtualMachineStatus old = vm.status() == null ? VirtualMachineStatus.EMPTY : vm.status();
+        boolean running = o.pid() > 0;
+        boolean ready = o.phase() == VmPhase.Running;
+        Condition previous = old.conditions() == null ? null
+                : old.conditions().stream().filter(c -> "Ready".equals(c.type())).findFirst().orElse(null);
+        String readyStatus = ready ? "True" : "False";
+        Instant since = previous != null && readyStatus.equals(previous.status()) ? previous.lastTransitionTime() : now;
+        Condition readyCond = new Condition("Ready", readyStatus,
+                vm.metadata() == null ? null : vm.metadata().generation(), since, o.reason(), o.message());
+        VirtualMachineStatus s = old
+                .withPhase(o.phase())
+                .withNode(node)
+                .withRestartCount(o.restartCount())
+                .withCpus(running ? new MilliCpu(o.cpuMillis()) : null)
+                .withMemorySize(running && o.memoryBytes() > 0 ? ByteQuantity.ofBytes(o.memoryBytes()) : null)
+                .withPid(running ? (long) o.pid() : null)
+                .withAccel(o.accel())
+                .withConditions(List.of(readyCond));
+        return Objects.equals(s, old) ? vm : vm.withStatus(s);
+    }
+}

@@ -1,0 +1,80 @@
+package io.vmflex.vmm.vm;
+
+import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.vmm.store.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The VMs of this node by name, each with its supervisor. Creating and deleting are serialised so
+ * two requests for one name cannot both win.
+ *
+ * <p>Thread-safe.
+ */
+public final class VmRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(VmRegistry.class);
+
+    private final NodeContext node;
+    private final StateStore store;
+    private final ConcurrentHashMap<String, VmSupervisor> vms = new ConcurrentHashMap<>();
+
+    public VmRegistry(NodeContext node, StateStore store) {
+        this.node = node;
+        this.store = store;
+    }
+
+    /** Re-adopts (or restarts per policy) every VM the state dir holds. */
+    public void recover() throws IOException {
+        for (StateStore.Stored s : store.loadAll()) {
+            String name = s.vm().metadata().name();
+            LOG.info("vm={} found in state dir (QEMU pid {})", name, s.runtime() == null ? "none" : s.runtime().pid());
+            vms.put(name, VmSupervisor.recover(node, store, s.vm(), s.runtime()));
+        }
+    }
+
+    public Optional<VmSupervisor> get(String name) {
+        return Optional.ofNullable(vms.get(name));
+    }
+
+    public List<VirtualMachine> list() {
+        return vms.values().stream().map(VmSupervisor::snapshot)
+                .sorted(Comparator.comparing(v -> v.metadata().name())).toList();
+    }
+
+    public int size() {
+        return vms.size();
+    }
+
+    /** @return false when a VM of that name exists already */
+    public synchronized boolean create(VirtualMachine vm) throws IOException {
+        String name = vm.metadata().name();
+        if (vms.containsKey(name)) {
+            return false;
+        }
+        vms.put(name, VmSupervisor.create(node, store, vm));
+        return true;
+    }
+
+    public synchronized CompletableFuture<VirtualMachine> delete(String name) {
+        VmSupervisor s = vms.get(name);
+        if (s == null) {
+            return null;
+        }
+        return s.delete().whenComplete((v, e) -> vms.remove(name, s));
+    }
+
+    /** Daemon shutdown: lets go of every VM, leaving QEMU running. */
+    public void detachAll() {
+        Collection<VmSupervisor> all = List.copyOf(vms.values());
+        all.forEach(VmSupervisor::detach);
+        vms.clear();
+    }
+}

@@ -1,0 +1,569 @@
+package io.vmflex.vmm.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.api.vm.RestartPolicy;
+import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.api.vm.VmPhase;
+import io.vmflex.sys.cgroup.Cgroup;
+import io.vmflex.vmm.console.ConsoleLog;
+import io.vmflex.vmm.console.ConsoleReader;
+import io.vmflex.vmm.events.VmEvent;
+import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.qemu.QemuLauncher;
+import io.vmflex.vmm.qemu.QemuProcess;
+import io.vmflex.vmm.qemu.QemuRuntime;
+import io.vmflex.vmm.qemu.QemuVmConfig;
+import io.vmflex.vmm.qemu.VmPaths;
+import io.vmflex.vmm.store.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one owner of a VM on this node. It compares the spec with what QEMU reports and takes the
+ * next step: launch QEMU, plug or unplug vCPUs, resize virtio-mem, restart per policy after an
+ * exit. Every step is idempotent, so a repeated patch, a lost QMP reply or a daemon restart in the
+ * middle converges to the same place.
+ *
+ * <p>Thread model: all state below is touched only by the supervisor's own thread (a single
+ * virtual-thread scheduler); public methods enqueue work to it and return futures. Blocking QMP
+ * calls are fine on that thread.
+ */
+public final class VmSupervisor {
+    private static final Logger LOG = LoggerFactory.getLogger(VmSupervisor.class);
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration FAST_TICK = Duration.ofMillis(200);
+    private static final Duration SLOW_TICK = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final NodeContext node;
+    private final StateStore store;
+    private final VmPaths paths;
+    private final ScheduledExecutorService loop;
+    private final ConsoleLog console;
+
+    private volatile VirtualMachine vm;
+    private QemuRuntime runtime;
+    private QemuProcess process;
+    private QmpSession qmp;
+    private ConsoleReader consoleReader;
+    private Cgroup cgroup;
+    private final Set<String> pendingUnplug = new HashSet<>();
+    private boolean guestShutdown;
+    private boolean everLaunched;
+    private Instant nextLaunchAt = Instant.EPOCH;
+    private boolean stopped;
+    private ScheduledFuture<?> nextTick;
+    private Observation observed;
+
+    private VmSupervisor(NodeContext node, StateStore store, VirtualMachine vm, QemuRuntime runtime) throws IOException {
+        this.node = node;
+        this.store = store;
+        this.vm = vm;
+        this.runtime = runtime;
+        this.paths = store.paths(vm.metadata().name());
+        this.loop = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("vm-" + vm.metadata().name()).factory());
+        this.console = new ConsoleLog(paths.consoleLog(), node.consoleMaxBytes());
+        int restarts = vm.status() != null && vm.status().restartCount() != null ? vm.status().restartCount() : 0;
+        this.observed = new Observation(VmPhase.Pending, 0, 0, 0, 0, node.accel().name(), restarts, "Pending", "waiting to start");
+        this.everLaunched = runtime != null;
+    }
+
+    /** A supervisor for a new VM; its spec is persisted before QEMU is started. */
+    public static VmSupervisor create(NodeContext node, StateStore store, VirtualMachine vm) throws IOException {
+        store.saveVm(vm);
+        VmSupervisor s = new VmSupervisor(node, store, vm, null);
+        s.start();
+        return s;
+    }
+
+    /**
+     * A supervisor for a VM found in the state dir at daemon start: re-adopts its QEMU if that still
+     * runs, else treats it as exited while the daemon was away.
+     */
+    public static VmSupervisor recover(NodeContext node, StateStore store, VirtualMachine vm, QemuRuntime runtime) throws IOException {
+        VmSupervisor s = new VmSupervisor(node, store, vm, runtime);
+        s.loop.execute(s::adoptOrMarkExited);
+        s.start();
+        return s;
+    }
+
+    private void start() {
+        schedule(Duration.ZERO);
+    }
+
+    public String name() {
+        return vm.metadata().name();
+    }
+
+    /** The VM as last persisted: spec plus observed status. Any thread. */
+    public VirtualMachine snapshot() {
+        return vm;
+    }
+
+    public ConsoleLog console() {
+        return console;
+    }
+
+    /** Replaces the spec (already validated by the caller) and reconciles at once. */
+    public CompletableFuture<VirtualMachine> apply(VirtualMachine updated) {
+        return submit(() -> {
+            vm = updated.withStatus(vm.status());
+            store.saveVm(vm);
+            node.events().publish(VmEvent.normal(name(), "SpecChanged", describeSpec()));
+            reconcile();
+            return vm;
+        });
+    }
+
+    /** Stops QEMU (quit, then SIGKILL after a grace period) and forgets the VM. */
+    public CompletableFuture<VirtualMachine> delete() {
+        return submit(() -> {
+            stopped = true;
+            VirtualMachine last = vm;
+            stopQemu(Duration.ofSeconds(5));
+            closeConsole();
+            removeCgroup();
+            console.close();
+            store.deleteVm(name());
+            node.events().publish(VmEvent.normal(name(), "Deleted", "VM deleted"));
+            loop.shutdown();
+            return last;
+        });
+    }
+
+    /**
+     * Lets go of the VM without touching QEMU (daemon shutdown): closes QMP and the console, stops
+     * the loop. The VM keeps running and the next daemon re-adopts it.
+     */
+    public void detach() {
+        CompletableFuture<Void> done = submit(() -> {
+            stopped = true;
+            if (qmp != null) {
+                qmp.close();
+                qmp = null;
+            }
+            closeConsole();
+            if (process != null) {
+                process.close();
+                process = null;
+            }
+            console.close();
+            return null;
+        });
+        try {
+            done.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("vm={} detach did not finish cleanly: {}", name(), e.toString());
+        }
+        loop.shutdownNow();
+    }
+
+    private <T> CompletableFuture<T> submit(Callable<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                try {
+                    f.complete(work.call());
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.completeExceptionally(new IllegalStateException("VM " + name() + " is being deleted"));
+        }
+        return f;
+    }
+
+    private void schedule(Duration delay) {
+        if (stopped || loop.isShutdown()) {
+            return;
+        }
+        if (nextTick != null) {
+            nextTick.cancel(false);
+        }
+        try {
+            nextTick = loop.schedule(this::tick, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+            // shutting down
+        }
+    }
+
+    private void tick() {
+        try {
+            reconcile();
+        } catch (Throwable t) {
+            LOG.error("vm={} reconcile failed", name(), t);
+            schedule(SLOW_TICK);
+        }
+    }
+
+    // ---- the reconcile ladder: each rung returns early with a reason --------------------------
+
+    private void reconcile() {
+        if (stopped) {
+            return;
+        }
+        SpecView spec = SpecView.of(vm);
+        if (process != null && process.exited()) {
+            onQemuExited(false);
+        }
+        if (process == null) {
+            if (!shouldRun(spec)) {
+                publishStatus();
+                return;
+            }
+            if (node.clock().instant().isBefore(nextLaunchAt)) {
+                schedule(Duration.between(node.clock().instant(), nextLaunchAt));
+                return;
+            }
+            launch(spec);
+            publishStatus();
+            schedule(process == null ? SLOW_TICK : FAST_TICK);
+            return;
+        }
+        if (qmp == null || !qmp.isConnected()) {
+            connectQmp();
+            if (qmp == null) {
+                schedule(FAST_TICK);
+                return;
+            }
+        }
+        boolean converged = scale(spec);
+        publishStatus();
+        schedule(converged ? SLOW_TICK : FAST_TICK);
+    }
+
+    private boolean shouldRun(SpecView spec) {
+        if (!everLaunched) {
+            return true;
+        }
+        return switch (spec.restartPolicy()) {
+            case Always -> true;
+            case OnFailure -> observed.phase() != VmPhase.Succeeded;
+            case Never -> false;
+        };
+    }
+
+    private void launch(SpecView spec) {
+        QemuVmConfig config;
+        try {
+            config = qemuConfig(spec);
+        } catch (ImageStore.ImageNotFoundException | IllegalArgumentException e) {
+            failLaunch("FailedToStart", e.getMessage());
+            return;
+        }
+        try {
+            QemuRuntime rt = node.launcher().launch(config);
+            QemuProcess p = QemuProcess.adopt(rt);
+            if (p == null) {
+                failLaunch("FailedToStart", "QEMU pid " + rt.pid() + " exited right after starting: see " + paths.qemuStderr());
+                return;
+            }
+            if (everLaunched) {
+                observed = new Observation(observed.phase(), 0, 0, 0, 0, observed.accel(), observed.restartCount() + 1,
+                        observed.reason(), observed.message());
+            }
+            everLaunched = true;
+            runtime = rt;
+            process = p;
+            guestShutdown = false;
+            pendingUnplug.clear();
+            store.saveRuntime(name(), rt);
+            joinCgroup(spec);
+            openConsole();
+            observed = new Observation(VmPhase.Running, spec.bootCpus(), spec.bootCpus() * 1000L, spec.baseMemoryBytes(),
+                    rt.pid(), rt.accel(), observed.restartCount(), "Started", "QEMU running");
+            node.events().publish(VmEvent.normal(name(), "Started", "QEMU pid " + rt.pid() + " started (accel " + rt.accel()
+                    + ", " + spec.bootCpus() + " boot vCPUs, " + (spec.baseMemoryBytes() >> 20) + " MiB boot memory)"));
+        } catch (QemuLauncher.LaunchException | IOException e) {
+            failLaunch("FailedToStart", e.getMessage());
+        }
+    }
+
+    private void failLaunch(String reason, String message) {
+        everLaunched = true;
+        observed = observed.withPhase(VmPhase.Failed, reason, message);
+        node.events().publish(VmEvent.warning(name(), reason, message));
+        nextLaunchAt = node.clock().instant().plus(backoff());
+    }
+
+    private Duration backoff() {
+        long secs = 1L << Math.min(observed.restartCount(), 5);
+        Duration d = Duration.ofSeconds(secs);
+        return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
+    }
+
+    private QemuVmConfig qemuConfig(SpecView spec) throws ImageStore.ImageNotFoundException {
+        ImageStore.Image image = node.images().resolve(spec.image());
+        ImageStore.Image kernelFrom = spec.kernelImage() == null || spec.kernelImage().isBlank()
+                ? image : node.images().resolve(spec.kernelImage());
+        String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")).trim();
+        return new QemuVmConfig(name(), node.qemuBinary(), node.accel(), spec.bootCpus(), spec.maxCpus(),
+                spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
+                kernelFrom.kernel(), image.initrd(), image.disk(), cmdline, paths);
+    }
+
+    private void adoptOrMarkExited() {
+        if (runtime == null) {
+            return;
+        }
+        QemuProcess p = QemuProcess.adopt(runtime);
+        if (p != null) {
+            process = p;
+            SpecView spec = SpecView.of(vm);
+            openConsole();
+            joinCgroup(spec);
+            observed = new Observation(VmPhase.Running, 0, 0, 0, p.pid(), runtime.accel(), observed.restartCount(),
+                    "Adopted", "QEMU re-adopted");
+            node.events().publish(VmEvent.normal(name(), "Adopted", "re-adopted running QEMU pid " + p.pid()));
+        } else {
+            node.events().publish(VmEvent.warning(name(), "ExitedWhileDaemonDown",
+                    "QEMU pid " + runtime.pid() + " is gone; it exited while the daemon was not running"));
+            onQemuExited(true);
+        }
+    }
+
+    private void onQemuExited(boolean whileAway) {
+        VmPhase outcome = guestShutdown && !whileAway ? VmPhase.Succeeded : VmPhase.Failed;
+        if (!whileAway) {
+            node.events().publish(outcome == VmPhase.Succeeded
+                    ? VmEvent.normal(name(), "Exited", "guest shut down; QEMU exited")
+                    : VmEvent.warning(name(), "Exited", "QEMU exited unexpectedly: " + lastStderr()));
+        }
+        if (qmp != null) {
+            qmp.close();
+            qmp = null;
+        }
+        closeConsole();
+        if (process != null) {
+            process.close();
+            process = null;
+        }
+        runtime = null;
+        store.deleteRuntime(name());
+        observed = new Observation(outcome, 0, 0, 0, 0, observed.accel(), observed.restartCount(),
+                outcome == VmPhase.Succeeded ? "Completed" : "QemuExited",
+                outcome == VmPhase.Succeeded ? "guest shut down" : "QEMU exited");
+        nextLaunchAt = node.clock().instant().plus(outcome == VmPhase.Succeeded ? Duration.ZERO : backoff());
+    }
+
+    private String lastStderr() {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(paths.qemuStderr());
+            return lines.isEmpty() ? "no message" : lines.getLast();
+        } catch (IOException e) {
+            return "no message";
+        }
+    }
+
+    private void connectQmp() {
+        try {
+            qmp = node.qmp().connect(paths.qmpSocket(), this::onQmpEvent, () -> schedule(Duration.ZERO));
+        } catch (Exception e) {
+            LOG.debug("vm={} QMP not reachable yet: {}", name(), e.toString());
+            qmp = null;
+        }
+    }
+
+    /** Runs on a QMP I/O thread: only hands the event to the supervisor's thread. */
+    private void onQmpEvent(String event, JsonNode data) {
+        try {
+            loop.execute(() -> {
+                switch (event) {
+                    case "SHUTDOWN" -> guestShutdown = data.path("guest").asBoolean(false);
+                    case "DEVICE_DELETED" -> {
+                        String id = data.path("device").asText(null);
+                        if (id != null && pendingUnplug.remove(id)) {
+                            node.events().publish(VmEvent.normal(name(), "CpuUnplugged", "guest released vCPU " + id));
+                        }
+                    }
+                    default -> {
+                        return;
+                    }
+                }
+                schedule(Duration.ZERO);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+            // the supervisor is gone
+        }
+    }
+
+    /** Observes QEMU, issues the plan's steps, records what QEMU reports. True when converged. */
+    private boolean scale(SpecView spec) {
+        QmpOps ops = new QmpOps(qmp, QMP_TIMEOUT);
+        try {
+            ScalePlan.Observed have = observe(ops, spec);
+            ScalePlan.Desired want = new ScalePlan.Desired(spec.desiredCpus(), spec.desiredPluggedBytes());
+            List<ScaleStep> steps = ScalePlan.plan(want, have);
+            for (ScaleStep step : steps) {
+                apply(ops, step);
+            }
+            if (!steps.isEmpty()) {
+                have = observe(ops, spec);
+            }
+            applyCpuLimit(spec);
+            boolean converged = ScalePlan.converged(want, have);
+            long cpuMillis = Math.min(have.pluggedCpus() * 1000L, spec.cpuUseMillis());
+            observed = new Observation(converged ? VmPhase.Running : VmPhase.Scaling, have.pluggedCpus(),
+                    converged ? cpuMillis : have.pluggedCpus() * 1000L,
+                    spec.baseMemoryBytes() + Math.max(0, have.memoryPluggedBytes()), process.pid(), runtime.accel(),
+                    observed.restartCount(), converged ? "Running" : "Scaling",
+                    converged ? "QEMU reports the spec's vCPUs and memory" : "plugging or unplugging vCPUs or memory");
+            return converged;
+        } catch (QmpOps.QmpFailure e) {
+            LOG.warn("vm={} QMP step failed: {}", name(), e.getMessage());
+            node.events().publish(VmEvent.warning(name(), "QmpError", e.getMessage()));
+            return false;
+        }
+    }
+
+    private ScalePlan.Observed observe(QmpOps ops, SpecView spec) throws QmpOps.QmpFailure {
+        List<CpuSlot> cpus = ops.hotpluggableCpus();
+        // Unplugs the guest finished without our seeing DEVICE_DELETED (e.g. across a daemon restart).
+        pendingUnplug.removeIf(id -> cpus.stream().noneMatch(s -> s.hotplugged() && s.deviceId().equals(id)));
+        long requested = -1;
+        long plugged = 0;
+        if (spec.hotplugMemoryBytes() > 0) {
+            requested = ops.virtioMemLong("requested-size");
+            plugged = ops.virtioMemLong("size");
+        }
+        return new ScalePlan.Observed(cpus, Set.copyOf(pendingUnplug), requested, plugged);
+    }
+
+    private void apply(QmpOps ops, ScaleStep step) throws QmpOps.QmpFailure {
+        switch (step) {
+            case ScaleStep.AddCpu add -> {
+                ops.addCpu(add.slot());
+                node.events().publish(VmEvent.normal(name(), "CpuPlugged", "plugged vCPU " + add.slot().deviceId()));
+            }
+            case ScaleStep.RemoveCpu rm -> {
+                ops.removeDevice(rm.deviceId());
+                pendingUnplug.add(rm.deviceId());
+                node.events().publish(VmEvent.normal(name(), "CpuUnplugRequested", "asked the guest to release vCPU " + rm.deviceId()));
+            }
+            case ScaleStep.SetMemory mem -> {
+                ops.setVirtioMemRequestedSize(mem.requestedBytes());
+                node.events().publish(VmEvent.normal(name(), "MemoryResize",
+                        "virtio-mem requested-size set to " + (mem.requestedBytes() >> 20) + " MiB"));
+            }
+        }
+    }
+
+    private long appliedCpuMillis = -1;
+
+    /** Fractional CPU: {@code cpu.max} quota = use × period, where the cgroup has the cpu controller. */
+    private void applyCpuLimit(SpecView spec) {
+        if (cgroup == null || !node.cpuControllerAvailable() || appliedCpuMillis == spec.cpuUseMillis()) {
+            return;
+        }
+        try {
+            long period = 100_000;
+            cgroup.setCpuMax(spec.cpuUseMillis() * period / 1000, period);
+            appliedCpuMillis = spec.cpuUseMillis();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("vm={} cannot set cpu.max: {}", name(), e.toString());
+            appliedCpuMillis = spec.cpuUseMillis();
+        }
+    }
+
+    private void joinCgroup(SpecView spec) {
+        if (node.cgroups() == null || process == null) {
+            return;
+        }
+        try {
+            cgroup = node.cgroups().create(node.cgroupParent() + "/" + name());
+            cgroup.movePid(process.pid());
+            appliedCpuMillis = -1;
+        } catch (IOException | RuntimeException e) {
+            cgroup = null;
+            node.events().publish(VmEvent.warning(name(), "CgroupUnavailable", "QEMU not moved to its own cgroup: " + e.getMessage()));
+        }
+    }
+
+    private void removeCgroup() {
+        if (cgroup != null) {
+            try {
+                cgroup.remove();
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("vm={} cgroup not removed: {}", name(), e.toString());
+            }
+            cgroup = null;
+        }
+    }
+
+    private void openConsole() {
+        closeConsole();
+        consoleReader = new ConsoleReader(paths.consoleSocket(), console, () -> !stopped);
+        consoleReader.start(name());
+    }
+
+    private void closeConsole() {
+        if (consoleReader != null) {
+            consoleReader.close();
+            consoleReader = null;
+        }
+    }
+
+    private void stopQemu(Duration grace) {
+        if (process == null) {
+            return;
+        }
+        if (qmp != null && qmp.isConnected()) {
+            try {
+                new QmpOps(qmp, Duration.ofSeconds(2)).quit();
+            } catch (QmpOps.QmpFailure e) {
+                LOG.debug("vm={} quit failed: {}", name(), e.getMessage());
+            }
+        } else {
+            process.terminate();
+        }
+        if (!process.awaitExit((int) grace.toMillis())) {
+            LOG.warn("vm={} QEMU pid {} did not exit within {} s; killing it", name(), process.pid(), grace.toSeconds());
+            process.kill();
+            process.awaitExit(2000);
+        }
+        if (qmp != null) {
+            qmp.close();
+            qmp = null;
+        }
+        process.close();
+        process = null;
+        runtime = null;
+    }
+
+    private void publishStatus() {
+        VirtualMachine updated = StatusMapper.withObservation(vm, observed, node.nodeName(), node.clock().instant());
+        if (!updated.equals(vm)) {
+            VmPhase before = vm.status() == null ? null : vm.status().phase();
+            vm = updated;
+            try {
+                store.saveVm(vm);
+            } catch (IOException e) {
+                LOG.error("vm={} cannot persist status: {}", name(), e.toString());
+            }
+            if (before != observed.phase()) {
+                node.events().publish(VmEvent.normal(name(), "Phase", "phase " + before + " -> " + observed.phase()));
+            }
+        }
+    }
+
+    private String describeSpec() {
+        SpecView s = SpecView.of(vm);
+        return "cpus use " + s.cpuUseMillis() + "m (max " + s.maxCpus() + "), memory slots use " + s.slotsUse()
+                + " of " + s.slotsMax() + " x " + (s.slotBytes() >> 20) + " MiB";
+    }
+}

@@ -1,0 +1,27 @@
+package io.vmflex.vmm.it;
+
+import io.vmflex.vmm.Vmmd;
+import io.vmflex.vmm.VmmdConfig;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs vmmd in a JVM of its own for the tests that must kill it: args are
+ * {@code stateDir socket nodeName imageDir [socketMode [adminGroup]]}.
+ */
+public final class DaemonMain {
+    public static void main(String[] args) throws Exception {
+        VmmdConfig d = VmmdConfig.defaults(args[2]);
+        VmmdConfig config = new VmmdConfig(Path.of(args[0]), Path.of(args[1]), args[2], Path.of(args[3]),
+                d.qemuBinary(), args.length > 5 ? args[5] : null, args.length > 4 ? args[4] : d.socketMode(),
+                d.devKvm(), null, "vmflex-test", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes());
+        Vmmd vmmd = Vmmd.start(config);
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            vmmd.close();
+            done.countDown();
+        }));
+        done.await();
+    }
+}

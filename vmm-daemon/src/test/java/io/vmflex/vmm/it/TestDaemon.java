@@ -1,0 +1,94 @@
+package io.vmflex.vmm.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A vmmd in a child JVM, as an operator would run it, so a test can {@code kill -9} it. The
+ * child's log goes to {@code <stateDir>/vmmd-<n>.log}.
+ */
+public final class TestDaemon implements AutoCloseable {
+    private final Path stateDir;
+    private final Path socket;
+    private final String nodeName;
+    private final Path imageDir;
+    private final List<String> extra;
+    private Process process;
+    private int starts;
+
+    public TestDaemon(Path stateDir, String nodeName, Path imageDir, String... extra) {
+        this.stateDir = stateDir;
+        this.socket = stateDir.resolve("vmmd.sock");
+        this.nodeName = nodeName;
+        this.imageDir = imageDir;
+        this.extra = List.of(extra);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    public UnixHttp http() {
+        return new UnixHttp(socket);
+    }
+
+    public TestDaemon start() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), DaemonMain.class.getName(),
+                stateDir.toString(), socket.toString(), nodeName, imageDir.toString()));
+        cmd.addAll(extra);
+        Path log = stateDir.resolve("vmmd-" + (++starts) + ".log");
+        Files.createDirectories(stateDir);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("vmmd exited with " + process.exitValue() + ": " + Files.readString(log));
+            }
+            if (Files.exists(socket)) {
+                try {
+                    if (http().get("/v1/node").status() == 200) {
+                        return this;
+                    }
+                } catch (IOException notYet) {
+                    // still starting
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("vmmd did not answer within 60 s: " + Files.readString(log));
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: the daemon gets no chance to clean up. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGTERM: the daemon's orderly stop, which must leave the VMs running. */
+    public void terminate() throws InterruptedException {
+        process.destroy();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            terminate();
+        }
+    }
+}

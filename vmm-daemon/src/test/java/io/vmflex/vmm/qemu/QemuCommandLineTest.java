@@ -1,0 +1,62 @@
+package io.vmflex.vmm.qemu;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QemuCommandLineTest {
+    private static final long MI = 1L << 20;
+
+    private static QemuVmConfig config(long hotplug) {
+        return new QemuVmConfig("db", Path.of("/usr/bin/qemu-system-x86_64"), QemuVmConfig.Accel.tcg, 1, 4,
+                256 * MI, hotplug, 2 * MI, Path.of("/img/vmlinuz"), Path.of("/img/initrd.img"), null,
+                "console=ttyS0", new VmPaths(Path.of("/var/lib/vmflex/vms/db")));
+    }
+
+    private static String after(List<String> argv, String flag, String prefix) {
+        for (int i = 0; i < argv.size() - 1; i++) {
+            if (argv.get(i).equals(flag) && argv.get(i + 1).startsWith(prefix)) {
+                return argv.get(i + 1);
+            }
+        }
+        throw new AssertionError(flag + " " + prefix + "... not in " + argv);
+    }
+
+    @Test
+    void shouldSizeBootMemoryAndVirtioMemFromSlots() {
+        List<String> argv = QemuCommandLine.build(config(768 * MI));
+        assertEquals("size=" + 256 * MI + "b,maxmem=" + 1024 * MI + "b", after(argv, "-m", "size="));
+        assertTrue(after(argv, "-object", "memory-backend-ram").contains("size=" + 768 * MI + "b"));
+        String dev = after(argv, "-device", "virtio-mem-pci");
+        assertTrue(dev.contains("requested-size=0") && dev.contains("block-size=" + 2 * MI + "b"), dev);
+        assertEquals("cpus=1,maxcpus=4", after(argv, "-smp", "cpus="));
+    }
+
+    @Test
+    void shouldOmitVirtioMemWhenMinEqualsMax() {
+        List<String> argv = QemuCommandLine.build(config(0));
+        assertFalse(String.join(" ", argv).contains("virtio-mem"));
+        assertEquals("size=" + 256 * MI + "b", after(argv, "-m", "size="));
+    }
+
+    @Test
+    void shouldUseOnlyUnixSocketsAndDaemonize() {
+        List<String> argv = QemuCommandLine.build(config(768 * MI));
+        String all = String.join(" ", argv);
+        assertFalse(all.contains("tcp:") || all.contains("host=") || all.contains("port="), all);
+        assertTrue(argv.contains("-daemonize"));
+        assertTrue(argv.contains("-nodefaults"));
+        assertTrue(after(argv, "-device", "virtserialport").contains("name=" + QemuCommandLine.MONITOR_PORT_NAME));
+    }
+
+    @Test
+    void shouldRefuseHotplugMemoryThatIsNotWholeBlocks() {
+        assertThrows(IllegalArgumentException.class, () -> config(3 * MI));
+    }
+}
