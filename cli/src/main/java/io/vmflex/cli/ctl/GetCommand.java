@@ -1,0 +1,109 @@
+package io.vmflex.cli.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmflex.cli.client.AdminClient;
+import io.vmflex.cli.client.AdminClientException;
+import io.vmflex.cli.client.ApiPaths;
+import io.vmflex.cli.client.DaemonUnreachableException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vmctl get vms} / {@code vmctl get vm NAME...}: a table, or the objects as JSON/YAML.
+ * Not thread-safe.
+ */
+@Command(name = "get", mixinStandardHelpOptions = true,
+        description = "List VMs, or show some by name. TYPE: vm, vms, virtualmachine(s), neonvm.")
+final class GetCommand implements Callable<Integer> {
+
+    private final VmctlCommand root;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "TYPE [NAME...]", description = "Resource type, then optional names.")
+    private List<String> words = new ArrayList<>();
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json, yaml, wide or name.")
+    private String output;
+
+    GetCommand(VmctlCommand root) {
+        this.root = root;
+    }
+
+    @Override
+    public Integer call() {
+        OutputFormat format = outputFormat();
+        List<String> names = ResourceArgs.vmNames(spec.commandLine(), words, false, 0, Integer.MAX_VALUE);
+        try (AdminClient client = root.client()) {
+            if (names.isEmpty()) {
+                JsonNode list = Json.parse(client.request("GET", ApiPaths.vms(), null, null).requireSuccess().body());
+                List<JsonNode> items = new ArrayList<>();
+                list.path("items").forEach(items::add);
+                print(format, list, items);
+                return 0;
+            }
+            int exit = 0;
+            List<JsonNode> found = new ArrayList<>();
+            for (String name : names) {
+                try {
+                    found.add(Json.parse(client.request("GET", ApiPaths.vm(name), null, null).requireSuccess().body()));
+                } catch (DaemonUnreachableException e) {
+                    throw e;
+                } catch (AdminClientException e) {
+                    root.err().println(e.getMessage());
+                    exit = 1;
+                }
+            }
+            if (!found.isEmpty()) {
+                print(format, found.size() == 1 ? found.getFirst() : asList(found), found);
+            }
+            return exit;
+        }
+    }
+
+    /** @param whole what the server returned (list or object), printed as is for json/yaml */
+    private void print(OutputFormat format, JsonNode whole, List<JsonNode> items) {
+        switch (format) {
+            case JSON -> root.out().println(Json.pretty(whole));
+            case YAML -> root.out().print(Json.yaml(whole));
+            case NAME -> items.forEach(vm -> root.out().println(
+                    ResourceArgs.VM_RESOURCE + "/" + vm.path("metadata").path("name").asText()));
+            case TABLE, WIDE -> {
+                if (items.isEmpty()) {
+                    root.err().println("No resources found");
+                } else {
+                    VmTable.table(items, format == OutputFormat.WIDE, root.clock().instant()).print(root.out());
+                }
+            }
+        }
+        root.out().flush();
+    }
+
+    private static JsonNode asList(List<JsonNode> items) {
+        ObjectNode list = JsonNodeFactory.instance.objectNode();
+        list.put("apiVersion", "v1");
+        list.put("kind", "List");
+        ArrayNode array = list.putArray("items");
+        items.forEach(array::add);
+        return list;
+    }
+
+    private OutputFormat outputFormat() {
+        try {
+            return OutputFormat.parse(output);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

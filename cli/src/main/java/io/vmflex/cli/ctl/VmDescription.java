@@ -1,0 +1,129 @@
+package io.vmflex.cli.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The {@code describe} layout of one VM object. Reads NeonVM's field names
+ * ({@code spec.guest.cpus}, {@code spec.guest.memorySlots}, {@code spec.guest.memorySlotSize},
+ * {@code status.phase/cpus/memorySize/node/restartCount/conditions}) and vmflex's additions
+ * ({@code status.pid}, {@code status.accel}, {@code status.guest}). Not thread-safe.
+ */
+final class VmDescription {
+
+    private final JsonNode vm;
+    private final Instant now;
+
+    VmDescription(JsonNode vm, Instant now) {
+        this.vm = vm;
+        this.now = now;
+    }
+
+    /** @param eventsError why events are missing, or null when {@code events} is the real list */
+    void print(PrintStream out, List<JsonNode> events, String eventsError) {
+        JsonNode metadata = vm.path("metadata");
+        String created = Json.text(metadata, "/creationTimestamp");
+        new KeyValuePrinter("")
+                .add("Name", Json.text(metadata, "/name"))
+                .add("Labels", labels(metadata.path("labels")))
+                .add("Created", created == null ? null : created + " (" + AgeFormatter.since(created, now) + " ago)")
+                .print(out);
+
+        JsonNode guest = vm.path("spec").path("guest");
+        out.println("Spec:");
+        new KeyValuePrinter("  ")
+                .add("CPUs", range(guest.path("cpus"), Quantities::cpu))
+                .add("Memory slots", memorySlots(guest))
+                .print(out);
+
+        JsonNode status = vm.path("status");
+        out.println("Status:");
+        KeyValuePrinter st = new KeyValuePrinter("  ")
+                .add("Phase", Json.text(status, "/phase"))
+                .add("CPUs", Quantities.cpu(status.path("cpus")))
+                .add("Memory", Quantities.memory(status.path("memorySize")))
+                .add("Node", Json.text(status, "/node"))
+                .add("Restarts", status.path("restartCount").asText("0"))
+                .add("PID", Json.text(status, "/pid"))
+                .add("Accel", Json.text(status, "/accel"));
+        if (status.path("guest").isObject()) {
+            st.add("Guest CPUs online", Json.text(status, "/guest/cpusOnline"))
+                    .add("Guest memory", Quantities.memory(status.path("guest").path("memoryTotal")));
+        }
+        st.print(out);
+
+        JsonNode conditions = status.path("conditions");
+        if (conditions.isArray() && !conditions.isEmpty()) {
+            out.println("Conditions:");
+            TablePrinter table = new TablePrinter("TYPE", "STATUS", "REASON", "LAST TRANSITION", "MESSAGE");
+            conditions.forEach(c -> table.row(Json.text(c, "/type"), Json.text(c, "/status"),
+                    Json.text(c, "/reason"), Json.text(c, "/lastTransitionTime"), Json.text(c, "/message")));
+            table.print(out, "  ");
+        } else {
+            out.println("Conditions:  <none>");
+        }
+
+        if (eventsError != null) {
+            out.println("Events:  <unavailable: " + eventsError + ">");
+        } else if (events.isEmpty()) {
+            out.println("Events:  <none>");
+        } else {
+            out.println("Events:");
+            EventFormatter.table(events).print(out, "  ");
+        }
+        out.flush();
+    }
+
+    private static String labels(JsonNode labels) {
+        if (!labels.isObject() || labels.isEmpty()) {
+            return null;
+        }
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : labels.properties()) {
+            lines.add(e.getKey() + "=" + e.getValue().asText());
+        }
+        return String.join("\n", lines);
+    }
+
+    private static String range(JsonNode node, Function<JsonNode, String> format) {
+        if (!node.isObject()) {
+            return null;
+        }
+        return "min " + orNone(format.apply(node.path("min")))
+                + ", use " + orNone(format.apply(node.path("use")))
+                + ", max " + orNone(format.apply(node.path("max")));
+    }
+
+    private static String memorySlots(JsonNode guest) {
+        String slots = range(guest.path("memorySlots"), n -> n.isMissingNode() || n.isNull() ? null : n.asText());
+        if (slots == null) {
+            return null;
+        }
+        String slotSize = Quantities.memory(guest.path("memorySlotSize"));
+        if (slotSize == null) {
+            return slots;
+        }
+        StringBuilder text = new StringBuilder(slots).append(" × ").append(slotSize);
+        try {
+            long slotBytes = Quantities.parseBytes(slotSize);
+            JsonNode ms = guest.path("memorySlots");
+            if (ms.path("use").canConvertToLong() && ms.path("max").canConvertToLong()
+                    && ms.path("use").isNumber() && ms.path("max").isNumber()) {
+                text.append(" (use ").append(Quantities.bytes(ms.path("use").asLong() * slotBytes))
+                        .append(", max ").append(Quantities.bytes(ms.path("max").asLong() * slotBytes)).append(')');
+            }
+        } catch (IllegalArgumentException e) {
+            // an unusual slot size: show it as given, without totals
+        }
+        return text.toString();
+    }
+
+    private static String orNone(String s) {
+        return s == null ? "<none>" : s;
+    }
+}

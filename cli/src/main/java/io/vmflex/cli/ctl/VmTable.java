@@ -1,0 +1,54 @@
+package io.vmflex.cli.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns VM objects into the rows of {@code vmctl get vms}. Columns read the status the daemon
+ * observed, never the spec: what the VM has, not what was asked. Stateless.
+ */
+final class VmTable {
+
+    private static final List<String> COLUMNS = List.of("NAME", "CPUS", "MEMORY", "NODE", "STATUS", "RESTARTS", "AGE");
+    private static final List<String> WIDE_COLUMNS = List.of("ACCEL", "PID", "GUEST-CPUS", "GUEST-MEMORY");
+
+    private VmTable() {
+    }
+
+    static TablePrinter table(List<JsonNode> vms, boolean wide, Instant now) {
+        List<String> headers = new ArrayList<>(COLUMNS);
+        if (wide) {
+            headers.addAll(WIDE_COLUMNS);
+        }
+        TablePrinter table = new TablePrinter(headers);
+        for (JsonNode vm : vms) {
+            table.row(row(vm, wide, now));
+        }
+        return table;
+    }
+
+    static List<String> row(JsonNode vm, boolean wide, Instant now) {
+        JsonNode status = vm.path("status");
+        List<String> cells = new ArrayList<>(List.of(
+                orNone(Json.text(vm, "/metadata/name")),
+                orNone(Quantities.cpu(status.path("cpus"))),
+                orNone(Quantities.memory(status.path("memorySize"))),
+                orNone(Json.text(status, "/node")),
+                orNone(Json.text(status, "/phase")),
+                status.path("restartCount").asText("0"),
+                AgeFormatter.since(Json.text(vm, "/metadata/creationTimestamp"), now)));
+        if (wide) {
+            cells.add(orNone(Json.text(status, "/accel")));
+            cells.add(orNone(Json.text(status, "/pid")));
+            cells.add(orNone(Json.text(status, "/guest/cpusOnline")));
+            cells.add(orNone(Quantities.memory(status.path("guest").path("memoryTotal"))));
+        }
+        return cells;
+    }
+
+    private static String orNone(String value) {
+        return value == null || value.isEmpty() ? "<none>" : value;
+    }
+}

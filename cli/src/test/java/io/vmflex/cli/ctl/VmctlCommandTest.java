@@ -1,0 +1,481 @@
+package io.vmflex.cli.ctl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.cli.client.FakeDaemon;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+class VmctlCommandTest {
+
+    static final Instant NOW = Instant.parse("2026-11-21T19:10:00Z");
+
+    static final String VM = """
+            {"apiVersion":"vm.neon.tech/v1","kind":"VirtualMachine",
+             "metadata":{"name":"test-vm","creationTimestamp":"2026-11-21T19:05:00Z","labels":{"app":"pg","tier":"db"}},
+             "spec":{"guest":{"cpus":{"min":1,"max":4,"use":2},"memorySlots":{"min":1,"max":4,"use":2},"memorySlotSize":"1Gi"}},
+             "status":{"phase":"Running","cpus":2,"memorySize":"2Gi","node":"node-1","restartCount":1,"pid":1234,
+                       "accel":"tcg","guest":{"cpusOnline":2,"memoryTotal":2147483648},
+                       "conditions":[{"type":"Available","status":"True","reason":"Reconciled",
+                                      "lastTransitionTime":"2026-11-21T19:05:03Z","message":"QEMU running"}]}}
+            """;
+    static final String SMALL_VM = """
+            {"apiVersion":"vm.neon.tech/v1","kind":"VirtualMachine",
+             "metadata":{"name":"small","creationTimestamp":"2026-11-19T15:10:00Z"},
+             "spec":{"guest":{"cpus":{"min":0.25,"max":1,"use":0.25}}},
+             "status":{"phase":"Pending","cpus":0.25,"memorySize":268435456}}
+            """;
+    static final String LIST = "{\"apiVersion\":\"vm.neon.tech/v1\",\"kind\":\"VirtualMachineList\",\"items\":["
+            + VM + "," + SMALL_VM + "]}";
+    static final String EVENTS = """
+            {"items":[
+             {"time":"2026-11-21T19:05:01.123Z","type":"Normal","reason":"Started","vm":"test-vm","message":"QEMU pid 1234 started (accel tcg)"},
+             {"time":"2026-11-21T19:06:00Z","type":"Normal","reason":"NodeCheck","message":"accel tcg"},
+             {"time":"2026-11-21T19:07:00Z","type":"Warning","reason":"ScaleFailed","vm":"other","message":"nope"}]}
+            """;
+    static final String NODE = """
+            {"name":"node-1","kvm":{"device":"/dev/kvm","apiVersion":12,"maxVcpus":255,"memorySlots":509,"selfTest":"passed","error":null},
+             "hardwareVirtualization":{"present":false,"flags":[]},
+             "accel":"tcg","accelReason":"no vmx/svm CPU flag: KVM here is a software layer that cannot boot Linux",
+             "cgroup":{"root":"/sys/fs/cgroup/unified","parent":"vmflex","available":["hugetlb"],"missing":["cpu","memory"]},
+             "tun":{"present":true},
+             "qemu":{"binary":"/usr/bin/qemu-system-x86_64","version":"7.2.19"},
+             "vms":2}
+            """;
+
+    record Result(int exit, String out, String err) {
+    }
+
+    @TempDir
+    Path dir;
+
+    FakeDaemon daemon;
+
+    @BeforeEach
+    void start() throws IOException {
+        daemon = new FakeDaemon(dir);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        daemon.close();
+    }
+
+    Result vmctl(String... args) {
+        return vmctlWith(Map.of("VMFLEX_SOCKET", daemon.socket().toString()), "", args);
+    }
+
+    Result vmctlWith(Map<String, String> env, String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CliContext context = new CliContext(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                Clock.fixed(NOW, ZoneOffset.UTC), env);
+        int exit = VmctlCommand.run(args, context);
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static JsonNode json(String text) throws IOException {
+        return Json.JSON.readTree(text);
+    }
+
+    // ---- apply
+
+    @Test
+    void shouldPutEachDocumentWhenApplyingMultiDocumentYaml() throws IOException {
+        daemon.onJson("PUT /v1/vms/one", 201, "{}").onJson("PUT /v1/vms/two", 200, "{}");
+        Path file = Files.writeString(dir.resolve("vms.yaml"), """
+                apiVersion: vm.neon.tech/v1
+                kind: VirtualMachine
+                metadata:
+                  name: one
+                spec:
+                  guest:
+                    cpus: {min: 1, max: 4, use: 2}
+                ---
+                apiVersion: vm.neon.tech/v1
+                kind: VirtualMachine
+                metadata: {name: two}
+                """);
+        Result r = vmctl("apply", "-f", file.toString());
+        assertEquals(new Result(0, """
+                virtualmachine.vm.neon.tech/one created
+                virtualmachine.vm.neon.tech/two configured
+                """, ""), r);
+        List<FakeDaemon.Recorded> requests = daemon.requests();
+        assertEquals(2, requests.size());
+        assertEquals("PUT", requests.get(0).method());
+        assertEquals("/v1/vms/one", requests.get(0).path());
+        assertEquals("application/json", requests.get(0).contentType());
+        assertEquals(json("{\"apiVersion\":\"vm.neon.tech/v1\",\"kind\":\"VirtualMachine\",\"metadata\":{\"name\":\"one\"},"
+                + "\"spec\":{\"guest\":{\"cpus\":{\"min\":1,\"max\":4,\"use\":2}}}}"), json(requests.get(0).bodyText()));
+        assertEquals("/v1/vms/two", requests.get(1).path());
+    }
+
+    @Test
+    void shouldReadStdinWhenFileIsDash() throws IOException {
+        daemon.onJson("PUT /v1/vms/from-stdin", 201, "{}");
+        Result r = vmctlWith(Map.of("VMFLEX_SOCKET", daemon.socket().toString()),
+                "{\"kind\":\"VirtualMachine\",\"metadata\":{\"name\":\"from-stdin\"}}", "apply", "-f", "-");
+        assertEquals(new Result(0, "virtualmachine.vm.neon.tech/from-stdin created\n", ""), r);
+        assertEquals(json("{\"kind\":\"VirtualMachine\",\"metadata\":{\"name\":\"from-stdin\"}}"),
+                json(daemon.onlyRequest().bodyText()));
+    }
+
+    @Test
+    void shouldPrintServerErrorAndExit1WhenApplyIsRejected() throws IOException {
+        daemon.onJson("PUT /v1/vms/bad", 422,
+                FakeDaemon.error(422, "spec.guest.cpus.use: must be between min (1) and max (4), got 5"));
+        Path file = Files.writeString(dir.resolve("bad.yaml"), "metadata: {name: bad}\n");
+        Result r = vmctl("apply", "-f", file.toString());
+        assertEquals(new Result(1, "",
+                "Error from server (Invalid): spec.guest.cpus.use: must be between min (1) and max (4), got 5\n"), r);
+    }
+
+    @Test
+    void shouldSendNothingWhenApplyFileIsMissing() {
+        Result r = vmctl("apply", "-f", dir.resolve("nope.yaml").toString());
+        assertEquals(1, r.exit());
+        assertEquals("error: the path \"" + dir.resolve("nope.yaml") + "\" does not exist\n", r.err());
+        assertTrue(daemon.requests().isEmpty());
+    }
+
+    @Test
+    void shouldExit2WhenApplyHasNoFile() {
+        Result r = vmctl("apply");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("error: Missing required option: '--filename=FILE'"), r.err());
+    }
+
+    // ---- get
+
+    @Test
+    void shouldPrintTableWhenListingVms() {
+        daemon.onJson("GET /v1/vms", 200, LIST);
+        Result r = vmctl("get", "vms");
+        assertEquals(new Result(0, """
+                NAME      CPUS   MEMORY   NODE     STATUS    RESTARTS   AGE
+                test-vm   2      2Gi      node-1   Running   1          5m
+                small     250m   256Mi    <none>   Pending   0          2d4h
+                """, ""), r);
+        assertEquals("GET", daemon.onlyRequest().method());
+        assertEquals("/v1/vms", daemon.onlyRequest().path());
+    }
+
+    @Test
+    void shouldAddAccelPidAndGuestColumnsWhenWide() {
+        daemon.onJson("GET /v1/vms", 200, LIST);
+        Result r = vmctl("get", "neonvm", "-o", "wide");
+        assertEquals("""
+                NAME      CPUS   MEMORY   NODE     STATUS    RESTARTS   AGE    ACCEL    PID      GUEST-CPUS   GUEST-MEMORY
+                test-vm   2      2Gi      node-1   Running   1          5m     tcg      1234     2            2Gi
+                small     250m   256Mi    <none>   Pending   0          2d4h   <none>   <none>   <none>       <none>
+                """, r.out());
+    }
+
+    @Test
+    void shouldPrintServerListAsIsWhenOutputIsJson() throws IOException {
+        daemon.onJson("GET /v1/vms", 200, LIST);
+        Result r = vmctl("get", "virtualmachines", "-o", "json");
+        assertEquals(0, r.exit());
+        assertEquals(json(LIST), json(r.out()));
+    }
+
+    @Test
+    void shouldPrintTheObjectWhenGettingOneVmAsYaml() throws IOException {
+        daemon.onJson("GET /v1/vms/test-vm", 200, VM);
+        Result r = vmctl("get", "vm/test-vm", "-o", "yaml");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().startsWith("apiVersion: vm.neon.tech/v1\nkind: VirtualMachine\n"), r.out());
+        assertEquals(json(VM), Json.YAML.readTree(r.out()));
+        assertEquals("/v1/vms/test-vm", daemon.onlyRequest().path());
+    }
+
+    @Test
+    void shouldPrintOneLineAndExit1WhenVmIsNotFound() {
+        daemon.onJson("GET /v1/vms/x", 404, FakeDaemon.error(404, "virtualmachine \"x\" not found"));
+        Result r = vmctl("get", "vm", "x");
+        assertEquals(new Result(1, "", "Error from server (NotFound): virtualmachine \"x\" not found\n"), r);
+    }
+
+    @Test
+    void shouldSayNoResourcesWhenListIsEmpty() {
+        daemon.onJson("GET /v1/vms", 200, "{\"items\":[]}");
+        assertEquals(new Result(0, "", "No resources found\n"), vmctl("get", "vms"));
+    }
+
+    @Test
+    void shouldExit2WhenResourceTypeIsUnknown() {
+        Result r = vmctl("get", "pods");
+        assertEquals(2, r.exit());
+        assertEquals("""
+                error: unknown resource type "pods" (vmctl knows: vm, vms, virtualmachine, neonvm)
+                See 'vmctl get --help'.
+                """, r.err());
+        assertTrue(daemon.requests().isEmpty());
+    }
+
+    @Test
+    void shouldExplainInOneLineWhenDaemonIsNotRunning() {
+        Path missing = dir.resolve("run/vmmd.sock");
+        Result r = vmctlWith(Map.of(), "", "get", "vms", "--socket", missing.toString());
+        assertEquals(new Result(1, "", "cannot connect to vmmd at " + missing
+                + ": No such file or directory (is the daemon running? see 'vmflex daemon')\n"), r);
+    }
+
+    @Test
+    void shouldUseSocketOptionBeforeSubcommandWhenGiven() {
+        daemon.onJson("GET /v1/vms", 200, "{\"items\":[]}");
+        Result r = vmctlWith(Map.of("VMFLEX_SOCKET", "/nonexistent.sock"), "",
+                "--socket", daemon.socket().toString(), "get", "vms");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(1, daemon.requests().size());
+    }
+
+    @Test
+    void shouldPrintStackTraceOnlyWhenDebugIsSet() {
+        Path missing = dir.resolve("absent.sock");
+        Result quiet = vmctlWith(Map.of("VMFLEX_SOCKET", missing.toString()), "", "get", "vms");
+        assertFalse(quiet.err().contains("\tat "), quiet.err());
+        Result debug = vmctlWith(Map.of("VMFLEX_SOCKET", missing.toString(), "VMFLEX_DEBUG", "1"), "", "get", "vms");
+        assertTrue(debug.err().contains("\tat io.vmflex.cli.client.AdminClient"), debug.err());
+    }
+
+    // ---- describe
+
+    @Test
+    void shouldShowSpecStatusConditionsAndOwnEventsWhenDescribing() {
+        daemon.onJson("GET /v1/vms/test-vm", 200, VM).onJson("GET /v1/events?vm=test-vm", 200, EVENTS);
+        Result r = vmctl("describe", "vm", "test-vm");
+        assertEquals(new Result(0, """
+                Name:     test-vm
+                Labels:   app=pg
+                          tier=db
+                Created:  2026-11-21T19:05:00Z (5m ago)
+                Spec:
+                  CPUs:          min 1, use 2, max 4
+                  Memory slots:  min 1, use 2, max 4 × 1Gi (use 2Gi, max 4Gi)
+                Status:
+                  Phase:              Running
+                  CPUs:               2
+                  Memory:             2Gi
+                  Node:               node-1
+                  Restarts:           1
+                  PID:                1234
+                  Accel:              tcg
+                  Guest CPUs online:  2
+                  Guest memory:       2Gi
+                Conditions:
+                  TYPE        STATUS   REASON       LAST TRANSITION        MESSAGE
+                  Available   True     Reconciled   2026-11-21T19:05:03Z   QEMU running
+                Events:
+                  TIME                   TYPE     REASON    VM        MESSAGE
+                  2026-11-21T19:05:01Z   Normal   Started   test-vm   QEMU pid 1234 started (accel tcg)
+                """, ""), r);
+        assertEquals(List.of("/v1/vms/test-vm", "/v1/events?vm=test-vm"),
+                daemon.requests().stream().map(FakeDaemon.Recorded::path).toList());
+    }
+
+    @Test
+    void shouldStillDescribeWhenEventsFail() {
+        daemon.onJson("GET /v1/vms/small", 200, SMALL_VM)
+                .onJson("GET /v1/events?vm=small", 500, FakeDaemon.error(500, "event log unavailable"));
+        Result r = vmctl("describe", "vm", "small");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("  CPUs:          min 250m, use 250m, max 1\n"), r.out());
+        assertTrue(r.out().contains("Conditions:  <none>\n"), r.out());
+        assertTrue(r.out().endsWith(
+                "Events:  <unavailable: Error from server (InternalError): event log unavailable>\n"), r.out());
+    }
+
+    // ---- delete, patch, scale
+
+    @Test
+    void shouldSendDeleteAndConfirmWhenDeleting() {
+        daemon.onJson("DELETE /v1/vms/test-vm", 200, VM);
+        assertEquals(new Result(0, "virtualmachine.vm.neon.tech \"test-vm\" deleted\n", ""),
+                vmctl("delete", "vm", "test-vm"));
+        assertEquals("DELETE", daemon.onlyRequest().method());
+    }
+
+    @Test
+    void shouldSendMergePatchWhenTypeIsMerge() throws IOException {
+        daemon.onJson("PATCH /v1/vms/test-vm", 200, VM);
+        Result r = vmctl("patch", "vm", "test-vm", "--type=merge", "-p", "{\"spec\":{\"guest\":{\"cpus\":{\"use\":3}}}}");
+        assertEquals(new Result(0, "virtualmachine.vm.neon.tech/test-vm patched\n", ""), r);
+        FakeDaemon.Recorded request = daemon.onlyRequest();
+        assertEquals("PATCH", request.method());
+        assertEquals("application/merge-patch+json", request.contentType());
+        assertEquals(json("{\"spec\":{\"guest\":{\"cpus\":{\"use\":3}}}}"), json(request.bodyText()));
+    }
+
+    @Test
+    void shouldSendJsonPatchFromFileWhenTypeIsJson() throws IOException {
+        daemon.onJson("PATCH /v1/vms/test-vm", 200, VM);
+        Path file = Files.writeString(dir.resolve("p.yaml"), "- op: replace\n  path: /spec/guest/memorySlots/use\n  value: 3\n");
+        Result r = vmctl("patch", "vm", "test-vm", "--type", "json", "--patch-file", file.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("application/json-patch+json", daemon.onlyRequest().contentType());
+        assertEquals(json("[{\"op\":\"replace\",\"path\":\"/spec/guest/memorySlots/use\",\"value\":3}]"),
+                json(daemon.onlyRequest().bodyText()));
+    }
+
+    @Test
+    void shouldExit2WhenPatchShapeDoesNotMatchType() {
+        Result r = vmctl("patch", "vm", "test-vm", "--type", "json", "-p", "{\"spec\":{}}");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("error: a json patch must be an array of operations\n"), r.err());
+        assertTrue(daemon.requests().isEmpty());
+    }
+
+    @Test
+    void shouldReplaceCpusAndMemorySlotsWhenScaling() throws IOException {
+        daemon.onJson("PATCH /v1/vms/test-vm", 200, VM);
+        Result r = vmctl("scale", "vm", "test-vm", "--cpus", "250m", "--memory-slots", "3");
+        assertEquals(new Result(0, "virtualmachine.vm.neon.tech/test-vm scaled\n", ""), r);
+        FakeDaemon.Recorded request = daemon.onlyRequest();
+        assertEquals("PATCH", request.method());
+        assertEquals("application/json-patch+json", request.contentType());
+        assertEquals("[{\"op\":\"replace\",\"path\":\"/spec/guest/cpus/use\",\"value\":0.25},"
+                + "{\"op\":\"replace\",\"path\":\"/spec/guest/memorySlots/use\",\"value\":3}]", request.bodyText());
+    }
+
+    @Test
+    void shouldSendWholeCpusAsIntegerWhenScalingCpusOnly() {
+        daemon.onJson("PATCH /v1/vms/test-vm", 200, VM);
+        assertEquals(0, vmctl("scale", "vm", "test-vm", "--cpus", "2").exit());
+        assertEquals("[{\"op\":\"replace\",\"path\":\"/spec/guest/cpus/use\",\"value\":2}]",
+                daemon.onlyRequest().bodyText());
+    }
+
+    @Test
+    void shouldExit2AndSendNothingWhenScaleHasNoOption() {
+        Result r = vmctl("scale", "vm", "test-vm");
+        assertEquals(new Result(2, "", """
+                error: at least one of --cpus or --memory-slots is required
+                See 'vmctl scale --help'.
+                """), r);
+        assertTrue(daemon.requests().isEmpty());
+    }
+
+    @Test
+    void shouldPrintServerValidationErrorWhenScaleIsOutOfRange() {
+        daemon.onJson("PATCH /v1/vms/test-vm", 422,
+                FakeDaemon.error(422, "spec.guest.cpus.use: must be between min (1) and max (4), got 5"));
+        assertEquals(new Result(1, "",
+                        "Error from server (Invalid): spec.guest.cpus.use: must be between min (1) and max (4), got 5\n"),
+                vmctl("scale", "vm", "test-vm", "--cpus", "5"));
+    }
+
+    // ---- logs, events
+
+    @Test
+    void shouldStreamConsoleWhenFollowingLogs() {
+        daemon.on("GET /v1/vms/test-vm/console?tail=10&follow=true", (req, out) -> {
+            out.write(FakeDaemon.chunkedHead(200, "text/plain"));
+            out.write(FakeDaemon.chunk("[    0.000000] Linux version 6.1\r\nlogin"));
+            out.write(FakeDaemon.chunk(": \n"));
+            out.write(FakeDaemon.lastChunk());
+        });
+        Result r = vmctl("logs", "vm", "test-vm", "-f", "--tail", "10");
+        assertEquals(new Result(0, "[    0.000000] Linux version 6.1\nlogin: \n", ""), r);
+    }
+
+    @Test
+    void shouldAcceptBareNameWhenGettingLogs() {
+        daemon.on("GET /v1/vms/test-vm/console", (req, out) -> out.write(FakeDaemon.fixed(200, "text/plain", "a\nb\n")));
+        assertEquals(new Result(0, "a\nb\n", ""), vmctl("logs", "test-vm"));
+    }
+
+    @Test
+    void shouldListEventsAsTableWhenNotWatching() {
+        daemon.onJson("GET /v1/events", 200, EVENTS);
+        Result r = vmctl("events");
+        assertEquals(new Result(0, """
+                TIME                   TYPE      REASON        VM        MESSAGE
+                2026-11-21T19:05:01Z   Normal    Started       test-vm   QEMU pid 1234 started (accel tcg)
+                2026-11-21T19:06:00Z   Normal    NodeCheck     <none>    accel tcg
+                2026-11-21T19:07:00Z   Warning   ScaleFailed   other     nope
+                """, ""), r);
+    }
+
+    @Test
+    void shouldPrintOneLinePerEventWhenWatchingOneVm() {
+        daemon.on("GET /v1/events?watch=true&vm=test-vm", (req, out) -> {
+            out.write(FakeDaemon.chunkedHead(200, "application/x-ndjson"));
+            out.write(FakeDaemon.chunk("{\"time\":\"2026-11-21T19:10:00.5Z\",\"type\":\"Normal\",\"reason\":\"Scaled\","
+                    + "\"vm\":\"test-vm\",\"message\":\"cpus 2 -> 3\"}\n\n"));
+            out.write(FakeDaemon.chunk("{\"time\":\"2026-11-21T19:10:01Z\",\"type\":\"Normal\",\"reason\":\"Other\","
+                    + "\"vm\":\"other\",\"message\":\"filtered out\"}\nnot json\n"));
+            out.write(FakeDaemon.lastChunk());
+        });
+        Result r = vmctl("events", "--vm", "test-vm", "-w");
+        assertEquals(0, r.exit());
+        assertEquals("""
+                TIME                   TYPE      REASON               VM                 MESSAGE
+                2026-11-21T19:10:00Z   Normal    Scaled               test-vm            cpus 2 -> 3
+                """, r.out());
+        assertEquals("warning: skipping a line that is not an event: not json\n", r.err());
+    }
+
+    // ---- check-node
+
+    @Test
+    void shouldPrintReadableReportWhenCheckingNode() {
+        daemon.onJson("GET /v1/node", 200, NODE);
+        Result r = vmctl("check-node");
+        assertEquals(new Result(0, """
+                Node:                     node-1
+                KVM device:               /dev/kvm
+                KVM API version:          12
+                KVM max vCPUs:            255
+                KVM memory slots:         509
+                KVM self-test:            passed
+                Hardware virtualisation:  no (no vmx/svm CPU flag)
+                Accelerator:              tcg: no vmx/svm CPU flag: KVM here is a software layer that cannot boot Linux
+                cgroup v2 root:           /sys/fs/cgroup/unified (VMs under vmflex)
+                cgroup controllers:       available: hugetlb; missing: cpu, memory
+                tun:                      present
+                QEMU:                     /usr/bin/qemu-system-x86_64 (version 7.2.19)
+                VMs:                      2
+                """, ""), r);
+    }
+
+    @Test
+    void shouldPrintNodeInfoAsJsonWhenAsked() throws IOException {
+        daemon.onJson("GET /v1/node", 200, NODE);
+        Result r = vmctl("check-node", "-o", "json");
+        assertEquals(0, r.exit());
+        assertEquals(json(NODE), json(r.out()));
+    }
+
+    @Test
+    void shouldPrintHelpWithSubcommandsWhenRunWithoutArguments() {
+        Result r = vmctl();
+        assertEquals(0, r.exit());
+        for (String command : List.of("apply", "get", "describe", "delete", "patch", "scale", "logs", "events",
+                "check-node")) {
+            assertTrue(r.out().contains("\n  " + command + " "), command + " missing in:\n" + r.out());
+        }
+    }
+}
