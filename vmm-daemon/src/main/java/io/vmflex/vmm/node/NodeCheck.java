@@ -42,12 +42,17 @@ public final class NodeCheck {
         NodeInfo.Kvm kvmInfo = new NodeInfo.Kvm(devKvm.toString(), kvm.present(),
                 kvm.present() ? kvm.apiVersion() : null, kvm.present() ? kvm.maxVcpus() : null,
                 kvm.present() ? kvm.memorySlots() : null, selfTest, kvm.error());
-        HardwareVirtualization.Report hv = HardwareVirtualization.detect();
+        HardwareVirtualization hv;
+        try {
+            hv = HardwareVirtualization.detect();
+        } catch (IOException e) {
+            hv = new HardwareVirtualization(false, List.of());
+        }
         NodeInfo.HardwareVirtualization hvInfo = new NodeInfo.HardwareVirtualization(hv.present(), hv.flags());
 
         QemuVmConfig.Accel accel;
         String reason;
-        boolean kvmUsable = kvm.present() && kvm.selfTest() instanceof SelfTest.Passed && hv.present();
+        boolean kvmUsable = kvm.usable() && hv.present();
         if ("tcg".equals(accelOverride)) {
             accel = QemuVmConfig.Accel.tcg;
             reason = "TCG forced by configuration";
@@ -72,7 +77,8 @@ public final class NodeCheck {
         NodeInfo.Cgroup cgInfo;
         boolean cpuController = false;
         try {
-            Path root = cgroupRoot != null ? cgroupRoot : CgroupV2.detectRoot();
+            Path root = cgroupRoot != null ? cgroupRoot : CgroupV2.detectRoot()
+                    .orElseThrow(() -> new IOException("no cgroup2 mount in /proc/self/mountinfo"));
             cgroups = new CgroupV2(root);
             List<String> available = List.copyOf(cgroups.availableControllers());
             List<String> missing = new ArrayList<>();

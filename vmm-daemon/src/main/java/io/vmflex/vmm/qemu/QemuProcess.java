@@ -14,9 +14,6 @@ import java.io.IOException;
  * <p>Not threadsafe; owned by one supervisor.
  */
 public final class QemuProcess implements AutoCloseable {
-    private static final int SIGKILL = 9;
-    private static final int SIGTERM = 15;
-
     private final int pid;
     private final Fd pidfd;
 
@@ -45,7 +42,7 @@ public final class QemuProcess implements AutoCloseable {
             // The pid could have died and been reused between the two reads; check once more now
             // that the pidfd pins whatever process has it.
             if (ProcessStat.startTime(runtime.pid()) != runtime.startTime()) {
-                fd.close();
+                closeQuietly(fd);
                 return null;
             }
             return new QemuProcess(runtime.pid(), fd);
@@ -61,7 +58,7 @@ public final class QemuProcess implements AutoCloseable {
     /** True once the process has exited (the pidfd polls readable). Never blocks. */
     public boolean exited() {
         try {
-            return Libc.pollReadable(pidfd, 0);
+            return Libc.poll(pidfd, Libc.POLLIN, 0) != 0;
         } catch (NativeException e) {
             return true;
         }
@@ -70,18 +67,18 @@ public final class QemuProcess implements AutoCloseable {
     /** Waits up to {@code millis} for the process to exit. */
     public boolean awaitExit(int millis) {
         try {
-            return Libc.pollReadable(pidfd, millis);
+            return Libc.poll(pidfd, Libc.POLLIN, millis) != 0;
         } catch (NativeException e) {
             return true;
         }
     }
 
     public void terminate() {
-        signal(SIGTERM);
+        signal(Libc.SIGTERM);
     }
 
     public void kill() {
-        signal(SIGKILL);
+        signal(Libc.SIGKILL);
     }
 
     private void signal(int sig) {
@@ -94,6 +91,14 @@ public final class QemuProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        pidfd.close();
+        closeQuietly(pidfd);
+    }
+
+    private static void closeQuietly(Fd fd) {
+        try {
+            fd.close();
+        } catch (NativeException e) {
+            // close(2) of a pidfd fails only for a bad fd, which Fd already guards against
+        }
     }
 }
