@@ -28,26 +28,30 @@ public final class QemuProcess implements AutoCloseable {
      * @return null when that process is gone
      */
     public static QemuProcess adopt(QemuRuntime runtime) {
-        long start;
-        try {
-            start = ProcessStat.startTime(runtime.pid());
-        } catch (IOException e) {
-            return null;
-        }
-        if (start != runtime.startTime()) {
+        if (!runsAs(runtime)) {
             return null;
         }
         try {
             Fd fd = Libc.pidfdOpen(runtime.pid());
             // The pid could have died and been reused between the two reads; check once more now
             // that the pidfd pins whatever process has it.
-            if (ProcessStat.startTime(runtime.pid()) != runtime.startTime()) {
+            if (!runsAs(runtime)) {
                 closeQuietly(fd);
                 return null;
             }
             return new QemuProcess(runtime.pid(), fd);
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /** The pid is alive (not a zombie waiting to be reaped) and started when the runtime says. */
+    private static boolean runsAs(QemuRuntime runtime) {
+        try {
+            ProcessStat stat = ProcessStat.read(runtime.pid());
+            return stat.startTimeTicks() == runtime.startTime() && stat.state() != 'Z' && stat.state() != 'X';
+        } catch (IOException e) {
+            return false;
         }
     }
 

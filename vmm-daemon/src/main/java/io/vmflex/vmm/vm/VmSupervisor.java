@@ -96,7 +96,17 @@ public final class VmSupervisor {
      */
     public static VmSupervisor recover(NodeContext node, StateStore store, VirtualMachine vm, QemuRuntime runtime) throws IOException {
         VmSupervisor s = new VmSupervisor(node, store, vm, runtime);
-        s.loop.execute(s::adoptOrMarkExited);
+        // Before anyone can read it, status must say what is true now, not what was true when the
+        // last daemon wrote it.
+        try {
+            s.submit(() -> {
+                s.adoptOrMarkExited();
+                s.reconcile();
+                return null;
+            }).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.error("vm={} recovery failed", s.name(), e);
+        }
         s.start();
         return s;
     }
@@ -227,6 +237,7 @@ public final class VmSupervisor {
                 return;
             }
             if (node.clock().instant().isBefore(nextLaunchAt)) {
+                publishStatus();
                 schedule(Duration.between(node.clock().instant(), nextLaunchAt));
                 return;
             }

@@ -61,7 +61,7 @@ class DaemonRestartIT {
         assertTrue(pid > 0);
 
         daemon.kill9();
-        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "QEMU died with the daemon");
+        assertTrue(Guest.processRuns(pid), "QEMU died with the daemon");
 
         daemon.start();
         JsonNode vm = Guest.awaitPhase(daemon.http(), VM, "Running", STEP);
@@ -79,7 +79,7 @@ class DaemonRestartIT {
     void shouldLeaveVmRunningWhenDaemonStoppedWithSigterm() throws Exception {
         int pid = qemuPid();
         daemon.terminate();
-        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "SIGTERM of vmmd stopped QEMU");
+        assertTrue(Guest.processRuns(pid), "SIGTERM of vmmd stopped QEMU");
         daemon.start();
         assertEquals(pid, Guest.awaitPhase(daemon.http(), VM, "Running", STEP).path("status").path("pid").asInt());
     }
@@ -88,9 +88,8 @@ class DaemonRestartIT {
     void shouldRestartVmPerPolicyWhenQemuDiedWhileDaemonWasDown() throws Exception {
         int pid = qemuPid();
         daemon.kill9();
-        ProcessHandle qemu = ProcessHandle.of(pid).orElseThrow();
-        qemu.destroyForcibly();
-        qemu.onExit().get();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        org.awaitility.Awaitility.await().atMost(STEP).until(() -> !Guest.processRuns(pid));
 
         daemon.start();
         JsonNode vm = Guest.awaitPhase(daemon.http(), VM, "Running", STEP);
@@ -105,7 +104,7 @@ class DaemonRestartIT {
         int pid = qemuPid();
         UnixHttp.Response r = daemon.http().send("DELETE", "/v1/vms/" + VM, null, null);
         assertEquals(200, r.status(), r.body());
-        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "QEMU still running after delete");
+        assertFalse(Guest.processRuns(pid), "QEMU still running after delete");
         assertEquals(404, daemon.http().get("/v1/vms/" + VM).status());
         assertFalse(Files.exists(daemon.stateDir().resolve("vms").resolve(VM)), "state left behind");
     }

@@ -43,6 +43,17 @@ public final class Guest {
         return Optional.empty();
     }
 
+    /** True while the process exists and is not a zombie (QEMU's reaper is init, not us). */
+    public static boolean processRuns(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public static Path example(String name) {
         return Path.of("..", "examples", name).toAbsolutePath().normalize();
     }
