@@ -1,16 +1,41 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vmflex needs on a node or a CI machine. Idempotent: installs only
-# what is missing, runs `apt-get update` at most once.
+# what is missing, runs `apt-get update` only when something must be installed.
+#
+# QEMU comes from bookworm-backports (10.0): Debian 12's own QEMU 7.2 corrupts its heap when a
+# vCPU that was hot-unplugged under TCG is plugged again (seen here: "malloc(): largebin double
+# linked list corrupted" on the re-plug, "qemu_thread_join: Resource deadlock avoided" with
+# thread=single). 10.0 plugs and unplugs the same vCPU repeatedly without trouble.
 set -euo pipefail
-PKGS=(qemu-system-x86 qemu-utils busybox-static cpio gzip iproute2 curl socat util-linux)
+PKGS=(busybox-static cpio gzip iproute2 curl socat util-linux)
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+apt_update() { [[ $updated == 1 ]] || { apt-get update -qq; updated=1; }; }
+
+. /etc/os-release
+BACKPORTS="${VERSION_CODENAME:-bookworm}-backports"
+if [[ "${VERSION_CODENAME:-}" == bookworm ]]; then
+  if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "deb http://deb.debian.org/debian bookworm-backports main" > /etc/apt/sources.list.d/vmflex-backports.list
+    updated=0
+  fi
+  qemu_version=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
+  if [[ "$qemu_version" != *bpo12* ]]; then
+    echo "install-deps: installing qemu-system-x86 from $BACKPORTS" >&2
+    apt_update
+    apt-get install -y -qq --no-install-recommends -t "$BACKPORTS" qemu-system-x86 qemu-utils >/dev/null
+  fi
+else
+  PKGS+=(qemu-system-x86 qemu-utils)
+fi
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "install-deps: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  apt_update
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64

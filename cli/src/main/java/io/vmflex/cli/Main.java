@@ -1,5 +1,6 @@
 package io.vmflex.cli;
 
+import io.vmflex.cli.bench.BenchCommand;
 import io.vmflex.cli.ctl.VmctlCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,7 @@ import java.util.Arrays;
  */
 @Command(name = "vmflex", mixinStandardHelpOptions = true, version = "vmflex 0.1.0",
         description = "Live vertical autoscaling of QEMU VMs running PostgreSQL.",
-        subcommands = {DaemonCommand.class, DemoCommand.class})
+        subcommands = {DaemonCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

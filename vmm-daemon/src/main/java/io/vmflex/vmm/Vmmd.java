@@ -60,6 +60,10 @@ public final class Vmmd implements AutoCloseable {
                 config.cgroupRoot(), config.cgroupParent(), config.accel());
         nodeInfo = check.info();
         LOG.info("node {}: accel {} ({})", config.nodeName(), check.accel(), nodeInfo.accelReason());
+        if (!check.cpuUnplugSafe()) {
+            LOG.warn("QEMU {} under TCG crashes when a vCPU is plugged again after an unplug: vCPUs will only be added."
+                    + " Install QEMU 8.0 or later (Debian 12: bookworm-backports; ci/install-deps.sh does it)", nodeInfo.qemu().version());
+        }
         if (nodeInfo.qemu().version() == null) {
             throw new IOException("QEMU not usable at " + config.qemuBinary() + ": " + nodeInfo.qemu().error());
         }
@@ -68,7 +72,7 @@ public final class Vmmd implements AutoCloseable {
         ImageStore images = new ImageStore(config.imageDir());
         NodeContext node = new NodeContext(config.nodeName(), config.qemuBinary(), check.accel(), images,
                 new QemuLauncher(Duration.ofSeconds(60)), qmp, events, check.cgroups(), config.cgroupParent(),
-                check.cpuController(), config.consoleMaxBytes(), config.virtioMemBlockBytes(), Clock.systemUTC());
+                check.cpuController(), check.cpuUnplugSafe(), config.consoleMaxBytes(), config.virtioMemBlockBytes(), Clock.systemUTC());
         registry = new VmRegistry(node, store);
         registry.recover();
         VmService service = new VmService(registry, images, Clock.systemUTC());

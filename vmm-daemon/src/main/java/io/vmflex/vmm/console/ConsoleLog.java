@@ -71,6 +71,9 @@ public final class ConsoleLog implements AutoCloseable {
         if (lines < 0) {
             return all.toString();
         }
+        if (lines == 0) {
+            return "";
+        }
         int end = all.length();
         int pos = end;
         int seen = 0;

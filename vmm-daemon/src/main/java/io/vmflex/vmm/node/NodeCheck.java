@@ -30,6 +30,21 @@ public final class NodeCheck {
 
     /** The result plus the objects the daemon keeps using. */
     public record Result(NodeInfo info, QemuVmConfig.Accel accel, CgroupV2 cgroups, boolean cpuController) {
+        /** QEMU before 8.0 corrupts its heap when a vCPU unplugged under TCG is plugged again. */
+        public boolean cpuUnplugSafe() {
+            return accel == QemuVmConfig.Accel.kvm || qemuMajor(info.qemu().version()) >= 8;
+        }
+    }
+
+    static int qemuMajor(String version) {
+        if (version == null) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(version.split("\\.")[0]);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     public static Result run(String nodeName, Path qemuBinary, Path devKvm, Path cgroupRoot, String cgroupParent, String accelOverride) {

@@ -15,9 +15,11 @@ import java.time.Clock;
  *
  * @param cgroups      where per-VM cgroups are made, or null when cgroup v2 is not usable
  * @param cgroupParent the folder under the cgroup root that holds the VMs' groups
+ * @param cpuUnplugSafe false where unplugging a vCPU is known to crash QEMU (TCG on QEMU before 8.0);
+ *                      the supervisor then keeps surplus vCPUs plugged and says so
  */
 public record NodeContext(String nodeName, Path qemuBinary, QemuVmConfig.Accel accel, ImageStore images,
                           QemuLauncher launcher, QmpConnector qmp, EventBus events, CgroupV2 cgroups,
-                          String cgroupParent, boolean cpuControllerAvailable, long consoleMaxBytes,
+                          String cgroupParent, boolean cpuControllerAvailable, boolean cpuUnplugSafe, long consoleMaxBytes,
                           long virtioMemBlockBytes, Clock clock) {
 }

@@ -420,6 +420,14 @@ public final class VmSupervisor {
             ScalePlan.Observed have = observe(ops, spec);
             ScalePlan.Desired want = new ScalePlan.Desired(spec.desiredCpus(), spec.desiredPluggedBytes());
             List<ScaleStep> steps = ScalePlan.plan(want, have);
+            if (!node.cpuUnplugSafe() && steps.stream().anyMatch(st -> st instanceof ScaleStep.RemoveCpu)) {
+                steps = steps.stream().filter(st -> !(st instanceof ScaleStep.RemoveCpu)).toList();
+                if (!unplugRefusalReported) {
+                    unplugRefusalReported = true;
+                    node.events().publish(VmEvent.warning(name(), "CpuUnplugUnsafe",
+                            "not unplugging vCPUs: this QEMU crashes on vCPU re-plug under TCG (use QEMU 8.0 or later)"));
+                }
+            }
             for (ScaleStep step : steps) {
                 apply(ops, step);
             }
@@ -475,6 +483,7 @@ public final class VmSupervisor {
     }
 
     private long appliedCpuMillis = -1;
+    private boolean unplugRefusalReported;
 
     /** Fractional CPU: {@code cpu.max} quota = use × period, where the cgroup has the cpu controller. */
     private void applyCpuLimit(SpecView spec) {

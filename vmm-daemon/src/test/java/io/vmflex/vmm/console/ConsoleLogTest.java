@@ -28,6 +28,7 @@ class ConsoleLogTest {
             assertEquals("b\nc\n", log.tail(2));
             assertEquals("a\nb\nc\n", log.tail(-1));
             assertEquals("a\nb\nc\n", log.tail(10));
+            assertEquals("", log.tail(0));
         }
     }
 

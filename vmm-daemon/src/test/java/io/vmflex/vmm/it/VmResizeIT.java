@@ -105,6 +105,19 @@ class VmResizeIT {
         assertEquals(2L * 128 * 1024 * 1024, parseBytes(vm.path("status").path("memorySize").asText()));
     }
 
+    @Test
+    @Order(5)
+    void shouldPlugAgainAfterAnUnplugWithoutRestartingQemu() throws Exception {
+        int pid = http.get("/v1/vms/" + VM).json().path("status").path("pid").asInt();
+        UnixHttp.Response r = http.send("PATCH", "/v1/vms/" + VM, "application/json-patch+json",
+                Guest.patchUse("/spec/guest/cpus/use", 2));
+        assertEquals(200, r.status(), r.body());
+        Guest.awaitReport(http, VM, STEP, x -> x.cpus() == 2);
+        JsonNode vm = Guest.awaitPhase(http, VM, "Running", STEP);
+        assertEquals(pid, vm.path("status").path("pid").asInt(), "QEMU was restarted: it crashed on the re-plug");
+        assertEquals(0, vm.path("status").path("restartCount").asInt());
+    }
+
     static long parseBytes(String q) {
         if (q.endsWith("Gi")) {
             return Long.parseLong(q.substring(0, q.length() - 2)) << 30;
