@@ -2,8 +2,8 @@
 # /init of vmflex's test image (busybox sh, PID 1). Console protocol, one line each:
 #   vmflex-guest: port <name>      once per virtio-serial port (sysfs name), before "ready"
 #   vmflex-guest: ready            once, after the modules are loaded
-#   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   every second
-# Every second it also onlines any offline CPU and memory block (memory as online_movable, so
+#   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
+# Five times a second it also onlines any offline CPU and memory block (memory as online_movable, so
 # that virtio-mem can unplug it again). PID 1 must never exit: nothing here uses set -e.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 
@@ -33,29 +33,52 @@ for port in /sys/class/virtio-ports/*; do
 done
 echo "vmflex-guest: ready"
 
+# Both set a variable instead of printing: $(...) would fork a subshell each time.
 count_cpus() {
     n=0
+    read -r online < /sys/devices/system/cpu/online
     old_ifs=$IFS
     IFS=,
-    for r in $(cat /sys/devices/system/cpu/online); do
+    for r in $online; do
         case $r in
             *-*) n=$((n + ${r#*-} - ${r%-*} + 1)) ;;
             *) n=$((n + 1)) ;;
         esac
     done
     IFS=$old_ifs
-    echo "$n"
+    CPUS=$n
 }
 
+mem_total() {
+    while read -r key value _; do
+        [ "$key" = "MemTotal:" ] && { MEM=$value; return; }
+    done < /proc/meminfo
+}
+
+# Check five times a second and report at once when something changed (so the host can time a
+# resize to within ~200 ms), else once a second. Builtins only in the loop: forks are slow under TCG.
+last=
+tick=0
 while :; do
     for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
-        [ -f "$f" ] && [ "$(cat "$f" 2>/dev/null)" = 0 ] && echo 1 2>/dev/null > "$f"
+        [ -f "$f" ] || continue
+        read -r v < "$f" 2>/dev/null
+        [ "$v" = 0 ] && echo 1 2>/dev/null > "$f"
     done
     for f in /sys/devices/system/memory/memory[0-9]*/state; do
-        [ -f "$f" ] && [ "$(cat "$f" 2>/dev/null)" = offline ] && echo online_movable 2>/dev/null > "$f"
+        [ -f "$f" ] || continue
+        read -r v < "$f" 2>/dev/null
+        [ "$v" = offline ] && echo online_movable 2>/dev/null > "$f"
     done
-    mem=$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)
-    read -r up _ < /proc/uptime
-    echo "vmflex-guest: cpus=$(count_cpus) memtotal_kb=$mem uptime=${up%%.*}"
-    sleep 1
+    count_cpus
+    mem_total
+    now="cpus=$CPUS memtotal_kb=$MEM"
+    if [ "$now" != "$last" ] || [ "$tick" -ge 5 ]; then
+        read -r up _ < /proc/uptime
+        echo "vmflex-guest: $now uptime=${up%%.*}"
+        last=$now
+        tick=0
+    fi
+    tick=$((tick + 1))
+    sleep 0.2
 done

@@ -28,7 +28,7 @@ public final class QemuCommandLine {
         a.addAll(List.of("-machine", "q35"));
         a.addAll(List.of("-accel", c.accel() == QemuVmConfig.Accel.kvm ? "kvm" : "tcg,thread=multi"));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none"));
-        a.addAll(List.of("-smp", "cpus=" + c.bootCpus() + ",maxcpus=" + c.maxCpus()));
+        a.addAll(List.of("-smp", "cpus=" + c.bootCpus() + ",maxcpus=" + c.possibleCpus()));
         long maxMem = c.baseMemoryBytes() + c.hotplugMemoryBytes();
         if (c.hotplugMemoryBytes() > 0) {
             a.addAll(List.of("-m", "size=" + c.baseMemoryBytes() + "b,maxmem=" + maxMem + "b"));

@@ -46,8 +46,8 @@ public final class QemuLauncher {
             }
             int pid = Integer.parseInt(Files.readString(paths.pidFile()).trim());
             long start = ProcessStat.startTime(pid);
-            return new QemuRuntime(pid, start, config.accel().name(), Instant.now(), config.maxCpus(),
-                    config.baseMemoryBytes(), config.hotplugMemoryBytes());
+            return new QemuRuntime(pid, start, config.accel().name(), Instant.now(), config.bootCpus(),
+                    config.possibleCpus(), config.baseMemoryBytes(), config.hotplugMemoryBytes(), config.cpuPlugBudget(), 0);
         } catch (IOException | NumberFormatException e) {
             throw new LaunchException("cannot start QEMU: " + e.getMessage());
         } catch (InterruptedException e) {

@@ -35,6 +35,25 @@ public record QemuVmConfig(
         kvm, tcg;
     }
 
+    /**
+     * Under TCG every vCPU thread QEMU ever starts takes one of {@code maxcpus} translation
+     * contexts and an unplug does not give it back: after {@code maxcpus - bootCpus} plugs the next
+     * one aborts QEMU ({@code tcg_register_thread: assertion failed: (n < tcg_max_ctxs)}, QEMU
+     * 10.0). So under TCG QEMU is told of more possible CPUs than the spec's max, which buys that
+     * many plugs; the daemon still never plugs more than the spec allows at once.
+     */
+    public static final int TCG_POSSIBLE_CPUS = 32;
+
+    /** {@code -smp maxcpus=}: the spec's max, raised under TCG to buy plugs (see above). */
+    public int possibleCpus() {
+        return accel == Accel.tcg ? Math.max(maxCpus, TCG_POSSIBLE_CPUS) : maxCpus;
+    }
+
+    /** How many vCPU plugs this QEMU survives; unbounded (MAX_VALUE) under KVM. */
+    public int cpuPlugBudget() {
+        return accel == Accel.tcg ? possibleCpus() - bootCpus : Integer.MAX_VALUE;
+    }
+
     public QemuVmConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kernel, "kernel");

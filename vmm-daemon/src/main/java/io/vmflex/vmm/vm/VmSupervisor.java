@@ -292,6 +292,7 @@ public final class VmSupervisor {
             runtime = rt;
             process = p;
             guestShutdown = false;
+            plugBudgetReported = false;
             pendingUnplug.clear();
             store.saveRuntime(name(), rt);
             joinCgroup(spec);
@@ -466,7 +467,21 @@ public final class VmSupervisor {
     private void apply(QmpOps ops, ScaleStep step) throws QmpOps.QmpFailure {
         switch (step) {
             case ScaleStep.AddCpu add -> {
+                if (!runtime.cpuPlugBudgetLeft()) {
+                    if (!plugBudgetReported) {
+                        plugBudgetReported = true;
+                        node.events().publish(VmEvent.warning(name(), "CpuPlugBudgetExhausted", "this QEMU has used all "
+                                + runtime.cpuPlugBudget() + " vCPU plugs TCG allows it; restart the VM to plug more"));
+                    }
+                    return;
+                }
                 ops.addCpu(add.slot());
+                runtime = runtime.withCpuPlugs(runtime.cpuPlugs() + 1);
+                try {
+                    store.saveRuntime(name(), runtime);
+                } catch (IOException e) {
+                    LOG.error("vm={} cannot persist runtime: {}", name(), e.toString());
+                }
                 node.events().publish(VmEvent.normal(name(), "CpuPlugged", "plugged vCPU " + add.slot().deviceId()));
             }
             case ScaleStep.RemoveCpu rm -> {
@@ -484,6 +499,7 @@ public final class VmSupervisor {
 
     private long appliedCpuMillis = -1;
     private boolean unplugRefusalReported;
+    private boolean plugBudgetReported;
 
     /** Fractional CPU: {@code cpu.max} quota = use × period, where the cgroup has the cpu controller. */
     private void applyCpuLimit(SpecView spec) {

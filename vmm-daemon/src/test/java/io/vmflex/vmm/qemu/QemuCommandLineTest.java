@@ -35,7 +35,8 @@ class QemuCommandLineTest {
         assertTrue(after(argv, "-object", "memory-backend-ram").contains("size=" + 768 * MI + "b"));
         String dev = after(argv, "-device", "virtio-mem-pci");
         assertTrue(dev.contains("requested-size=0") && dev.contains("block-size=" + 2 * MI + "b"), dev);
-        assertEquals("cpus=1,maxcpus=4", after(argv, "-smp", "cpus="));
+        // Under TCG QEMU is told of 32 possible CPUs: each plug uses up a translation context.
+        assertEquals("cpus=1,maxcpus=" + QemuVmConfig.TCG_POSSIBLE_CPUS, after(argv, "-smp", "cpus="));
     }
 
     @Test
@@ -53,6 +54,15 @@ class QemuCommandLineTest {
         assertTrue(argv.contains("-daemonize"));
         assertTrue(argv.contains("-nodefaults"));
         assertTrue(after(argv, "-device", "virtserialport").contains("name=" + QemuCommandLine.MONITOR_PORT_NAME));
+    }
+
+    @Test
+    void shouldUseSpecMaxAsPossibleCpusUnderKvm() {
+        QemuVmConfig kvm = new QemuVmConfig("db", Path.of("/usr/bin/qemu-system-x86_64"), QemuVmConfig.Accel.kvm, 1, 4,
+                256 * MI, 0, 2 * MI, Path.of("/img/vmlinuz"), null, null, "", new VmPaths(Path.of("/tmp/db")));
+        assertEquals("cpus=1,maxcpus=4", after(QemuCommandLine.build(kvm), "-smp", "cpus="));
+        assertEquals(Integer.MAX_VALUE, kvm.cpuPlugBudget());
+        assertEquals(QemuVmConfig.TCG_POSSIBLE_CPUS - 1, config(0).cpuPlugBudget());
     }
 
     @Test
