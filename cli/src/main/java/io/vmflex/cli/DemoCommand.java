@@ -71,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
             step("cpus use 3 -> 1", "[{\"op\":\"replace\",\"path\":\"/spec/guest/cpus/use\",\"value\":1}]", r -> r.cpus() == 1);
             step("memory slots use 8 -> 2", "[{\"op\":\"replace\",\"path\":\"/spec/guest/memorySlots/use\",\"value\":2}]",
                     r -> r.memTotalKb() <= boot.memTotalKb() + 1024);
-            JsonNode vm = json(api.request("GET", "/v1/vms/" + VM, null, null).body());
+            JsonNode vm = awaitRunning(Duration.ofSeconds(60));
             say("status: phase " + vm.at("/status/phase").asText() + ", cpus " + vm.at("/status/cpus").asText()
                     + ", memory " + vm.at("/status/memorySize").asText() + ", QEMU pid " + vm.at("/status/pid").asText());
             api.request("DELETE", "/v1/vms/" + VM, null, null);
@@ -88,6 +88,18 @@ final class DemoCommand implements Callable<Integer> {
         check(r.status() == 200, "patch failed: " + new String(r.body(), StandardCharsets.UTF_8));
         Report g = awaitGuest(done, Duration.ofSeconds(120));
         say(String.format("%-24s -> guest reports %s after %d ms", what, g, ms(t0)));
+    }
+
+    /** The VM once QEMU reports what the spec asks for (the guest may see it a little earlier). */
+    private JsonNode awaitRunning(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode vm = json(api.request("GET", "/v1/vms/" + VM, null, null).body());
+            if ("Running".equals(vm.at("/status/phase").asText()) || System.nanoTime() > deadline) {
+                return vm;
+            }
+            Thread.sleep(100);
+        }
     }
 
     private Report awaitGuest(java.util.function.Predicate<Report> ok, Duration timeout) throws Exception {
