@@ -162,15 +162,7 @@ public final class VmSupervisor {
     public void detach() {
         CompletableFuture<Void> done = submit(() -> {
             stopped = true;
-            if (qmp != null) {
-                qmp.close();
-                qmp = null;
-            }
-            closeConsole();
-            if (process != null) {
-                process.close();
-                process = null;
-            }
+            releaseQemuHandles();
             console.close();
             return null;
         });
@@ -356,6 +348,17 @@ public final class VmSupervisor {
                     ? VmEvent.normal(name(), "Exited", "guest shut down; QEMU exited")
                     : VmEvent.warning(name(), "Exited", "QEMU exited unexpectedly: " + lastStderr()));
         }
+        releaseQemuHandles();
+        runtime = null;
+        store.deleteRuntime(name());
+        observed = new Observation(outcome, 0, 0, 0, 0, observed.accel(), observed.restartCount(),
+                outcome == VmPhase.Succeeded ? "Completed" : "QemuExited",
+                outcome == VmPhase.Succeeded ? "guest shut down" : "QEMU exited");
+        nextLaunchAt = node.clock().instant().plus(outcome == VmPhase.Succeeded ? Duration.ZERO : backoff());
+    }
+
+    /** Closes our handles on QEMU (QMP, console, pidfd); QEMU itself is not touched. */
+    private void releaseQemuHandles() {
         if (qmp != null) {
             qmp.close();
             qmp = null;
@@ -365,12 +368,6 @@ public final class VmSupervisor {
             process.close();
             process = null;
         }
-        runtime = null;
-        store.deleteRuntime(name());
-        observed = new Observation(outcome, 0, 0, 0, 0, observed.accel(), observed.restartCount(),
-                outcome == VmPhase.Succeeded ? "Completed" : "QemuExited",
-                outcome == VmPhase.Succeeded ? "guest shut down" : "QEMU exited");
-        nextLaunchAt = node.clock().instant().plus(outcome == VmPhase.Succeeded ? Duration.ZERO : backoff());
     }
 
     private String lastStderr() {
