@@ -18,14 +18,24 @@ final class Metadata {
         return vm.withMetadata(m).withStatus(null);
     }
 
+    private static long parseVersion(String v) {
+        try {
+            return v == null ? 1 : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
     static VirtualMachine stampUpdated(VirtualMachine current, VirtualMachine updated) {
         ObjectMeta cur = current.metadata();
-        long generation = (cur.generation() == null ? 1 : cur.generation()) + 1;
+        long previous = cur.generation() == null ? 1 : cur.generation();
+        // As in Kubernetes: generation counts spec changes only; labels and annotations do not.
+        long generation = java.util.Objects.equals(current.spec(), updated.spec()) ? previous : previous + 1;
         ObjectMeta m = updated.metadata()
                 .withUid(cur.uid())
                 .withCreationTimestamp(cur.creationTimestamp())
                 .withGeneration(generation)
-                .withResourceVersion(Long.toString(generation));
+                .withResourceVersion(Long.toString(parseVersion(cur.resourceVersion()) + 1));
         return updated.withMetadata(m).withStatus(current.status());
     }
 }

@@ -133,7 +133,9 @@ public final class VmService {
         } catch (InvalidSpecException e) {
             throw ApiException.invalid(e.getMessage());
         }
-        if (Objects.equals(current.spec(), withDefaults.spec())) {
+        boolean specSame = Objects.equals(current.spec(), withDefaults.spec());
+        if (specSame && Objects.equals(current.metadata().labels(), withDefaults.metadata().labels())
+                && Objects.equals(current.metadata().annotations(), withDefaults.metadata().annotations())) {
             return CompletableFuture.completedFuture(current);
         }
         return s.apply(Metadata.stampUpdated(current, withDefaults));

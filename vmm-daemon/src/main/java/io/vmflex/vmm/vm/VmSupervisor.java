@@ -131,9 +131,11 @@ public final class VmSupervisor {
     /** Replaces the spec (already validated by the caller) and reconciles at once. */
     public CompletableFuture<VirtualMachine> apply(VirtualMachine updated) {
         return submit(() -> {
+            boolean specChanged = !java.util.Objects.equals(vm.spec(), updated.spec());
             vm = updated.withStatus(vm.status());
             store.saveVm(vm);
-            node.events().publish(VmEvent.normal(name(), "SpecChanged", describeSpec()));
+            node.events().publish(specChanged ? VmEvent.normal(name(), "SpecChanged", describeSpec())
+                    : VmEvent.normal(name(), "MetadataChanged", "labels or annotations changed"));
             reconcile();
             return vm;
         });

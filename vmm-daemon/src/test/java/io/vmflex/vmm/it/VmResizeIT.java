@@ -56,18 +56,53 @@ class VmResizeIT {
 
     @Test
     @Order(1)
-    void shouldBootAndReportOneCpuWhenCreatedFromTheExample() {
+    void shouldBootAndReportOneCpuWhenCreatedFromTheExample() throws Exception {
         JsonNode vm = Guest.awaitPhase(http, VM, "Running", STEP);
         Guest.Report r = Guest.awaitReport(http, VM, STEP, x -> true);
         assertEquals(1, r.cpus());
         bootMemTotalKb = r.memTotalKb();
         assertEquals(1, vm.path("status").path("cpus").asInt());
         assertEquals("node-it", vm.path("status").path("node").asText());
-        assertTrue(vm.path("status").path("pid").asInt() > 0, vm.toString());
+        int pid = vm.path("status").path("pid").asInt();
+        assertTrue(pid > 0, vm.toString());
+        // QEMU runs in its own session (so the daemon's death is not its death) and, where a
+        // cgroup v2 hierarchy is mounted, in its own cgroup.
+        String[] qemu = statFields(pid);
+        String[] vmmd = statFields(daemon.pid());
+        assertTrue(!qemu[3].equals(vmmd[3]), "QEMU shares the daemon's session " + vmmd[3]);
+        assertTrue(!qemu[1].equals(String.valueOf(daemon.pid())), "QEMU is the daemon's child");
+        String cgroups = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
+        if (cgroups.lines().anyMatch(l -> l.startsWith("0::"))) {
+            assertTrue(cgroups.contains("0::/vmflex-test/" + VM), cgroups);
+        }
     }
 
     @Test
     @Order(2)
+    void shouldStreamEventsToWatchersAsTheyHappen() throws Exception {
+        try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(daemon.socket()));
+            ch.write(java.nio.ByteBuffer.wrap(("GET /v1/events?watch=true&vm=" + VM
+                    + " HTTP/1.1\r\nHost: vmmd\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(java.nio.channels.Channels.newInputStream(ch),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            assertTrue(in.readLine().contains("200"));
+            UnixHttp.Response r = http.send("PATCH", "/v1/vms/" + VM, "application/merge-patch+json",
+                    "{\"metadata\":{\"labels\":{\"watched\":\"yes\"}}}");
+            assertEquals(200, r.status(), r.body());
+            // Chunk sizes and event lines interleave; the event JSON arrives on its own line.
+            String line;
+            boolean seen = false;
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!seen && System.nanoTime() < deadline && (line = in.readLine()) != null) {
+                seen = line.contains("\"reason\":\"SpecChanged\"") || line.contains("\"reason\":\"MetadataChanged\"");
+            }
+            assertTrue(seen, "no event arrived on the watch stream");
+        }
+    }
+
+    @Test
+    @Order(3)
     void shouldHotplugCpusWhenUseRaisedToThree() throws Exception {
         UnixHttp.Response r = http.send("PATCH", "/v1/vms/" + VM, "application/json-patch+json",
                 Guest.patchUse("/spec/guest/cpus/use", 3));
@@ -78,7 +113,7 @@ class VmResizeIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void shouldPlugAllMemorySlotsWhenUseRaisedToMax() throws Exception {
         UnixHttp.Response r = http.send("PATCH", "/v1/vms/" + VM, "application/merge-patch+json",
                 "{\"spec\":{\"guest\":{\"memorySlots\":{\"use\":8}}}}");
@@ -91,7 +126,7 @@ class VmResizeIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void shouldUnplugBackToMinimumWhenUseLowered() throws Exception {
         UnixHttp.Response r = http.send("PATCH", "/v1/vms/" + VM, "application/json-patch+json",
                 "[{\"op\":\"replace\",\"path\":\"/spec/guest/cpus/use\",\"value\":1},"
@@ -106,7 +141,7 @@ class VmResizeIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void shouldPlugAgainAfterAnUnplugWithoutRestartingQemu() throws Exception {
         int pid = http.get("/v1/vms/" + VM).json().path("status").path("pid").asInt();
         UnixHttp.Response r = http.send("PATCH", "/v1/vms/" + VM, "application/json-patch+json",
@@ -116,6 +151,12 @@ class VmResizeIT {
         JsonNode vm = Guest.awaitPhase(http, VM, "Running", STEP);
         assertEquals(pid, vm.path("status").path("pid").asInt(), "QEMU was restarted: it crashed on the re-plug");
         assertEquals(0, vm.path("status").path("restartCount").asInt());
+    }
+
+    /** Fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, ... */
+    private static String[] statFields(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     static long parseBytes(String q) {
