@@ -14,6 +14,7 @@ import java.util.List;
  * @param memoryProvider deprecated NeonVM field, accepted and ignored
  * @param pid          vmflex: process id of the QEMU process, absent when not running
  * @param accel        vmflex: accelerator in use, "kvm" or "tcg"
+ * @param guest        vmflex: what the guest monitor last reported, absent until it has
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VirtualMachineStatus(
@@ -32,11 +33,12 @@ public record VirtualMachineStatus(
         String tlsSecretName,
         RevisionWithTime currentRevision,
         Long pid,
-        String accel) {
+        String accel,
+        GuestStatus guest) {
 
     /** No observation yet. */
     public static final VirtualMachineStatus EMPTY = new VirtualMachineStatus(
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     public VirtualMachineStatus {
         conditions = Copies.list(conditions);
@@ -48,61 +50,66 @@ public record VirtualMachineStatus(
 
     public VirtualMachineStatus withConditions(List<Condition> v) {
         return new VirtualMachineStatus(v, phase, restartCount, podName, podIP, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withPhase(VmPhase v) {
         return new VirtualMachineStatus(conditions, v, restartCount, podName, podIP, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withRestartCount(Integer v) {
         return new VirtualMachineStatus(conditions, phase, v, podName, podIP, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withPodName(String v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, v, podIP, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withPodIP(String v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, v, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withExtraNet(String ip, String mask) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, ip, mask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withNode(String v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask, v,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withCpus(MilliCpu v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, v, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                node, v, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withMemorySize(ByteQuantity v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, v, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel);
+                node, cpus, v, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
     }
 
     public VirtualMachineStatus withCurrentRevision(RevisionWithTime v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, v, pid, accel);
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, v, pid, accel, guest);
     }
 
     public VirtualMachineStatus withPid(Long v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, v, accel);
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, v, accel, guest);
+    }
+
+    public VirtualMachineStatus withGuest(GuestStatus v) {
+        return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, v);
     }
 
     public VirtualMachineStatus withAccel(String v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, v);
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, v, guest);
     }
 }
