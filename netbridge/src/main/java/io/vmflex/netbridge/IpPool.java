@@ -1,0 +1,187 @@
+package io.vmflex.netbridge;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * VM addresses from one IPv4 network, keyed by VM name and kept in a file so that they survive
+ * daemon restarts. The network address, the gateway and the broadcast address are never handed
+ * out; otherwise the lowest free address is.
+ *
+ * <p>The file is plain text, one {@code <vm> <address>} per line after a {@code #} comment line,
+ * and every change replaces it atomically: write {@code <file>.tmp}, fsync, rename over the file,
+ * fsync the directory. A crash leaves either the old or the new file, never a torn one.
+ * Entries outside the network (after a configuration change) are dropped with a warning when
+ * the file is loaded.
+ *
+ * <p>Thread-safe: every method holds this pool's monitor. One pool per file per process; two
+ * processes must not share a file.
+ */
+public final class IpPool {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IpPool.class);
+
+    private final Path file;
+    private final Ipv4Cidr network;
+    private final Inet4Address gateway;
+    private final Map<String, Inet4Address> byVm = new TreeMap<>(); // guarded by this
+    private final Map<Long, String> byOffset = new HashMap<>(); // guarded by this
+
+    /**
+     * Loads {@code file} if it exists (it is created on the first allocation).
+     *
+     * @param gateway an address inside {@code network}, reserved for the node bridge
+     */
+    public IpPool(Path file, Ipv4Cidr network, Inet4Address gateway) throws IOException {
+        if (!network.contains(gateway) || gateway.equals(network.network()) || gateway.equals(network.broadcast())) {
+            throw new IllegalArgumentException("gateway " + gateway.getHostAddress() + " must be a host address of " + network);
+        }
+        this.file = file;
+        this.network = network;
+        this.gateway = gateway;
+        load();
+    }
+
+    /**
+     * The address of {@code vmName}: the one it already has, else the lowest free one (saved
+     * before returning).
+     *
+     * @throws IpPoolExhaustedException if every host address is taken
+     */
+    public synchronized Inet4Address allocate(String vmName) throws IOException {
+        VmMac.requireVmName(vmName);
+        Inet4Address existing = byVm.get(vmName);
+        if (existing != null) {
+            return existing;
+        }
+        long gatewayOffset = network.offsetOf(gateway);
+        for (long offset = 1; offset < network.size() - 1; offset++) {
+            if (offset != gatewayOffset && !byOffset.containsKey(offset)) {
+                Inet4Address address = network.addressAt(offset);
+                byVm.put(vmName, address);
+                byOffset.put(offset, vmName);
+                try {
+                    save();
+                } catch (IOException | RuntimeException e) {
+                    byVm.remove(vmName);
+                    byOffset.remove(offset);
+                    throw e;
+                }
+                return address;
+            }
+        }
+        throw new IpPoolExhaustedException("IP pool " + network + " is exhausted: all " + (network.size() - 3)
+                + " VM addresses are allocated (network, gateway " + gateway.getHostAddress()
+                + " and broadcast are reserved); cannot allocate one for VM '" + vmName + "'");
+    }
+
+    /** Frees the address of {@code vmName}; returns false if it had none. */
+    public synchronized boolean release(String vmName) throws IOException {
+        Inet4Address address = byVm.get(vmName);
+        if (address == null) {
+            return false;
+        }
+        byVm.remove(vmName);
+        long offset = network.offsetOf(address);
+        byOffset.remove(offset);
+        try {
+            save();
+        } catch (IOException | RuntimeException e) {
+            byVm.put(vmName, address);
+            byOffset.put(offset, vmName);
+            throw e;
+        }
+        return true;
+    }
+
+    public synchronized Optional<Inet4Address> lookup(String vmName) {
+        return Optional.ofNullable(byVm.get(vmName));
+    }
+
+    /** A snapshot of all allocations, sorted by VM name. */
+    public synchronized Map<String, Inet4Address> allocations() {
+        return Collections.unmodifiableMap(new TreeMap<>(byVm));
+    }
+
+    public Ipv4Cidr network() {
+        return network;
+    }
+
+    public Inet4Address gateway() {
+        return gateway;
+    }
+
+    private void load() throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        int lineNumber = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            lineNumber++;
+            String trimmed = line.strip();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                continue;
+            }
+            String[] fields = trimmed.split("\\s+");
+            if (fields.length != 2) {
+                throw new IOException(file + ":" + lineNumber + ": expected '<vm> <address>', got '" + line + "'");
+            }
+            Inet4Address address;
+            try {
+                address = Ipv4Cidr.parseAddress(fields[1]);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + ":" + lineNumber + ": " + e.getMessage(), e);
+            }
+            if (!network.contains(address) || address.equals(gateway) || address.equals(network.network())
+                    || address.equals(network.broadcast())) {
+                LOG.warn("dropping IP allocation {} -> {} from {}: not a VM address of {}",
+                        fields[0], fields[1], file, network);
+                continue;
+            }
+            long offset = network.offsetOf(address);
+            String previous = byOffset.putIfAbsent(offset, fields[0]);
+            if (previous != null) {
+                throw new IOException(file + ":" + lineNumber + ": " + fields[1] + " is allocated to both '"
+                        + previous + "' and '" + fields[0] + "'");
+            }
+            byVm.put(fields[0], address);
+        }
+    }
+
+    private void save() throws IOException {
+        StringBuilder text = new StringBuilder("# vmflex IP pool ").append(network)
+                .append(" gateway ").append(gateway.getHostAddress()).append(": <vm> <address>\n");
+        byVm.forEach((vm, address) -> text.append(vm).append(' ').append(address.getHostAddress()).append('\n'));
+        Path directory = file.toAbsolutePath().getParent();
+        Files.createDirectories(directory);
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // The rename is durable only once the directory entry is.
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+}
