@@ -31,6 +31,28 @@ for port in /sys/class/virtio-ports/*; do
     ln -sf "../${port##*/}" "/dev/virtio-ports/$name"
     echo "vmflex-guest: port $name"
 done
+# Network: the kernel applies ip= only with a built-in NIC driver; virtio_net is a module here,
+# so apply it now. Format: ip=<client>::<gateway>:<netmask>::<device>:off
+for arg in $(cat /proc/cmdline); do
+    case $arg in ip=*) IPARG=${arg#ip=} ;; esac
+done
+if [ -n "${IPARG:-}" ]; then
+    old_ifs=$IFS
+    IFS=:
+    set -- $IPARG
+    IFS=$old_ifs
+    NET_IP=$1; NET_GW=$3; NET_MASK=$4; NET_DEV=${6:-eth0}
+    ifconfig lo 127.0.0.1 up
+    if ifconfig "$NET_DEV" "$NET_IP" netmask "$NET_MASK" up; then
+        route add default gw "$NET_GW" 2>/dev/null
+        # Something for the host to reach over the VM's tap.
+        mkdir -p /www && echo "vmflex-guest-http" > /www/index.html
+        httpd -p 8080 -h /www
+        echo "vmflex-guest: net $NET_DEV $NET_IP"
+    else
+        echo "vmflex-guest: cannot configure $NET_DEV"
+    fi
+fi
 echo "vmflex-guest: ready"
 
 # Both set a variable instead of printing: $(...) would fork a subshell each time.

@@ -47,6 +47,19 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--cgroup-parent", description = "Folder under the cgroup root for VM groups (default ${DEFAULT-VALUE})", defaultValue = "vmflex")
     String cgroupParent;
 
+    @Option(names = "--bridge", description = "Node bridge the VMs' taps join (default ${DEFAULT-VALUE})", defaultValue = "vmfxbr0")
+    String bridge;
+
+    @Option(names = "--vm-network", description = "VM address pool; its first address goes to the bridge (default ${DEFAULT-VALUE})",
+            defaultValue = "10.77.0.0/24")
+    String vmNetwork;
+
+    @Option(names = "--tap-prefix", description = "VM taps are named <prefix><8 hex> (default ${DEFAULT-VALUE})", defaultValue = "vmfx")
+    String tapPrefix;
+
+    @Option(names = "--no-network", description = "Give VMs no NIC")
+    boolean noNetwork;
+
     @Override
     public Integer call() throws Exception {
         if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
@@ -57,7 +70,7 @@ final class DaemonCommand implements Callable<Integer> {
         VmmdConfig d = VmmdConfig.defaults(node);
         VmmdConfig config = new VmmdConfig(stateDir, socket, node, imageDir != null ? imageDir : stateDir.resolve("images"),
                 qemu, adminGroup, socketMode, d.devKvm(), cgroupRoot, cgroupParent, accel, d.consoleMaxBytes(),
-                d.virtioMemBlockBytes());
+                d.virtioMemBlockBytes(), noNetwork ? null : new VmmdConfig.Network(bridge, vmNetwork, tapPrefix));
         Vmmd vmmd;
         try {
             vmmd = Vmmd.start(config);

@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
         Path state = Files.createTempDirectory(Path.of("/tmp"), "vmflex-demo");
         VmmdConfig d = VmmdConfig.defaults("demo-node");
         VmmdConfig config = new VmmdConfig(state, state.resolve("vmmd.sock"), "demo-node", images, d.qemuBinary(),
-                null, d.socketMode(), d.devKvm(), null, "vmflex-demo", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes());
+                null, d.socketMode(), d.devKvm(), null, "vmflex-demo", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes(), null);
         say("starting vmmd (state " + state + ")");
         try (Vmmd vmmd = Vmmd.start(config); AdminClient client = new AdminClient(config.socket())) {
             api = client;

@@ -1,6 +1,10 @@
 package io.vmflex.vmm;
 
 import io.vmflex.api.admin.NodeInfo;
+import io.vmflex.netbridge.Ipv4Cidr;
+import io.vmflex.netbridge.NetConfig;
+import io.vmflex.netbridge.VmNetwork;
+import io.vmflex.sys.netlink.RtNetlink;
 import io.vmflex.vmm.api.AdminRoutes;
 import io.vmflex.vmm.api.VmService;
 import io.vmflex.vmm.events.EventBus;
@@ -35,6 +39,7 @@ public final class Vmmd implements AutoCloseable {
     private final VmmdConfig config;
     private final EventBus events = new EventBus(1000);
     private QmpSessions qmp;
+    private RtNetlink netlink;
     private VmRegistry registry;
     private AdminServer server;
     private NodeInfo nodeInfo;
@@ -68,13 +73,28 @@ public final class Vmmd implements AutoCloseable {
             throw new IOException("QEMU not usable at " + config.qemuBinary() + ": " + nodeInfo.qemu().error());
         }
         qmp = new QmpSessions();
+        VmNetwork network = null;
+        if (config.network() != null) {
+            netlink = RtNetlink.open();
+            Ipv4Cidr cidr = Ipv4Cidr.parse(config.network().cidr());
+            NetConfig net = new NetConfig(config.nodeName(), config.network().bridge(), cidr, cidr.addressAt(1),
+                    config.network().tapPrefix(), config.stateDir());
+            network = VmNetwork.open(netlink, net);
+        }
         StateStore store = new StateStore(config.stateDir());
         ImageStore images = new ImageStore(config.imageDir());
         NodeContext node = new NodeContext(config.nodeName(), config.qemuBinary(), check.accel(), images,
                 new QemuLauncher(Duration.ofSeconds(60)), qmp, events, check.cgroups(), config.cgroupParent(),
-                check.cpuController(), check.cpuUnplugSafe(), config.consoleMaxBytes(), config.virtioMemBlockBytes(), Clock.systemUTC());
+                check.cpuController(), check.cpuUnplugSafe(), config.consoleMaxBytes(), config.virtioMemBlockBytes(),
+                network, Clock.systemUTC());
         registry = new VmRegistry(node, store);
         registry.recover();
+        if (network != null) {
+            var cleaned = network.cleanup(registry.names());
+            if (!cleaned.deletedTaps().isEmpty() || !cleaned.releasedVms().isEmpty()) {
+                LOG.info("network cleanup: removed taps {} and addresses of {}", cleaned.deletedTaps(), cleaned.releasedVms());
+            }
+        }
         VmService service = new VmService(registry, images, Clock.systemUTC());
         AdminRoutes routes = new AdminRoutes(service, events, this::nodeInfo);
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
@@ -129,6 +149,14 @@ public final class Vmmd implements AutoCloseable {
         if (qmp != null) {
             qmp.close();
             qmp = null;
+        }
+        if (netlink != null) {
+            try {
+                netlink.close();
+            } catch (IOException e) {
+                LOG.warn("closing the netlink socket failed: {}", e.toString());
+            }
+            netlink = null;
         }
         LOG.info("vmmd stopped; VMs left running");
     }

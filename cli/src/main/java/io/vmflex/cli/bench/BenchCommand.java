@@ -147,7 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
         DaemonDriver(Path state, Path images, Path manifest) throws Exception {
             VmmdConfig d = VmmdConfig.defaults("bench-node");
             VmmdConfig config = new VmmdConfig(state, state.resolve("vmmd.sock"), "bench-node", images, d.qemuBinary(),
-                    null, d.socketMode(), d.devKvm(), null, "vmflex-bench", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes());
+                    null, d.socketMode(), d.devKvm(), null, "vmflex-bench", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes(), null);
             vmmd = Vmmd.start(config);
             api = new AdminClient(config.socket());
             follower = new AdminClient(config.socket(), Duration.ofHours(1));
@@ -214,7 +214,7 @@ public final class BenchCommand implements Callable<Integer> {
             // The same accelerator vmmd would pick on this node, so the two paths differ only by vmmd.
             QemuVmConfig.Accel accel = NodeCheck.run("bench-node", d.qemuBinary(), d.devKvm(), null, "vmflex-bench", "auto").accel();
             QemuVmConfig config = new QemuVmConfig("bench-direct", d.qemuBinary(), accel, 1, 4,
-                    2 * SLOT, 6 * SLOT, d.virtioMemBlockBytes(), image.kernel(), image.initrd(), null, image.cmdline(), paths);
+                    2 * SLOT, 6 * SLOT, d.virtioMemBlockBytes(), image.kernel(), image.initrd(), null, image.cmdline(), List.of(), paths);
             QemuRuntime rt = new QemuLauncher(Duration.ofSeconds(60)).launch(config);
             process = QemuProcess.adopt(rt);
             console = new ConsoleLog(paths.consoleLog(), 1 << 20);

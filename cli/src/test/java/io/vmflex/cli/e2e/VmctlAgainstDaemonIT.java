@@ -67,7 +67,7 @@ class VmctlAgainstDaemonIT {
         socket = state.resolve("vmmd.sock");
         VmmdConfig d = VmmdConfig.defaults("node-ctl");
         vmmd = Vmmd.start(new VmmdConfig(state, socket, "node-ctl", IMAGES, d.qemuBinary(), null, d.socketMode(),
-                d.devKvm(), null, "vmflex-test", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes()));
+                d.devKvm(), null, "vmflex-test", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes(), null));
     }
 
     @AfterAll

@@ -49,6 +49,7 @@ public final class QemuCommandLine {
             a.addAll(List.of("-drive", "file=" + c.disk() + ",if=none,id=rootdisk,format=raw,cache=none,aio=threads"));
             a.addAll(List.of("-device", "virtio-blk-pci,drive=rootdisk"));
         }
+        a.addAll(c.nicArgs());
         a.addAll(List.of("-chardev", "socket,id=console,path=" + p.consoleSocket() + ",server=on,wait=off"));
         a.addAll(List.of("-serial", "chardev:console"));
         a.addAll(List.of("-chardev", "socket,id=qmp,path=" + p.qmpSocket() + ",server=on,wait=off"));

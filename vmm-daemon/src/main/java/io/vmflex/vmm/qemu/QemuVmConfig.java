@@ -1,6 +1,7 @@
 package io.vmflex.vmm.qemu;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param virtioMemBlockBytes virtio-mem block size; every requested size is a multiple of it
  * @param initrd            may be null
  * @param disk              raw disk image attached as virtio-blk, may be null
+ * @param nicArgs           QEMU arguments of the VM's NIC (netdev + device), empty for none
  */
 public record QemuVmConfig(
         String name,
@@ -29,6 +31,7 @@ public record QemuVmConfig(
         Path initrd,
         Path disk,
         String kernelCmdline,
+        List<String> nicArgs,
         VmPaths paths) {
 
     public enum Accel {
@@ -57,6 +60,7 @@ public record QemuVmConfig(
     public QemuVmConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kernel, "kernel");
+        nicArgs = nicArgs == null ? List.of() : List.copyOf(nicArgs);
         if (bootCpus < 1 || maxCpus < bootCpus) {
             throw new IllegalArgumentException("need 1 <= bootCpus <= maxCpus, got " + bootCpus + "/" + maxCpus);
         }

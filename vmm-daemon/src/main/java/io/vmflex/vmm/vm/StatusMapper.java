@@ -6,6 +6,7 @@ import io.vmflex.api.vm.MilliCpu;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.api.vm.VirtualMachineStatus;
 import io.vmflex.api.vm.VmPhase;
+import io.vmflex.netbridge.VmNic;
 
 import java.time.Instant;
 import java.util.List;
@@ -20,7 +21,8 @@ public final class StatusMapper {
     private StatusMapper() {
     }
 
-    public static VirtualMachine withObservation(VirtualMachine vm, Observation o, String node, Instant now) {
+    /** @param nic the VM's NIC, or null when it has none */
+    public static VirtualMachine withObservation(VirtualMachine vm, Observation o, String node, Instant now, VmNic nic) {
         VirtualMachineStatus old = vm.status() == null ? VirtualMachineStatus.EMPTY : vm.status();
         boolean running = o.pid() > 0;
         boolean ready = o.phase() == VmPhase.Running;
@@ -38,7 +40,8 @@ public final class StatusMapper {
                 .withMemorySize(running && o.memoryBytes() > 0 ? ByteQuantity.ofBytes(o.memoryBytes()) : null)
                 .withPid(running ? (long) o.pid() : null)
                 .withAccel(o.accel())
-                .withConditions(List.of(readyCond));
+                .withConditions(List.of(readyCond))
+                .withExtraNet(nic == null ? null : nic.ip().getHostAddress(), nic == null ? null : nic.netmask());
         return Objects.equals(s, old) ? vm : vm.withStatus(s);
     }
 }

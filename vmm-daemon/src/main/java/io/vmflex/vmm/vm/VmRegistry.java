@@ -49,6 +49,10 @@ public final class VmRegistry {
                 .sorted(Comparator.comparing(v -> v.metadata().name())).toList();
     }
 
+    public java.util.Set<String> names() {
+        return java.util.Set.copyOf(vms.keySet());
+    }
+
     public int size() {
         return vms.size();
     }

@@ -2,6 +2,8 @@ package io.vmflex.vmm.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmflex.api.vm.RestartPolicy;
+import io.vmflex.netbridge.VmNetwork;
+import io.vmflex.netbridge.VmNic;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.api.vm.VmPhase;
 import io.vmflex.sys.cgroup.Cgroup;
@@ -68,6 +70,7 @@ public final class VmSupervisor {
     private boolean stopped;
     private ScheduledFuture<?> nextTick;
     private Observation observed;
+    private VmNic nic;
 
     private VmSupervisor(NodeContext node, StateStore store, VirtualMachine vm, QemuRuntime runtime) throws IOException {
         this.node = node;
@@ -149,6 +152,7 @@ public final class VmSupervisor {
             stopQemu(Duration.ofSeconds(5));
             closeConsole();
             removeCgroup();
+            detachNetwork();
             console.close();
             store.deleteVm(name());
             node.events().publish(VmEvent.normal(name(), "Deleted", "VM deleted"));
@@ -266,9 +270,13 @@ public final class VmSupervisor {
     private void launch(SpecView spec) {
         QemuVmConfig config;
         try {
+            attachNetwork();
             config = qemuConfig(spec);
         } catch (ImageStore.ImageNotFoundException | IllegalArgumentException e) {
             failLaunch("FailedToStart", e.getMessage());
+            return;
+        } catch (IOException | RuntimeException e) {
+            failLaunch("NetworkUnavailable", "cannot give the VM its NIC: " + e.getMessage());
             return;
         }
         try {
@@ -317,10 +325,30 @@ public final class VmSupervisor {
         ImageStore.Image image = node.images().resolve(spec.image());
         ImageStore.Image kernelFrom = spec.kernelImage() == null || spec.kernelImage().isBlank()
                 ? image : node.images().resolve(spec.kernelImage());
-        String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")).trim();
+        String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")
+                + (nic == null ? "" : " " + VmNetwork.kernelIpArg(nic))).trim();
         return new QemuVmConfig(name(), node.qemuBinary(), node.accel(), spec.bootCpus(), spec.maxCpus(),
                 spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
-                kernelFrom.kernel(), image.initrd(), image.disk(), cmdline, paths);
+                kernelFrom.kernel(), image.initrd(), image.disk(), cmdline,
+                nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths);
+    }
+
+    /** Tap on the node bridge and an address from the pool; idempotent (same tap, same address). */
+    private void attachNetwork() throws IOException {
+        if (node.network() != null) {
+            nic = node.network().attach(name());
+        }
+    }
+
+    private void detachNetwork() {
+        if (node.network() != null) {
+            try {
+                node.network().detach(name());
+            } catch (IOException | RuntimeException e) {
+                node.events().publish(VmEvent.warning(name(), "NetworkCleanupFailed", e.getMessage()));
+            }
+            nic = null;
+        }
     }
 
     private void adoptOrMarkExited() {
@@ -331,6 +359,11 @@ public final class VmSupervisor {
         if (p != null) {
             process = p;
             SpecView spec = SpecView.of(vm);
+            try {
+                attachNetwork();
+            } catch (IOException | RuntimeException e) {
+                node.events().publish(VmEvent.warning(name(), "NetworkUnavailable", "re-attaching the VM's tap failed: " + e.getMessage()));
+            }
             openConsole();
             joinCgroup(spec);
             observed = new Observation(VmPhase.Running, 0, 0, 0, p.pid(), runtime.accel(), observed.restartCount(),
@@ -581,7 +614,7 @@ public final class VmSupervisor {
     }
 
     private void publishStatus() {
-        VirtualMachine updated = StatusMapper.withObservation(vm, observed, node.nodeName(), node.clock().instant());
+        VirtualMachine updated = StatusMapper.withObservation(vm, observed, node.nodeName(), node.clock().instant(), nic);
         if (!updated.equals(vm)) {
             VmPhase before = vm.status() == null ? null : vm.status().phase();
             vm = updated;

@@ -11,11 +11,21 @@ import java.util.concurrent.CountDownLatch;
  * {@code stateDir socket nodeName imageDir [socketMode [adminGroup]]}.
  */
 public final class DaemonMain {
+    /** {@code -Dvmflex.network=bridge,cidr,tapPrefix} gives the VMs a NIC; absent: no network. */
+    private static VmmdConfig.Network network() {
+        String n = System.getProperty("vmflex.network");
+        if (n == null || n.isBlank()) {
+            return null;
+        }
+        String[] f = n.split(",");
+        return new VmmdConfig.Network(f[0], f[1], f[2]);
+    }
+
     public static void main(String[] args) throws Exception {
         VmmdConfig d = VmmdConfig.defaults(args[2]);
         VmmdConfig config = new VmmdConfig(Path.of(args[0]), Path.of(args[1]), args[2], Path.of(args[3]),
                 d.qemuBinary(), args.length > 5 ? args[5] : null, args.length > 4 ? args[4] : d.socketMode(),
-                d.devKvm(), null, "vmflex-test", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes());
+                d.devKvm(), null, "vmflex-test", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes(), network());
         Vmmd vmmd = Vmmd.start(config);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -18,6 +18,7 @@ public final class TestDaemon implements AutoCloseable {
     private final String nodeName;
     private final Path imageDir;
     private final List<String> extra;
+    private String network;
     private Process process;
     private int starts;
 
@@ -27,6 +28,12 @@ public final class TestDaemon implements AutoCloseable {
         this.nodeName = nodeName;
         this.imageDir = imageDir;
         this.extra = List.of(extra);
+    }
+
+    /** Gives the daemon's VMs a NIC: {@code bridge,cidr,tapPrefix}. */
+    public TestDaemon withNetwork(String bridgeCidrPrefix) {
+        this.network = bridgeCidrPrefix;
+        return this;
     }
 
     public Path socket() {
@@ -43,7 +50,7 @@ public final class TestDaemon implements AutoCloseable {
 
     public TestDaemon start() throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-Dvmflex.network=" + (network == null ? "" : network),
                 "-cp", System.getProperty("java.class.path"), DaemonMain.class.getName(),
                 stateDir.toString(), socket.toString(), nodeName, imageDir.toString()));
         cmd.addAll(extra);

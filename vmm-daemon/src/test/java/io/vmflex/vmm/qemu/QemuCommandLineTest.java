@@ -16,7 +16,7 @@ class QemuCommandLineTest {
     private static QemuVmConfig config(long hotplug) {
         return new QemuVmConfig("db", Path.of("/usr/bin/qemu-system-x86_64"), QemuVmConfig.Accel.tcg, 1, 4,
                 256 * MI, hotplug, 2 * MI, Path.of("/img/vmlinuz"), Path.of("/img/initrd.img"), null,
-                "console=ttyS0", new VmPaths(Path.of("/var/lib/vmflex/vms/db")));
+                "console=ttyS0", List.of(), new VmPaths(Path.of("/var/lib/vmflex/vms/db")));
     }
 
     private static String after(List<String> argv, String flag, String prefix) {
@@ -59,7 +59,7 @@ class QemuCommandLineTest {
     @Test
     void shouldUseSpecMaxAsPossibleCpusUnderKvm() {
         QemuVmConfig kvm = new QemuVmConfig("db", Path.of("/usr/bin/qemu-system-x86_64"), QemuVmConfig.Accel.kvm, 1, 4,
-                256 * MI, 0, 2 * MI, Path.of("/img/vmlinuz"), null, null, "", new VmPaths(Path.of("/tmp/db")));
+                256 * MI, 0, 2 * MI, Path.of("/img/vmlinuz"), null, null, "", List.of(), new VmPaths(Path.of("/tmp/db")));
         assertEquals("cpus=1,maxcpus=4", after(QemuCommandLine.build(kvm), "-smp", "cpus="));
         assertEquals(Integer.MAX_VALUE, kvm.cpuPlugBudget());
         assertEquals(QemuVmConfig.TCG_POSSIBLE_CPUS - 1, config(0).cpuPlugBudget());
