@@ -100,6 +100,17 @@ class GuestFrameDecoderTest {
     }
 
     @Test
+    void shouldKeepFramesCompletedBeforeABadLengthWhenFailing() throws Exception {
+        byte[] good = GuestFrames.encode(new VersionChoice(1));
+        byte[] stream = new byte[good.length + 4];
+        System.arraycopy(good, 0, stream, 0, good.length); // then a zero length
+        GuestFrameDecoder.FramingException e = assertThrows(GuestFrameDecoder.FramingException.class,
+                () -> new GuestFrameDecoder().feed(stream, 0, stream.length));
+        assertEquals(1, e.framesBefore().size());
+        assertEquals(new VersionChoice(1), GuestFrames.decodeVersionChoice(e.framesBefore().getFirst()));
+    }
+
+    @Test
     void shouldAcceptWhenPayloadIsExactlyTheCap() throws Exception {
         byte[] frame = new byte[4 + GuestFrames.MAX_PAYLOAD];
         frame[1] = 1; // 0x00010000 = 65536

@@ -252,6 +252,9 @@ public final class GuestChannel implements AutoCloseable {
         private final GuestSession judge;
         private final BlockingQueue<byte[]> box = new ArrayBlockingQueue<>(config.outboxCapacity());
         private long connectedAtNanos;
+        /** When the decoder last started holding an unfinished frame, 0 if it holds none; the writer watches it. */
+        private volatile long partialSinceNanos;
+        private volatile String killedBecause;
 
         Session(SocketChannel ch) {
             this.ch = ch;
@@ -266,7 +269,8 @@ public final class GuestChannel implements AutoCloseable {
             try {
                 end = read();
             } catch (IOException e) {
-                end = new Inbound.Fatal(Inbound.Fatal.Kind.DISCONNECTED, "I/O: " + e);
+                String why = killedBecause;
+                end = new Inbound.Fatal(Inbound.Fatal.Kind.DISCONNECTED, why != null ? why : "I/O: " + e);
             } catch (RuntimeException e) {
                 // A bug on our side must not kill the channel's thread; start over.
                 LOG.error("guest channel {}: unexpected failure in the reader", name, e);
@@ -301,10 +305,17 @@ public final class GuestChannel implements AutoCloseable {
                     return flood;
                 }
                 List<byte[]> frames;
+                String framingError = null;
                 try {
                     frames = decoder.feed(buf.array(), 0, n);
                 } catch (GuestFrameDecoder.FramingException e) {
-                    return judge.onFramingError(e.getMessage());
+                    frames = e.framesBefore();
+                    framingError = e.getMessage();
+                }
+                if (decoder.buffered() == 0) {
+                    partialSinceNanos = 0;
+                } else if (partialSinceNanos == 0 || !frames.isEmpty()) {
+                    partialSinceNanos = now;
                 }
                 for (byte[] payload : frames) {
                     Inbound in = judge.onFrame(payload, now);
@@ -312,6 +323,10 @@ public final class GuestChannel implements AutoCloseable {
                         return f;
                     }
                     act(in);
+                }
+                if (framingError != null) {
+                    // judged after the frames before it: a handshake answer then a bad length is a misbehaving session
+                    return judge.onFramingError(framingError);
                 }
             }
             return new Inbound.Fatal(Inbound.Fatal.Kind.DISCONNECTED, "closed");
@@ -348,6 +363,8 @@ public final class GuestChannel implements AutoCloseable {
         private void write() {
             long nextRange = clock.nanoTime();
             long interval = config.handshakeInterval().toNanos();
+            long stall = config.frameStallTimeout().toNanos();
+            long stallCheck = Math.max(1_000_000L, stall / 4);
             try {
                 while (!Thread.currentThread().isInterrupted()) {
                     long wait = interval;
@@ -359,9 +376,17 @@ public final class GuestChannel implements AutoCloseable {
                         }
                         wait = Math.max(1, nextRange - now);
                     }
-                    byte[] frame = box.poll(wait, TimeUnit.NANOSECONDS);
+                    byte[] frame = box.poll(Math.min(wait, stallCheck), TimeUnit.NANOSECONDS);
                     if (frame != null) {
                         writeFully(frame);
+                    }
+                    long partial = partialSinceNanos;
+                    if (partial != 0 && clock.nanoTime() - partial > stall) {
+                        // The reader cannot notice while it blocks in read(); closing the socket wakes it.
+                        stats.protocolErrors.incrementAndGet();
+                        killedBecause = "frame unfinished for more than " + config.frameStallTimeout().toMillis() + " ms";
+                        closeQuietly(ch);
+                        return;
                     }
                 }
             } catch (InterruptedException e) {

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param garbledStartLimit     consecutive connections that start with a framing error before
  *                              the handshake (a frame cut by the previous disconnect) tolerated
  *                              before quarantine
+ * @param frameStallTimeout     a frame begun but not finished for this long (a guest that stopped
+ *                              mid-frame, or a slow drip) drops the connection, which resyncs the stream
  */
 public record GuestChannelConfig(Duration handshakeInterval, Duration reconnectInitial, Duration reconnectMax,
                                  Duration quarantineInitial, Duration quarantineMax, Duration quarantineForgiveAfter,
@@ -35,7 +37,8 @@ public record GuestChannelConfig(Duration handshakeInterval, Duration reconnectI
                                  double maxMetricsPerSecond, double maxUpscaleRequestsPerSecond,
                                  double maxInvalidRepliesPerSecond,
                                  int maxProtocolErrors, Duration protocolErrorWindow,
-                                 int maxPending, int outboxCapacity, int garbledStartLimit) {
+                                 int maxPending, int outboxCapacity, int garbledStartLimit,
+                                 Duration frameStallTimeout) {
 
     /** Read buffer of the channel; the byte burst must cover one full read. */
     static final int READ_BUFFER = 8192;
@@ -48,6 +51,7 @@ public record GuestChannelConfig(Duration handshakeInterval, Duration reconnectI
         Objects.requireNonNull(quarantineMax, "quarantineMax");
         Objects.requireNonNull(quarantineForgiveAfter, "quarantineForgiveAfter");
         Objects.requireNonNull(protocolErrorWindow, "protocolErrorWindow");
+        Objects.requireNonNull(frameStallTimeout, "frameStallTimeout");
         if (handshakeInterval.isNegative() || handshakeInterval.isZero()) {
             throw new IllegalArgumentException("handshakeInterval must be positive");
         }
@@ -63,7 +67,8 @@ public record GuestChannelConfig(Duration handshakeInterval, Duration reconnectI
      * Handshake every 1 s; reconnect 100 ms doubling to 5 s; quarantine 10 s doubling to 5 min,
      * forgiven after 5 min connected; flood above 50 frames/s (burst 100) or 1 MiB/s (burst
      * 1 MiB); 5 Metrics/s, 2 UpscaleRequests/s, 3 InvalidMessage replies/s; more than 10 protocol
-     * errors in 10 s quarantine; 16 pending requests; 32 queued frames; 3 garbled starts.
+     * errors in 10 s quarantine; 16 pending requests; 32 queued frames; 3 garbled starts; a frame
+     * unfinished after 5 s drops the connection.
      */
     public static GuestChannelConfig defaults() {
         return new GuestChannelConfig(Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(5),
@@ -71,27 +76,34 @@ public record GuestChannelConfig(Duration handshakeInterval, Duration reconnectI
                 50, 100, 1 << 20, 1 << 20,
                 5, 2, 3,
                 10, Duration.ofSeconds(10),
-                16, 32, 3);
+                16, 32, 3, Duration.ofSeconds(5));
     }
 
     public GuestChannelConfig withHandshakeInterval(Duration d) {
         return new GuestChannelConfig(d, reconnectInitial, reconnectMax, quarantineInitial, quarantineMax,
                 quarantineForgiveAfter, maxFramesPerSecond, frameBurst, maxBytesPerSecond, byteBurst,
                 maxMetricsPerSecond, maxUpscaleRequestsPerSecond, maxInvalidRepliesPerSecond, maxProtocolErrors,
-                protocolErrorWindow, maxPending, outboxCapacity, garbledStartLimit);
+                protocolErrorWindow, maxPending, outboxCapacity, garbledStartLimit, frameStallTimeout);
     }
 
     public GuestChannelConfig withReconnect(Duration initial, Duration max) {
         return new GuestChannelConfig(handshakeInterval, initial, max, quarantineInitial, quarantineMax,
                 quarantineForgiveAfter, maxFramesPerSecond, frameBurst, maxBytesPerSecond, byteBurst,
                 maxMetricsPerSecond, maxUpscaleRequestsPerSecond, maxInvalidRepliesPerSecond, maxProtocolErrors,
-                protocolErrorWindow, maxPending, outboxCapacity, garbledStartLimit);
+                protocolErrorWindow, maxPending, outboxCapacity, garbledStartLimit, frameStallTimeout);
+    }
+
+    public GuestChannelConfig withFrameStallTimeout(Duration d) {
+        return new GuestChannelConfig(handshakeInterval, reconnectInitial, reconnectMax, quarantineInitial, quarantineMax,
+                quarantineForgiveAfter, maxFramesPerSecond, frameBurst, maxBytesPerSecond, byteBurst,
+                maxMetricsPerSecond, maxUpscaleRequestsPerSecond, maxInvalidRepliesPerSecond, maxProtocolErrors,
+                protocolErrorWindow, maxPending, outboxCapacity, garbledStartLimit, d);
     }
 
     public GuestChannelConfig withQuarantine(Duration initial, Duration max) {
         return new GuestChannelConfig(handshakeInterval, reconnectInitial, reconnectMax, initial, max,
                 quarantineForgiveAfter, maxFramesPerSecond, frameBurst, maxBytesPerSecond, byteBurst,
                 maxMetricsPerSecond, maxUpscaleRequestsPerSecond, maxInvalidRepliesPerSecond, maxProtocolErrors,
-                protocolErrorWindow, maxPending, outboxCapacity, garbledStartLimit);
+                protocolErrorWindow, maxPending, outboxCapacity, garbledStartLimit, frameStallTimeout);
     }
 }
