@@ -17,10 +17,26 @@ public final class GuestFrameDecoder {
     private int payloadFill;
     private String failure;
 
-    /** Raised once the stream can no longer be trusted; every later call raises it again. */
+    /**
+     * Raised once the stream can no longer be trusted; every later call raises it again. Frames
+     * completed earlier in the same call are not lost: {@link #framesBefore()} has them (a
+     * handshake answer followed by a bad length must still count as a handshake answer).
+     */
     public static final class FramingException extends Exception {
+        private final transient List<byte[]> framesBefore;
+
         public FramingException(String message) {
+            this(message, List.of());
+        }
+
+        public FramingException(String message, List<byte[]> framesBefore) {
             super(message);
+            this.framesBefore = List.copyOf(framesBefore);
+        }
+
+        /** Payloads completed by the failing call before the bad length, in order. */
+        public List<byte[]> framesBefore() {
+            return framesBefore;
         }
     }
 
@@ -42,7 +58,7 @@ public final class GuestFrameDecoder {
                     long len = ((header[0] & 0xFFL) << 24) | ((header[1] & 0xFFL) << 16) | ((header[2] & 0xFFL) << 8) | (header[3] & 0xFFL);
                     if (len < 1 || len > GuestFrames.MAX_PAYLOAD) {
                         failure = "frame length " + len + " outside 1.." + GuestFrames.MAX_PAYLOAD;
-                        throw new FramingException(failure);
+                        throw new FramingException(failure, out);
                     }
                     payload = new byte[(int) len];
                     payloadFill = 0;
