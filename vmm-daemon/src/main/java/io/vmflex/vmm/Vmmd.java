@@ -6,6 +6,10 @@ import io.vmflex.netbridge.NetConfig;
 import io.vmflex.netbridge.VmNetwork;
 import io.vmflex.sys.netlink.RtNetlink;
 import io.vmflex.vmm.api.AdminRoutes;
+import io.vmflex.vmm.api.GuestRoutes;
+import io.vmflex.vmm.http.Route;
+import java.util.ArrayList;
+import java.util.List;
 import io.vmflex.vmm.api.VmService;
 import io.vmflex.vmm.events.EventBus;
 import io.vmflex.vmm.events.VmEvent;
@@ -96,9 +100,10 @@ public final class Vmmd implements AutoCloseable {
             }
         }
         VmService service = new VmService(registry, images, Clock.systemUTC());
-        AdminRoutes routes = new AdminRoutes(service, events, this::nodeInfo);
+        List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
+        routes.addAll(new GuestRoutes(service).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
-                new PeerAuthorizer(adminGid(config.adminGroup())), routes.routes());
+                new PeerAuthorizer(adminGid(config.adminGroup())), routes);
         server.start();
         events.publish(VmEvent.normal(null, "DaemonStarted", "vmmd on node " + config.nodeName() + " serving "
                 + config.socket() + " with " + registry.size() + " VM(s)"));

@@ -5,7 +5,10 @@ import io.vmflex.api.vm.Condition;
 import io.vmflex.api.vm.MilliCpu;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.api.vm.VirtualMachineStatus;
+import io.vmflex.api.vm.GuestStatus;
 import io.vmflex.api.vm.VmPhase;
+import io.vmflex.vmm.guest.ChannelState;
+import io.vmflex.vmm.guest.ReceivedMetrics;
 import io.vmflex.netbridge.VmNic;
 
 import java.time.Instant;
@@ -19,6 +22,30 @@ import java.util.Objects;
  */
 public final class StatusMapper {
     private StatusMapper() {
+    }
+
+    /**
+     * Adds the guest's own view (channel state + last metrics) to status, or removes it when
+     * {@code state} is null (no QEMU running, or for what is written to disk).
+     */
+    public static VirtualMachine withGuest(VirtualMachine vm, ChannelState state, ReceivedMetrics last) {
+        VirtualMachineStatus s = vm.status() == null ? VirtualMachineStatus.EMPTY : vm.status();
+        GuestStatus g = null;
+        if (state != null) {
+            String channel = state.getClass().getSimpleName();
+            if (last == null) {
+                g = new GuestStatus(channel, null, null, null, null, null, null, null);
+            } else {
+                var m = last.metrics();
+                g = new GuestStatus(channel, m.cpusOnline(), ByteQuantity.ofBytes(m.memTotalBytes()),
+                        ByteQuantity.ofBytes(Math.max(0, m.memTotalBytes() - m.memAvailableBytes())), m.loadAvg1(),
+                        m.psiMemorySome10(), m.psiCpuSome10(), last.receivedAt());
+            }
+        }
+        if (Objects.equals(g, s.guest())) {
+            return vm;
+        }
+        return vm.withStatus(s.withGuest(g));
     }
 
     /** @param nic the VM's NIC, or null when it has none */

@@ -10,6 +10,12 @@ import io.vmflex.sys.cgroup.Cgroup;
 import io.vmflex.vmm.console.ConsoleLog;
 import io.vmflex.vmm.console.ConsoleReader;
 import io.vmflex.vmm.events.VmEvent;
+import io.vmflex.vmm.guest.ChannelState;
+import io.vmflex.vmm.guest.GuestChannel;
+import io.vmflex.vmm.guest.GuestChannelConfig;
+import io.vmflex.vmm.guest.GuestChannelListener;
+import io.vmflex.vmm.guest.GuestClock;
+import io.vmflex.vmm.guest.ReceivedMetrics;
 import io.vmflex.vmm.image.ImageStore;
 import io.vmflex.vmm.qemu.QemuLauncher;
 import io.vmflex.vmm.qemu.QemuProcess;
@@ -71,6 +77,8 @@ public final class VmSupervisor {
     private ScheduledFuture<?> nextTick;
     private Observation observed;
     private VmNic nic;
+    private volatile GuestChannel guest;
+    private VirtualMachine persisted;
 
     private VmSupervisor(NodeContext node, StateStore store, VirtualMachine vm, QemuRuntime runtime) throws IOException {
         this.node = node;
@@ -136,7 +144,8 @@ public final class VmSupervisor {
         return submit(() -> {
             boolean specChanged = !java.util.Objects.equals(vm.spec(), updated.spec());
             vm = updated.withStatus(vm.status());
-            store.saveVm(vm);
+            persisted = StatusMapper.withGuest(vm, null, null);
+            store.saveVm(persisted);
             node.events().publish(specChanged ? VmEvent.normal(name(), "SpecChanged", describeSpec())
                     : VmEvent.normal(name(), "MetadataChanged", "labels or annotations changed"));
             reconcile();
@@ -577,12 +586,74 @@ public final class VmSupervisor {
         closeConsole();
         consoleReader = new ConsoleReader(paths.consoleSocket(), console, () -> !stopped);
         consoleReader.start(name());
+        openGuestChannel();
+    }
+
+    /** The guest monitor's channel; it reconnects by itself for as long as QEMU runs. */
+    private void openGuestChannel() {
+        GuestChannel ch = new GuestChannel(name(), paths.guestChannelSocket(), GuestChannelConfig.defaults(),
+                GuestClock.system(), new GuestChannelListener() {
+                    @Override
+                    public void onStateChange(ChannelState s) {
+                        onGuestChannelState(s);
+                    }
+
+                    @Override
+                    public void onMetrics(ReceivedMetrics m) {
+                        enqueue(VmSupervisor.this::publishStatus);
+                    }
+
+                    @Override
+                    public void onUpscaleRequest(io.vmflex.api.guest.GuestMessage.UpscaleRequest r) {
+                        node.events().publish(VmEvent.normal(name(), "UpscaleRequested",
+                                "the guest monitor reports memory pressure and asks for more"));
+                    }
+                });
+        ch.start();
+        guest = ch;
+    }
+
+    /** Runs on the channel's thread: report transitions that matter, nothing else. */
+    private void onGuestChannelState(ChannelState s) {
+        switch (s) {
+            case ChannelState.Connected c -> node.events().publish(VmEvent.normal(name(), "GuestChannelConnected",
+                    "guest monitor connected (protocol v" + c.version() + ")"));
+            case ChannelState.Quarantined q -> node.events().publish(VmEvent.warning(name(), "GuestChannelQuarantined",
+                    "guest channel dropped until " + q.until() + ": " + q.reason()));
+            case ChannelState.Failed f -> node.events().publish(VmEvent.warning(name(), "GuestChannelFailed", f.reason()));
+            default -> {
+                // Disconnected/Handshaking/Closed happen on every QEMU or daemon restart: status shows them.
+            }
+        }
+        enqueue(this::publishStatus);
+    }
+
+    private void enqueue(Runnable r) {
+        try {
+            loop.execute(() -> {
+                if (!stopped) {
+                    r.run();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+            // the supervisor is gone
+        }
+    }
+
+    /** The VM's guest channel while QEMU runs, for the admin API; thread-safe. */
+    public java.util.Optional<GuestChannel> guestChannel() {
+        return java.util.Optional.ofNullable(guest);
     }
 
     private void closeConsole() {
         if (consoleReader != null) {
             consoleReader.close();
             consoleReader = null;
+        }
+        GuestChannel ch = guest;
+        if (ch != null) {
+            ch.close();
+            guest = null;
         }
     }
 
@@ -615,13 +686,21 @@ public final class VmSupervisor {
 
     private void publishStatus() {
         VirtualMachine updated = StatusMapper.withObservation(vm, observed, node.nodeName(), node.clock().instant(), nic);
+        GuestChannel ch = guest;
+        updated = StatusMapper.withGuest(updated, ch == null ? null : ch.state(), ch == null ? null : ch.lastMetrics().orElse(null));
         if (!updated.equals(vm)) {
             VmPhase before = vm.status() == null ? null : vm.status().phase();
             vm = updated;
-            try {
-                store.saveVm(vm);
-            } catch (IOException e) {
-                LOG.error("vm={} cannot persist status: {}", name(), e.toString());
+            // The guest's report changes every second; it is served from memory and not worth an
+            // fsync: disk gets the status only when something else in it changed.
+            VirtualMachine durable = StatusMapper.withGuest(updated, null, null);
+            if (!durable.equals(persisted)) {
+                try {
+                    store.saveVm(durable);
+                    persisted = durable;
+                } catch (IOException e) {
+                    LOG.error("vm={} cannot persist status: {}", name(), e.toString());
+                }
             }
             if (before != observed.phase()) {
                 node.events().publish(VmEvent.normal(name(), "Phase", "phase " + before + " -> " + observed.phase()));
