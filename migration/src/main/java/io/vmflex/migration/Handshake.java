@@ -1,0 +1,157 @@
+package io.vmflex.migration;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.security.SecureRandom;
+import java.time.Duration;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Runs the hello exchange drawn in {@link HelloCodec} on a connected, blocking TCP channel, with
+ * one hard deadline for the whole exchange. Reads go through the channel's socket adaptor so that
+ * SO_TIMEOUT bounds each read; the remaining time is recomputed before every read, so a peer that
+ * trickles one byte at a time still hits the deadline.
+ *
+ * <p>Stateless; each call runs on the caller's thread.
+ */
+final class Handshake {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Handshake() {
+    }
+
+    /** What the target accepted: the hello, its expectation, and the local channel already connected. */
+    record Accepted(MigrationHello hello, Expectation expectation, SocketChannel local) {
+    }
+
+    /** Source side: sends the hello, proves the secret, checks the target's proof. */
+    static void asSource(SocketChannel tcp, MigrationHello hello, ClusterSecret secret, Duration timeout)
+            throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] helloBytes = new byte[HelloCodec.HELLO_LENGTH];
+        HelloCodec.encodeHello(hello, new UnsafeBuffer(helloBytes), 0);
+        write(tcp, helloBytes);
+
+        UnsafeBuffer challenge = new UnsafeBuffer(readFully(tcp, HelloCodec.REPLY_LENGTH, deadline));
+        HelloStatus challengeStatus = HelloCodec.replyStatus(challenge, 0);
+        if (challengeStatus != HelloStatus.ACCEPTED) {
+            throw new HandshakeException("target refused hello: " + challengeStatus, challengeStatus);
+        }
+        byte[] serverNonce = HelloCodec.replyBody(challenge, 0);
+        write(tcp, secret.proof(HelloCodec.CLIENT_LABEL, helloBytes, serverNonce));
+
+        UnsafeBuffer verdict = new UnsafeBuffer(readFully(tcp, HelloCodec.REPLY_LENGTH, deadline));
+        HelloStatus status = HelloCodec.replyStatus(verdict, 0);
+        if (status != HelloStatus.ACCEPTED) {
+            throw new HandshakeException("target refused channel " + hello.channel() + ": " + status, status);
+        }
+        byte[] expected = secret.proof(HelloCodec.TARGET_LABEL, helloBytes, serverNonce);
+        if (!ClusterSecret.sameProof(expected, HelloCodec.replyBody(verdict, 0))) {
+            throw new HandshakeException("target did not prove knowledge of the cluster secret", (HelloStatus) null);
+        }
+        tcp.socket().setSoTimeout(0);
+    }
+
+    /**
+     * Target side: reads the hello, challenges, verifies the proof, claims the channel from the
+     * acceptor and only then connects the local endpoint. On refusal sends the status, closes the
+     * connection and throws.
+     */
+    static Accepted asTarget(SocketChannel tcp, ClusterSecret secret, MigrationAcceptor acceptor, Duration timeout)
+            throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] helloBytes = readFully(tcp, HelloCodec.HELLO_LENGTH, deadline);
+        MigrationHello hello = switch (HelloCodec.decodeHello(new UnsafeBuffer(helloBytes), 0)) {
+            case HelloCodec.Decoded.Valid v -> v.hello();
+            case HelloCodec.Decoded.Invalid i -> throw refuse(tcp, i.status(), "hello");
+        };
+        byte[] serverNonce = new byte[HelloCodec.NONCE_LENGTH];
+        RANDOM.nextBytes(serverNonce);
+        writeReply(tcp, HelloStatus.ACCEPTED, serverNonce);
+
+        byte[] proof = readFully(tcp, HelloCodec.PROOF_LENGTH, deadline);
+        byte[] expected = secret.proof(HelloCodec.CLIENT_LABEL, helloBytes, serverNonce);
+        // Authenticate before looking at the migration id, so an unauthenticated peer learns nothing
+        // about which migrations exist and cannot burn a channel index.
+        if (!ClusterSecret.sameProof(expected, proof)) {
+            throw refuse(tcp, HelloStatus.AUTH_FAILED, hello.toString());
+        }
+        Expectation expectation = switch (acceptor.claim(hello.migrationId(), hello.channel())) {
+            case MigrationAcceptor.Claim.Granted g -> g.expectation();
+            case MigrationAcceptor.Claim.Refused r -> throw refuse(tcp, r.status(), hello.toString());
+        };
+        SocketChannel local;
+        try {
+            local = expectation.endpoint().open(hello.channel());
+        } catch (IOException e) {
+            expectation.fail(e);
+            throw refuse(tcp, HelloStatus.TARGET_UNAVAILABLE, hello + " (local endpoint: " + e + ")");
+        }
+        try {
+            writeReply(tcp, HelloStatus.ACCEPTED, secret.proof(HelloCodec.TARGET_LABEL, helloBytes, serverNonce));
+            tcp.socket().setSoTimeout(0);
+        } catch (IOException e) {
+            Relay.closeQuietly(local);
+            throw e;
+        }
+        return new Accepted(hello, expectation, local);
+    }
+
+    private static HandshakeException refuse(SocketChannel tcp, HelloStatus status, String what) {
+        try {
+            writeReply(tcp, status, null);
+        } catch (IOException ignored) {
+            // The peer may already be gone; the refusal is what matters, not its delivery.
+        }
+        Relay.closeQuietly(tcp);
+        return new HandshakeException("refused " + what + ": " + status, status);
+    }
+
+    private static void writeReply(SocketChannel tcp, HelloStatus status, byte[] body) throws IOException {
+        byte[] reply = new byte[HelloCodec.REPLY_LENGTH];
+        HelloCodec.encodeReply(status, body, new UnsafeBuffer(reply), 0);
+        write(tcp, reply);
+    }
+
+    private static void write(SocketChannel tcp, byte[] bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+            tcp.write(b);
+        }
+    }
+
+    private static byte[] readFully(SocketChannel tcp, int length, long deadline) throws IOException {
+        byte[] bytes = new byte[length];
+        InputStream in = tcp.socket().getInputStream();
+        int off = 0;
+        while (off < length) {
+            long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
+            if (remainingMillis <= 0) {
+                throw timedOut(tcp);
+            }
+            tcp.socket().setSoTimeout((int) Math.min(Integer.MAX_VALUE, remainingMillis));
+            int n;
+            try {
+                n = in.read(bytes, off, length - off);
+            } catch (SocketTimeoutException e) {
+                throw timedOut(tcp);
+            }
+            if (n < 0) {
+                Relay.closeQuietly(tcp);
+                throw new HandshakeException("peer closed during handshake after " + off + " of " + length
+                        + " bytes", (HelloStatus) null);
+            }
+            off += n;
+        }
+        return bytes;
+    }
+
+    private static HandshakeException timedOut(SocketChannel tcp) {
+        Relay.closeQuietly(tcp);
+        return new HandshakeException("handshake timed out", (HelloStatus) null);
+    }
+}

@@ -1,0 +1,192 @@
+package io.vmflex.migration;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Target side of the migration data plane: a TCP server that runs the hello on every connection
+ * (on its own short-lived thread, at most {@value #MAX_HANDSHAKES} at a time, each bounded by the
+ * handshake timeout) and, for accepted channels, connects the expectation's {@link LocalEndpoint}
+ * (the target QEMU's incoming Unix socket) and starts a {@link Relay}. Nothing reaches the local
+ * endpoint, not even a connection, before the peer proved the cluster secret.
+ *
+ * <p>Thread-safe. {@link #close()} is idempotent: it stops accepting, aborts handshakes, closes every
+ * expectation and relay, and returns once all threads it started have ended.
+ */
+public final class MigrationListener implements AutoCloseable {
+
+    public static final int DEFAULT_PORT = 7451;
+    static final int MAX_HANDSHAKES = 64;
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationListener.class);
+    private static final AtomicLong CONNECTION_IDS = new AtomicLong();
+
+    private final ServerSocketChannel server;
+    private final ClusterSecret secret;
+    private final RelayOptions options;
+    private final MigrationAcceptor acceptor;
+    private final Semaphore handshakeSlots = new Semaphore(MAX_HANDSHAKES);
+    private final Set<SocketChannel> handshaking = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> handshakeThreads = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread acceptThread;
+
+    private MigrationListener(ServerSocketChannel server, ClusterSecret secret, RelayOptions options,
+            MigrationAcceptor acceptor) {
+        this.server = server;
+        this.secret = secret;
+        this.options = options;
+        this.acceptor = acceptor;
+        this.acceptThread = Thread.ofPlatform().daemon().name("vmflex-migration-listener").unstarted(this::acceptLoop);
+    }
+
+    /** Binds {@code address} (port 0 picks a free port) and starts accepting. */
+    public static MigrationListener start(InetSocketAddress address, ClusterSecret secret, RelayOptions options)
+            throws IOException {
+        return start(address, secret, options, new MigrationAcceptor());
+    }
+
+    static MigrationListener start(InetSocketAddress address, ClusterSecret secret, RelayOptions options,
+            MigrationAcceptor acceptor) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (options.socketBufferBytes() > 0) {
+                // Accepted sockets inherit the receive buffer; it must be set before listen for a large window.
+                server.setOption(StandardSocketOptions.SO_RCVBUF, options.socketBufferBytes());
+            }
+            server.bind(address, MAX_HANDSHAKES);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        MigrationListener listener = new MigrationListener(server, secret, options, acceptor);
+        listener.acceptThread.start();
+        LOG.info("migration listener on {}", listener.address());
+        return listener;
+    }
+
+    public InetSocketAddress address() {
+        try {
+            return (InetSocketAddress) server.getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException("listener closed", e);
+        }
+    }
+
+    /** See {@link MigrationAcceptor#expect}. */
+    public Expectation expect(UUID migrationId, int channels, Duration ttl, LocalEndpoint endpoint) {
+        if (closed.get()) {
+            throw new IllegalStateException("listener closed");
+        }
+        return acceptor.expect(migrationId, channels, ttl, endpoint);
+    }
+
+    private void acceptLoop() {
+        while (!closed.get()) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (!closed.get()) {
+                    LOG.warn("accept failed: {}", e.toString());
+                }
+                continue;
+            }
+            if (!handshakeSlots.tryAcquire()) {
+                LOG.warn("too many handshakes in progress; dropping {}", remote(ch));
+                Relay.closeQuietly(ch);
+                continue;
+            }
+            handshaking.add(ch);
+            Thread t = Thread.ofPlatform().daemon()
+                    .name("vmflex-migration-handshake-" + CONNECTION_IDS.incrementAndGet())
+                    .unstarted(() -> handshake(ch));
+            handshakeThreads.add(t);
+            if (closed.get()) {
+                // close() may have swept the sets already; do not start work it cannot see.
+                handshakeThreads.remove(t);
+                handshaking.remove(ch);
+                Relay.closeQuietly(ch);
+                handshakeSlots.release();
+                return;
+            }
+            t.start();
+        }
+    }
+
+    private void handshake(SocketChannel tcp) {
+        try {
+            configure(tcp, options);
+            Handshake.Accepted accepted = Handshake.asTarget(tcp, secret, acceptor, options.handshakeTimeout());
+            MigrationHello hello = accepted.hello();
+            String name = "vmflex-relay-" + hello.migrationId().toString().substring(0, 8) + "-" + hello.channel() + "-tgt";
+            accepted.expectation().add(Relay.start(name, accepted.local(), tcp, options));
+            LOG.info("accepted migration {} channel {} from {}", hello.migrationId(), hello.channel(), remote(tcp));
+        } catch (HandshakeException e) {
+            LOG.info("refused migration connection from {}: {}", remote(tcp), e.getMessage());
+            Relay.closeQuietly(tcp);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("migration connection from {} failed: {}", remote(tcp), e.toString());
+            Relay.closeQuietly(tcp);
+        } finally {
+            handshaking.remove(tcp);
+            handshakeThreads.remove(Thread.currentThread());
+            handshakeSlots.release();
+        }
+    }
+
+    static void configure(SocketChannel tcp, RelayOptions options) throws IOException {
+        tcp.setOption(StandardSocketOptions.TCP_NODELAY, options.tcpNoDelay());
+        if (options.socketBufferBytes() > 0) {
+            tcp.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferBytes());
+            tcp.setOption(StandardSocketOptions.SO_RCVBUF, options.socketBufferBytes());
+        }
+    }
+
+    private static String remote(SocketChannel ch) {
+        try {
+            return String.valueOf(ch.getRemoteAddress());
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Relay.closeQuietly(server);
+        join(acceptThread);
+        handshaking.forEach(Relay::closeQuietly);
+        for (Thread t : List.copyOf(handshakeThreads)) {
+            join(t);
+        }
+        acceptor.closeAll();
+        LOG.info("migration listener closed");
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

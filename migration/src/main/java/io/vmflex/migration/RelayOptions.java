@@ -1,0 +1,42 @@
+package io.vmflex.migration;
+
+import java.time.Duration;
+
+/**
+ * Tunables of the relay and its handshake.
+ *
+ * @param bufferBytes        off-heap buffer per direction, allocated once per relay
+ * @param socketBufferBytes  SO_SNDBUF/SO_RCVBUF for the TCP side; 0 leaves the kernel's autotuning
+ *                           alone (setting it turns autotuning off for that socket)
+ * @param tcpNoDelay         TCP_NODELAY: on, because QEMU's return path (and postcopy page requests)
+ *                           sends small latency-sensitive messages, and bulk writes are large anyway
+ * @param handshakeTimeout   hard limit for the whole hello exchange, and for the TCP connect
+ */
+public record RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNoDelay, Duration handshakeTimeout) {
+
+    public static final RelayOptions DEFAULTS = new RelayOptions(256 * 1024, 0, true, Duration.ofSeconds(5));
+
+    public RelayOptions {
+        if (bufferBytes < 4096) {
+            throw new IllegalArgumentException("bufferBytes must be at least 4096: " + bufferBytes);
+        }
+        if (socketBufferBytes < 0) {
+            throw new IllegalArgumentException("socketBufferBytes must be >= 0: " + socketBufferBytes);
+        }
+        if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+            throw new IllegalArgumentException("handshakeTimeout must be positive");
+        }
+    }
+
+    public RelayOptions withBufferBytes(int bytes) {
+        return new RelayOptions(bytes, socketBufferBytes, tcpNoDelay, handshakeTimeout);
+    }
+
+    public RelayOptions withSocketBufferBytes(int bytes) {
+        return new RelayOptions(bufferBytes, bytes, tcpNoDelay, handshakeTimeout);
+    }
+
+    public RelayOptions withHandshakeTimeout(Duration timeout) {
+        return new RelayOptions(bufferBytes, socketBufferBytes, tcpNoDelay, timeout);
+    }
+}

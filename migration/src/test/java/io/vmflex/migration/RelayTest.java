@@ -1,0 +1,128 @@
+package io.vmflex.migration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One {@link Relay} between a Unix pair and a TCP pair: qemu ⇄ [local | relay | remote] ⇄ peer. */
+class RelayTest {
+
+    @TempDir
+    Path dir;
+
+    private record Rig(SocketChannel qemu, SocketChannel peer, Relay relay) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            relay.close();
+            qemu.close();
+            peer.close();
+        }
+    }
+
+    private Rig rig() throws IOException {
+        SocketChannel[] unix = TestSockets.unixPair(dir, "u.sock");
+        SocketChannel[] tcp = TestSockets.tcpPair();
+        Relay relay = Relay.start("vmflex-relay-test", unix[1], tcp[0], RelayOptions.DEFAULTS);
+        return new Rig(unix[0], tcp[1], relay);
+    }
+
+    private static byte[] readExactly(SocketChannel ch, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) {
+                throw new IOException("EOF after " + b.position());
+            }
+        }
+        return b.array();
+    }
+
+    @Test
+    void shouldPropagateHalfCloseAndKeepOtherDirectionFlowingWhenOneSideShutsOutput() throws Exception {
+        try (Rig rig = rig()) {
+            rig.qemu.write(ByteBuffer.wrap("done".getBytes()));
+            rig.qemu.shutdownOutput();
+            assertEquals("done", new String(readExactly(rig.peer, 4)));
+            assertEquals(-1, rig.peer.read(ByteBuffer.allocate(1)), "EOF forwarded to the peer");
+
+            rig.peer.write(ByteBuffer.wrap("still".getBytes()));
+            assertEquals("still", new String(readExactly(rig.qemu, 5)), "return path still open");
+            assertFalse(rig.relay.outcome().isDone());
+
+            rig.peer.shutdownOutput();
+            RelayOutcome outcome = rig.relay.outcome().get(5, TimeUnit.SECONDS);
+            RelayOutcome.Finished finished = assertInstanceOf(RelayOutcome.Finished.class, outcome);
+            assertEquals(4, finished.stats().localToRemote().bytes());
+            assertEquals(5, finished.stats().remoteToLocal().bytes());
+            assertTrue(finished.stats().endNanos() >= finished.stats().startNanos());
+            assertEquals(-1, rig.qemu.read(ByteBuffer.allocate(1)));
+        }
+    }
+
+    @Test
+    void shouldCloseBothSidesAndReportCauseWhenPeerResetsMidStream() throws Exception {
+        try (Rig rig = rig()) {
+            CompletableFuture<long[]> qemuReader = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return TestSockets.readAll(rig.qemu);
+                } catch (IOException e) {
+                    return new long[] {-1, 0};
+                }
+            });
+            rig.peer.write(ByteBuffer.wrap(new byte[100_000]));
+            rig.peer.setOption(StandardSocketOptions.SO_LINGER, 0);
+            rig.peer.close(); // RST
+            RelayOutcome outcome = rig.relay.outcome().get(5, TimeUnit.SECONDS);
+            RelayOutcome.Failed failed = assertInstanceOf(RelayOutcome.Failed.class, outcome);
+            assertInstanceOf(IOException.class, failed.cause());
+            assertTrue(qemuReader.get(5, TimeUnit.SECONDS) != null, "QEMU side ended too");
+            HandshakeTest.assertClosedByPeer(rig.qemu);
+        }
+    }
+
+    @Test
+    void shouldEndBothDirectionsPromptlyWhenClosedFromAnotherThread() throws Exception {
+        try (Rig rig = rig()) {
+            // Keep one direction busy and leave the other idle in read().
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    TestSockets.writeRandom(rig.qemu, Long.MAX_VALUE / 2, 1);
+                } catch (IOException expected) {
+                    // the relay went away
+                }
+            });
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    TestSockets.readAll(rig.peer);
+                } catch (IOException expected) {
+                    // the relay went away
+                }
+            });
+            while (rig.relay.stats().localToRemote().bytes() < 1_000_000) {
+                Thread.sleep(5);
+            }
+            long t0 = System.nanoTime();
+            CompletableFuture.runAsync(rig.relay::close).get(5, TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertInstanceOf(RelayOutcome.Cancelled.class, rig.relay.outcome().getNow(null));
+            assertTrue(ms < 1_000, "close took " + ms + " ms");
+            for (long id : rig.relay.threadIds()) {
+                assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.threadId() == id));
+            }
+            writer.join(5_000);
+            reader.join(5_000);
+            assertFalse(writer.isAlive() || reader.isAlive());
+            rig.relay.close(); // idempotent
+        }
+    }
+}
