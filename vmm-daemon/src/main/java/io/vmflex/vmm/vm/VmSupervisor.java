@@ -335,7 +335,12 @@ public final class VmSupervisor {
         ImageStore.Image kernelFrom = spec.kernelImage() == null || spec.kernelImage().isBlank()
                 ? image : node.images().resolve(spec.kernelImage());
         String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")
-                + (nic == null ? "" : " " + VmNetwork.kernelIpArg(nic))).trim();
+                + (nic == null ? "" : " " + VmNetwork.kernelIpArg(nic))
+                + GuestParameters.kernelArgs(vm.spec().guest())).trim();
+        if (cmdline.length() > GuestParameters.MAX_CMDLINE) {
+            throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
+                    + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/appendKernelCmdline too long)");
+        }
         return new QemuVmConfig(name(), node.qemuBinary(), node.accel(), spec.bootCpus(), spec.maxCpus(),
                 spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
                 kernelFrom.kernel(), image.initrd(), image.disk(), cmdline,
