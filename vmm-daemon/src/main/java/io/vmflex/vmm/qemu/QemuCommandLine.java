@@ -46,7 +46,8 @@ public final class QemuCommandLine {
             a.addAll(List.of("-append", c.kernelCmdline()));
         }
         if (c.disk() != null) {
-            a.addAll(List.of("-drive", "file=" + c.disk() + ",if=none,id=rootdisk,format=raw,cache=none,aio=threads"));
+            String format = c.disk().getFileName().toString().endsWith(".qcow2") ? "qcow2" : "raw";
+            a.addAll(List.of("-drive", "file=" + c.disk() + ",if=none,id=rootdisk,format=" + format + ",cache=none,aio=threads"));
             a.addAll(List.of("-device", "virtio-blk-pci,drive=rootdisk"));
         }
         a.addAll(c.nicArgs());

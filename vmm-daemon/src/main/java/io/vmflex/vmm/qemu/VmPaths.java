@@ -17,6 +17,8 @@ public record VmPaths(Path dir) {
     public Path consoleLog() { return dir.resolve("console.log"); }
     public Path pidFile() { return dir.resolve("qemu.pid"); }
     public Path qemuStderr() { return dir.resolve("qemu.stderr"); }
+    /** The VM's own copy-on-write layer over its image's (shared, never written) disk. */
+    public Path rootOverlay() { return dir.resolve("root.qcow2"); }
 
     public VmPaths check() {
         for (Path p : new Path[] {qmpSocket(), consoleSocket(), guestChannelSocket()}) {

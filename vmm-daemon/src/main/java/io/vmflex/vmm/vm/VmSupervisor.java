@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -343,8 +344,34 @@ public final class VmSupervisor {
         }
         return new QemuVmConfig(name(), node.qemuBinary(), node.accel(), spec.bootCpus(), spec.maxCpus(),
                 spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
-                kernelFrom.kernel(), image.initrd(), image.disk(), cmdline,
+                kernelFrom.kernel(), image.initrd(), image.disk() == null ? null : rootOverlay(image.disk()), cmdline,
                 nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths);
+    }
+
+    /**
+     * The VM's qcow2 overlay over the image's disk, made once: the image stays shared and unwritten,
+     * the VM's writes stay its own (and go with it on delete).
+     */
+    private Path rootOverlay(Path imageDisk) {
+        Path overlay = paths.rootOverlay();
+        if (java.nio.file.Files.exists(overlay)) {
+            return overlay;
+        }
+        Path qemuImg = node.qemuBinary().resolveSibling("qemu-img");
+        try {
+            Process p = new ProcessBuilder(qemuImg.toString(), "create", "-q", "-f", "qcow2", "-F", "raw",
+                    "-b", imageDisk.toAbsolutePath().toString(), overlay.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) {
+                throw new IllegalArgumentException("cannot create the VM's disk overlay: " + out);
+            }
+            return overlay;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot run " + qemuImg + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalArgumentException("interrupted while creating the disk overlay");
+        }
     }
 
     /** Tap on the node bridge and an address from the pool; idempotent (same tap, same address). */

@@ -66,6 +66,14 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void shouldAttachTheVmsOverlayAsQcow2() {
+        QemuVmConfig c = new QemuVmConfig("db", Path.of("/usr/bin/qemu-system-x86_64"), QemuVmConfig.Accel.kvm, 1, 4,
+                256 * MI, 0, 2 * MI, Path.of("/img/vmlinuz"), null, Path.of("/var/lib/vmflex/vms/db/root.qcow2"), "",
+                List.of(), new VmPaths(Path.of("/var/lib/vmflex/vms/db")));
+        assertTrue(after(QemuCommandLine.build(c), "-drive", "file=").contains("format=qcow2"));
+    }
+
+    @Test
     void shouldRefuseHotplugMemoryThatIsNotWholeBlocks() {
         assertThrows(IllegalArgumentException.class, () -> config(3 * MI));
     }
