@@ -3,6 +3,8 @@ package io.vmflex.monitor;
 import io.vmflex.api.guest.GuestFrameDecoder;
 import io.vmflex.api.guest.GuestFrames;
 import io.vmflex.api.guest.GuestMessage;
+import io.vmflex.api.guest.Resources;
+import io.vmflex.api.guest.VersionRange;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -154,12 +157,17 @@ public final class GuestMonitor {
                     break;
                 }
                 for (byte[] payload : decoder.feed(buf.array(), 0, n)) {
+                    boolean wasActive = session.phase() == Session.Phase.ACTIVE;
                     Session.Step step = session.onPayload(payload);
                     if (step.started()) {
                         hadSession = true;
                         sessions.incrementAndGet();
                         console.clear("io");
-                        console.info("connected v" + Session.VERSION);
+                        // Ranges the host repeated while the guest was booting arrive in a burst:
+                        // one line per opened port, not one per range.
+                        if (!wasActive) {
+                            console.info("connected v" + Session.VERSION);
+                        }
                     }
                     for (Object reply : step.replies()) {
                         link.send(reply);
@@ -205,7 +213,7 @@ public final class GuestMonitor {
                 }
                 if (now - rssAt >= 0) {
                     rssAt = Long.MAX_VALUE;
-                    console.info("rss_kb=" + rssKb());
+                    console.info(rssLine());
                 }
             } catch (RuntimeException e) {
                 console.once("tick", "ticker: " + e);
@@ -234,11 +242,15 @@ public final class GuestMonitor {
         }
     }
 
-    private long rssKb() {
+    /** {@code rss_kb=… anon_kb=… file_kb=…}: file pages are the read-only disk's page cache. */
+    private String rssLine() {
         try {
-            return SystemReader.kbField(Files.readString(config.proc().resolve("self/status")), "VmRSS:") / 1024;
+            String status = Files.readString(config.proc().resolve("self/status"));
+            return "rss_kb=" + SystemReader.kbField(status, "VmRSS:") / 1024
+                    + " anon_kb=" + SystemReader.kbField(status, "RssAnon:") / 1024
+                    + " file_kb=" + SystemReader.kbField(status, "RssFile:") / 1024;
         } catch (IOException e) {
-            return -1;
+            return "rss_kb=-1";
         }
     }
 
@@ -253,8 +265,38 @@ public final class GuestMonitor {
     }
 
     /**
+     * Walks every message path once without a channel, so that the image builder can record the
+     * classes a session loads (the class list of the guest's CDS archive).
+     */
+    static void warmup(SystemReader reader) {
+        Session session = new Session(reader::read);
+        List<Object> host = List.of(VersionRange.V1, new GuestMessage.HealthCheck(2),
+                new GuestMessage.DownscaleRequest(4, new Resources(1000, 1L << 30)),
+                new GuestMessage.UpscaleNotification(6, new Resources(2000, 1L << 31)),
+                new GuestMessage.InvalidMessage(8, "x"), new GuestMessage.InternalError(10, "x"),
+                new GuestMessage.Metrics(12, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        GuestFrameDecoder decoder = new GuestFrameDecoder();
+        try {
+            for (Object m : host) {
+                byte[] frame = GuestFrames.encode(m);
+                for (byte[] payload : decoder.feed(frame, 0, frame.length)) {
+                    session.onPayload(payload).replies().forEach(GuestFrames::encode);
+                }
+            }
+            session.onPayload("{bad".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            GuestFrames.encode(reader.read().toMetrics(1));
+            GuestFrames.encode(new GuestMessage.UpscaleRequest(3));
+            decoder.feed(new byte[] {0x7f, 0, 0, 0}, 0, 4);
+        } catch (GuestFrameDecoder.FramingException expected) {
+            // The last feed is meant to fail: its exception class belongs in the list too.
+        }
+        new HotplugOnliner(Path.of("/nonexistent")).onlineOnce();
+        new MemoryPolicy().shouldRequestUpscale(reader.read(), System.nanoTime());
+    }
+
+    /**
      * {@code java -jar guest-monitor.jar [--channel PATH|unix:PATH] [--proc DIR] [--sys DIR]
-     * [--cgroup DIR]}; {@code VMFLEX_MONITOR_CHANNEL} sets the channel when the flag is absent.
+     * [--cgroup DIR] [--warmup]}; {@code VMFLEX_MONITOR_CHANNEL} sets the channel when the flag is absent.
      */
     public static void main(String[] args) throws InterruptedException {
         Config d = Config.defaults();
@@ -269,6 +311,10 @@ public final class GuestMonitor {
                 case "--proc" -> proc = Path.of(value);
                 case "--sys" -> sys = Path.of(value);
                 case "--cgroup" -> cgroup = Path.of(value);
+                case "--warmup" -> {
+                    warmup(new SystemReader(proc, sys, cgroup));
+                    return;
+                }
                 default -> {
                     System.err.println("vmflex-monitor: usage: [--channel PATH|unix:PATH] [--proc DIR] [--sys DIR] [--cgroup DIR]");
                     System.exit(2);

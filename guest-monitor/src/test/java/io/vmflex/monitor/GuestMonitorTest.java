@@ -91,6 +91,8 @@ class GuestMonitorTest {
 
         assertEquals(new VersionChoice(1), host.nextOf(VersionChoice.class));
         assertEquals(2, monitor.sessions());
+        // One console line per opened port: a burst of repeated ranges must not flood it.
+        assertEquals(1, console().split("connected v1", -1).length - 1, console());
     }
 
     @Test
