@@ -3,11 +3,14 @@
 # image store layout:
 #   IMAGES_DIR/test/vmlinuz
 #   IMAGES_DIR/test/initrd.img      gzip'd newc cpio
-#   IMAGES_DIR/test/manifest.json   {"name","kernel","initrd","cmdline","builtAt"}
+#   IMAGES_DIR/test/monitor.img     read-only ext4 (label vmflex-monitor): the guest monitor, its
+#                                   jlinked JVM and the glibc it needs; the init mounts and starts it
+#   IMAGES_DIR/test/manifest.json   {"name","kernel","initrd","disk","cmdline","builtAt"}
 # Usage: build-test-image.sh [IMAGES_DIR]   (default <repo>/build/images)
-# Idempotent: rebuilds only when this script, the init, the module list, busybox or the kernel
-# changed (hash kept in IMAGES_DIR/test/.stamp). KERNEL_DIR overrides where the kernel is fetched
-# to (default <repo>/build/kernel).
+# Idempotent: rebuilds only when this script, the init, the module list, busybox, the kernel, the
+# monitor's jars, the JDK or glibc changed (hash kept in IMAGES_DIR/test/.stamp). The monitor jar
+# is (re)built with Maven when missing or older than its sources. KERNEL_DIR overrides where the
+# kernel is fetched to (default <repo>/build/kernel); VMFLEX_JDK the JDK whose runtime is jlinked.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +35,9 @@ need() {
     installed busybox-static || missing="$missing busybox-static"
     command -v cpio >/dev/null 2>&1 || missing="$missing cpio"
     command -v gzip >/dev/null 2>&1 || missing="$missing gzip"
+    # mkfs.ext4 -d fills the monitor disk without a loop mount; strip shrinks libjvm by 5 MB.
+    command -v mkfs.ext4 >/dev/null 2>&1 || missing="$missing e2fsprogs"
+    command -v strip >/dev/null 2>&1 || missing="$missing binutils"
     if [ -n "$missing" ]; then
         log "installing$missing"
         apt-get install -y $missing >&2 || { apt-get update -qq && apt-get install -y $missing >&2; }
@@ -44,11 +50,28 @@ BUSYBOX=/bin/busybox
 KREL=$(cat "$KERNEL_DIR/version")
 MODDIR=$KERNEL_DIR/modules/$KREL
 
+# The guest monitor: jar + runtime dependencies from guest-monitor/target, rebuilt when missing or
+# older than the sources of guest-monitor or api (the only module it depends on).
+JDK=${VMFLEX_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
+MON_TARGET=$REPO/guest-monitor/target
+MON_JAR=$MON_TARGET/guest-monitor-0.1.0-SNAPSHOT.jar
+if [ ! -f "$MON_JAR" ] || [ ! -d "$MON_TARGET/lib" ] \
+    || [ -n "$(find "$REPO/guest-monitor/src/main" "$REPO/guest-monitor/pom.xml" "$REPO/api/src/main" "$REPO/api/pom.xml" \
+                 -newer "$MON_JAR" -print -quit)" ]; then
+    log "building the guest monitor jar"
+    (cd "$REPO" && JAVA_HOME=$JDK ./mvnw -q -pl guest-monitor -am package -DskipTests) >&2
+fi
+# glibc for the jlinked JVM (the initramfs is static busybox, it has no libc).
+GLIBC_DIR=/lib/x86_64-linux-gnu
+GLIBC_LIBS="libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1"
+LDSO=/lib64/ld-linux-x86-64.so.2
+
 STAMP=$( { cat "$0" "$INIT"; echo "$CMDLINE $MODULES"; cat "$KERNEL_DIR/package"; \
-           sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
+           sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz" "$MON_JAR" "$MON_TARGET"/lib/*.jar "$JDK/release"; \
+           (cd "$GLIBC_DIR" && sha256sum $GLIBC_LIBS); } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
 if [ -f "$OUT/.stamp" ] && [ "$(cat "$OUT/.stamp")" = "$STAMP" ] \
-    && [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd.img" ] && [ -f "$OUT/manifest.json" ]; then
+    && [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd.img" ] && [ -f "$OUT/monitor.img" ] && [ -f "$OUT/manifest.json" ]; then
     log "up to date: $OUT"
     exit 0
 fi
@@ -109,6 +132,43 @@ grep -F -f "$ROOT/etc/vmflex-modules" "$MODDIR/modules.dep" \
 cp "$MODDIR/modules.builtin" "$ROOT/lib/modules/$KREL/" 2>/dev/null || true
 log "modules: $(tr '\n' ' ' < "$ROOT/etc/vmflex-modules")"
 
+# The monitor disk, mounted read-only at /opt/vmflex-monitor by the init:
+#   start          launcher (respawns the JVM if it ever dies)
+#   jre/           jlinked runtime: java.base only (jdeps: the monitor, api's guest package and
+#                  Jackson need nothing else; databind's java.sql/java.desktop uses are optional)
+#   lib/*.jar      guest-monitor, api, jackson-core/databind/annotations
+#   glibc/         the loader and libraries the JVM links against
+MON=$WORK/monitor
+mkdir -p "$MON/lib" "$MON/glibc"
+"$JDK/bin/jlink" --add-modules java.base --strip-java-debug-attributes --no-man-pages --no-header-files \
+    --compress=zip-6 --output "$MON/jre"
+# jlink from a JDK without jmods (JEP 493) cannot strip native symbols itself.
+strip --strip-unneeded "$MON/jre/lib/server/libjvm.so"
+cp "$MON_JAR" "$MON/lib/guest-monitor.jar"
+cp "$MON_TARGET"/lib/*.jar "$MON/lib/"
+for lib in $GLIBC_LIBS; do cp -L "$GLIBC_DIR/$lib" "$MON/glibc/$lib"; done
+cp -L "$LDSO" "$MON/glibc/ld-linux-x86-64.so.2"
+CLASSPATH_GUEST=$(cd "$MON" && ls lib/*.jar | sed 's|^|$D/|' | tr '\n' ':' | sed 's/:$//')
+cat > "$MON/start" <<SH
+#!/bin/sh
+# Runs the vmflex guest monitor from this disk; started in the background by the image's init.
+D=\$(cd "\$(dirname "\$0")" && pwd)
+# The jlinked JVM wants glibc at the standard paths; the busybox initramfs has none.
+mkdir -p /lib64 /lib
+[ -e /lib64/ld-linux-x86-64.so.2 ] || ln -s "\$D/glibc/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
+[ -e /lib/x86_64-linux-gnu ] || ln -s "\$D/glibc" /lib/x86_64-linux-gnu
+# -Xint: no JIT threads, code cache or compiler arenas (about 9 MB less RSS); the monitor handles
+# a few small messages a second, which the interpreter does in well under a millisecond.
+export MALLOC_ARENA_MAX=1
+while :; do
+    "\$D/jre/bin/java" -Xint -XX:+UseSerialGC -Xms4m -Xmx16m -Xss256k -XX:MaxMetaspaceSize=32m \\
+        -XX:-UsePerfData -Xshare:off -cp "$CLASSPATH_GUEST" io.vmflex.monitor.GuestMonitor "\$@"
+    echo "vmflex-monitor: exited with \$?, restarting in 1 s"
+    sleep 1
+done
+SH
+chmod 0755 "$MON/start"
+
 mkdir -p "$IMAGES_DIR"
 NEW=$IMAGES_DIR/.$NAME.tmp.$$
 rm -rf "$NEW"
@@ -116,11 +176,16 @@ mkdir -p "$NEW"
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
     | gzip -9n > "$NEW/initrd.img"
 cp "$KERNEL_DIR/vmlinuz" "$NEW/vmlinuz"
+# Content plus 10% and 3 MiB for ext4's own metadata; no journal (mounted read-only), no
+# reserved blocks; -E root_owner so the files are root's whoever builds.
+MON_KB=$(du -sk "$MON" | cut -f1)
+MON_MB=$(( (MON_KB * 11 / 10) / 1024 + 3 ))
+mkfs.ext4 -q -F -L vmflex-monitor -O ^has_journal -m 0 -E root_owner=0:0 -d "$MON" "$NEW/monitor.img" "${MON_MB}M" >&2
 BUILT_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cat > "$NEW/manifest.json" <<JSON
-{"name":"$NAME","kernel":"vmlinuz","initrd":"initrd.img","cmdline":"$CMDLINE","builtAt":"$BUILT_AT"}
+{"name":"$NAME","kernel":"vmlinuz","initrd":"initrd.img","disk":"monitor.img","cmdline":"$CMDLINE","builtAt":"$BUILT_AT"}
 JSON
 echo "$STAMP" > "$NEW/.stamp"
 rm -rf "$OUT"
 mv "$NEW" "$OUT"
-log "built $OUT (kernel $KREL, initrd $(wc -c < "$OUT/initrd.img") bytes)"
+log "built $OUT (kernel $KREL, initrd $(wc -c < "$OUT/initrd.img") bytes, monitor.img ${MON_MB} MiB holding ${MON_KB} KiB)"

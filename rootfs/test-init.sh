@@ -3,6 +3,7 @@
 #   vmflex-guest: port <name>      once per virtio-serial port (sysfs name), before "ready"
 #   vmflex-guest: ready            once, after the modules are loaded
 #   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
+# After "ready" it starts the guest monitor from /dev/vda (read-only ext4) when there is one.
 # Five times a second it also onlines any offline CPU and memory block (memory as online_movable, so
 # that virtio-mem can unplug it again). PID 1 must never exit: nothing here uses set -e.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -54,6 +55,18 @@ if [ -n "${IPARG:-}" ]; then
     fi
 fi
 echo "vmflex-guest: ready"
+
+# The guest monitor ships on the image's read-only disk (ext4, label vmflex-monitor), which the
+# daemon attaches as the first virtio-blk device. Started in the background; it prints its own
+# "vmflex-monitor: ..." lines on the console. No disk (or another one): no monitor.
+if [ -b /dev/vda ] && mkdir -p /opt/vmflex-monitor \
+    && mount -t ext4 -o ro /dev/vda /opt/vmflex-monitor 2>/dev/null; then
+    if [ -x /opt/vmflex-monitor/start ]; then
+        /opt/vmflex-monitor/start </dev/null &
+    else
+        umount /opt/vmflex-monitor
+    fi
+fi
 
 # Both set a variable instead of printing: $(...) would fork a subshell each time.
 count_cpus() {

@@ -1,0 +1,89 @@
+package io.vmflex.monitor;
+
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * Opens the guest end of the channel. In a VM it is the virtio-serial port's character device;
+ * for tests and host-side trials a Unix socket ({@code unix:/path}) stands in for it.
+ *
+ * <p>The device is NOT a {@link java.nio.channels.FileChannel}: its relative read and write share
+ * one position lock, so the ticker's write would wait for the channel thread's blocking read,
+ * i.e. for the host to say something. A read stream and a write stream on one descriptor have no
+ * common lock. Caveat: a write blocks while the host end is closed (virtio ports do that); such a
+ * writer keeps the port open after the channel thread closed it, so reopening fails (busy) until
+ * the host returns and the write completes; the channel thread keeps retrying meanwhile.
+ */
+@FunctionalInterface
+public interface ChannelOpener {
+    ByteChannel open() throws IOException;
+
+    /** {@code unix:/path} connects to a Unix socket; anything else is a device (or file) path. */
+    static ChannelOpener of(String spec) {
+        if (spec.startsWith("unix:")) {
+            Path p = Path.of(spec.substring(5));
+            return () -> {
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    ch.connect(UnixDomainSocketAddress.of(p));
+                    return ch;
+                } catch (IOException e) {
+                    ch.close();
+                    throw e;
+                }
+            };
+        }
+        Path p = Path.of(spec);
+        return () -> new DevicePort(new RandomAccessFile(p.toFile(), "rw"));
+    }
+
+    /** A read/write character device as a ByteChannel without a lock shared by both directions. */
+    final class DevicePort implements ByteChannel {
+        private final RandomAccessFile file;
+        private final FileInputStream in;
+        private final FileOutputStream out;
+        private volatile boolean open = true;
+
+        DevicePort(RandomAccessFile file) throws IOException {
+            this.file = file;
+            this.in = new FileInputStream(file.getFD());
+            this.out = new FileOutputStream(file.getFD());
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+            if (n > 0) {
+                dst.position(dst.position() + n);
+            }
+            return n;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = src.remaining();
+            out.write(src.array(), src.arrayOffset() + src.position(), n);
+            src.position(src.limit());
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() throws IOException {
+            open = false;
+            file.close();
+        }
+    }
+}

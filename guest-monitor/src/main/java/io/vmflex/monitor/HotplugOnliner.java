@@ -1,0 +1,50 @@
+package io.vmflex.monitor;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Brings hot-plugged CPUs and memory blocks online: every {@code cpuN/online} reading {@code 0}
+ * gets {@code 1}, every {@code memoryN/state} reading {@code offline} gets {@code online_movable}
+ * (ZONE_MOVABLE, so virtio-mem can unplug the block again). Polled, because the guest has no
+ * udev; a write that fails (already online, raced with another onliner, block being removed) is
+ * simply tried again on the next poll.
+ *
+ * <p>Stateless; one thread calls it.
+ */
+public final class HotplugOnliner {
+    private final Path cpuDir;
+    private final Path memoryDir;
+
+    public HotplugOnliner(Path sys) {
+        this.cpuDir = sys.resolve("devices/system/cpu");
+        this.memoryDir = sys.resolve("devices/system/memory");
+    }
+
+    /** One pass; returns how many CPUs and memory blocks it onlined. */
+    public int onlineOnce() {
+        return pass(cpuDir, "cpu", "online", "0", "1") + pass(memoryDir, "memory", "state", "offline", "online_movable");
+    }
+
+    private static int pass(Path dir, String prefix, String file, String offValue, String onValue) {
+        int done = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, prefix + "[0-9]*")) {
+            for (Path e : entries) {
+                Path f = e.resolve(file);
+                try {
+                    if (Files.readString(f).trim().equals(offValue)) {
+                        Files.writeString(f, onValue);
+                        done++;
+                    }
+                } catch (IOException ignored) {
+                    // Not hot-pluggable (cpu0 has no "online"), mid-removal, or refused: next poll.
+                }
+            }
+        } catch (IOException ignored) {
+            // No such sysfs directory (kernel without memory hotplug): nothing to online.
+        }
+        return done;
+    }
+}

@@ -1,0 +1,121 @@
+package io.vmflex.monitor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Reads {@link GuestStats} from procfs, sysfs and the workload cgroup. The roots are parameters
+ * so tests can point them at fake trees. A missing or unreadable file gives 0 for its values:
+ * the monitor must keep reporting on kernels without PSI or without the cgroup.
+ *
+ * <p>Stateless apart from its paths; thread-safe.
+ */
+public final class SystemReader {
+    private final Path proc;
+    private final Path sys;
+    private final Path workloadCgroup;
+
+    public SystemReader(Path proc, Path sys, Path workloadCgroup) {
+        this.proc = proc;
+        this.sys = sys;
+        this.workloadCgroup = workloadCgroup;
+    }
+
+    public GuestStats read() {
+        int cpus = countCpuList(readOrEmpty(sys.resolve("devices/system/cpu/online")));
+        double[] load = new double[3];
+        String[] l = readOrEmpty(proc.resolve("loadavg")).trim().split("\\s+");
+        for (int i = 0; i < 3 && i < l.length; i++) {
+            load[i] = parseDouble(l[i]);
+        }
+        String meminfo = readOrEmpty(proc.resolve("meminfo"));
+        long total = kbField(meminfo, "MemTotal:");
+        long available = kbField(meminfo, "MemAvailable:");
+        long cached = kbField(meminfo, "Cached:");
+        long anon = plainField(readOrEmpty(workloadCgroup.resolve("memory.stat")), "anon");
+        String memPressure = readOrEmpty(proc.resolve("pressure/memory"));
+        String cpuPressure = readOrEmpty(proc.resolve("pressure/cpu"));
+        return new GuestStats(cpus, load[0], load[1], load[2], total, available, cached, anon,
+                avg10(memPressure, "some"), avg10(memPressure, "full"), avg10(cpuPressure, "some"));
+    }
+
+    /** Counts a sysfs CPU list such as {@code 0-3,5,7-8}; 0 for an empty or broken list. */
+    static int countCpuList(String list) {
+        int n = 0;
+        for (String part : list.trim().split(",")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            try {
+                int dash = part.indexOf('-');
+                n += dash < 0 ? 1 : Integer.parseInt(part.substring(dash + 1)) - Integer.parseInt(part.substring(0, dash)) + 1;
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return n;
+    }
+
+    /** A {@code /proc/meminfo} field in bytes ({@code "MemTotal:  156560 kB"}). */
+    static long kbField(String text, String key) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(key)) {
+                String[] f = line.substring(key.length()).trim().split("\\s+");
+                return parseLong(f[0]) * (f.length > 1 && f[1].equals("kB") ? 1024 : 1);
+            }
+        }
+        return 0;
+    }
+
+    /** A {@code key value} line of a cgroup stat file ({@code "anon 12345"}). */
+    static long plainField(String text, String key) {
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 2 && f[0].equals(key)) {
+                return parseLong(f[1]);
+            }
+        }
+        return 0;
+    }
+
+    /** {@code avg10} of the {@code some}/{@code full} line of a PSI file. */
+    static double avg10(String text, String kind) {
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 1 && f[0].equals(kind)) {
+                for (String kv : f) {
+                    if (kv.startsWith("avg10=")) {
+                        return parseDouble(kv.substring(6));
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static String readOrEmpty(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static double parseDouble(String s) {
+        try {
+            double d = Double.parseDouble(s);
+            return Double.isFinite(d) ? d : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.vmflex.monitor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class SystemReaderTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void shouldReadEveryFieldWhenAllFilesExist() {
+        Path proc = root.resolve("proc");
+        Path sys = root.resolve("sys");
+        Path cg = root.resolve("cg/workload");
+        FakeTree.write(sys, "devices/system/cpu/online", "0-2,5\n");
+        FakeTree.write(proc, "loadavg", "0.50 1.25 2.00 3/120 4567\n");
+        FakeTree.write(proc, "meminfo", "MemTotal:         156560 kB\nMemFree:           80000 kB\n"
+                + "MemAvailable:     100000 kB\nBuffers:            1000 kB\nCached:            30000 kB\nSwapCached:            0 kB\n");
+        FakeTree.write(cg, "memory.stat", "anon 4096\nfile 8192\nanon_thp 0\n");
+        FakeTree.write(proc, "pressure/memory", "some avg10=1.50 avg60=0.20 avg300=0.00 total=100\n"
+                + "full avg10=0.75 avg60=0.00 avg300=0.00 total=50\n");
+        FakeTree.write(proc, "pressure/cpu", "some avg10=12.34 avg60=1.00 avg300=0.00 total=999\n"
+                + "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+
+        GuestStats s = new SystemReader(proc, sys, cg).read();
+
+        assertEquals(new GuestStats(4, 0.5, 1.25, 2.0, 156560L * 1024, 100000L * 1024, 30000L * 1024, 4096,
+                1.5, 0.75, 12.34), s);
+    }
+
+    @Test
+    void shouldReportZerosWhenFilesAreMissing() {
+        GuestStats s = new SystemReader(root.resolve("proc"), root.resolve("sys"), root.resolve("none")).read();
+
+        assertEquals(new GuestStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), s);
+    }
+
+    @Test
+    void shouldCountCpuListsWhenRangesAndSinglesMix() {
+        assertEquals(1, SystemReader.countCpuList("0\n"));
+        assertEquals(4, SystemReader.countCpuList("0-3"));
+        assertEquals(6, SystemReader.countCpuList("0-1,3,5-7"));
+        assertEquals(0, SystemReader.countCpuList(""));
+        assertEquals(0, SystemReader.countCpuList("x-y"));
+    }
+
+    @Test
+    void shouldNotConfuseCachedWithSwapCachedWhenParsingMeminfo() {
+        String text = "SwapCached:  7 kB\nCached:  3 kB\n";
+
+        assertEquals(3 * 1024, SystemReader.kbField(text, "Cached:"));
+    }
+
+    @Test
+    void shouldCountLargerOfAvailableGapAndCgroupAnonAsUsed() {
+        GuestStats byMeminfo = new GuestStats(1, 0, 0, 0, 1000, 400, 0, 100, 0, 0, 0);
+        GuestStats byCgroup = new GuestStats(1, 0, 0, 0, 1000, 900, 0, 300, 0, 0, 0);
+
+        assertEquals(600, byMeminfo.usedBytes());
+        assertEquals(300, byCgroup.usedBytes());
+    }
+}
