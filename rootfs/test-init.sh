@@ -68,6 +68,30 @@ if [ -b /dev/vda ] && mkdir -p /opt/vmflex-monitor \
     fi
 fi
 
+# spec.guest.env and command/args, as the daemon passes them: vmflex.env=<base64 of NAME=VALUE
+# lines>, vmflex.cmd=<base64 of argv, one per line>. The command runs in the background with the
+# console as its output, like NeonVM runs a VM's command.
+for arg in $(cat /proc/cmdline); do
+    case $arg in
+        vmflex.env=*) echo "${arg#vmflex.env=}" | base64 -d > /run/vmflex.env 2>/dev/null ;;
+        vmflex.cmd=*) echo "${arg#vmflex.cmd=}" | base64 -d > /run/vmflex.cmd 2>/dev/null ;;
+    esac
+done
+if [ -s /run/vmflex.cmd ]; then
+    (
+        if [ -s /run/vmflex.env ]; then
+            while IFS= read -r kv; do
+                [ -n "$kv" ] && export "$kv"
+            done < /run/vmflex.env
+        fi
+        set --
+        while IFS= read -r a; do set -- "$@" "$a"; done < /run/vmflex.cmd
+        echo "vmflex-guest: running command $1"
+        "$@" </dev/null
+        echo "vmflex-guest: command exited $?"
+    ) &
+fi
+
 # Both set a variable instead of printing: $(...) would fork a subshell each time.
 count_cpus() {
     n=0
