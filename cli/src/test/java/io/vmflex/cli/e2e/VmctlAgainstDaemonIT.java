@@ -107,6 +107,10 @@ class VmctlAgainstDaemonIT {
                     .filter(l -> l.contains("vmflex-guest: cpus=")).toList();
             return !guest.isEmpty() && guest.getLast().contains("cpus=2 ");
         });
+        Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> {
+            Run top = vmctl("top", "vm", "test-vm");
+            return top.exit() == 0 && top.out().contains("Connected") && top.out().matches("(?s).*CPUs online:\\s+2\\b.*");
+        });
         Run describe = vmctl("describe", "vm", "test-vm");
         assertEquals(0, describe.exit(), describe.err());
         assertTrue(describe.out().contains("CpuPlugged"), describe.out());
