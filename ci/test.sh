@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need, builds the test image, runs every suite
+# The test command: installs what the tests need, builds the test and postgres images, runs every suite
 # (unit tests and the real-QEMU integration tests). Idempotent.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/ci/install-deps.sh"
 bash "$ROOT/rootfs/build-test-image.sh" "$ROOT/build/images"
+bash "$ROOT/rootfs/build-postgres-image.sh" "$ROOT/build/images"
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 cd "$ROOT"
 ./mvnw verify -Dvmflex.images="$ROOT/build/images" "$@"

@@ -1,0 +1,156 @@
+#!/bin/sh
+# Build vmflex's "postgres" guest image into the node-local image store:
+#   IMAGES_DIR/postgres/vmlinuz        Debian cloud kernel (the test image's)
+#   IMAGES_DIR/postgres/initrd.img     busybox initramfs: loads virtio modules, mounts /dev/vda
+#                                      read-only and switch_roots into it
+#   IMAGES_DIR/postgres/rootfs.img     ext4 (made with mkfs.ext4 -d: no loop mount) holding a
+#                                      Debian bookworm minbase root with PostgreSQL 15
+#   IMAGES_DIR/postgres/manifest.json  {"name","kernel","initrd","disk","cmdline","builtAt"}
+# Usage: build-postgres-image.sh [IMAGES_DIR]   (default <repo>/build/images)
+# Idempotent: rebuilds only when an input changed (hash in IMAGES_DIR/postgres/.stamp). The
+# debootstrap result is cached in ${VMFLEX_CACHE_DIR:-~/.cache/vmflex}/postgres (keyed by suite
+# and package list), so only the first build downloads Debian packages. Needs root (debootstrap,
+# chroot) but never mounts anything.
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+IMAGES_DIR=${1:-$REPO/build/images}
+KERNEL_DIR=${KERNEL_DIR:-$REPO/build/kernel}
+CACHE=${VMFLEX_CACHE_DIR:-$HOME/.cache/vmflex}/postgres
+NAME=postgres
+SUITE=bookworm
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+PACKAGES=postgresql-15
+# Read-only root: the guest never writes the shared image file; PGDATA lives on a tmpfs.
+CMDLINE="console=ttyS0 quiet loglevel=3 memhp_default_state=online_movable panic=1 root=/dev/vda ro"
+# The Debian cloud kernel has ext4, jbd2, crc16 and crc32c built in; virtio_blk is a module.
+MODULES="virtio_pci virtio_mem virtio_console virtio_blk virtio_net virtio_balloon virtio_rng"
+
+log() { echo "build-postgres-image: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || { log "needs root (debootstrap, chroot, device nodes)"; exit 1; }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+missing=
+for p in debootstrap busybox-static cpio gzip e2fsprogs gcc libc6-dev; do
+    installed "$p" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    log "installing$missing"
+    apt-get install -y $missing >&2 || { apt-get update -qq && apt-get install -y $missing >&2; }
+fi
+BUSYBOX=/bin/busybox
+
+"$REPO/kernel/fetch-debian-kernel.sh" "$KERNEL_DIR"
+KREL=$(cat "$KERNEL_DIR/version")
+MODDIR=$KERNEL_DIR/modules/$KREL
+
+# 1. Debian root, cached: debootstrap takes about a minute and downloads ~60 MB.
+BASE_KEY=$(echo "$SUITE $MIRROR $PACKAGES v1" | sha256sum | cut -c1-16)
+BASE=$CACHE/debootstrap-$BASE_KEY
+if [ ! -f "$BASE/.complete" ]; then
+    log "debootstrap $SUITE ($PACKAGES) into $BASE"
+    rm -rf "$BASE"
+    mkdir -p "$CACHE"
+    debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$BASE" "$MIRROR" >&2
+    touch "$BASE/.complete"
+fi
+
+STAMP=$( { cat "$0" "$HERE"/postgres/*; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
+           sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
+OUT=$IMAGES_DIR/$NAME
+if [ -f "$OUT/.stamp" ] && [ "$(cat "$OUT/.stamp")" = "$STAMP" ] && [ -f "$OUT/vmlinuz" ] \
+    && [ -f "$OUT/initrd.img" ] && [ -f "$OUT/rootfs.img" ] && [ -f "$OUT/manifest.json" ]; then
+    log "up to date: $OUT"
+    exit 0
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmflex-postgres-image.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# 2. The root filesystem: a trimmed copy of the cached Debian root.
+ROOT=$WORK/rootfs
+cp -a "$BASE" "$ROOT"
+rm -f "$ROOT/.complete"
+# Debian's packaged cluster (main) is replaced by a template initdb'd below.
+rm -rf "$ROOT/var/lib/postgresql/15" "$ROOT/etc/postgresql/15"
+# JIT is off (llvmjit.so is only dlopen'ed with jit=on): LLVM is ~130 MB of the root.
+rm -rf "$ROOT"/usr/lib/x86_64-linux-gnu/libLLVM-* "$ROOT"/usr/lib/x86_64-linux-gnu/libz3.so* \
+    "$ROOT"/usr/lib/postgresql/15/lib/llvmjit* "$ROOT"/usr/lib/postgresql/15/lib/bitcode
+# The guest runs the PostgreSQL binaries directly, never Debian's perl wrappers (pg_ctlcluster
+# etc.), and uses the C locale: full perl, locale sources and translations go too.
+rm -rf "$ROOT"/usr/share/perl "$ROOT"/usr/lib/x86_64-linux-gnu/perl "$ROOT"/usr/share/i18n
+rm -rf "$ROOT"/usr/share/doc/* "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/* \
+    "$ROOT"/usr/share/locale/* "$ROOT"/var/cache/apt/* "$ROOT"/var/lib/apt/lists/* \
+    "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/log/* "$ROOT"/usr/share/postgresql/15/man
+install -d "$ROOT/usr/local/lib/vmflex/bin"
+install -d -o "$(chroot "$ROOT" id -u postgres)" -g "$(chroot "$ROOT" id -g postgres)" "$ROOT/var/lib/vmflex"
+cp "$BUSYBOX" "$ROOT/usr/local/lib/vmflex/busybox"
+for applet in $("$BUSYBOX" --list); do
+    ln -s ../busybox "$ROOT/usr/local/lib/vmflex/bin/$applet"
+done
+install -m 0755 "$HERE/postgres/init.sh" "$ROOT/usr/local/lib/vmflex/init"
+gcc -static -O2 -Wall -o "$ROOT/usr/local/bin/allocate-loop" "$HERE/postgres/allocate-loop.c"
+strip "$ROOT/usr/local/bin/allocate-loop"
+# A ready data directory, copied to a tmpfs at boot (initdb itself takes many seconds under TCG).
+chroot --userspec=postgres:postgres "$ROOT" /usr/lib/postgresql/15/bin/initdb \
+    -D /var/lib/vmflex/pgdata-template -U postgres -E UTF8 --locale=C \
+    --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+cat "$HERE/postgres/postgresql.conf" >> "$ROOT/var/lib/vmflex/pgdata-template/postgresql.conf"
+# Mount points the init fills with tmpfs.
+mkdir -p "$ROOT/var/lib/postgresql" "$ROOT/run" "$ROOT/tmp" "$ROOT/dev/shm"
+ROOT_KB=$(du -sk "$ROOT" | cut -f1)
+# Headroom for ext4 metadata (inodes, bitmaps): 15% plus 16 MiB.
+IMG_MB=$(( (ROOT_KB * 115 / 100) / 1024 + 16 ))
+
+# 3. The initramfs: busybox, the virtio modules, an init that mounts the disk and switch_roots.
+IRD=$WORK/initrd
+mkdir -p "$IRD/bin" "$IRD/dev" "$IRD/proc" "$IRD/sys" "$IRD/newroot" "$IRD/etc" "$IRD/lib/modules/$KREL"
+cp "$BUSYBOX" "$IRD/bin/busybox"
+for applet in $("$BUSYBOX" --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$IRD/bin/$applet"
+done
+ln -s bin "$IRD/sbin"
+install -m 0755 "$HERE/postgres/initramfs-init.sh" "$IRD/init"
+mknod -m 0600 "$IRD/dev/console" c 5 1 2>/dev/null || true
+awk -v want="$MODULES" '
+    { sub(/:$/, "", $1); file = $1; deps[file] = ""
+      for (i = 2; i <= NF; i++) deps[file] = deps[file] " " $i
+      base = file; sub(/.*\//, "", base); sub(/\.ko(\.[a-z]+)?$/, "", base)
+      gsub(/-/, "_", base); byname[base] = file }
+    function visit(f,   n, i, d) {
+        if (f in seen) return
+        seen[f] = 1
+        n = split(deps[f], d, " ")
+        for (i = n; i >= 1; i--) visit(d[i])
+        print f
+    }
+    END {
+        n = split(want, w, " ")
+        for (i = 1; i <= n; i++) {
+            if (!(w[i] in byname)) { print "missing module " w[i] > "/dev/stderr"; exit 1 }
+            visit(byname[w[i]])
+        }
+    }' "$MODDIR/modules.dep" > "$IRD/etc/vmflex-modules"
+while read -r mod; do
+    mkdir -p "$IRD/lib/modules/$KREL/$(dirname "$mod")"
+    cp "$MODDIR/$mod" "$IRD/lib/modules/$KREL/$mod"
+done < "$IRD/etc/vmflex-modules"
+
+# 4. Assemble beside the old image, then swap it in.
+mkdir -p "$IMAGES_DIR"
+NEW=$IMAGES_DIR/.$NAME.tmp.$$
+rm -rf "$NEW"
+mkdir -p "$NEW"
+(cd "$IRD" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9n > "$NEW/initrd.img"
+cp "$KERNEL_DIR/vmlinuz" "$NEW/vmlinuz"
+# No journal: the guest mounts it read-only. -m 0: no blocks reserved for root.
+mkfs.ext4 -q -F -L vmflex-root -O ^has_journal -m 0 -d "$ROOT" "$NEW/rootfs.img" "${IMG_MB}M"
+BUILT_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+cat > "$NEW/manifest.json" <<JSON
+{"name":"$NAME","kernel":"vmlinuz","initrd":"initrd.img","disk":"rootfs.img","cmdline":"$CMDLINE","builtAt":"$BUILT_AT"}
+JSON
+echo "$STAMP" > "$NEW/.stamp"
+rm -rf "$OUT"
+mv "$NEW" "$OUT"
+log "built $OUT (root ${ROOT_KB} KiB in a ${IMG_MB} MiB ext4, initrd $(wc -c < "$OUT/initrd.img") bytes)"

@@ -1,0 +1,185 @@
+#!/usr/local/lib/vmflex/busybox sh
+# PID 1 of the postgres image, on the read-only Debian root after the initramfs' switch_root.
+# Console protocol (one line each; same report line as the test image):
+#   vmflex-guest: port <name>            once per virtio-serial port
+#   vmflex-guest: net <dev> <ip>         once, when eth0 is configured from ip=
+#   vmflex-guest: ready                  once, before PostgreSQL starts
+#   vmflex-guest: postgres cgroup /workload      once, the postmaster's cgroup, just before:
+#   vmflex-guest: postgres ready on <ip>:5432   once PostgreSQL accepts connections and the
+#                                        client role and database exist
+#   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
+# PostgreSQL runs in the cgroup v2 group /sys/fs/cgroup/workload with PGDATA on a tmpfs (the root
+# disk is mounted read-only: vmmd may attach it with readonly=on and share one file between VMs).
+# The client role and database come from vmflex.env=<base64 of NAME=VALUE lines> on the kernel
+# command line: POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB (or PGUSER, PGPASSWORD, PGDATABASE); each defaults to "vmflex".
+# PID 1 must never exit: nothing here uses set -e.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/lib/vmflex/bin
+PGBIN=/usr/lib/postgresql/15/bin
+# Debian's busybox prefers its own applets to PATH: name util-linux tools by their full path.
+PGDATA=/var/lib/postgresql/data
+
+# The initramfs moved /dev, /proc and /sys here; mount them anew if booted without it.
+[ -r /proc/cmdline ] || mount -t proc proc /proc
+[ -d /sys/kernel ] || mount -t sysfs sysfs /sys
+[ -c /dev/null ] || mount -t devtmpfs devtmpfs /dev
+[ -t 1 ] || exec </dev/console >/dev/console 2>&1
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts 2>/dev/null
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
+mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /var/lib/postgresql
+mount -t cgroup2 none /sys/fs/cgroup
+hostname vmflex-postgres
+
+mkdir -p /dev/virtio-ports
+for port in /sys/class/virtio-ports/*; do
+    [ -f "$port/name" ] || continue
+    name=$(cat "$port/name")
+    [ -n "$name" ] || continue
+    ln -sf "../${port##*/}" "/dev/virtio-ports/$name"
+    echo "vmflex-guest: port $name"
+done
+
+IPARG=
+ENVARG=
+for arg in $(cat /proc/cmdline); do
+    case $arg in
+        ip=*) IPARG=${arg#ip=} ;;
+        vmflex.env=*) ENVARG=${arg#vmflex.env=} ;;
+    esac
+done
+ifconfig lo 127.0.0.1 up
+NET_IP=127.0.0.1
+# ip=<client>::<gateway>:<netmask>::<device>:off (virtio_net is a module, so the kernel's own
+# ip= handling ran before the NIC existed).
+if [ -n "$IPARG" ]; then
+    old_ifs=$IFS
+    IFS=:
+    set -- $IPARG
+    IFS=$old_ifs
+    NET_DEV=${6:-eth0}
+    if ifconfig "$NET_DEV" "$1" netmask "$4" up; then
+        [ -n "$3" ] && route add default gw "$3" 2>/dev/null
+        NET_IP=$1
+        echo "vmflex-guest: net $NET_DEV $NET_IP"
+    else
+        echo "vmflex-guest: cannot configure $NET_DEV"
+    fi
+fi
+
+# The client's credentials. Values may hold any character but a newline.
+PG_USER=
+PG_PASSWORD=
+PG_DB=
+mkdir -p -m 0700 /run/vmflex
+if [ -n "$ENVARG" ]; then
+    if echo "$ENVARG" | base64 -d > /run/vmflex/env 2>/dev/null; then
+        while IFS= read -r line || [ -n "$line" ]; do
+            name=${line%%=*}
+            value=${line#*=}
+            case $name in
+                POSTGRES_USER) PG_USER=$value ;;
+                PGUSER) [ -n "$PG_USER" ] || PG_USER=$value ;;
+                POSTGRES_PASSWORD) PG_PASSWORD=$value ;;
+                PGPASSWORD) [ -n "$PG_PASSWORD" ] || PG_PASSWORD=$value ;;
+                POSTGRES_DB) PG_DB=$value ;;
+                PGDATABASE) [ -n "$PG_DB" ] || PG_DB=$value ;;
+            esac
+        done < /run/vmflex/env
+    else
+        echo "vmflex-guest: warning: vmflex.env is not valid base64, ignored"
+    fi
+fi
+if [ -z "$PG_USER" ] || [ -z "$PG_PASSWORD" ]; then
+    echo "vmflex-guest: warning: no POSTGRES_USER/POSTGRES_PASSWORD in the VM's env; using the defaults (vmflex)"
+fi
+PG_USER=${PG_USER:-vmflex}
+PG_PASSWORD=${PG_PASSWORD:-vmflex}
+PG_DB=${PG_DB:-$PG_USER}
+
+# The workload's cgroup: controllers first enabled at the root so the group gets cpu.max/memory.max.
+mkdir -p /sys/fs/cgroup/workload
+for c in cpu memory; do
+    grep -qw "$c" /sys/fs/cgroup/cgroup.controllers 2>/dev/null \
+        && echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+done
+echo "vmflex-guest: ready"
+
+start_postgres() {
+    cp -a /var/lib/vmflex/pgdata-template "$PGDATA"
+    # Password logins from the VM's own network (samenet: any subnet of a local interface).
+    echo "host all all samenet scram-sha-256" >> "$PGDATA/pg_hba.conf"
+    mkdir -p /run/postgresql
+    chown postgres:postgres /run/postgresql "$PGDATA"
+    chmod 0700 "$PGDATA"
+    # sh -c so that $$ is the process that then execs postgres (it and its children stay in the group).
+    sh -c 'echo $$ > /sys/fs/cgroup/workload/cgroup.procs; exec /usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups "$0" -D "$1"' \
+        "$PGBIN/postgres" "$PGDATA" &
+    i=0
+    until /usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/pg_isready" -q -h /run/postgresql -d postgres; do
+        i=$((i + 1))
+        [ $i -ge 600 ] && { echo "vmflex-guest: postgres did not start"; return 1; }
+        sleep 0.2
+    done
+    # psql variables quote the names (:"x") and the password (:'x'): the values are not trusted.
+    /usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/psql" -q -X -h /run/postgresql -d postgres \
+        -v ON_ERROR_STOP=1 -v u="$PG_USER" -v p="$PG_PASSWORD" -v d="$PG_DB" > /dev/null <<'SQL' || { echo "vmflex-guest: creating the role failed"; return 1; }
+SELECT format('CREATE ROLE %I', :'u') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'u') \gexec
+ALTER ROLE :"u" LOGIN PASSWORD :'p';
+SELECT format('CREATE DATABASE %I OWNER %I', :'d', :'u') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'d') \gexec
+SQL
+    read -r pid < "$PGDATA/postmaster.pid"
+    read -r cg < "/proc/$pid/cgroup"
+    echo "vmflex-guest: postgres cgroup ${cg#0::}"
+    echo "vmflex-guest: postgres ready on $NET_IP:5432"
+}
+start_postgres &
+
+count_cpus() {
+    n=0
+    read -r online < /sys/devices/system/cpu/online
+    old_ifs=$IFS
+    IFS=,
+    for r in $online; do
+        case $r in
+            *-*) n=$((n + ${r#*-} - ${r%-*} + 1)) ;;
+            *) n=$((n + 1)) ;;
+        esac
+    done
+    IFS=$old_ifs
+    CPUS=$n
+}
+
+mem_total() {
+    while read -r key value _; do
+        [ "$key" = "MemTotal:" ] && { MEM=$value; return; }
+    done < /proc/meminfo
+}
+
+# Five checks a second, a report at once on a change, else every second. Builtins only in the loop: forks are slow under TCG.
+last=
+tick=0
+while :; do
+    for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
+        [ -f "$f" ] || continue
+        read -r v < "$f" 2>/dev/null
+        [ "$v" = 0 ] && echo 1 2>/dev/null > "$f"
+    done
+    for f in /sys/devices/system/memory/memory[0-9]*/state; do
+        [ -f "$f" ] || continue
+        read -r v < "$f" 2>/dev/null
+        [ "$v" = offline ] && echo online_movable 2>/dev/null > "$f"
+    done
+    count_cpus
+    mem_total
+    now="cpus=$CPUS memtotal_kb=$MEM"
+    if [ "$now" != "$last" ] || [ "$tick" -ge 5 ]; then
+        read -r up _ < /proc/uptime
+        echo "vmflex-guest: $now uptime=${up%%.*}"
+        last=$now
+        tick=0
+    fi
+    tick=$((tick + 1))
+    sleep 0.2
+done
