@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/ci/install-deps.sh"
 bash "$ROOT/rootfs/build-test-image.sh" "$ROOT/build/images"
+bash "$ROOT/rootfs/build-postgres-image.sh" "$ROOT/build/images"
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 (cd "$ROOT" && ./mvnw -q package -DskipTests)
 if [[ ! -e /usr/local/bin/vmctl ]]; then

@@ -32,6 +32,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--home", description = "vmflex checkout (default: where the launcher lives)")
     Path home;
 
+    @Option(names = "--test-image", description = "Show the small test VM instead of PostgreSQL")
+    boolean testImage;
+
     private AdminClient api;
 
     private record Report(int cpus, long memTotalKb) {
@@ -46,10 +49,14 @@ final class DemoCommand implements Callable<Integer> {
         Path root = home != null ? home : Path.of(System.getProperty("vmflex.home", "."));
         Path images = root.resolve("build/images");
         Path manifest = root.resolve("examples/test-vm.yaml");
+        if (Files.exists(images.resolve("postgres/manifest.json")) && !testImage) {
+            return new PostgresDemo(root, images).run();
+        }
         if (!Files.exists(images.resolve("test/manifest.json"))) {
             System.err.println("demo: test image missing in " + images + ": run ci/setup.sh first");
             return 1;
         }
+        say("postgres image not built (rootfs/build-postgres-image.sh): showing the test VM instead");
         Path state = Files.createTempDirectory(Path.of("/tmp"), "vmflex-demo");
         VmmdConfig d = VmmdConfig.defaults("demo-node");
         VmmdConfig config = new VmmdConfig(state, state.resolve("vmmd.sock"), "demo-node", images, d.qemuBinary(),
@@ -134,7 +141,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void say(String s) {
+    static void say(String s) {
         System.out.println("[demo] " + s);
     }
 

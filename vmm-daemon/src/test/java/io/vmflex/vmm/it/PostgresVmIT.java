@@ -49,7 +49,7 @@ class PostgresVmIT {
         missing.ifPresent(reason -> System.err.println("SKIPPED PostgresVmIT: " + reason));
         assumeTrue(missing.isEmpty(), missing.orElse(""));
         daemon = new TestDaemon(Files.createTempDirectory(Path.of("/tmp"), "vmfx-pg"), "node-pg", Guest.imageDir())
-                .withNetwork(BRIDGE + ",10.77.0.0/24,vmpg").start();
+                .withNetwork(BRIDGE + ",10.74.0.0/24,vmpg").start();
     }
 
     @AfterAll
