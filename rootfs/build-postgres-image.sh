@@ -56,7 +56,7 @@ if [ ! -f "$BASE/.complete" ]; then
     touch "$BASE/.complete"
 fi
 
-STAMP=$( { cat "$0" "$HERE"/postgres/*; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
+STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
 if [ -f "$OUT/.stamp" ] && [ "$(cat "$OUT/.stamp")" = "$STAMP" ] && [ -f "$OUT/vmlinuz" ] \
@@ -90,6 +90,7 @@ for applet in $("$BUSYBOX" --list); do
     ln -s ../busybox "$ROOT/usr/local/lib/vmflex/bin/$applet"
 done
 install -m 0755 "$HERE/postgres/init.sh" "$ROOT/usr/local/lib/vmflex/init"
+install -m 0644 "$HERE/guest-report.sh" "$ROOT/usr/local/lib/vmflex/guest-report.sh"
 gcc -static -O2 -Wall -o "$ROOT/usr/local/bin/allocate-loop" "$HERE/postgres/allocate-loop.c"
 strip "$ROOT/usr/local/bin/allocate-loop"
 # A ready data directory, copied to a tmpfs at boot (initdb itself takes many seconds under TCG).

@@ -136,50 +136,5 @@ SQL
 }
 start_postgres &
 
-count_cpus() {
-    n=0
-    read -r online < /sys/devices/system/cpu/online
-    old_ifs=$IFS
-    IFS=,
-    for r in $online; do
-        case $r in
-            *-*) n=$((n + ${r#*-} - ${r%-*} + 1)) ;;
-            *) n=$((n + 1)) ;;
-        esac
-    done
-    IFS=$old_ifs
-    CPUS=$n
-}
-
-mem_total() {
-    while read -r key value _; do
-        [ "$key" = "MemTotal:" ] && { MEM=$value; return; }
-    done < /proc/meminfo
-}
-
-# Five checks a second, a report at once on a change, else every second. Builtins only in the loop: forks are slow under TCG.
-last=
-tick=0
-while :; do
-    for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
-        [ -f "$f" ] || continue
-        read -r v < "$f" 2>/dev/null
-        [ "$v" = 0 ] && echo 1 2>/dev/null > "$f"
-    done
-    for f in /sys/devices/system/memory/memory[0-9]*/state; do
-        [ -f "$f" ] || continue
-        read -r v < "$f" 2>/dev/null
-        [ "$v" = offline ] && echo online_movable 2>/dev/null > "$f"
-    done
-    count_cpus
-    mem_total
-    now="cpus=$CPUS memtotal_kb=$MEM"
-    if [ "$now" != "$last" ] || [ "$tick" -ge 5 ]; then
-        read -r up _ < /proc/uptime
-        echo "vmflex-guest: $now uptime=${up%%.*}"
-        last=$now
-        tick=0
-    fi
-    tick=$((tick + 1))
-    sleep 0.2
-done
+. /usr/local/lib/vmflex/guest-report.sh
+report_loop
