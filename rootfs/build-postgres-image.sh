@@ -56,7 +56,12 @@ if [ ! -f "$BASE/.complete" ]; then
     touch "$BASE/.complete"
 fi
 
+# The guest monitor comes from the test image's monitor disk (built by build-test-image.sh, which
+# builds it first when needed): same jars and runtime, read out with debugfs (no mount).
+MONITOR_IMG=$IMAGES_DIR/test/monitor.img
+[ -f "$MONITOR_IMG" ] || "$HERE/build-test-image.sh" "$IMAGES_DIR" >&2
 STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
+           cat "$IMAGES_DIR/test/.stamp"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
 if [ -f "$OUT/.stamp" ] && [ "$(cat "$OUT/.stamp")" = "$STAMP" ] && [ -f "$OUT/vmlinuz" ] \
@@ -91,6 +96,10 @@ for applet in $("$BUSYBOX" --list); do
 done
 install -m 0755 "$HERE/postgres/init.sh" "$ROOT/usr/local/lib/vmflex/init"
 install -m 0644 "$HERE/guest-report.sh" "$ROOT/usr/local/lib/vmflex/guest-report.sh"
+mkdir -p "$ROOT/opt/vmflex-monitor"
+debugfs -R "rdump / $ROOT/opt/vmflex-monitor" "$MONITOR_IMG" >/dev/null 2>&1
+[ -x "$ROOT/opt/vmflex-monitor/start" ] || { log "cannot read the guest monitor out of $MONITOR_IMG"; exit 1; }
+rm -rf "$ROOT/opt/vmflex-monitor/lost+found"
 gcc -static -O2 -Wall -o "$ROOT/usr/local/bin/allocate-loop" "$HERE/postgres/allocate-loop.c"
 strip "$ROOT/usr/local/bin/allocate-loop"
 # A ready data directory, copied to a tmpfs at boot (initdb itself takes many seconds under TCG).

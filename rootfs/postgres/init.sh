@@ -136,5 +136,10 @@ SQL
 }
 start_postgres &
 
+# The guest monitor (same program as in the test image), reporting the workload cgroup.
+if [ -x /opt/vmflex-monitor/start ]; then
+    /opt/vmflex-monitor/start </dev/null &
+fi
+
 . /usr/local/lib/vmflex/guest-report.sh
 report_loop

@@ -165,5 +165,12 @@ class PostgresVmIT {
         List<String> errors = out.lines()
                 .filter(l -> l.contains("error") || l.contains("connection to server") || l.contains("FATAL")).toList();
         assertTrue(errors.isEmpty(), "pgbench reported errors: " + errors);
+
+        // The guest monitor runs in this image too and sees PostgreSQL's cgroup.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            var m = daemon.http().get("/v1/vms/" + VM + "/metrics").json();
+            return "Connected".equals(m.path("channel").asText()) && m.path("metrics").path("workloadAnonBytes").asLong() > 0
+                    && m.path("metrics").path("cpusOnline").asInt() == 2;
+        });
     }
 }
