@@ -6,7 +6,6 @@ import io.vmflex.netbridge.VmNetwork;
 import io.vmflex.netbridge.VmNic;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.api.vm.VmPhase;
-import io.vmflex.sys.cgroup.Cgroup;
 import io.vmflex.vmm.console.ConsoleLog;
 import io.vmflex.vmm.console.ConsoleReader;
 import io.vmflex.vmm.events.VmEvent;
@@ -69,7 +68,7 @@ public final class VmSupervisor {
     private QemuProcess process;
     private QmpSession qmp;
     private ConsoleReader consoleReader;
-    private Cgroup cgroup;
+    private final VmCgroup cgroup;
     private final Set<String> pendingUnplug = new HashSet<>();
     private boolean guestShutdown;
     private boolean everLaunched;
@@ -89,6 +88,7 @@ public final class VmSupervisor {
         this.paths = store.paths(vm.metadata().name());
         this.loop = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("vm-" + vm.metadata().name()).factory());
         this.console = new ConsoleLog(paths.consoleLog(), node.consoleMaxBytes());
+        this.cgroup = new VmCgroup(node, vm.metadata().name());
         int restarts = vm.status() != null && vm.status().restartCount() != null ? vm.status().restartCount() : 0;
         this.observed = new Observation(VmPhase.Pending, 0, 0, 0, 0, node.accel().name(), restarts, "Pending", "waiting to start");
         this.everLaunched = runtime != null;
@@ -161,7 +161,7 @@ public final class VmSupervisor {
             VirtualMachine last = vm;
             stopQemu(Duration.ofSeconds(5));
             closeConsole();
-            removeCgroup();
+            cgroup.remove();
             detachNetwork();
             console.close();
             store.deleteVm(name());
@@ -281,7 +281,7 @@ public final class VmSupervisor {
         QemuVmConfig config;
         try {
             attachNetwork();
-            config = qemuConfig(spec);
+            config = QemuConfigs.of(node, paths, vm, spec, nic);
         } catch (ImageStore.ImageNotFoundException | IllegalArgumentException e) {
             failLaunch("FailedToStart", e.getMessage());
             return;
@@ -307,7 +307,7 @@ public final class VmSupervisor {
             plugBudgetReported = false;
             pendingUnplug.clear();
             store.saveRuntime(name(), rt);
-            joinCgroup(spec);
+            cgroup.join(process.pid());
             openConsole();
             observed = new Observation(VmPhase.Running, spec.bootCpus(), spec.bootCpus() * 1000L, spec.baseMemoryBytes(),
                     rt.pid(), rt.accel(), observed.restartCount(), "Started", "QEMU running");
@@ -329,49 +329,6 @@ public final class VmSupervisor {
         long secs = 1L << Math.min(observed.restartCount(), 5);
         Duration d = Duration.ofSeconds(secs);
         return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
-    }
-
-    private QemuVmConfig qemuConfig(SpecView spec) throws ImageStore.ImageNotFoundException {
-        ImageStore.Image image = node.images().resolve(spec.image());
-        ImageStore.Image kernelFrom = spec.kernelImage() == null || spec.kernelImage().isBlank()
-                ? image : node.images().resolve(spec.kernelImage());
-        String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")
-                + (nic == null ? "" : " " + VmNetwork.kernelIpArg(nic))
-                + GuestParameters.kernelArgs(vm.spec().guest())).trim();
-        if (cmdline.length() > GuestParameters.MAX_CMDLINE) {
-            throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
-                    + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/appendKernelCmdline too long)");
-        }
-        return new QemuVmConfig(name(), node.qemuBinary(), node.accel(), spec.bootCpus(), spec.maxCpus(),
-                spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
-                kernelFrom.kernel(), image.initrd(), image.disk() == null ? null : rootOverlay(image.disk()), cmdline,
-                nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths);
-    }
-
-    /**
-     * The VM's qcow2 overlay over the image's disk, made once: the image stays shared and unwritten,
-     * the VM's writes stay its own (and go with it on delete).
-     */
-    private Path rootOverlay(Path imageDisk) {
-        Path overlay = paths.rootOverlay();
-        if (java.nio.file.Files.exists(overlay)) {
-            return overlay;
-        }
-        Path qemuImg = node.qemuBinary().resolveSibling("qemu-img");
-        try {
-            Process p = new ProcessBuilder(qemuImg.toString(), "create", "-q", "-f", "qcow2", "-F", "raw",
-                    "-b", imageDisk.toAbsolutePath().toString(), overlay.toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-            if (p.waitFor() != 0) {
-                throw new IllegalArgumentException("cannot create the VM's disk overlay: " + out);
-            }
-            return overlay;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot run " + qemuImg + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalArgumentException("interrupted while creating the disk overlay");
-        }
     }
 
     /** Tap on the node bridge and an address from the pool; idempotent (same tap, same address). */
@@ -406,7 +363,7 @@ public final class VmSupervisor {
                 node.events().publish(VmEvent.warning(name(), "NetworkUnavailable", "re-attaching the VM's tap failed: " + e.getMessage()));
             }
             openConsole();
-            joinCgroup(spec);
+            cgroup.join(process.pid());
             observed = new Observation(VmPhase.Running, 0, 0, 0, p.pid(), runtime.accel(), observed.restartCount(),
                     "Adopted", "QEMU re-adopted");
             node.events().publish(VmEvent.normal(name(), "Adopted", "re-adopted running QEMU pid " + p.pid()));
@@ -508,7 +465,7 @@ public final class VmSupervisor {
             if (!steps.isEmpty()) {
                 have = observe(ops, spec);
             }
-            applyCpuLimit(spec);
+            cgroup.limitCpu(spec.cpuUseMillis());
             boolean converged = ScalePlan.converged(want, have);
             long cpuMillis = Math.min(have.pluggedCpus() * 1000L, spec.cpuUseMillis());
             observed = new Observation(converged ? VmPhase.Running : VmPhase.Scaling, have.pluggedCpus(),
@@ -570,49 +527,8 @@ public final class VmSupervisor {
         }
     }
 
-    private long appliedCpuMillis = -1;
     private boolean unplugRefusalReported;
     private boolean plugBudgetReported;
-
-    /** Fractional CPU: {@code cpu.max} quota = use × period, where the cgroup has the cpu controller. */
-    private void applyCpuLimit(SpecView spec) {
-        if (cgroup == null || !node.cpuControllerAvailable() || appliedCpuMillis == spec.cpuUseMillis()) {
-            return;
-        }
-        try {
-            long period = 100_000;
-            cgroup.setCpuMax(spec.cpuUseMillis() * period / 1000, period);
-            appliedCpuMillis = spec.cpuUseMillis();
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("vm={} cannot set cpu.max: {}", name(), e.toString());
-            appliedCpuMillis = spec.cpuUseMillis();
-        }
-    }
-
-    private void joinCgroup(SpecView spec) {
-        if (node.cgroups() == null || process == null) {
-            return;
-        }
-        try {
-            cgroup = node.cgroups().create(node.cgroupParent() + "/" + name());
-            cgroup.movePid(process.pid());
-            appliedCpuMillis = -1;
-        } catch (IOException | RuntimeException e) {
-            cgroup = null;
-            node.events().publish(VmEvent.warning(name(), "CgroupUnavailable", "QEMU not moved to its own cgroup: " + e.getMessage()));
-        }
-    }
-
-    private void removeCgroup() {
-        if (cgroup != null) {
-            try {
-                cgroup.remove();
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("vm={} cgroup not removed: {}", name(), e.toString());
-            }
-            cgroup = null;
-        }
-    }
 
     private void openConsole() {
         closeConsole();
