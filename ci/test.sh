@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/ci/install-deps.sh"
 bash "$ROOT/rootfs/build-test-image.sh" "$ROOT/build/images"
+bash "$ROOT/kernel/build-kernel.sh" --images "$ROOT/build/images"
 bash "$ROOT/rootfs/build-postgres-image.sh" "$ROOT/build/images"
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 cd "$ROOT"
