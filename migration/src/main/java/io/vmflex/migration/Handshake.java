@@ -63,6 +63,15 @@ final class Handshake {
      */
     static Accepted asTarget(SocketChannel tcp, ClusterSecret secret, MigrationAcceptor acceptor, Duration timeout)
             throws IOException {
+        return asTarget(tcp, secret, acceptor, timeout, false);
+    }
+
+    /**
+     * As above; with {@code controlEnabled} an authenticated hello on {@link MigrationControl#CHANNEL}
+     * is accepted without an expectation and returned with a null expectation and local channel.
+     */
+    static Accepted asTarget(SocketChannel tcp, ClusterSecret secret, MigrationAcceptor acceptor, Duration timeout,
+            boolean controlEnabled) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] helloBytes = readFully(tcp, HelloCodec.HELLO_LENGTH, deadline);
         MigrationHello hello = switch (HelloCodec.decodeHello(new UnsafeBuffer(helloBytes), 0)) {
@@ -79,6 +88,13 @@ final class Handshake {
         // about which migrations exist and cannot burn a channel index.
         if (!ClusterSecret.sameProof(expected, proof)) {
             throw refuse(tcp, HelloStatus.AUTH_FAILED, hello.toString());
+        }
+        if (hello.channel() == MigrationControl.CHANNEL) {
+            if (!controlEnabled) {
+                throw refuse(tcp, HelloStatus.UNKNOWN_MIGRATION, hello + " (no control handler)");
+            }
+            writeReply(tcp, HelloStatus.ACCEPTED, secret.proof(HelloCodec.TARGET_LABEL, helloBytes, serverNonce));
+            return new Accepted(hello, null, null);
         }
         Expectation expectation = switch (acceptor.claim(hello.migrationId(), hello.channel())) {
             case MigrationAcceptor.Claim.Granted g -> g.expectation();
@@ -117,14 +133,14 @@ final class Handshake {
         write(tcp, reply);
     }
 
-    private static void write(SocketChannel tcp, byte[] bytes) throws IOException {
+    static void write(SocketChannel tcp, byte[] bytes) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) {
             tcp.write(b);
         }
     }
 
-    private static byte[] readFully(SocketChannel tcp, int length, long deadline) throws IOException {
+    static byte[] readFully(SocketChannel tcp, int length, long deadline) throws IOException {
         byte[] bytes = new byte[length];
         InputStream in = tcp.socket().getInputStream();
         int off = 0;

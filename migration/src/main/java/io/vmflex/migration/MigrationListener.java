@@ -43,6 +43,7 @@ public final class MigrationListener implements AutoCloseable {
     private final Set<Thread> handshakeThreads = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptThread;
+    private volatile MigrationControl.Handler controlHandler;
 
     private MigrationListener(ServerSocketChannel server, ClusterSecret secret, RelayOptions options,
             MigrationAcceptor acceptor) {
@@ -95,6 +96,14 @@ public final class MigrationListener implements AutoCloseable {
         return acceptor.expect(migrationId, channels, ttl, endpoint);
     }
 
+    /**
+     * Accepts authenticated control connections ({@link MigrationControl}) from now on and hands
+     * each request to {@code handler} on the connection's own thread.
+     */
+    public void onControl(MigrationControl.Handler handler) {
+        this.controlHandler = handler;
+    }
+
     private void acceptLoop() {
         while (!closed.get()) {
             SocketChannel ch;
@@ -133,8 +142,14 @@ public final class MigrationListener implements AutoCloseable {
     private void handshake(SocketChannel tcp) {
         try {
             configure(tcp, options);
-            Handshake.Accepted accepted = Handshake.asTarget(tcp, secret, acceptor, options.handshakeTimeout());
+            MigrationControl.Handler control = controlHandler;
+            Handshake.Accepted accepted = Handshake.asTarget(tcp, secret, acceptor, options.handshakeTimeout(),
+                    control != null);
             MigrationHello hello = accepted.hello();
+            if (accepted.expectation() == null) {
+                MigrationControl.serve(tcp, control, options.handshakeTimeout());
+                return;
+            }
             String name = "vmflex-relay-" + hello.migrationId().toString().substring(0, 8) + "-" + hello.channel() + "-tgt";
             accepted.expectation().add(Relay.start(name, accepted.local(), tcp, options));
             LOG.info("accepted migration {} channel {} from {}", hello.migrationId(), hello.channel(), remote(tcp));

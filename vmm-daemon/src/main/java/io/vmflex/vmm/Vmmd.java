@@ -7,6 +7,12 @@ import io.vmflex.netbridge.VmNetwork;
 import io.vmflex.sys.netlink.RtNetlink;
 import io.vmflex.vmm.api.AdminRoutes;
 import io.vmflex.vmm.api.GuestRoutes;
+import io.vmflex.vmm.api.MigrationRoutes;
+import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.MigrationListener;
+import io.vmflex.migration.RelayOptions;
+import io.vmflex.vmm.vm.IncomingMigrations;
+import io.vmflex.vmm.vm.OutgoingMigrations;
 import io.vmflex.vmm.http.Route;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +47,9 @@ public final class Vmmd implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Vmmd.class);
 
     private final VmmdConfig config;
+    private final MigrationSettings migration;
+    private MigrationListener migrationListener;
+    private IncomingMigrations incoming;
     private final EventBus events = new EventBus(1000);
     private QmpSessions qmp;
     private RtNetlink netlink;
@@ -48,12 +57,18 @@ public final class Vmmd implements AutoCloseable {
     private AdminServer server;
     private NodeInfo nodeInfo;
 
-    private Vmmd(VmmdConfig config) {
+    private Vmmd(VmmdConfig config, MigrationSettings migration) {
         this.config = config;
+        this.migration = migration;
     }
 
     public static Vmmd start(VmmdConfig config) throws IOException {
-        Vmmd d = new Vmmd(config);
+        return start(config, null);
+    }
+
+    /** @param migration null: this daemon neither sends nor receives live migrations */
+    public static Vmmd start(VmmdConfig config, MigrationSettings migration) throws IOException {
+        Vmmd d = new Vmmd(config, migration);
         try {
             d.startUp();
         } catch (IOException | RuntimeException e) {
@@ -99,9 +114,18 @@ public final class Vmmd implements AutoCloseable {
                 LOG.info("network cleanup: removed taps {} and addresses of {}", cleaned.deletedTaps(), cleaned.releasedVms());
             }
         }
+        ClusterSecret secret = null;
+        if (migration != null) {
+            secret = ClusterSecret.load(migration.clusterSecret());
+            migrationListener = MigrationListener.start(migration.listen(), secret, RelayOptions.DEFAULTS);
+            incoming = new IncomingMigrations(node, store, registry, migrationListener);
+            migrationListener.onControl(incoming);
+            LOG.info("live migration: listening on {}", migrationListener.address());
+        }
         VmService service = new VmService(registry, images, Clock.systemUTC());
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
+        routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret)).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
                 new PeerAuthorizer(adminGid(config.adminGroup())), routes);
         server.start();
@@ -146,6 +170,14 @@ public final class Vmmd implements AutoCloseable {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (migrationListener != null) {
+            migrationListener.close();
+            migrationListener = null;
+        }
+        if (incoming != null) {
+            incoming.close();
+            incoming = null;
         }
         if (registry != null) {
             registry.detachAll();

@@ -21,6 +21,17 @@ public final class QemuCommandLine {
     }
 
     public static List<String> build(QemuVmConfig c) {
+        return build(c, null);
+    }
+
+    /**
+     * The target of a live migration: the same machine plus the source's hot-plugged vCPUs as
+     * {@code -device}s and its virtio-mem {@code requested-size}, paused ({@code -S}) and waiting for
+     * {@code migrate-incoming} ({@code -incoming defer}).
+     *
+     * @param incoming null for an ordinary start
+     */
+    public static List<String> build(QemuVmConfig c, Incoming incoming) {
         VmPaths p = c.paths();
         List<String> a = new ArrayList<>();
         a.add(c.qemuBinary().toString());
@@ -34,7 +45,8 @@ public final class QemuCommandLine {
             a.addAll(List.of("-m", "size=" + c.baseMemoryBytes() + "b,maxmem=" + maxMem + "b"));
             a.addAll(List.of("-object", "memory-backend-ram,id=" + VIRTIO_MEM_ID + "-ram,size=" + c.hotplugMemoryBytes() + "b"));
             a.addAll(List.of("-device", "virtio-mem-pci,id=" + VIRTIO_MEM_ID + ",memdev=" + VIRTIO_MEM_ID
-                    + "-ram,block-size=" + c.virtioMemBlockBytes() + "b,requested-size=0"));
+                    + "-ram,block-size=" + c.virtioMemBlockBytes() + "b,requested-size="
+                    + (incoming == null ? 0 : incoming.virtioMemRequestedBytes())));
         } else {
             a.addAll(List.of("-m", "size=" + c.baseMemoryBytes() + "b"));
         }
@@ -60,7 +72,25 @@ public final class QemuCommandLine {
         a.addAll(List.of("-device", "virtserialport,bus=vser0.0,chardev=monitor,name=" + MONITOR_PORT_NAME));
         // A guest reboot ends QEMU; the supervisor's restart policy decides what happens next.
         a.add("-no-reboot");
+        if (incoming != null) {
+            for (Incoming.Cpu cpu : incoming.cpus()) {
+                a.addAll(List.of("-device", cpu.type() + ",id=" + cpu.id() + ",socket-id=" + cpu.socketId()
+                        + ",core-id=" + cpu.coreId() + ",thread-id=" + cpu.threadId()));
+            }
+            a.addAll(List.of("-S", "-incoming", "defer"));
+        }
         a.addAll(List.of("-pidfile", p.pidFile().toString(), "-daemonize"));
         return List.copyOf(a);
+    }
+
+    /** What a migration target must be started with besides the VM's own config. */
+    public record Incoming(List<Cpu> cpus, long virtioMemRequestedBytes) {
+        public Incoming {
+            cpus = List.copyOf(cpus);
+        }
+
+        /** A hot-plugged vCPU of the source, re-created under the same id and topology. */
+        public record Cpu(String type, String id, int socketId, int coreId, int threadId) {
+        }
     }
 }

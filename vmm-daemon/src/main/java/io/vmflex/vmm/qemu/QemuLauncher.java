@@ -25,8 +25,13 @@ public final class QemuLauncher {
     }
 
     public QemuRuntime launch(QemuVmConfig config) throws LaunchException {
+        return launch(config, null);
+    }
+
+    /** @param incoming non-null to start a paused migration target (see {@link QemuCommandLine#build(QemuVmConfig, QemuCommandLine.Incoming)}) */
+    public QemuRuntime launch(QemuVmConfig config, QemuCommandLine.Incoming incoming) throws LaunchException {
         VmPaths paths = config.paths().check();
-        List<String> argv = QemuCommandLine.build(config);
+        List<String> argv = QemuCommandLine.build(config, incoming);
         try {
             Files.createDirectories(paths.dir());
             for (Path stale : List.of(paths.qmpSocket(), paths.consoleSocket(), paths.guestChannelSocket(), paths.pidFile())) {

@@ -75,6 +75,33 @@ public final class VmRegistry {
         return s.delete().whenComplete((v, e) -> vms.remove(name, s));
     }
 
+    /** A VM that arrived by live migration; {@code supervisor} is made only when the name is free. */
+    public synchronized void adopt(String name, SupervisorFactory supervisor) throws IOException {
+        if (vms.containsKey(name)) {
+            throw new IllegalStateException("a VM named \"" + name + "\" exists already");
+        }
+        vms.put(name, supervisor.make());
+    }
+
+    /** Makes a supervisor; may fail like {@link VmSupervisor#recover}. */
+    @FunctionalInterface
+    public interface SupervisorFactory {
+        VmSupervisor make() throws IOException;
+    }
+
+    /** Migrates the VM away; it leaves this registry only if the target took it over. */
+    public CompletableFuture<Boolean> migrateOut(String name, OutgoingMigration migration) {
+        VmSupervisor s = vms.get(name);
+        if (s == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("no VM named \"" + name + "\""));
+        }
+        return s.migrateOut(migration).whenComplete((moved, e) -> {
+            if (Boolean.TRUE.equals(moved)) {
+                vms.remove(name, s);
+            }
+        });
+    }
+
     /** Daemon shutdown: lets go of every VM, leaving QEMU running. */
     public void detachAll() {
         Collection<VmSupervisor> all = List.copyOf(vms.values());

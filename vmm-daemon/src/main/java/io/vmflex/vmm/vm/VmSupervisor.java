@@ -157,17 +157,48 @@ public final class VmSupervisor {
     /** Stops QEMU (quit, then SIGKILL after a grace period) and forgets the VM. */
     public CompletableFuture<VirtualMachine> delete() {
         return submit(() -> {
-            stopped = true;
             VirtualMachine last = vm;
-            stopQemu(Duration.ofSeconds(5));
-            closeConsole();
-            cgroup.remove();
-            detachNetwork();
-            console.close();
-            store.deleteVm(name());
+            forget();
             node.events().publish(VmEvent.normal(name(), "Deleted", "VM deleted"));
-            loop.shutdown();
             return last;
+        });
+    }
+
+    /** Stops QEMU and removes every trace of the VM on this node; ends the loop. Supervisor thread. */
+    private void forget() throws IOException {
+        stopped = true;
+        stopQemu(Duration.ofSeconds(5));
+        closeConsole();
+        cgroup.remove();
+        detachNetwork();
+        console.close();
+        store.deleteVm(name());
+        loop.shutdown();
+    }
+
+    /**
+     * Runs a live migration on the supervisor's thread: no reconcile step runs until it ends. When
+     * the target took the VM over, this node's QEMU is stopped and the VM forgotten here (true);
+     * otherwise the VM keeps running here and reconciling resumes (false).
+     */
+    public CompletableFuture<Boolean> migrateOut(OutgoingMigration migration) {
+        return submit(() -> {
+            if (stopped || process == null || process.exited()) {
+                throw new IllegalStateException("VM " + name() + " has no running QEMU to migrate");
+            }
+            if (qmp == null || !qmp.isConnected()) {
+                connectQmp();
+                if (qmp == null) {
+                    throw new IllegalStateException("VM " + name() + ": QMP not reachable");
+                }
+            }
+            boolean moved = migration.run(name(), vm, SpecView.of(vm), paths, new QmpOps(qmp, QMP_TIMEOUT));
+            if (moved) {
+                forget();
+            } else {
+                schedule(Duration.ZERO);
+            }
+            return moved;
         });
     }
 

@@ -21,12 +21,22 @@ public final class DaemonMain {
         return new VmmdConfig.Network(f[0], f[1], f[2]);
     }
 
+    /** {@code -Dvmflex.migration=host:port,secretFile} enables live migration; absent: none. */
+    private static io.vmflex.vmm.MigrationSettings migration() {
+        String m = System.getProperty("vmflex.migration");
+        if (m == null || m.isBlank()) {
+            return null;
+        }
+        String[] f = m.split(",", 2);
+        return new io.vmflex.vmm.MigrationSettings(io.vmflex.vmm.MigrationSettings.parseAddress(f[0]), Path.of(f[1]));
+    }
+
     public static void main(String[] args) throws Exception {
         VmmdConfig d = VmmdConfig.defaults(args[2]);
         VmmdConfig config = new VmmdConfig(Path.of(args[0]), Path.of(args[1]), args[2], Path.of(args[3]),
                 d.qemuBinary(), args.length > 5 ? args[5] : null, args.length > 4 ? args[4] : d.socketMode(),
                 d.devKvm(), null, "vmflex-test", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes(), network());
-        Vmmd vmmd = Vmmd.start(config);
+        Vmmd vmmd = Vmmd.start(config, migration());
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             vmmd.close();

@@ -19,6 +19,7 @@ public final class TestDaemon implements AutoCloseable {
     private final Path imageDir;
     private final List<String> extra;
     private String network;
+    private String migration;
     private Process process;
     private int starts;
 
@@ -36,6 +37,12 @@ public final class TestDaemon implements AutoCloseable {
         return this;
     }
 
+    /** Live migration: listen on {@code 127.0.0.1:port}, cluster secret from {@code secretFile}. */
+    public TestDaemon withMigration(int port, Path secretFile) {
+        this.migration = "127.0.0.1:" + port + "," + secretFile;
+        return this;
+    }
+
     public Path socket() {
         return socket;
     }
@@ -50,7 +57,10 @@ public final class TestDaemon implements AutoCloseable {
 
     public TestDaemon start() throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-Dvmflex.network=" + (network == null ? "" : network),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                // Agrona (the migration relay's aligned buffers) reads jdk.internal.misc.Unsafe.
+                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dvmflex.network=" + (network == null ? "" : network),
+                "-Dvmflex.migration=" + (migration == null ? "" : migration),
                 "-cp", System.getProperty("java.class.path"), DaemonMain.class.getName(),
                 stateDir.toString(), socket.toString(), nodeName, imageDir.toString()));
         cmd.addAll(extra);

@@ -40,6 +40,19 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void shouldStartPausedWithTheSourcesCpusAndMemoryWhenItIsAMigrationTarget() {
+        var incoming = new QemuCommandLine.Incoming(List.of(new QemuCommandLine.Incoming.Cpu("qemu64-x86_64-cpu",
+                "cpu-1-0-0", 1, 0, 0)), 256 * MI);
+        List<String> argv = QemuCommandLine.build(config(768 * MI), incoming);
+        assertTrue(after(argv, "-device", "virtio-mem-pci").contains("requested-size=" + 256 * MI), argv.toString());
+        assertEquals("qemu64-x86_64-cpu,id=cpu-1-0-0,socket-id=1,core-id=0,thread-id=0",
+                after(argv, "-device", "qemu64-x86_64-cpu"));
+        assertTrue(argv.contains("-S"), argv.toString());
+        assertEquals("defer", after(argv, "-incoming", "defer"));
+        assertFalse(QemuCommandLine.build(config(768 * MI)).contains("-incoming"));
+    }
+
+    @Test
     void shouldOmitVirtioMemWhenMinEqualsMax() {
         List<String> argv = QemuCommandLine.build(config(0));
         assertFalse(String.join(" ", argv).contains("virtio-mem"));

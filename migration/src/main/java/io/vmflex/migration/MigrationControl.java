@@ -1,0 +1,113 @@
+package io.vmflex.migration;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * The control path between daemons: after the same mutual HMAC hello as a data channel, but on
+ * channel {@value #CHANNEL} and without any prior expectation, the source sends ONE request and the
+ * target answers ONE response, each a 4-byte big-endian length and that many bytes of UTF-8 (the
+ * daemons put JSON there), at most {@value #MAX_MESSAGE_BYTES} bytes. The request must arrive within
+ * the handshake timeout; the handler may take as long as it needs (the caller bounds the wait).
+ *
+ * <p>Stateless; {@link #call} is safe from any thread.
+ */
+public final class MigrationControl {
+
+    /** The hello channel index that marks a control connection (never a data channel's index). */
+    public static final int CHANNEL = 0xFFFF;
+    public static final int MAX_MESSAGE_BYTES = 1 << 20;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The target daemon's answer to one request; runs on the connection's own thread. */
+    @FunctionalInterface
+    public interface Handler {
+        String handle(String request) throws Exception;
+    }
+
+    private MigrationControl() {
+    }
+
+    /**
+     * Connects to {@code target}, authenticates both ways, sends {@code request} and waits at most
+     * {@code timeout} for the response.
+     *
+     * @throws HandshakeException if the target refused (e.g. a different cluster secret)
+     * @throws IOException on any I/O failure, an oversized message or a timeout
+     */
+    public static String call(InetSocketAddress target, ClusterSecret secret, String request, Duration timeout,
+            RelayOptions options) throws IOException {
+        byte[] body = request.getBytes(StandardCharsets.UTF_8);
+        if (body.length > MAX_MESSAGE_BYTES) {
+            throw new IOException("control request of " + body.length + " bytes exceeds " + MAX_MESSAGE_BYTES);
+        }
+        try (SocketChannel tcp = SocketChannel.open()) {
+            MigrationListener.configure(tcp, options);
+            tcp.socket().connect(target, (int) Math.max(1, options.handshakeTimeout().toMillis()));
+            byte[] nonce = new byte[HelloCodec.NONCE_LENGTH];
+            RANDOM.nextBytes(nonce);
+            Handshake.asSource(tcp, new MigrationHello(HelloCodec.VERSION, CHANNEL, UUID.randomUUID(), nonce), secret,
+                    options.handshakeTimeout());
+            writeMessage(tcp, body);
+            return new String(readMessage(tcp, System.nanoTime() + timeout.toNanos()), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Target side, after the hello: one request in, one response out, then close. */
+    static void serve(SocketChannel tcp, Handler handler, Duration requestTimeout) throws IOException {
+        try (tcp) {
+            byte[] request = readMessage(tcp, System.nanoTime() + requestTimeout.toNanos());
+            String response;
+            try {
+                response = handler.handle(new String(request, StandardCharsets.UTF_8));
+            } catch (Exception e) {
+                response = "{\"ok\":false,\"error\":" + quote(String.valueOf(e.getMessage())) + "}";
+            }
+            byte[] out = response.getBytes(StandardCharsets.UTF_8);
+            if (out.length > MAX_MESSAGE_BYTES) {
+                throw new IOException("control response of " + out.length + " bytes exceeds " + MAX_MESSAGE_BYTES);
+            }
+            writeMessage(tcp, out);
+        }
+    }
+
+    private static void writeMessage(SocketChannel tcp, byte[] body) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
+        while (b.hasRemaining()) {
+            tcp.write(b);
+        }
+    }
+
+    private static byte[] readMessage(SocketChannel tcp, long deadline) throws IOException {
+        int length = ByteBuffer.wrap(Handshake.readFully(tcp, 4, deadline)).getInt();
+        if (length < 0 || length > MAX_MESSAGE_BYTES) {
+            throw new IOException("control message of " + Integer.toUnsignedString(length) + " bytes exceeds "
+                    + MAX_MESSAGE_BYTES);
+        }
+        return Handshake.readFully(tcp, length, deadline);
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

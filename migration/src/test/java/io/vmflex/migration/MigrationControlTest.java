@@ -1,0 +1,84 @@
+package io.vmflex.migration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class MigrationControlTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private final ClusterSecret secret = ClusterSecret.of(TestSockets.secretBytes(3));
+    private final AtomicInteger calls = new AtomicInteger();
+
+    private MigrationListener listener(ClusterSecret s) throws IOException {
+        MigrationListener l = MigrationListener.start(TestSockets.loopback(0), s, RelayOptions.DEFAULTS);
+        l.onControl(req -> {
+            calls.incrementAndGet();
+            return "{\"echo\":" + req + "}";
+        });
+        return l;
+    }
+
+    @Test
+    void shouldAnswerOneRequestWhenBothSidesShareTheSecret() throws Exception {
+        try (MigrationListener l = listener(secret)) {
+            String r = MigrationControl.call(l.address(), secret, "{\"op\":\"prepare\"}", TIMEOUT, RelayOptions.DEFAULTS);
+            assertEquals("{\"echo\":{\"op\":\"prepare\"}}", r);
+            assertEquals(1, calls.get());
+        }
+    }
+
+    @Test
+    void shouldRefuseAndNeverCallTheHandlerWhenTheSecretDiffers() throws Exception {
+        try (MigrationListener l = listener(secret)) {
+            HandshakeException e = assertThrows(HandshakeException.class, () -> MigrationControl.call(l.address(),
+                    ClusterSecret.of(TestSockets.secretBytes(4)), "{}", TIMEOUT, RelayOptions.DEFAULTS));
+            assertEquals(java.util.Optional.of(HelloStatus.AUTH_FAILED), e.status());
+            assertEquals(0, calls.get());
+        }
+    }
+
+    @Test
+    void shouldRefuseControlConnectionsWhenNoHandlerIsRegistered() throws Exception {
+        try (MigrationListener l = MigrationListener.start(TestSockets.loopback(0), secret, RelayOptions.DEFAULTS)) {
+            HandshakeException e = assertThrows(HandshakeException.class,
+                    () -> MigrationControl.call(l.address(), secret, "{}", TIMEOUT, RelayOptions.DEFAULTS));
+            assertEquals(java.util.Optional.of(HelloStatus.UNKNOWN_MIGRATION), e.status());
+        }
+    }
+
+    @Test
+    void shouldCloseWithoutCallingTheHandlerWhenTheRequestIsOversized() throws Exception {
+        try (MigrationListener l = listener(secret); SocketChannel tcp = SocketChannel.open(l.address())) {
+            byte[] nonce = new byte[HelloCodec.NONCE_LENGTH];
+            new SecureRandom().nextBytes(nonce);
+            Handshake.asSource(tcp, new MigrationHello(HelloCodec.VERSION, MigrationControl.CHANNEL, UUID.randomUUID(),
+                    nonce), secret, TIMEOUT);
+            tcp.write(ByteBuffer.allocate(4).putInt(MigrationControl.MAX_MESSAGE_BYTES + 1).flip());
+            tcp.socket().setSoTimeout(5000);
+            assertEquals(-1, tcp.socket().getInputStream().read(), "the target must close the connection");
+            assertEquals(0, calls.get());
+        }
+        assertThrows(IOException.class, () -> MigrationControl.call(TestSockets.loopback(1), secret,
+                "x".repeat(MigrationControl.MAX_MESSAGE_BYTES + 1), TIMEOUT, RelayOptions.DEFAULTS));
+    }
+
+    @Test
+    void shouldReturnAnErrorResponseWhenTheHandlerThrows() throws Exception {
+        try (MigrationListener l = MigrationListener.start(TestSockets.loopback(0), secret, RelayOptions.DEFAULTS)) {
+            l.onControl(req -> {
+                throw new IllegalStateException("no \"such\" VM");
+            });
+            assertEquals("{\"ok\":false,\"error\":\"no \\\"such\\\" VM\"}",
+                    MigrationControl.call(l.address(), secret, "{}", TIMEOUT, RelayOptions.DEFAULTS));
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.vmflex.vmm.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.api.json.ApiMapper;
+import io.vmflex.vmm.MigrationSettings;
+import io.vmflex.vmm.http.ApiException;
+import io.vmflex.vmm.http.ApiRequest;
+import io.vmflex.vmm.http.ApiResponse;
+import io.vmflex.vmm.http.Route;
+import io.vmflex.vmm.vm.OutgoingMigrations;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Live migration routes: {@code POST /v1/vms/{name}/migrate} with
+ * {@code {"target":"host:port","downtimeLimitMs":300,"maxBandwidthMbps":10000}} answers 202 with the
+ * migration's first status at once (poll {@code GET /v1/migrations/{id}}), or 200 with its final
+ * status when called with {@code ?wait=true}. {@code GET /v1/migrations} lists recent ones, newest first.
+ */
+public final class MigrationRoutes {
+    private final VmService vms;
+    private final OutgoingMigrations migrations;
+
+    public MigrationRoutes(VmService vms, OutgoingMigrations migrations) {
+        this.vms = vms;
+        this.migrations = migrations;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                new Route("POST", "/v1/vms/{name}/migrate", this::migrate),
+                new Route("GET", "/v1/migrations", r -> done(new ApiResponse.Json(200, Map.of("items", migrations.list())))),
+                new Route("GET", "/v1/migrations/{id}", r -> done(new ApiResponse.Json(200, migrations.get(r.pathParam("id"))
+                        .orElseThrow(() -> ApiException.notFound("migration \"" + r.pathParam("id") + "\""))))));
+    }
+
+    private CompletableFuture<ApiResponse> migrate(ApiRequest r) {
+        String name = r.pathParam("name");
+        vms.supervisor(name);
+        JsonNode body;
+        try {
+            body = ApiMapper.json().readTree(r.body());
+        } catch (IOException e) {
+            throw ApiException.badRequest("body is not JSON: " + e.getMessage());
+        }
+        InetSocketAddress target;
+        try {
+            target = MigrationSettings.parseAddress(body.path("target").asText(""));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("target: " + e.getMessage());
+        }
+        long downtime = body.path("downtimeLimitMs").asLong(300);
+        long bandwidth = body.path("maxBandwidthMbps").asLong(10_000);
+        if (downtime <= 0 || bandwidth <= 0) {
+            throw ApiException.badRequest("downtimeLimitMs and maxBandwidthMbps must be positive");
+        }
+        OutgoingMigrations.Started s;
+        try {
+            s = migrations.start(name, target, downtime, bandwidth);
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
+        if (r.queryFlag("wait")) {
+            return s.done().thenApply(st -> new ApiResponse.Json(200, st));
+        }
+        return done(new ApiResponse.Json(202, s.initial()));
+    }
+
+    private static CompletableFuture<ApiResponse> done(ApiResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+}

@@ -1,0 +1,196 @@
+package io.vmflex.vmm.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Live migration of the running test VM between two vmmds on this machine (no VM network), relayed
+ * through the daemons; the guest's own console report (same vCPUs, uptime not reset) is the judge.
+ */
+@Tag("qemu")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MigrationIT {
+    private static final String VM = "test-vm";
+    private static final Duration STEP = Duration.ofSeconds(90);
+    private static final Pattern UPTIME = Pattern.compile("vmflex-guest: cpus=(\\d+) memtotal_kb=\\d+ uptime=(\\d+)");
+    private static TestDaemon a;
+    private static TestDaemon b;
+    private static TestDaemon wrongSecret;
+    private static int portA;
+    private static int portB;
+    private static int portWrong;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        var missing = Guest.missingImage();
+        if (missing.isPresent()) {
+            System.err.println("SKIPPED MigrationIT: " + missing.get());
+        }
+        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "vmfx-mig");
+        Path secret = secretFile(root.resolve("cluster.secret"), 'k');
+        Path other = secretFile(root.resolve("other.secret"), 'x');
+        portA = freePort();
+        portB = freePort();
+        portWrong = freePort();
+        a = new TestDaemon(root.resolve("a"), "node-a", Guest.imageDir()).withMigration(portA, secret).start();
+        b = new TestDaemon(root.resolve("b"), "node-b", Guest.imageDir()).withMigration(portB, secret).start();
+        wrongSecret = new TestDaemon(root.resolve("c"), "node-c", Guest.imageDir()).withMigration(portWrong, other).start();
+        UnixHttp.Response created = a.http().send("POST", "/v1/vms", "application/yaml",
+                Files.readString(Guest.example("test-vm.yaml")));
+        assertEquals(201, created.status(), created.body());
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        for (TestDaemon d : new TestDaemon[] {a, b, wrongSecret}) {
+            if (d != null) {
+                try {
+                    d.http().send("DELETE", "/v1/vms/" + VM, null, null);
+                } catch (IOException ignored) {
+                    // the daemon may be gone already
+                }
+                d.close();
+            }
+        }
+    }
+
+    private static Path secretFile(Path p, char fill) throws IOException {
+        Files.writeString(p, String.valueOf(fill).repeat(48));
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** cpus and uptime of the guest's latest console report on {@code d}, or null. */
+    private static long[] lastUptime(TestDaemon d) throws IOException {
+        String console = d.http().get("/v1/vms/" + VM + "/console?tail=20").body();
+        Matcher m = UPTIME.matcher(console);
+        long[] last = null;
+        while (m.find()) {
+            last = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+        }
+        return last;
+    }
+
+    private static long[] awaitUptimeAbove(TestDaemon d, long min) {
+        long[][] seen = new long[1][];
+        Awaitility.await().atMost(STEP).pollInterval(Duration.ofMillis(300)).until(() -> {
+            seen[0] = lastUptime(d);
+            return seen[0] != null && seen[0][1] > min;
+        });
+        return seen[0];
+    }
+
+    /** Starts a migration and polls it to its end; returns its final status. */
+    private static JsonNode migrate(TestDaemon from, int port) throws Exception {
+        UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + VM + "/migrate", "application/json",
+                "{\"target\":\"127.0.0.1:" + port + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":10000}");
+        assertEquals(202, r.status(), r.body());
+        String id = r.json().path("id").asText();
+        JsonNode[] st = new JsonNode[1];
+        Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            st[0] = from.http().get("/v1/migrations/" + id).json();
+            String phase = st[0].path("phase").asText();
+            return phase.equals("Completed") || phase.equals("Failed");
+        });
+        System.out.println("migration " + st[0]);
+        return st[0];
+    }
+
+    private static int pid(TestDaemon d) throws IOException {
+        return d.http().get("/v1/vms/" + VM).json().path("status").path("pid").asInt();
+    }
+
+    @Test
+    @Order(1)
+    void shouldRunWithTwoCpusAndFourSlotsBeforeMigrating() throws Exception {
+        Guest.awaitPhase(a.http(), VM, "Running", STEP);
+        UnixHttp.Response r = a.http().send("PATCH", "/v1/vms/" + VM, "application/merge-patch+json",
+                "{\"spec\":{\"guest\":{\"cpus\":{\"use\":2},\"memorySlots\":{\"use\":4}}}}");
+        assertEquals(200, r.status(), r.body());
+        Guest.awaitReport(a.http(), VM, STEP, x -> x.cpus() == 2);
+        JsonNode vm = Guest.awaitPhase(a.http(), VM, "Running", STEP);
+        Awaitility.await().atMost(STEP).until(() -> "512Mi".equals(
+                a.http().get("/v1/vms/" + VM).json().path("status").path("memorySize").asText()));
+        assertEquals(2, vm.path("status").path("cpus").asInt());
+    }
+
+    @Test
+    @Order(2)
+    void shouldKeepRunningOnTheSourceWhenTheTargetHasAnotherSecret() throws Exception {
+        int pid = pid(a);
+        long[] before = awaitUptimeAbove(a, 0);
+        JsonNode st = migrate(a, portWrong);
+        assertEquals("Failed", st.path("phase").asText(), st.toString());
+        assertTrue(st.path("message").asText().contains("AUTH_FAILED"), st.toString());
+        assertEquals(404, wrongSecret.http().get("/v1/vms/" + VM).status());
+        JsonNode vm = Guest.awaitPhase(a.http(), VM, "Running", STEP);
+        assertEquals(pid, vm.path("status").path("pid").asInt());
+        long[] after = awaitUptimeAbove(a, before[1] + 1);
+        assertEquals(2, after[0]);
+    }
+
+    @Test
+    @Order(3)
+    void shouldMoveTheRunningGuestToTheOtherDaemonWithoutRebooting() throws Exception {
+        int pidA = pid(a);
+        long[] before = awaitUptimeAbove(a, 0);
+        JsonNode st = migrate(a, portB);
+        assertEquals("Completed", st.path("phase").asText(), st.toString());
+        assertTrue(st.path("totalMs").asLong() > 0, st.toString());
+
+        JsonNode vm = Guest.awaitPhase(b.http(), VM, "Running", STEP);
+        assertEquals(2, vm.path("status").path("cpus").asInt(), vm.toString());
+        assertEquals("512Mi", vm.path("status").path("memorySize").asText(), vm.toString());
+        assertEquals("node-b", vm.path("status").path("node").asText());
+        long[] after = awaitUptimeAbove(b, before[1]);
+        assertEquals(2, after[0], "vCPUs the guest sees after the migration");
+        assertTrue(after[1] >= before[1], "uptime reset: the guest rebooted");
+
+        assertEquals(404, a.http().get("/v1/vms/" + VM).status());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(pidA));
+        assertFalse(Files.exists(a.stateDir().resolve("vms").resolve(VM).resolve("vm.json")));
+    }
+
+    @Test
+    @Order(4)
+    void shouldMigrateBackToTheFirstDaemon() throws Exception {
+        int pidB = pid(b);
+        long[] before = awaitUptimeAbove(b, 0);
+        JsonNode st = migrate(b, portA);
+        assertEquals("Completed", st.path("phase").asText(), st.toString());
+        JsonNode vm = Guest.awaitPhase(a.http(), VM, "Running", STEP);
+        assertEquals(2, vm.path("status").path("cpus").asInt(), vm.toString());
+        long[] after = awaitUptimeAbove(a, before[1]);
+        assertEquals(2, after[0]);
+        assertEquals(404, b.http().get("/v1/vms/" + VM).status());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(pidB));
+    }
+}
