@@ -1,5 +1,6 @@
 package io.vmflex.cli;
 
+import io.vmflex.vmm.MigrationSettings;
 import io.vmflex.vmm.Vmmd;
 import io.vmflex.vmm.VmmdConfig;
 import picocli.CommandLine.Command;
@@ -60,6 +61,14 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--no-network", description = "Give VMs no NIC")
     boolean noNetwork;
 
+    @Option(names = "--migration-listen", paramLabel = "HOST:PORT",
+            description = "Accept live migrations from other daemons here (needs --cluster-secret); e.g. 10.0.0.5:7451")
+    String migrationListen;
+
+    @Option(names = "--cluster-secret", paramLabel = "FILE",
+            description = "Shared secret of the daemons that may migrate to each other (>= 32 bytes, mode 0600)")
+    Path clusterSecret;
+
     @Override
     public Integer call() throws Exception {
         if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
@@ -73,7 +82,15 @@ final class DaemonCommand implements Callable<Integer> {
                 d.virtioMemBlockBytes(), noNetwork ? null : new VmmdConfig.Network(bridge, vmNetwork, tapPrefix));
         Vmmd vmmd;
         try {
-            vmmd = Vmmd.start(config);
+            MigrationSettings migration = null;
+            if (clusterSecret != null) {
+                migration = new MigrationSettings(
+                        MigrationSettings.parseAddress(migrationListen != null ? migrationListen : "127.0.0.1:7451"), clusterSecret);
+            } else if (migrationListen != null) {
+                System.err.println("error: --migration-listen needs --cluster-secret");
+                return 2;
+            }
+            vmmd = Vmmd.start(config, migration);
         } catch (Exception e) {
             System.err.println("vmmd: " + e.getMessage());
             return 1;

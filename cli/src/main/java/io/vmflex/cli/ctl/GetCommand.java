@@ -44,6 +44,9 @@ final class GetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         OutputFormat format = outputFormat();
+        if (ResourceArgs.isMigrationType(words.getFirst())) {
+            return MigrationTable.print(root, words.size() > 1 ? words.get(1) : null, output);
+        }
         List<String> names = ResourceArgs.vmNames(spec.commandLine(), words, false, 0, Integer.MAX_VALUE);
         try (AdminClient client = root.client()) {
             if (names.isEmpty()) {

@@ -73,6 +73,10 @@ final class ResourceArgs {
         return names;
     }
 
+    static boolean isMigrationType(String word) {
+        return word != null && MIGRATION_TYPES.contains(word.toLowerCase(Locale.ROOT));
+    }
+
     private static void requireVmType(CommandLine cmd, String type) {
         if (isVmType(type)) {
             return;

@@ -80,7 +80,8 @@ public final class VmctlCommand implements Callable<Integer> {
                 .addSubcommand(new LogsCommand(root))
                 .addSubcommand(new EventsCommand(root))
                 .addSubcommand(new CheckNodeCommand(root))
-                .addSubcommand(new TopCommand(root));
+                .addSubcommand(new TopCommand(root))
+                .addSubcommand(new MigrateCommand(root));
         cmd.setOut(new PrintWriter(context.out(), true, StandardCharsets.UTF_8));
         cmd.setErr(new PrintWriter(context.err(), true, StandardCharsets.UTF_8));
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> reportFailure(ex, context));
@@ -98,6 +99,11 @@ public final class VmctlCommand implements Callable<Integer> {
     /** A client for the socket chosen on the command line; the caller closes it. */
     AdminClient client() {
         return new AdminClient(socket);
+    }
+
+    /** A client whose requests may take {@code timeout} (migrate --wait). */
+    AdminClient client(java.time.Duration timeout) {
+        return new AdminClient(socket, timeout);
     }
 
     PrintStream out() {

@@ -1,0 +1,39 @@
+package io.vmflex.cli.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.cli.client.AdminClient;
+import io.vmflex.cli.client.ApiPaths;
+
+import java.util.List;
+
+/** {@code vmctl get migrations [ID]}: the daemon's recent migrations as a table, or JSON/YAML. */
+final class MigrationTable {
+    private MigrationTable() {
+    }
+
+    static int print(VmctlCommand root, String id, String output) {
+        JsonNode answer;
+        try (AdminClient client = root.client()) {
+            String path = id == null ? "/v1/migrations" : "/v1/migrations/" + ApiPaths.segment(id);
+            answer = Json.parse(client.request("GET", path, null, null).requireSuccess().body());
+        }
+        if ("json".equals(output)) {
+            root.out().println(Json.pretty(answer));
+            return 0;
+        }
+        if ("yaml".equals(output)) {
+            root.out().print(Json.yaml(answer));
+            return 0;
+        }
+        TablePrinter t = new TablePrinter(List.of("ID", "VM", "TARGET", "PHASE", "TRANSFERRED", "DOWNTIME", "TOTAL", "MESSAGE"));
+        Iterable<JsonNode> rows = id == null ? answer.path("items") : List.of(answer);
+        for (JsonNode m : rows) {
+            t.row(List.of(m.path("id").asText(), m.path("vm").asText(), m.path("target").asText(), m.path("phase").asText(),
+                    Quantities.bytes(m.path("transferredBytes").asLong()), m.path("downtimeMs").asLong() + "ms",
+                    m.path("totalMs").asLong() + "ms", m.path("message").asText("")));
+        }
+        t.print(root.out());
+        root.out().flush();
+        return 0;
+    }
+}
