@@ -387,6 +387,35 @@ class VmctlCommandTest {
                 vmctl("scale", "vm", "test-vm", "--cpus", "5"));
     }
 
+    // ---- migrate
+
+    @Test
+    void shouldPostTheTargetAndWaitWhenMigratingWithWait() {
+        daemon.onJson("POST /v1/vms/test-vm/migrate?wait=true", 200, """
+                {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Completed","message":"the VM runs on 10.0.0.2:7451",
+                 "transferredBytes":1048576,"downtimeMs":29,"totalMs":1025}""");
+        Result r = vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.2:7451", "--wait");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("Completed") && r.out().contains("downtime 29 ms"), r.out());
+        String body = daemon.onlyRequest().bodyText();
+        assertTrue(body.contains("\"target\":\"10.0.0.2:7451\"") && body.contains("\"downtimeLimitMs\":300"), body);
+    }
+
+    @Test
+    void shouldExit1WhenTheMigrationFailedAndTheVmStayed() {
+        daemon.onJson("POST /v1/vms/test-vm/migrate?wait=true", 200, """
+                {"id":"m2","vm":"test-vm","target":"10.0.0.3:7451","phase":"Failed","message":"AUTH_FAILED"}""");
+        Result r = vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.3:7451", "--wait");
+        assertEquals(1, r.exit());
+        assertTrue(r.out().contains("Failed") && r.out().contains("AUTH_FAILED"), r.out());
+    }
+
+    @Test
+    void shouldExit2WithoutATarget() {
+        assertEquals(2, vmctl("migrate", "vm", "test-vm").exit());
+        assertTrue(daemon.requests().isEmpty());
+    }
+
     // ---- logs, events
 
     @Test
