@@ -60,7 +60,7 @@ fi
 # builds it first when needed): same jars and runtime, read out with debugfs (no mount).
 MONITOR_IMG=$IMAGES_DIR/test/monitor.img
 [ -f "$MONITOR_IMG" ] || "$HERE/build-test-image.sh" "$IMAGES_DIR" >&2
-STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
+STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
            cat "$IMAGES_DIR/test/.stamp"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
@@ -123,25 +123,7 @@ done
 ln -s bin "$IRD/sbin"
 install -m 0755 "$HERE/postgres/initramfs-init.sh" "$IRD/init"
 mknod -m 0600 "$IRD/dev/console" c 5 1 2>/dev/null || true
-awk -v want="$MODULES" '
-    { sub(/:$/, "", $1); file = $1; deps[file] = ""
-      for (i = 2; i <= NF; i++) deps[file] = deps[file] " " $i
-      base = file; sub(/.*\//, "", base); sub(/\.ko(\.[a-z]+)?$/, "", base)
-      gsub(/-/, "_", base); byname[base] = file }
-    function visit(f,   n, i, d) {
-        if (f in seen) return
-        seen[f] = 1
-        n = split(deps[f], d, " ")
-        for (i = n; i >= 1; i--) visit(d[i])
-        print f
-    }
-    END {
-        n = split(want, w, " ")
-        for (i = 1; i <= n; i++) {
-            if (!(w[i] in byname)) { print "missing module " w[i] > "/dev/stderr"; exit 1 }
-            visit(byname[w[i]])
-        }
-    }' "$MODDIR/modules.dep" > "$IRD/etc/vmflex-modules"
+awk -v want="$MODULES" -f "$HERE/modules-load-order.awk" "$MODDIR/modules.dep" > "$IRD/etc/vmflex-modules"
 while read -r mod; do
     mkdir -p "$IRD/lib/modules/$KREL/$(dirname "$mod")"
     cp "$MODDIR/$mod" "$IRD/lib/modules/$KREL/$mod"

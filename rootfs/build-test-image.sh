@@ -66,7 +66,7 @@ GLIBC_DIR=/lib/x86_64-linux-gnu
 GLIBC_LIBS="libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1"
 LDSO=/lib64/ld-linux-x86-64.so.2
 
-STAMP=$( { cat "$0" "$INIT" "$HERE/guest-report.sh"; echo "$CMDLINE $MODULES"; cat "$KERNEL_DIR/package"; \
+STAMP=$( { cat "$0" "$INIT" "$HERE/guest-report.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES"; cat "$KERNEL_DIR/package"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz" "$MON_JAR" "$MON_TARGET"/lib/*.jar "$JDK/release"; \
            (cd "$GLIBC_DIR" && sha256sum $GLIBC_LIBS); } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
@@ -76,29 +76,9 @@ if [ -f "$OUT/.stamp" ] && [ "$(cat "$OUT/.stamp")" = "$STAMP" ] \
     exit 0
 fi
 
-# Resolve dependencies from modules.dep into a load order, dependencies first, each module once.
-# modules.dep lines: "kernel/path/m.ko: kernel/path/dep1.ko kernel/path/dep2.ko"
+# The modules in load order, dependencies first (modules-load-order.awk).
 resolve_modules() {
-    awk -v want="$MODULES" '
-        { sub(/:$/, "", $1); file = $1; deps[file] = ""
-          for (i = 2; i <= NF; i++) deps[file] = deps[file] " " $i
-          base = file; sub(/.*\//, "", base); sub(/\.ko(\.[a-z]+)?$/, "", base)
-          gsub(/-/, "_", base); byname[base] = file }
-        function visit(f,   n, i, d) {
-            if (f in seen) return
-            seen[f] = 1
-            n = split(deps[f], d, " ")
-            # modules.dep lists deps deepest-last: visit in reverse so leaves load first.
-            for (i = n; i >= 1; i--) visit(d[i])
-            print f
-        }
-        END {
-            n = split(want, w, " ")
-            for (i = 1; i <= n; i++) {
-                if (!(w[i] in byname)) { print "missing module " w[i] > "/dev/stderr"; exit 1 }
-                visit(byname[w[i]])
-            }
-        }' "$MODDIR/modules.dep"
+    awk -v want="$MODULES" -f "$HERE/modules-load-order.awk" "$MODDIR/modules.dep"
 }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmflex-test-image.XXXXXX")
