@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -88,10 +87,6 @@ public final class ConsoleLog implements AutoCloseable {
             pos--;
         }
         return all.substring(pos, end);
-    }
-
-    public List<String> lines() throws IOException {
-        return new ArrayList<>(List.of(tail(-1).split("\r?\n")));
     }
 
     /** Registers a follower of new output; the returned handle removes it. */

@@ -1,8 +1,6 @@
 package io.vmflex.vmm.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vmflex.api.vm.RestartPolicy;
-import io.vmflex.netbridge.VmNetwork;
 import io.vmflex.netbridge.VmNic;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.api.vm.VmPhase;
@@ -26,7 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -387,7 +384,6 @@ public final class VmSupervisor {
         QemuProcess p = QemuProcess.adopt(runtime);
         if (p != null) {
             process = p;
-            SpecView spec = SpecView.of(vm);
             try {
                 attachNetwork();
             } catch (IOException | RuntimeException e) {
