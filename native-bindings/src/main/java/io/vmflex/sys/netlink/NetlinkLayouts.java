@@ -125,6 +125,7 @@ final class NetlinkLayouts {
     static final int RTM_GETADDR = 22;
     static final int RTM_NEWNEIGH = 28;
     static final int RTM_DELNEIGH = 29;
+    static final int RTM_GETNEIGH = 30;
 
     // nlmsg_flags
     static final int NLM_F_REQUEST = 0x1;
@@ -191,6 +192,7 @@ final class NetlinkLayouts {
             case RTM_GETADDR -> "RTM_GETADDR";
             case RTM_NEWNEIGH -> "RTM_NEWNEIGH";
             case RTM_DELNEIGH -> "RTM_DELNEIGH";
+            case RTM_GETNEIGH -> "RTM_GETNEIGH";
             default -> "nlmsg type " + type;
         };
     }

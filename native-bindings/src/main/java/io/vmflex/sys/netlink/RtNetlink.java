@@ -333,6 +333,52 @@ public final class RtNetlink implements AutoCloseable {
         }
     }
 
+    /**
+     * The forwarding entries of a VXLAN device that name a remote VTEP ({@code bridge fdb show dev
+     * NAME}, entries with a {@code dst}): static ones added with {@link #appendFdb} and learned ones.
+     * Entries of other devices are filtered out here: the kernel's dump filter by device differs
+     * between kernel versions.
+     *
+     * @throws NativeException ENODEV if there is no such link
+     */
+    public synchronized List<FdbEntry> fdbEntries(String name) throws NativeException {
+        int index = linkIndex(IfName.requireValid(name));
+        try (Arena arena = Arena.ofConfined()) {
+            NetlinkRequest request = new NetlinkRequest(arena, RTM_GETNEIGH, NLM_F_DUMP)
+                    .ndmsg(AF_BRIDGE, 0, 0, 0);
+            return exchange("RTM_GETNEIGH fdb dump", request, true, RtNetlink::decodeFdb).stream()
+                    .filter(e -> e.index() == index)
+                    .map(IndexedFdb::entry)
+                    .toList();
+        }
+    }
+
+    private record IndexedFdb(int index, FdbEntry entry) {
+    }
+
+    /** An {@code RTM_NEWNEIGH} message of family {@code AF_BRIDGE}; null unless it has a MAC and a dst. */
+    private static IndexedFdb decodeFdb(NetlinkReply.Message message) {
+        MemorySegment payload = message.payload();
+        if (message.type() != RTM_NEWNEIGH || payload.byteSize() < NDMSG.byteSize()
+                || payload.get(JAVA_BYTE, NDM_FAMILY) != AF_BRIDGE) {
+            return null;
+        }
+        int index = payload.get(JAVA_INT_UNALIGNED, NDM_IFINDEX);
+        int state = Short.toUnsignedInt(payload.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, NDM_STATE));
+        Map<Integer, MemorySegment> attributes = NetlinkReply.attributes(payload, NDMSG.byteSize());
+        MemorySegment mac = attributes.get(NDA_LLADDR);
+        MemorySegment dst = attributes.get(NDA_DST);
+        if (mac == null || dst == null || mac.byteSize() != 6 || (dst.byteSize() != 4 && dst.byteSize() != 16)) {
+            return null;
+        }
+        try {
+            return new IndexedFdb(index, new FdbEntry(MacAddress.format(mac.toArray(JAVA_BYTE)),
+                    InetAddress.getByAddress(dst.toArray(JAVA_BYTE)), (state & NUD_PERMANENT) != 0));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("NDA_DST of " + dst.byteSize() + " bytes", e);
+        }
+    }
+
     // ---------------------------------------------------------------- exchange
 
     @FunctionalInterface

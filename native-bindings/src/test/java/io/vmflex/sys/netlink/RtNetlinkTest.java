@@ -159,6 +159,10 @@ class RtNetlinkTest {
         assertTrue(fdb.contains("\"dst\":\"10.252.9.2\""), fdb);
         assertTrue(fdb.contains("\"dst\":\"10.252.9.3\""), fdb);
         assertEquals(2, fdb.split("00:00:00:00:00:00", -1).length - 1, fdb);
+        var floods = netlink.fdbEntries(vxlan).stream().filter(FdbEntry::isFlood).map(e -> e.destination().getHostAddress())
+                .sorted().toList();
+        assertEquals(java.util.List.of("10.252.9.2", "10.252.9.3"), floods);
+        assertTrue(netlink.fdbEntries(underlay).isEmpty(), "a veth has no VTEP entries");
 
         netlink.deleteFdb(vxlan, flood, remote);
         netlink.deleteFdb(vxlan, flood, remote); // idempotent
