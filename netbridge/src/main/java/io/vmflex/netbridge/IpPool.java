@@ -21,7 +21,8 @@ import java.util.TreeMap;
 /**
  * VM addresses from one IPv4 network, keyed by VM name and kept in a file so that they survive
  * daemon restarts. The network address, the gateway and the broadcast address are never handed
- * out; otherwise the lowest free address is.
+ * out; otherwise the lowest free address of this node's {@link IpRange} is. {@link #reserve}
+ * takes one exact address anywhere in the network (a VM that migrates in keeps its IP).
  *
  * <p>The file is plain text, one {@code <vm> <address>} per line after a {@code #} comment line,
  * and every change replaces it atomically: write {@code <file>.tmp}, fsync, rename over the file,
@@ -39,6 +40,7 @@ public final class IpPool {
     private final Path file;
     private final Ipv4Cidr network;
     private final Inet4Address gateway;
+    private final IpRange range;
     private final Map<String, Inet4Address> byVm = new TreeMap<>(); // guarded by this
     private final Map<Long, String> byOffset = new HashMap<>(); // guarded by this
 
@@ -48,12 +50,25 @@ public final class IpPool {
      * @param gateway an address inside {@code network}, reserved for the node bridge
      */
     public IpPool(Path file, Ipv4Cidr network, Inet4Address gateway) throws IOException {
+        this(file, network, gateway, IpRange.hostsOf(network));
+    }
+
+    /**
+     * Loads {@code file} if it exists; new VMs get addresses from {@code range} only.
+     *
+     * @param range host addresses of {@code network} this node hands out to new VMs
+     */
+    public IpPool(Path file, Ipv4Cidr network, Inet4Address gateway, IpRange range) throws IOException {
+        if (!range.within(network)) {
+            throw new IllegalArgumentException("IP range " + range + " is not inside the VM network " + network);
+        }
         if (!network.contains(gateway) || gateway.equals(network.network()) || gateway.equals(network.broadcast())) {
             throw new IllegalArgumentException("gateway " + gateway.getHostAddress() + " must be a host address of " + network);
         }
         this.file = file;
         this.network = network;
         this.gateway = gateway;
+        this.range = range;
         load();
     }
 
@@ -70,24 +85,80 @@ public final class IpPool {
             return existing;
         }
         long gatewayOffset = network.offsetOf(gateway);
-        for (long offset = 1; offset < network.size() - 1; offset++) {
+        long first = network.offsetOf(range.first());
+        long last = network.offsetOf(range.last());
+        for (long offset = first; offset <= last; offset++) {
             if (offset != gatewayOffset && !byOffset.containsKey(offset)) {
                 Inet4Address address = network.addressAt(offset);
-                byVm.put(vmName, address);
-                byOffset.put(offset, vmName);
-                try {
-                    save();
-                } catch (IOException | RuntimeException e) {
-                    byVm.remove(vmName);
-                    byOffset.remove(offset);
-                    throw e;
-                }
+                take(vmName, address, offset);
                 return address;
             }
         }
-        throw new IpPoolExhaustedException("IP pool " + network + " is exhausted: all " + (network.size() - 3)
-                + " VM addresses are allocated (network, gateway " + gateway.getHostAddress()
-                + " and broadcast are reserved); cannot allocate one for VM '" + vmName + "'");
+        throw new IpPoolExhaustedException("IP pool " + network + " is exhausted: all "
+                + (last - first + 1 - (gatewayOffset >= first && gatewayOffset <= last ? 1 : 0))
+                + " VM addresses of this node's range " + range + " are allocated (network, gateway "
+                + gateway.getHostAddress() + " and broadcast are reserved); cannot allocate one for VM '" + vmName + "'");
+    }
+
+    /**
+     * Gives {@code vmName} exactly {@code address} (saved before returning): a VM that migrates in
+     * keeps the address it had on its source node, inside this node's range or not. If the VM held
+     * another address here (left over), that one is released.
+     *
+     * @throws IpAddressTakenException  if another VM of this node holds {@code address}
+     * @throws IllegalArgumentException if {@code address} is not a VM address of the network
+     */
+    public synchronized Inet4Address reserve(String vmName, Inet4Address address) throws IOException {
+        VmMac.requireVmName(vmName);
+        if (!isVmAddress(address)) {
+            throw new IllegalArgumentException(address.getHostAddress() + " is not a VM address of " + network
+                    + " (gateway " + gateway.getHostAddress() + ")");
+        }
+        long offset = network.offsetOf(address);
+        String holder = byOffset.get(offset);
+        if (vmName.equals(holder)) {
+            return address;
+        }
+        if (holder != null) {
+            throw new IpAddressTakenException("IP address " + address.getHostAddress() + " of VM '" + vmName
+                    + "' is taken by VM '" + holder + "' on this node (" + network
+                    + "); node IP ranges must not overlap");
+        }
+        Inet4Address previous = byVm.get(vmName);
+        if (previous != null) {
+            byOffset.remove(network.offsetOf(previous));
+        }
+        try {
+            take(vmName, address, offset);
+        } catch (IOException | RuntimeException e) {
+            if (previous != null) {
+                byVm.put(vmName, previous);
+                byOffset.put(network.offsetOf(previous), vmName);
+            }
+            throw e;
+        }
+        return address;
+    }
+
+    private void take(String vmName, Inet4Address address, long offset) throws IOException {
+        Inet4Address previous = byVm.put(vmName, address);
+        byOffset.put(offset, vmName);
+        try {
+            save();
+        } catch (IOException | RuntimeException e) {
+            byOffset.remove(offset);
+            if (previous == null) {
+                byVm.remove(vmName);
+            } else {
+                byVm.put(vmName, previous);
+            }
+            throw e;
+        }
+    }
+
+    private boolean isVmAddress(Inet4Address address) {
+        return network.contains(address) && !address.equals(gateway) && !address.equals(network.network())
+                && !address.equals(network.broadcast());
     }
 
     /** Frees the address of {@code vmName}; returns false if it had none. */
@@ -126,6 +197,11 @@ public final class IpPool {
         return gateway;
     }
 
+    /** The addresses this node hands out to new VMs. */
+    public IpRange range() {
+        return range;
+    }
+
     private void load() throws IOException {
         if (!Files.exists(file)) {
             return;
@@ -147,8 +223,7 @@ public final class IpPool {
             } catch (IllegalArgumentException e) {
                 throw new IOException(file + ":" + lineNumber + ": " + e.getMessage(), e);
             }
-            if (!network.contains(address) || address.equals(gateway) || address.equals(network.network())
-                    || address.equals(network.broadcast())) {
+            if (!isVmAddress(address)) {
                 LOG.warn("dropping IP allocation {} -> {} from {}: not a VM address of {}",
                         fields[0], fields[1], file, network);
                 continue;

@@ -15,9 +15,16 @@ import java.util.Arrays;
  *
  * <p>{@link #ensure()} is a level-triggered reconcile, safe to call at every daemon start and
  * before every attach: it creates what is missing and leaves what is right. It also pins the
- * bridge's MAC (derived from node and bridge name): a bridge without an explicit MAC takes the
- * lowest MAC among its ports and changes it as taps come and go, which would leave stale
- * gateway entries in the guests' ARP caches.
+ * bridge's MAC: a bridge without an explicit MAC takes the lowest MAC among its ports and changes
+ * it as taps come and go, which would leave stale gateway entries in the guests' ARP caches.
+ *
+ * <p>Anycast gateway: the MAC is derived from the VM network and the gateway address only, so
+ * every node of an overlay carries the same gateway IP with the same MAC. A VM's gateway is then
+ * always the node it currently runs on, also right after a live migration (its ARP entry for the
+ * gateway stays valid), and it does not depend on the node it was born on. The price: the gateway
+ * address is not unique on the L2, so a node's own stack can talk over the VM network only to the
+ * VMs it hosts (their replies to the gateway address stay on the node the VM is on); clients reach
+ * VMs from addresses of their own (as the {@code ci/nodes} client does).
  *
  * <p>An address the bridge has besides the gateway is left alone (an administrator's, or an
  * old configuration's); so is the bridge on {@link #close}: VMs outlive the daemon.
@@ -35,7 +42,7 @@ public final class NodeBridge {
     public NodeBridge(RtNetlink netlink, NetConfig config) {
         this.netlink = netlink;
         this.config = config;
-        byte[] digest = VmMac.sha256("vmflex-bridge:" + config.nodeName() + ":" + config.bridgeName());
+        byte[] digest = VmMac.sha256("vmflex-gateway:" + config.network() + ":" + config.gateway().getHostAddress());
         this.mac = new byte[6];
         mac[0] = 0x02;
         System.arraycopy(digest, 0, mac, 1, 5);

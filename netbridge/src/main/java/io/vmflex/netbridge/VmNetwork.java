@@ -57,7 +57,8 @@ public final class VmNetwork {
 
     /** Opens the pool file under {@code config.stateDir()}. */
     public static VmNetwork open(RtNetlink netlink, NetConfig config) throws IOException {
-        return new VmNetwork(netlink, config, new IpPool(config.poolFile(), config.network(), config.gateway()));
+        return new VmNetwork(netlink, config, new IpPool(config.poolFile(), config.network(), config.gateway(),
+                config.ipRange()));
     }
 
     public NodeBridge bridge() {
@@ -83,8 +84,19 @@ public final class VmNetwork {
      *                                  netlink/tun call fails
      */
     public VmNic attach(String vmName) throws IOException {
+        return attach(vmName, null);
+    }
+
+    /**
+     * {@link #attach(String)} with an exact address: a VM that migrates in keeps the IP (and, by its
+     * name, the MAC) it had on the source node.
+     *
+     * @param keepIp the address the VM must have, or null to allocate from this node's range
+     * @throws IpAddressTakenException if another VM of this node holds {@code keepIp}
+     */
+    public VmNic attach(String vmName, Inet4Address keepIp) throws IOException {
         bridge.ensure();
-        Inet4Address ip = pool.allocate(vmName);
+        Inet4Address ip = keepIp == null ? pool.allocate(vmName) : pool.reserve(vmName, keepIp);
         String tap = tapName(vmName);
         LinkInfo link = netlink.link(tap).orElse(null);
         if (link == null) {

@@ -100,4 +100,53 @@ class IpPoolTest {
         assertThrows(IllegalArgumentException.class, () -> Ipv4Cidr.parseAddress("10.77.0.256"));
         assertThrows(IllegalArgumentException.class, () -> Ipv4Cidr.parseAddress("example.com"));
     }
+    @Test
+    void shouldAllocateOnlyFromTheNodesRangeWhenOneIsGiven() throws Exception {
+        IpPool pool = new IpPool(dir.resolve("ip-pool.txt"), network, gateway, IpRange.parse("10.77.0.64-10.77.0.65"));
+        assertEquals("10.77.0.64", pool.allocate("vm-a").getHostAddress());
+        assertEquals("10.77.0.65", pool.allocate("vm-b").getHostAddress());
+        IpPoolExhaustedException e = assertThrows(IpPoolExhaustedException.class, () -> pool.allocate("vm-c"));
+        assertTrue(e.getMessage().contains("10.77.0.64-10.77.0.65"), e.getMessage());
+    }
+
+    @Test
+    void shouldKeepTheExactAddressWhenReservedEvenOutsideTheRange() throws Exception {
+        IpPool pool = new IpPool(dir.resolve("ip-pool.txt"), network, gateway, IpRange.parse("10.77.0.64-10.77.0.127"));
+        Inet4Address kept = Ipv4Cidr.parseAddress("10.77.0.20");
+        assertEquals(kept, pool.reserve("moved", kept));
+        assertEquals(kept, pool.reserve("moved", kept), "reserving again changes nothing");
+        assertEquals(kept, pool.allocate("moved"), "allocate returns the reserved address");
+        assertEquals("10.77.0.64", pool.allocate("fresh").getHostAddress());
+        IpPool reloaded = new IpPool(dir.resolve("ip-pool.txt"), network, gateway, IpRange.parse("10.77.0.64-10.77.0.127"));
+        assertEquals(kept, reloaded.lookup("moved").orElseThrow());
+    }
+
+    @Test
+    void shouldRefuseToReserveAnAddressAnotherVmHolds() throws Exception {
+        IpPool pool = pool();
+        Inet4Address a = pool.allocate("vm-a");
+        IpAddressTakenException e = assertThrows(IpAddressTakenException.class, () -> pool.reserve("vm-b", a));
+        assertTrue(e.getMessage().contains("'vm-a'") && e.getMessage().contains(a.getHostAddress()), e.getMessage());
+        assertTrue(pool.lookup("vm-b").isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> pool.reserve("vm-b", gateway));
+        assertThrows(IllegalArgumentException.class, () -> pool.reserve("vm-b", Ipv4Cidr.parseAddress("10.78.0.5")));
+    }
+
+    @Test
+    void shouldFreeTheOldAddressWhenAVmReservesAnotherOne() throws Exception {
+        IpPool pool = pool();
+        Inet4Address old = pool.allocate("vm-a");
+        Inet4Address wanted = Ipv4Cidr.parseAddress("10.77.0.99");
+        pool.reserve("vm-a", wanted);
+        assertEquals(wanted, pool.lookup("vm-a").orElseThrow());
+        assertEquals(old, pool.allocate("vm-b"), "the old address is free again");
+    }
+
+    @Test
+    void shouldRejectARangeOutsideTheNetwork() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new IpPool(dir.resolve("p"), network, gateway, IpRange.parse("10.77.0.200-10.77.1.3")));
+        assertThrows(IllegalArgumentException.class, () -> IpRange.parse("10.77.0.9-10.77.0.8"));
+        assertThrows(IllegalArgumentException.class, () -> IpRange.parse("10.77.0.9"));
+    }
 }
