@@ -1,5 +1,7 @@
 package io.vmflex.cli;
 
+import io.vmflex.netbridge.Ipv4Cidr;
+import io.vmflex.vmm.ClusterSettings;
 import io.vmflex.vmm.MigrationSettings;
 import io.vmflex.vmm.Vmmd;
 import io.vmflex.vmm.VmmdConfig;
@@ -58,6 +60,23 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--tap-prefix", description = "VM taps are named <prefix><8 hex> (default ${DEFAULT-VALUE})", defaultValue = "vmfx")
     String tapPrefix;
 
+    @Option(names = "--vm-ip-range", paramLabel = "FIRST-LAST",
+            description = "Addresses of --vm-network this node gives new VMs; disjoint per node on one overlay"
+                    + " (default: the whole network), e.g. 10.78.0.64-10.78.0.127")
+    String vmIpRange;
+
+    @Option(names = "--underlay-address", paramLabel = "IP",
+            description = "This node's underlay address: joins the VXLAN overlay (device vmfxvx0, UDP 4789) with the peers")
+    String underlayAddress;
+
+    @Option(names = "--overlay-vni", paramLabel = "N", defaultValue = "7800",
+            description = "VXLAN network id of the overlay, the same on every node (default ${DEFAULT-VALUE})")
+    int overlayVni;
+
+    @Option(names = "--peers", paramLabel = "FILE",
+            description = "YAML list of the other nodes {name, underlay, migration}; re-read when it changes")
+    Path peersFile;
+
     @Option(names = "--no-network", description = "Give VMs no NIC")
     boolean noNetwork;
 
@@ -79,7 +98,7 @@ final class DaemonCommand implements Callable<Integer> {
         VmmdConfig d = VmmdConfig.defaults(node);
         VmmdConfig config = new VmmdConfig(stateDir, socket, node, imageDir != null ? imageDir : stateDir.resolve("images"),
                 qemu, adminGroup, socketMode, d.devKvm(), cgroupRoot, cgroupParent, accel, d.consoleMaxBytes(),
-                d.virtioMemBlockBytes(), noNetwork ? null : new VmmdConfig.Network(bridge, vmNetwork, tapPrefix));
+                d.virtioMemBlockBytes(), noNetwork ? null : new VmmdConfig.Network(bridge, vmNetwork, tapPrefix, vmIpRange));
         Vmmd vmmd;
         try {
             MigrationSettings migration = null;
@@ -90,7 +109,12 @@ final class DaemonCommand implements Callable<Integer> {
                 System.err.println("error: --migration-listen needs --cluster-secret");
                 return 2;
             }
-            vmmd = Vmmd.start(config, migration);
+            ClusterSettings cluster = null;
+            if (peersFile != null || underlayAddress != null) {
+                cluster = new ClusterSettings(peersFile,
+                        underlayAddress == null ? null : Ipv4Cidr.parseAddress(underlayAddress), overlayVni);
+            }
+            vmmd = Vmmd.start(config, migration, cluster);
         } catch (Exception e) {
             System.err.println("vmmd: " + e.getMessage());
             return 1;

@@ -1,8 +1,11 @@
 package io.vmflex.vmm;
 
 import io.vmflex.api.admin.NodeInfo;
+import io.vmflex.netbridge.IpRange;
 import io.vmflex.netbridge.Ipv4Cidr;
 import io.vmflex.netbridge.NetConfig;
+import io.vmflex.netbridge.Overlay;
+import io.vmflex.netbridge.OverlayConfig;
 import io.vmflex.netbridge.VmNetwork;
 import io.vmflex.sys.netlink.RtNetlink;
 import io.vmflex.vmm.api.AdminRoutes;
@@ -48,6 +51,8 @@ public final class Vmmd implements AutoCloseable {
 
     private final VmmdConfig config;
     private final MigrationSettings migration;
+    private final ClusterSettings cluster;
+    private ClusterNetwork clusterNetwork;
     private MigrationListener migrationListener;
     private IncomingMigrations incoming;
     private final EventBus events = new EventBus(1000);
@@ -57,9 +62,10 @@ public final class Vmmd implements AutoCloseable {
     private AdminServer server;
     private NodeInfo nodeInfo;
 
-    private Vmmd(VmmdConfig config, MigrationSettings migration) {
+    private Vmmd(VmmdConfig config, MigrationSettings migration, ClusterSettings cluster) {
         this.config = config;
         this.migration = migration;
+        this.cluster = cluster;
     }
 
     public static Vmmd start(VmmdConfig config) throws IOException {
@@ -68,7 +74,15 @@ public final class Vmmd implements AutoCloseable {
 
     /** @param migration null: this daemon neither sends nor receives live migrations */
     public static Vmmd start(VmmdConfig config, MigrationSettings migration) throws IOException {
-        Vmmd d = new Vmmd(config, migration);
+        return start(config, migration, null);
+    }
+
+    /**
+     * @param migration null: this daemon neither sends nor receives live migrations
+     * @param cluster   null: no peers and no overlay
+     */
+    public static Vmmd start(VmmdConfig config, MigrationSettings migration, ClusterSettings cluster) throws IOException {
+        Vmmd d = new Vmmd(config, migration, cluster);
         try {
             d.startUp();
         } catch (IOException | RuntimeException e) {
@@ -96,10 +110,20 @@ public final class Vmmd implements AutoCloseable {
         if (config.network() != null) {
             netlink = RtNetlink.open();
             Ipv4Cidr cidr = Ipv4Cidr.parse(config.network().cidr());
+            IpRange range = config.network().ipRange() == null ? IpRange.hostsOf(cidr) : IpRange.parse(config.network().ipRange());
             NetConfig net = new NetConfig(config.nodeName(), config.network().bridge(), cidr, cidr.addressAt(1),
-                    config.network().tapPrefix(), config.stateDir());
+                    config.network().tapPrefix(), config.stateDir(), range);
             network = VmNetwork.open(netlink, net);
         }
+        Overlay overlay = null;
+        if (cluster != null && cluster.underlay() != null) {
+            if (network == null) {
+                throw new IOException("an overlay (--underlay-address) needs the VM network; it is off (--no-network)");
+            }
+            overlay = new Overlay(netlink, OverlayConfig.of(cluster.vni(), cluster.underlay()), network.bridge());
+        }
+        clusterNetwork = new ClusterNetwork(cluster == null ? null : cluster.peersFile(), config.nodeName(), overlay)
+                .watch(Duration.ofSeconds(5));
         StateStore store = new StateStore(config.stateDir());
         ImageStore images = new ImageStore(config.imageDir());
         NodeContext node = new NodeContext(config.nodeName(), config.qemuBinary(), check.accel(), images,
@@ -125,7 +149,8 @@ public final class Vmmd implements AutoCloseable {
         VmService service = new VmService(registry, images, Clock.systemUTC());
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
-        routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret)).routes());
+        routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret),
+                clusterNetwork::resolveTarget).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
                 new PeerAuthorizer(adminGid(config.adminGroup())), routes);
         server.start();
@@ -170,6 +195,10 @@ public final class Vmmd implements AutoCloseable {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (clusterNetwork != null) {
+            clusterNetwork.close();
+            clusterNetwork = null;
         }
         if (migrationListener != null) {
             migrationListener.close();

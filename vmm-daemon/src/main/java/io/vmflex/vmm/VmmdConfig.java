@@ -21,9 +21,15 @@ public record VmmdConfig(Path stateDir, Path socket, String nodeName, Path image
      * @param bridge    node bridge name
      * @param cidr      VM address pool; the first host address is the bridge's (the VMs' gateway)
      * @param tapPrefix VM taps are named prefix + 8 hex digits; a daemon removes such taps it has no VM for
+     * @param ipRange   {@code FIRST-LAST}: the addresses of {@code cidr} this node gives new VMs (disjoint
+     *                  per node on a shared overlay); null: all of them
      */
-    public record Network(String bridge, String cidr, String tapPrefix) {
+    public record Network(String bridge, String cidr, String tapPrefix, String ipRange) {
         public static final Network DEFAULT = new Network("vmfxbr0", "10.77.0.0/24", "vmfx");
+
+        public Network(String bridge, String cidr, String tapPrefix) {
+            this(bridge, cidr, tapPrefix, null);
+        }
     }
 
     public VmmdConfig withNetwork(Network n) {

@@ -14,20 +14,29 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * Live migration routes: {@code POST /v1/vms/{name}/migrate} with
- * {@code {"target":"host:port","downtimeLimitMs":300,"maxBandwidthMbps":10000}} answers 202 with the
+ * {@code {"target":"host:port","downtimeLimitMs":300,"maxBandwidthMbps":10000}} (target: host:port or
+ * a peer's node name from the peers file) answers 202 with the
  * migration's first status at once (poll {@code GET /v1/migrations/{id}}), or 200 with its final
  * status when called with {@code ?wait=true}. {@code GET /v1/migrations} lists recent ones, newest first.
  */
 public final class MigrationRoutes {
     private final VmService vms;
     private final OutgoingMigrations migrations;
+    private final Function<String, InetSocketAddress> targets;
 
     public MigrationRoutes(VmService vms, OutgoingMigrations migrations) {
+        this(vms, migrations, MigrationSettings::parseAddress);
+    }
+
+    /** @param targets resolves the body's target; throws IllegalArgumentException with a one-line reason */
+    public MigrationRoutes(VmService vms, OutgoingMigrations migrations, Function<String, InetSocketAddress> targets) {
         this.vms = vms;
         this.migrations = migrations;
+        this.targets = targets;
     }
 
     public List<Route> routes() {
@@ -49,7 +58,7 @@ public final class MigrationRoutes {
         }
         InetSocketAddress target;
         try {
-            target = MigrationSettings.parseAddress(body.path("target").asText(""));
+            target = targets.apply(body.path("target").asText(""));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("target: " + e.getMessage());
         }

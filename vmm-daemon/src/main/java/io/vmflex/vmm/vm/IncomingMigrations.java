@@ -92,7 +92,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         QemuProcess process = null;
         QmpSession qmp = null;
         try {
-            nic = node.network() == null ? null : node.network().attach(name);
+            nic = node.network() == null ? null : node.network().attach(name, keptAddress(name, r));
             var config = QemuConfigs.of(node, paths, vm, SpecView.of(vm), nic);
             QemuRuntime rt = node.launcher().launch(config, incoming).withCpuPlugs(cpus.size());
             process = QemuProcess.adopt(rt);
@@ -124,6 +124,17 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             store.deleteVm(name);
             throw e;
         }
+    }
+
+    /** The source's address of the VM, which it keeps here; null if the source sent none. */
+    private static java.net.Inet4Address keptAddress(String name, JsonNode r) {
+        String mac = r.path("mac").asText("");
+        if (!mac.isEmpty() && !mac.equals(io.vmflex.sys.netlink.MacAddress.format(io.vmflex.netbridge.VmMac.of(name)))) {
+            throw new IllegalStateException("VM \"" + name + "\" has MAC " + mac + " on the source but would get "
+                    + io.vmflex.sys.netlink.MacAddress.format(io.vmflex.netbridge.VmMac.of(name)) + " here");
+        }
+        String ip = r.path("ip").asText("");
+        return ip.isEmpty() ? null : io.vmflex.netbridge.Ipv4Cidr.parseAddress(ip);
     }
 
     private void expireLater(UUID id) {

@@ -83,6 +83,11 @@ public final class OutgoingMigration {
                 }
             }
             prepare.put("virtioMemRequestedBytes", spec.hotplugMemoryBytes() > 0 ? ops.virtioMemLong("requested-size") : 0);
+            // The VM keeps its address and MAC on the target (flat L2 overlay).
+            if (node.network() != null) {
+                node.network().pool().lookup(name).ifPresent(ip -> prepare.put("ip", ip.getHostAddress()));
+                prepare.put("mac", io.vmflex.sys.netlink.MacAddress.format(io.vmflex.netbridge.VmMac.of(name)));
+            }
             control(prepare);
             prepared = true;
 
