@@ -1,0 +1,270 @@
+package io.vmflex.vmm.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmflex.api.json.ApiMapper;
+import io.vmflex.netbridge.VmMac;
+import io.vmflex.sys.Libc;
+import io.vmflex.sys.netlink.MacAddress;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * End to end on namespace nodes ({@code ci/nodes up 2}): a VM on node-1 runs an echo server, a
+ * counter that keeps writing to tmpfs, and a 32 MiB random region in tmpfs. From the client
+ * namespace one TCP connection streams bytes through the echo server and checks each one while
+ * the VM moves node-1 → node-2 → node-1 over the VXLAN overlay ({@code vmctl migrate vm NAME --to
+ * node-2 --wait}, then the API with a node name). The connection must survive without a reset or a
+ * wrong byte, the counter must keep rising, the region's checksum must not change, the VM keeps
+ * its IP and MAC and leaves the source each time. Prints the migrations' total time and downtime
+ * and the client's longest gap.
+ */
+@Tag("qemu")
+class NodesMigrationIT {
+    private static final String VM = "mig-net";
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path NODES = ROOT.resolve("ci/nodes");
+    private static final Duration STEP = Duration.ofSeconds(120);
+    private static final Pattern REPORT = Pattern.compile("counter (\\d+) region ([0-9a-f]{32})");
+    private static final Pattern VMCTL = Pattern.compile("migration (\\S+) of .*: (\\w+) .*downtime (\\d+) ms, total (\\d+) ms");
+    private static final String GUEST_SCRIPT = String.join("; ",
+            "mkdir -p /dev/shm", "mount -t tmpfs -o size=64m tmpfs /dev/shm",
+            "dd if=/dev/urandom of=/dev/shm/region bs=1M count=32 2>/dev/null",
+            "printf '#!/bin/sh\\necho counter $(cat /dev/shm/counter) region $(md5sum /dev/shm/region | cut -c1-32)\\n' > /run/report.sh",
+            "chmod +x /run/report.sh", "echo 0 > /dev/shm/counter",
+            "nc -ll -p 7001 -e /run/report.sh & nc -ll -p 7000 -e /bin/cat & echo vmflex-test: serving",
+            "i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; usleep 100000; done");
+
+    private static boolean up;
+    private static UnixHttp node1;
+    private static UnixHttp node2;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        Optional<String> skip = Libc.getuid() != 0 ? Optional.of("not root (network namespaces)") : Guest.missingImage();
+        skip.ifPresent(why -> System.err.println("SKIPPED NodesMigrationIT: " + why));
+        assumeTrue(skip.isEmpty(), () -> skip.orElse(""));
+        run(Duration.ofSeconds(60), NODES.toString(), "down");
+        up = true;
+        run(Duration.ofMinutes(15), NODES.toString(), "up", "2");
+        node1 = new UnixHttp(Path.of("/run/vmflex/node-1/vmmd.sock"));
+        node2 = new UnixHttp(Path.of("/run/vmflex/node-2/vmmd.sock"));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (up) {
+            System.out.println("node-1 log tail:\n" + tail(Path.of("/var/lib/vmflex-nodes/node-1/vmmd.log")));
+            System.out.println("node-2 log tail:\n" + tail(Path.of("/var/lib/vmflex-nodes/node-2/vmmd.log")));
+            run(Duration.ofSeconds(60), NODES.toString(), "down");
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** Runs a command, returns its output; fails on a non-zero exit. */
+    private static String run(Duration timeout, String... command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("VMFLEX_IMAGES", Guest.imageDir().toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + String.join(" ", command));
+        }
+        String text = new String(out, StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ":\n" + text);
+        }
+        return text;
+    }
+
+    private static List<String> clientJava(String... args) {
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", "vmfx-client",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), StreamClient.class.getName()));
+        c.addAll(List.of(args));
+        return c;
+    }
+
+    private record Report(long counter, String region) {
+    }
+
+    /** The guest's counter and region checksum, fetched over the overlay from the client namespace. */
+    private static Report report(String ip) throws Exception {
+        String out = run(Duration.ofSeconds(60), clientJava("get", ip, "7001").toArray(String[]::new));
+        Matcher m = REPORT.matcher(out);
+        assertTrue(m.find(), "guest report: " + out);
+        return new Report(Long.parseLong(m.group(1)), m.group(2));
+    }
+
+    private record Moved(String id, long downtimeMs, long totalMs) {
+    }
+
+    private static Moved vmctlMigrate(String fromNode, String to) throws Exception {
+        String out = run(Duration.ofMinutes(10), ROOT.resolve("vmflex").toString(), "vmctl", "--socket",
+                "/run/vmflex/" + fromNode + "/vmmd.sock", "migrate", "vm", VM, "--to", to, "--wait");
+        System.out.println("vmctl: " + out.strip());
+        Matcher m = VMCTL.matcher(out);
+        assertTrue(m.find() && m.group(2).equals("Completed"), out);
+        return new Moved(m.group(1), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)));
+    }
+
+    private static Moved apiMigrate(UnixHttp from, String to) throws Exception {
+        UnixHttp.Response r = from.send("POST", "/v1/vms/" + VM + "/migrate?wait=true", "application/json",
+                "{\"target\":\"" + to + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":10000}");
+        assertEquals(200, r.status(), r.body());
+        JsonNode st = r.json();
+        System.out.println("api migrate: " + st);
+        assertEquals("Completed", st.path("phase").asText(), st.toString());
+        return new Moved(st.path("id").asText(), st.path("downtimeMs").asLong(), st.path("totalMs").asLong());
+    }
+
+    /** The MAC the client namespace has for {@code ip} in its neighbour table. */
+    private static String clientNeighbourMac(String ip) throws Exception {
+        String out = run(Duration.ofSeconds(10), "ip", "-n", "vmfx-client", "-j", "neigh", "show", ip);
+        JsonNode n = ApiMapper.json().readTree(out);
+        return n.isArray() && !n.isEmpty() ? n.get(0).path("lladdr").asText() : "";
+    }
+
+    /** The underlay address the client's VXLAN last learned {@code mac} behind. */
+    private static String clientLearnedVtep(String mac) throws Exception {
+        String out = run(Duration.ofSeconds(10), "bridge", "-n", "vmfx-client", "-j", "fdb", "show", "dev", "vmfxvx0");
+        for (JsonNode e : ApiMapper.json().readTree(out)) {
+            if (mac.equals(e.path("mac").asText()) && e.has("dst")) {
+                return e.get("dst").asText();
+            }
+        }
+        return "";
+    }
+
+    private static void assertGoneFrom(UnixHttp source, int qemuPid) throws Exception {
+        assertEquals(404, source.get("/v1/vms/" + VM).status(), "VM still listed on the source");
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !Guest.processRuns(qemuPid));
+    }
+
+    @Test
+    void shouldKeepAClientsTcpStreamCounterAndMemoryAcrossMigrationsThereAndBack() throws Exception {
+        ObjectNode vm = (ObjectNode) ApiMapper.yaml().readTree(Files.readString(Guest.example("test-vm.yaml")));
+        ((ObjectNode) vm.get("metadata")).put("name", VM);
+        ObjectNode guest = (ObjectNode) vm.get("spec").get("guest");
+        // 512 MiB: the guest monitor's JVM plus the 32 MiB region stay clear of memory pressure.
+        ((ObjectNode) guest.get("memorySlots")).put("min", 4).put("use", 4);
+        guest.putArray("command").add("/bin/sh").add("-c");
+        guest.putArray("args").add(GUEST_SCRIPT);
+        UnixHttp.Response created = node1.send("POST", "/v1/vms", "application/json", vm.toString());
+        assertEquals(201, created.status(), created.body());
+        Awaitility.await().atMost(STEP).pollInterval(Duration.ofMillis(500))
+                .until(() -> node1.get("/v1/vms/" + VM + "/console").body().contains("vmflex-test: serving"));
+        JsonNode st1 = Guest.awaitPhase(node1, VM, "Running", STEP).path("status");
+        String ip = st1.path("extraNetIP").asText();
+        int pid1 = st1.path("pid").asInt();
+        assertTrue(ip.matches("10\\.78\\.0\\.(2\\d|3\\d)"), "node-1 gives addresses from its range: " + ip);
+        String mac = MacAddress.format(VmMac.of(VM));
+
+        UnixHttp.Response unknown = node1.send("POST", "/v1/vms/" + VM + "/migrate", "application/json",
+                "{\"target\":\"node-9\"}");
+        assertEquals(400, unknown.status(), unknown.body());
+        assertTrue(unknown.body().contains("unknown node \\\"node-9\\\"") || unknown.body().contains("unknown node"), unknown.body());
+
+        Report before = report(ip);
+        assertEquals(mac, clientNeighbourMac(ip), "the client sees the VM's own MAC");
+
+        Process client = new ProcessBuilder(clientJava("stream", ip, "7000")).redirectErrorStream(true).start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                }
+            } catch (IOException ignored) {
+                // client gone
+            }
+        });
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> verifiedBytes(lines) > 20_000);
+
+            // node-1 -> node-2 with vmctl and a node name
+            Moved there = vmctlMigrate("node-1", "node-2");
+            JsonNode st2 = Guest.awaitPhase(node2, VM, "Running", STEP).path("status");
+            assertEquals(ip, st2.path("extraNetIP").asText(), "the VM keeps its IP on node-2");
+            assertEquals("node-2", st2.path("node").asText());
+            assertGoneFrom(node1, pid1);
+            long atNode2 = verifiedBytes(lines);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> verifiedBytes(lines) > atNode2 + 20_000);
+            assertEquals("10.231.0.12", clientLearnedVtep(mac), "announce-self taught the client where the VM is");
+            Report onNode2 = report(ip);
+            assertTrue(onNode2.counter() > before.counter(), before + " then " + onNode2);
+            assertEquals(before.region(), onNode2.region(), "the memory region changed in the move");
+
+            // node-2 -> node-1 through the API, by name again
+            Moved back = apiMigrate(node2, "node-1");
+            JsonNode st3 = Guest.awaitPhase(node1, VM, "Running", STEP).path("status");
+            assertEquals(ip, st3.path("extraNetIP").asText(), "the VM keeps its IP back on node-1");
+            assertGoneFrom(node2, st2.path("pid").asInt());
+            long atNode1 = verifiedBytes(lines);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> verifiedBytes(lines) > atNode1 + 20_000);
+            assertEquals("10.231.0.11", clientLearnedVtep(mac));
+            Report after = report(ip);
+            assertTrue(after.counter() > onNode2.counter(), onNode2 + " then " + after);
+            assertEquals(before.region(), after.region(), "the memory region changed in the move back");
+            assertEquals(mac, clientNeighbourMac(ip), "the VM keeps its MAC");
+
+            try (OutputStream in = client.getOutputStream()) {
+                in.write("stop\n".getBytes(StandardCharsets.UTF_8));
+            }
+            assertTrue(client.waitFor(90, TimeUnit.SECONDS), "client did not finish: " + lines);
+            String result = lines.stream().filter(l -> l.startsWith("result ")).findFirst().orElse("no result: " + lines);
+            System.out.printf("NodesMigrationIT: node-1->node-2 total %d ms downtime %d ms; node-2->node-1 total %d ms"
+                    + " downtime %d ms; client %s%n", there.totalMs(), there.downtimeMs(), back.totalMs(), back.downtimeMs(), result);
+            assertTrue(result.endsWith("error=none"), result);
+            assertEquals(0, client.exitValue(), result);
+        } finally {
+            client.destroyForcibly();
+        }
+    }
+
+    private static long verifiedBytes(List<String> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Matcher m = Pattern.compile("verified=(\\d+)").matcher(lines.get(i));
+            if (m.find()) {
+                if (lines.get(i).startsWith("result ") && !lines.get(i).endsWith("error=none")) {
+                    throw new AssertionError("client stream broke: " + lines.get(i));
+                }
+                return Long.parseLong(m.group(1));
+            }
+        }
+        return 0;
+    }
+}
