@@ -39,6 +39,10 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--max-bandwidth", paramLabel = "MBPS", defaultValue = "10000", description = "Max bandwidth (default ${DEFAULT-VALUE} Mbit/s).")
     private long bandwidthMbps;
 
+    @Option(names = "--multifd", paramLabel = "N", defaultValue = "1",
+            description = "Migration channels: 1 = one stream (default), N >= 2 = multifd with N channels.")
+    private int multifdChannels;
+
     MigrateCommand(VmctlCommand root) {
         this.root = root;
     }
@@ -52,6 +56,7 @@ final class MigrateCommand implements Callable<Integer> {
         body.put("target", target);
         body.put("downtimeLimitMs", downtimeMs);
         body.put("maxBandwidthMbps", bandwidthMbps);
+        body.put("multifdChannels", multifdChannels);
         JsonNode m;
         try (AdminClient client = await ? root.client(Duration.ofMinutes(30)) : root.client()) {
             m = Json.parse(client.request("POST", ApiPaths.vm(name) + "/migrate" + (await ? "?wait=true" : ""),

@@ -411,6 +411,15 @@ class VmctlCommandTest {
     }
 
     @Test
+    void shouldSendTheMultifdChannelsWhenAsked() {
+        daemon.onJson("POST /v1/vms/test-vm/migrate", 202, """
+                {"id":"m3","vm":"test-vm","target":"10.0.0.2:7451","phase":"Preparing"}""");
+        assertEquals(0, vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.2:7451", "--multifd", "4").exit());
+        String body = daemon.onlyRequest().bodyText();
+        assertTrue(body.contains("\"multifdChannels\":4"), body);
+    }
+
+    @Test
     void shouldExit2WithoutATarget() {
         assertEquals(2, vmctl("migrate", "vm", "test-vm").exit());
         assertTrue(daemon.requests().isEmpty());

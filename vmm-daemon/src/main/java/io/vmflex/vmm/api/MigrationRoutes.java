@@ -7,6 +7,7 @@ import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.http.ApiRequest;
 import io.vmflex.vmm.http.ApiResponse;
 import io.vmflex.vmm.http.Route;
+import io.vmflex.vmm.vm.MigrationTuning;
 import io.vmflex.vmm.vm.OutgoingMigrations;
 
 import java.io.IOException;
@@ -18,8 +19,9 @@ import java.util.function.Function;
 
 /**
  * Live migration routes: {@code POST /v1/vms/{name}/migrate} with
- * {@code {"target":"host:port","downtimeLimitMs":300,"maxBandwidthMbps":10000}} (target: host:port or
- * a peer's node name from the peers file) answers 202 with the
+ * {@code {"target":"host:port","downtimeLimitMs":300,"maxBandwidthMbps":10000,"multifdChannels":1}}
+ * (target: host:port or a peer's node name from the peers file; multifdChannels optional, 1 = plain,
+ * N &ge; 2 = multifd with N channels) answers 202 with the
  * migration's first status at once (poll {@code GET /v1/migrations/{id}}), or 200 with its final
  * status when called with {@code ?wait=true}. {@code GET /v1/migrations} lists recent ones, newest first.
  */
@@ -67,9 +69,13 @@ public final class MigrationRoutes {
         if (downtime <= 0 || bandwidth <= 0) {
             throw ApiException.badRequest("downtimeLimitMs and maxBandwidthMbps must be positive");
         }
+        int multifd = body.path("multifdChannels").asInt(1);
+        if (multifd < 1 || multifd > MigrationTuning.MAX_MULTIFD_CHANNELS) {
+            throw ApiException.badRequest("multifdChannels must be in 1.." + MigrationTuning.MAX_MULTIFD_CHANNELS);
+        }
         OutgoingMigrations.Started s;
         try {
-            s = migrations.start(name, target, downtime, bandwidth);
+            s = migrations.start(name, target, downtime, bandwidth, multifd);
         } catch (IllegalStateException e) {
             throw ApiException.conflict(e.getMessage());
         }

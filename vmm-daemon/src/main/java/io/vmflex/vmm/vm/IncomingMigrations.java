@@ -103,8 +103,11 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             Path sock = paths.dir().resolve("incoming.sock");
             ObjectNode args = JSON.createObjectNode();
             args.put("uri", "unix:" + sock);
-            new QmpOps(qmp, QMP_TIMEOUT).call("migrate-incoming", args);
-            Expectation e = listener.expect(id, r.path("channels").asInt(1), TTL, LocalEndpoint.unix(sock));
+            int multifd = r.path("multifdChannels").asInt(1);
+            QmpOps ops = new QmpOps(qmp, QMP_TIMEOUT);
+            MigrationTuning.applyTarget(ops, multifd);
+            ops.call("migrate-incoming", args);
+            Expectation e = listener.expect(id, MigrationTuning.connections(multifd), TTL, LocalEndpoint.unix(sock));
             pending.put(id, new Pending(name, vm, paths, rt, process, qmp, e, nic));
             node.events().publish(VmEvent.normal(name, "IncomingMigration", "QEMU pid " + rt.pid()
                     + " waits for migration " + id));

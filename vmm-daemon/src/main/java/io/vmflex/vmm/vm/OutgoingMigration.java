@@ -38,8 +38,20 @@ public final class OutgoingMigration {
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration POLL = Duration.ofMillis(100);
 
-    /** What the operator asked for. */
-    public record Request(UUID id, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps) {
+    /**
+     * What the operator asked for.
+     *
+     * @param multifdChannels 1 for a plain single-stream migration, N &ge; 2 for multifd with N channels
+     */
+    public record Request(UUID id, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps,
+                          int multifdChannels) {
+        public Request {
+            MigrationTuning.checkChannels(multifdChannels);
+        }
+
+        public Request(UUID id, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps) {
+            this(id, target, downtimeLimitMs, maxBandwidthMbps, 1);
+        }
     }
 
     private final Request request;
@@ -74,7 +86,8 @@ public final class OutgoingMigration {
             prepare.put("op", "prepare");
             prepare.put("migrationId", request.id().toString());
             prepare.set("vm", JSON.valueToTree(vm));
-            prepare.put("channels", 1);
+            prepare.put("channels", MigrationTuning.connections(request.multifdChannels()));
+            prepare.put("multifdChannels", request.multifdChannels());
             var cpus = prepare.putArray("pluggedCpus");
             for (CpuSlot c : ops.hotpluggableCpus()) {
                 if (c.hotplugged()) {
@@ -92,16 +105,9 @@ public final class OutgoingMigration {
             prepared = true;
 
             Files.deleteIfExists(sock);
-            source = MigrationSource.open(sock, request.target(), request.id(), 1, secret, RelayOptions.DEFAULTS);
-            ObjectNode caps = JSON.createObjectNode();
-            var list = caps.putArray("capabilities");
-            list.addObject().put("capability", "events").put("state", true);
-            list.addObject().put("capability", "auto-converge").put("state", true);
-            ops.call("migrate-set-capabilities", caps);
-            ObjectNode params = JSON.createObjectNode();
-            params.put("downtime-limit", request.downtimeLimitMs());
-            params.put("max-bandwidth", request.maxBandwidthMbps() * 1_000_000L / 8);
-            ops.call("migrate-set-parameters", params);
+            source = MigrationSource.open(sock, request.target(), request.id(),
+                    MigrationTuning.connections(request.multifdChannels()), secret, RelayOptions.DEFAULTS);
+            MigrationTuning.applySource(ops, request.downtimeLimitMs(), request.maxBandwidthMbps(), request.multifdChannels());
             ObjectNode migrate = JSON.createObjectNode();
             migrate.put("uri", "unix:" + sock);
             ops.call("migrate", migrate);

@@ -36,6 +36,13 @@ public final class OutgoingMigrations {
     }
 
     public Started start(String vm, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps) {
+        return start(vm, target, downtimeLimitMs, maxBandwidthMbps, 1);
+    }
+
+    /** @param multifdChannels 1 for a plain migration, N &ge; 2 for multifd with N channels */
+    public Started start(String vm, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps,
+            int multifdChannels) {
+        MigrationTuning.checkChannels(multifdChannels);
         if (secret == null) {
             throw new IllegalStateException("this daemon has no cluster secret (--cluster-secret): it cannot migrate");
         }
@@ -43,7 +50,8 @@ public final class OutgoingMigrations {
         MigrationStatus initial = new MigrationStatus(id.toString(), vm, target.getHostString() + ":" + target.getPort(),
                 "Preparing", "none", "asking the target to prepare", 0, 0, 0, 0, 0, node.clock().instant(), null);
         record(initial);
-        var m = new OutgoingMigration(new OutgoingMigration.Request(id, target, downtimeLimitMs, maxBandwidthMbps),
+        var m = new OutgoingMigration(new OutgoingMigration.Request(id, target, downtimeLimitMs, maxBandwidthMbps,
+                multifdChannels),
                 secret, node, initial, this::record);
         CompletableFuture<MigrationStatus> done = registry.migrateOut(vm, m).handle((moved, e) -> {
             if (e != null) {

@@ -110,8 +110,13 @@ class MigrationIT {
 
     /** Starts a migration and polls it to its end; returns its final status. */
     private static JsonNode migrate(TestDaemon from, int port) throws Exception {
+        return migrate(from, port, 1);
+    }
+
+    private static JsonNode migrate(TestDaemon from, int port, int multifdChannels) throws Exception {
         UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + VM + "/migrate", "application/json",
-                "{\"target\":\"127.0.0.1:" + port + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":10000}");
+                "{\"target\":\"127.0.0.1:" + port + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":10000"
+                        + ",\"multifdChannels\":" + multifdChannels + "}");
         assertEquals(202, r.status(), r.body());
         String id = r.json().path("id").asText();
         JsonNode[] st = new JsonNode[1];
@@ -192,5 +197,35 @@ class MigrationIT {
         assertEquals(2, after[0]);
         assertEquals(404, b.http().get("/v1/vms/" + VM).status());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(pidB));
+    }
+
+    @Test
+    @Order(5)
+    void shouldMoveTheGuestOverThreeRelayedConnectionsWithTwoMultifdChannels() throws Exception {
+        int pidA = pid(a);
+        long[] before = awaitUptimeAbove(a, 0);
+        JsonNode st = migrate(a, portB, 2);
+        assertEquals("Completed", st.path("phase").asText(), st.toString());
+
+        JsonNode vm = Guest.awaitPhase(b.http(), VM, "Running", STEP);
+        assertEquals(2, vm.path("status").path("cpus").asInt(), vm.toString());
+        assertEquals("512Mi", vm.path("status").path("memorySize").asText(), vm.toString());
+        long[] after = awaitUptimeAbove(b, before[1]);
+        assertEquals(2, after[0], "vCPUs the guest sees after the multifd migration");
+        assertTrue(after[1] >= before[1], "uptime reset: the guest rebooted");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(pidA));
+        // Main channel + 2 multifd channels: the source daemon relayed channels 0, 1 and 2.
+        String id = st.path("id").asText();
+        assertTrue(daemonLog(a).contains("migration " + id + " channel 2 relaying"), "no third relayed connection");
+    }
+
+    private static String daemonLog(TestDaemon d) throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (var logs = Files.list(d.stateDir())) {
+            for (Path p : logs.filter(p -> p.getFileName().toString().startsWith("vmmd-")).toList()) {
+                all.append(Files.readString(p));
+            }
+        }
+        return all.toString();
     }
 }

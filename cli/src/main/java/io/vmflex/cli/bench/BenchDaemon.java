@@ -1,0 +1,107 @@
+package io.vmflex.cli.bench;
+
+import io.vmflex.cli.client.AdminClient;
+import io.vmflex.cli.client.Response;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A vmmd of its own for the migration benchmark: a child JVM ({@code vmflex daemon}) with the
+ * benchmark's class path and JVM flags, a private state dir, socket and cgroup folder, no VM network,
+ * and a migration listener on a free loopback port. A separate process, as on real nodes, so the
+ * relay does not share a JVM with the other daemon or the benchmark.
+ *
+ * <p>Not thread-safe.
+ */
+final class BenchDaemon implements AutoCloseable {
+    private final String node;
+    private final Path dir;
+    private final int migrationPort;
+    private final Process process;
+    private final AdminClient api;
+
+    private BenchDaemon(String node, Path dir, int migrationPort, Process process) {
+        this.node = node;
+        this.dir = dir;
+        this.migrationPort = migrationPort;
+        this.process = process;
+        this.api = new AdminClient(dir.resolve("vmmd.sock"), Duration.ofMinutes(10));
+    }
+
+    static BenchDaemon start(String node, Path dir, Path images, Path secret) throws Exception {
+        Files.createDirectories(dir);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // The flags this JVM got (native access, Agrona's export, heap, GC), then the daemon.
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> !a.startsWith("-agentlib")).toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main", "daemon",
+                "--state-dir", dir.toString(), "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node,
+                "--image-dir", images.toString(), "--cgroup-parent", "vmflex-migbench", "--no-network",
+                "--migration-listen", "127.0.0.1:" + port, "--cluster-secret", secret.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("vmmd.log").toFile()).start();
+        BenchDaemon d = new BenchDaemon(node, dir, port, p);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("vmmd " + node + " exited: " + Files.readString(dir.resolve("vmmd.log")));
+            }
+            if (Files.exists(dir.resolve("vmmd.sock"))) {
+                try {
+                    if (d.api.request("GET", "/v1/node", null, null).status() == 200) {
+                        return d;
+                    }
+                } catch (RuntimeException notYet) {
+                    // the socket exists before the server answers
+                }
+            }
+            Thread.sleep(200);
+        }
+        d.close();
+        throw new IllegalStateException("vmmd " + node + " did not answer within 60 s");
+    }
+
+    String node() {
+        return node;
+    }
+
+    String migrationAddress() {
+        return "127.0.0.1:" + migrationPort;
+    }
+
+    AdminClient api() {
+        return api;
+    }
+
+    Path log() {
+        return dir.resolve("vmmd.log");
+    }
+
+    Response request(String method, String path, String contentType, String body) {
+        return api.request(method, path, contentType, body == null ? null : body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() throws IOException {
+        api.close();
+        process.destroy();
+        try {
+            if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package io.vmflex.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmflex.api.json.ApiMapper;
+import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.vmm.VmmdConfig;
+import io.vmflex.vmm.console.ConsoleLog;
+import io.vmflex.vmm.console.ConsoleReader;
+import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.node.NodeCheck;
+import io.vmflex.vmm.qemu.QemuCommandLine;
+import io.vmflex.vmm.qemu.QemuLauncher;
+import io.vmflex.vmm.qemu.QemuProcess;
+import io.vmflex.vmm.qemu.QemuVmConfig;
+import io.vmflex.vmm.qemu.VmPaths;
+import io.vmflex.vmm.qmp.QmpClient;
+import io.vmflex.vmm.qmp.QmpClientOptions;
+import io.vmflex.vmm.vm.GuestParameters;
+import io.vmflex.vmm.vm.MigrationTuning;
+import io.vmflex.vmm.vm.QmpOps;
+import io.vmflex.vmm.vm.SpecView;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The baseline of the migration benchmark: the benchmark VM run by QEMU processes this class starts
+ * itself, with the command line vmmd would use ({@link QemuCommandLine} through {@link QemuLauncher},
+ * the same kernel arguments and a qcow2 overlay over the image's disk), migrated QEMU to QEMU over a
+ * Unix socket with the same capabilities and parameters ({@link MigrationTuning}). Each migration
+ * starts a new target QEMU ({@code -incoming defer}) in a fresh directory, so the VM ping-pongs.
+ *
+ * <p>Not thread-safe.
+ */
+final class DirectVm implements AutoCloseable {
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    /** One QEMU of the VM and the QMP connection to it. */
+    private record Instance(VmPaths paths, QemuProcess process, QmpClient qmp, QmpOps ops) {
+        void stop() {
+            try {
+                ops.quit();
+            } catch (QmpOps.QmpFailure ignored) {
+                // it goes away either way
+            }
+            if (!process.awaitExit(5000)) {
+                process.kill();
+                process.awaitExit(2000);
+            }
+            process.close();
+            qmp.close();
+        }
+    }
+
+    private final Path work;
+    private final QemuVmConfig template;
+    private final QemuLauncher launcher = new QemuLauncher(Duration.ofSeconds(60));
+    private final ConsoleLog console;
+    private final ConsoleReader reader;
+    private Instance current;
+    private int generation;
+
+    DirectVm(Path work, Path images, VirtualMachine vm) throws Exception {
+        this.work = work;
+        SpecView spec = SpecView.of(vm);
+        ImageStore.Image image = new ImageStore(images).resolve(spec.image());
+        VmmdConfig d = VmmdConfig.defaults("bench-direct");
+        // The accelerator vmmd would pick here, so the two modes differ only by the data path.
+        QemuVmConfig.Accel accel = NodeCheck.run("bench-direct", d.qemuBinary(), d.devKvm(), null, "vmflex-migbench", "auto").accel();
+        String cmdline = (image.cmdline() + GuestParameters.kernelArgs(vm.spec().guest())).trim();
+        template = new QemuVmConfig("migbench-direct", d.qemuBinary(), accel, spec.bootCpus(), spec.maxCpus(),
+                spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), d.virtioMemBlockBytes(), image.kernel(), image.initrd(),
+                image.disk(), cmdline, List.of(), new VmPaths(work));
+        VmPaths first = nextPaths();
+        current = start(first, null);
+        console = new ConsoleLog(first.consoleLog(), 1 << 20);
+        reader = new ConsoleReader(first.consoleSocket(), console, () -> true);
+        reader.start("migbench-direct");
+    }
+
+    /** Console lines of the first QEMU (the guest's boot and the benchmark's fill), last {@code lines}. */
+    String consoleTail(int lines) throws Exception {
+        return console.tail(lines);
+    }
+
+    private VmPaths nextPaths() throws Exception {
+        VmPaths p = new VmPaths(work.resolve("qemu-" + generation++));
+        Files.createDirectories(p.dir());
+        return p;
+    }
+
+    private Instance start(VmPaths paths, QemuCommandLine.Incoming incoming) throws Exception {
+        Path overlay = paths.rootOverlay();
+        if (template.disk() != null) {
+            Process p = new ProcessBuilder(template.qemuBinary().resolveSibling("qemu-img").toString(), "create", "-q", "-f",
+                    "qcow2", "-F", "raw", "-b", template.disk().toAbsolutePath().toString(), overlay.toString())
+                    .redirectErrorStream(true).start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("qemu-img: " + new String(p.getInputStream().readAllBytes()));
+            }
+        }
+        QemuVmConfig c = new QemuVmConfig(template.name(), template.qemuBinary(), template.accel(), template.bootCpus(),
+                template.maxCpus(), template.baseMemoryBytes(), template.hotplugMemoryBytes(), template.virtioMemBlockBytes(),
+                template.kernel(), template.initrd(), template.disk() == null ? null : overlay, template.kernelCmdline(),
+                template.nicArgs(), paths);
+        QemuProcess process = QemuProcess.adopt(incoming == null ? launcher.launch(c) : launcher.launch(c, incoming));
+        if (process == null) {
+            throw new IllegalStateException("QEMU exited at start: " + Files.readString(paths.qemuStderr()));
+        }
+        QmpClient qmp = QmpClient.connect(paths.qmpSocket(), QmpClientOptions.defaults()).get(10, TimeUnit.SECONDS);
+        return new Instance(paths, process, qmp, new QmpOps(qmp::execute, QMP_TIMEOUT));
+    }
+
+    /** Migrates the VM from the running QEMU to a new one; returns when the new one runs it. */
+    MigrationSample migrate(int multifdChannels, long downtimeLimitMs, long maxBandwidthMbps) throws Exception {
+        long t0 = System.nanoTime();
+        VmPaths paths = nextPaths();
+        Instance target = start(paths, new QemuCommandLine.Incoming(List.of(), 0));
+        try {
+            Path sock = paths.dir().resolve("incoming.sock");
+            MigrationTuning.applyTarget(target.ops(), multifdChannels);
+            target.ops().call("migrate-incoming", uri(sock));
+            MigrationTuning.applySource(current.ops(), downtimeLimitMs, maxBandwidthMbps, multifdChannels);
+            current.ops().call("migrate", uri(sock));
+            JsonNode q;
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (true) {
+                q = current.ops().call("query-migrate", null);
+                String s = q.path("status").asText();
+                if (s.equals("completed")) {
+                    break;
+                }
+                if (s.equals("failed") || s.equals("cancelled") || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("direct migration " + s + ": " + q.path("error-desc").asText(""));
+                }
+                Thread.sleep(POLL.toMillis());
+            }
+            // Like the daemon's commit: wait until the target loaded everything, then run it.
+            while (!target.ops().call("query-migrate", null).path("status").asText().equals("completed")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("target did not finish loading");
+                }
+                Thread.sleep(20);
+            }
+            target.ops().call("cont", null);
+            long wall = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            current.stop();
+            current = target;
+            return new MigrationSample("direct", multifdChannels, q.path("total-time").asLong(), q.path("downtime").asLong(),
+                    q.path("ram").path("transferred").asLong(), wall);
+        } catch (Exception e) {
+            target.stop();
+            throw e;
+        }
+    }
+
+    /** QEMU's run state of the current instance ({@code running} after a good migration). */
+    String status() throws QmpOps.QmpFailure {
+        return current.ops().status();
+    }
+
+    int pid() {
+        return current.process().pid();
+    }
+
+    private static ObjectNode uri(Path sock) {
+        ObjectNode o = ApiMapper.json().createObjectNode();
+        o.put("uri", "unix:" + sock);
+        return o;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (current != null) {
+            current.stop();
+            current = null;
+        }
+        reader.close();
+        console.close();
+    }
+}

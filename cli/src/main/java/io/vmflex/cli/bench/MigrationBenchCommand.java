@@ -1,0 +1,229 @@
+package io.vmflex.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.api.json.ApiMapper;
+import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.cli.client.Response;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * {@code vmflex bench migration}: relayed live migration (source vmmd, relay, target vmmd) against
+ * direct QEMU-to-QEMU migration of a VM of the same shape and memory contents, in one run, on this
+ * machine. Two private vmmds (child JVMs) ping-pong one VM; {@link DirectVm} ping-pongs its twin
+ * between QEMUs it starts itself. Both guests fill {@code --fill} MiB of their memory with random
+ * bytes first (zero pages would make the migration trivially cheap) and optionally keep rewriting
+ * {@code --dirty} MiB. Runs alternate the order of the two modes; the report gives medians and the
+ * relayed/direct ratios.
+ *
+ * <p>Not thread-safe (a command).
+ */
+@Command(name = "migration", mixinStandardHelpOptions = true,
+        description = "Relayed (vmmd to vmmd) vs direct (QEMU to QEMU) live migration: total time, downtime, throughput.")
+public final class MigrationBenchCommand implements Callable<Integer> {
+    private static final String VM = "migbench";
+    private static final String FILLED = "vmflex-bench: filled";
+
+    @Option(names = "--runs", defaultValue = "3", description = "Migrations per mode and channel count (default ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--images", description = "Image store (default: <checkout>/build/images)")
+    Path images;
+
+    @Option(names = "--memory-mib", defaultValue = "1024", description = "Guest memory (default ${DEFAULT-VALUE} MiB, multiple of 128)")
+    int memoryMib;
+
+    @Option(names = "--fill-mib", defaultValue = "640", description = "Guest memory filled with random bytes (default ${DEFAULT-VALUE} MiB)")
+    int fillMib;
+
+    @Option(names = "--dirty-mib", defaultValue = "0", description = "Guest memory rewritten in a loop during the runs (default ${DEFAULT-VALUE} MiB)")
+    int dirtyMib;
+
+    @Option(names = "--multifd", defaultValue = "2", description = "Also measure multifd with N channels; 1 = only plain (default ${DEFAULT-VALUE})")
+    int multifd;
+
+    @Option(names = "--downtime-limit", defaultValue = "300", description = "downtime-limit in ms for both modes (default ${DEFAULT-VALUE})")
+    long downtimeMs;
+
+    @Option(names = "--max-bandwidth", defaultValue = "100000", description = "max-bandwidth in Mbit/s for both modes (default ${DEFAULT-VALUE})")
+    long bandwidthMbps;
+
+    @Option(names = "--keep", description = "Keep the work directory (daemon logs, QEMU stderr)")
+    boolean keep;
+
+    @Override
+    public Integer call() throws Exception {
+        if (memoryMib % 128 != 0 || memoryMib < 256 || fillMib >= memoryMib - 200) {
+            throw new IllegalArgumentException("--memory-mib: a multiple of 128, >= 256, and 200 MiB more than --fill-mib");
+        }
+        Path root = Path.of(System.getProperty("vmflex.home", "."));
+        Path imageDir = (images != null ? images : root.resolve("build/images")).toAbsolutePath();
+        Path work = Files.createTempDirectory(Path.of("/tmp"), "vmflex-migbench");
+        Path secret = work.resolve("cluster.secret");
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        Files.writeString(secret, HexFormat.of().formatHex(key));
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        String yaml = manifest();
+        VirtualMachine vm = ApiMapper.yaml().readValue(yaml, VirtualMachine.class);
+        List<Integer> channelCounts = multifd > 1 ? List.of(1, multifd) : List.of(1);
+        MigrationBenchReport report = new MigrationBenchReport();
+        System.out.printf("migration benchmark: %d MiB guest, %d MiB random, %d MiB dirtied in a loop, downtime-limit %d ms,"
+                + " max-bandwidth %d Mbit/s, %d runs, channels %s; work dir %s%n", memoryMib, fillMib, dirtyMib, downtimeMs,
+                bandwidthMbps, runs, channelCounts, work);
+        BenchDaemon a = null;
+        BenchDaemon b = null;
+        DirectVm direct = null;
+        boolean ok = false;
+        try {
+            a = BenchDaemon.start("migbench-a", work.resolve("node-a"), imageDir, secret);
+            b = BenchDaemon.start("migbench-b", work.resolve("node-b"), imageDir, secret);
+            Response created = a.request("PUT", "/v1/vms/" + VM, "application/yaml", yaml);
+            if (created.status() != 201) {
+                throw new IllegalStateException("create failed: " + created.bodyText());
+            }
+            direct = new DirectVm(work.resolve("direct"), imageDir, vm);
+            BenchDaemon daemonVmOn = a;
+            BenchDaemon first = a;
+            awaitFilled("relayed", () -> first.request("GET", "/v1/vms/" + VM + "/console?tail=400", null, null).bodyText());
+            DirectVm d = direct;
+            awaitFilled("direct", () -> d.consoleTail(400));
+            for (int run = 0; run < runs; run++) {
+                for (int ch : channelCounts) {
+                    boolean directFirst = (run + ch) % 2 == 1;
+                    for (int step = 0; step < 2; step++) {
+                        MigrationSample s;
+                        if (directFirst == (step == 0)) {
+                            s = direct.migrate(ch, downtimeMs, bandwidthMbps);
+                            if (!direct.status().equals("running")) {
+                                throw new IllegalStateException("direct target QEMU is " + direct.status());
+                            }
+                        } else {
+                            BenchDaemon to = daemonVmOn == a ? b : a;
+                            s = relayed(daemonVmOn, to, ch);
+                            daemonVmOn = to;
+                        }
+                        report.add(s);
+                        System.out.printf("run %d %-7s channels %d: total %5d ms, downtime %4d ms, %7.1f MiB, %7.0f Mbit/s,"
+                                        + " wall %5d ms%n", run + 1, s.mode(), ch, s.totalMs(), s.downtimeMs(),
+                                s.transferredBytes() / 1048576.0, s.mbps(), s.wallMs());
+                        Thread.sleep(1000);
+                    }
+                }
+            }
+            report.print(System.out);
+            ok = true;
+        } finally {
+            if (!ok) {
+                keepQemuLogs(work);
+            }
+            for (BenchDaemon x : new BenchDaemon[] {a, b}) {
+                if (x != null) {
+                    try {
+                        x.request("DELETE", "/v1/vms/" + VM, null, null);
+                    } catch (RuntimeException ignored) {
+                        // not there
+                    }
+                }
+            }
+            if (direct != null) {
+                direct.close();
+            }
+            for (BenchDaemon x : new BenchDaemon[] {a, b}) {
+                if (x != null) {
+                    x.close();
+                }
+            }
+            if (keep || !ok) {
+                System.out.println("work directory kept: " + work);
+            } else {
+                try (Stream<Path> walk = Files.walk(work)) {
+                    walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The daemons delete a VM's folder with it: keep QEMU's stderr and the console for a post-mortem. */
+    private static void keepQemuLogs(Path work) {
+        try (Stream<Path> walk = Files.walk(work)) {
+            for (Path p : walk.filter(p -> p.getFileName().toString().matches("qemu\\.stderr|console\\.log")).toList()) {
+                Files.copy(p, work.resolve(work.relativize(p).toString().replace('/', '_')));
+            }
+        } catch (Exception e) {
+            System.err.println("cannot keep the QEMU logs: " + e);
+        }
+    }
+
+    private MigrationSample relayed(BenchDaemon from, BenchDaemon to, int channels) throws Exception {
+        String body = ApiMapper.json().createObjectNode().put("target", to.migrationAddress()).put("downtimeLimitMs", downtimeMs)
+                .put("maxBandwidthMbps", bandwidthMbps).put("multifdChannels", channels).toString();
+        long t0 = System.nanoTime();
+        Response r = from.request("POST", "/v1/vms/" + VM + "/migrate?wait=true", "application/json", body);
+        long wall = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        JsonNode st = ApiMapper.json().readTree(r.body());
+        if (r.status() != 200 || !st.path("phase").asText().equals("Completed")) {
+            throw new IllegalStateException("relayed migration " + from.node() + " -> " + to.node() + ": " + r.bodyText());
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!to.request("GET", "/v1/vms/" + VM, null, null).bodyText().contains("\"phase\":\"Running\"")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the VM does not run on " + to.node() + " after the migration");
+            }
+            Thread.sleep(100);
+        }
+        return new MigrationSample("relayed", channels, st.path("totalMs").asLong(), st.path("downtimeMs").asLong(),
+                st.path("transferredBytes").asLong(), wall);
+    }
+
+    private interface Console {
+        String tail() throws Exception;
+    }
+
+    private static void awaitFilled(String which, Console console) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (!console.tail().contains(FILLED)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(which + " guest did not fill its memory within 10 min:\n" + console.tail());
+            }
+            Thread.sleep(1000);
+        }
+        System.out.println(which + " guest: memory filled");
+    }
+
+    /** The benchmark VM: the test image, 1 vCPU, {@code --memory-mib} of boot memory, and the fill command. */
+    private String manifest() {
+        int slots = memoryMib / 128;
+        String script = "dd if=/dev/urandom of=/tmp/fill bs=1M count=" + fillMib + " 2>/dev/null; echo " + FILLED + ";"
+                + (dirtyMib > 0 ? " while :; do dd if=/tmp/fill of=/tmp/dirty bs=1M count=" + dirtyMib
+                + " conv=notrunc 2>/dev/null; done" : " exec sleep 2147483647");
+        List<String> lines = new ArrayList<>(List.of(
+                "apiVersion: vm.neon.tech/v1",
+                "kind: VirtualMachine",
+                "metadata:",
+                "  name: " + VM,
+                "spec:",
+                "  restartPolicy: Never",
+                "  guest:",
+                "    cpus: {min: 1, use: 1, max: 2}",
+                "    memorySlotSize: 128Mi",
+                "    memorySlots: {min: " + slots + ", use: " + slots + ", max: " + (slots + 2) + "}",
+                "    rootDisk: {image: test}",
+                "    command: [\"/bin/sh\", \"-c\", \"" + script + "\"]"));
+        return String.join("\n", lines) + "\n";
+    }
+}

@@ -1,0 +1,19 @@
+package io.vmflex.cli.bench;
+
+/**
+ * One measured migration, as QEMU's {@code query-migrate} reported it at completion.
+ *
+ * @param mode             {@code direct} (QEMU to QEMU over a Unix socket) or {@code relayed} (through two vmmds)
+ * @param channels         1 = plain, N &ge; 2 = multifd with N channels
+ * @param totalMs          QEMU's {@code total-time}
+ * @param downtimeMs       QEMU's {@code downtime}
+ * @param transferredBytes QEMU's {@code ram.transferred}
+ * @param wallMs           from asking for the migration until the target ran the VM (includes starting the target QEMU)
+ */
+record MigrationSample(String mode, int channels, long totalMs, long downtimeMs, long transferredBytes, long wallMs) {
+
+    /** RAM throughput over QEMU's total time, in Mbit/s (the same formula for both modes). */
+    double mbps() {
+        return totalMs <= 0 ? 0 : transferredBytes * 8.0 / totalMs / 1000.0;
+    }
+}

@@ -1,0 +1,84 @@
+package io.vmflex.vmm.vm;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmflex.api.json.ApiMapper;
+
+/**
+ * The QMP capabilities and parameters of a migration, for both ends, in one place so that the
+ * daemon and the migration benchmark's direct QEMU-to-QEMU baseline set exactly the same ones.
+ *
+ * <p>Multifd: {@code multifdChannels} 1 is a plain single-stream migration; N &ge; 2 turns on the
+ * {@code multifd} capability with {@code multifd-channels} N on <em>both</em> QEMUs. QEMU then opens
+ * one main connection plus N data connections ({@link #connections}), which is what the relay must
+ * carry and the target listener must expect. On the target the capability and parameter must be set
+ * before {@code migrate-incoming} (QEMU sizes the listen backlog from them and refuses multifd
+ * otherwise), which needs {@code -incoming defer}.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class MigrationTuning {
+    private static final ObjectMapper JSON = ApiMapper.json();
+    /** QEMU's own upper bound for {@code multifd-channels}. */
+    public static final int MAX_MULTIFD_CHANNELS = 255;
+
+    private MigrationTuning() {
+    }
+
+    /** @throws IllegalArgumentException unless 1 &le; n &le; {@value #MAX_MULTIFD_CHANNELS} */
+    public static int checkChannels(int multifdChannels) {
+        if (multifdChannels < 1 || multifdChannels > MAX_MULTIFD_CHANNELS) {
+            throw new IllegalArgumentException("multifd channels must be in 1.." + MAX_MULTIFD_CHANNELS + ": " + multifdChannels);
+        }
+        return multifdChannels;
+    }
+
+    /** How many connections QEMU opens for a migration with this many multifd channels. */
+    public static int connections(int multifdChannels) {
+        return checkChannels(multifdChannels) == 1 ? 1 : multifdChannels + 1;
+    }
+
+    /** Arguments of the source's {@code migrate-set-capabilities}. */
+    public static ObjectNode sourceCapabilities(int multifdChannels) {
+        ObjectNode caps = JSON.createObjectNode();
+        ArrayNode list = caps.putArray("capabilities");
+        list.addObject().put("capability", "events").put("state", true);
+        list.addObject().put("capability", "auto-converge").put("state", true);
+        if (checkChannels(multifdChannels) > 1) {
+            list.addObject().put("capability", "multifd").put("state", true);
+        }
+        return caps;
+    }
+
+    /** Arguments of the source's {@code migrate-set-parameters}. */
+    public static ObjectNode sourceParameters(long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels) {
+        ObjectNode params = JSON.createObjectNode();
+        params.put("downtime-limit", downtimeLimitMs);
+        params.put("max-bandwidth", maxBandwidthMbps * 1_000_000L / 8);
+        if (checkChannels(multifdChannels) > 1) {
+            params.put("multifd-channels", multifdChannels);
+        }
+        return params;
+    }
+
+    /** Sets the source QEMU up; call before {@code migrate}. */
+    public static void applySource(QmpOps ops, long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels)
+            throws QmpOps.QmpFailure {
+        ops.call("migrate-set-capabilities", sourceCapabilities(multifdChannels));
+        ops.call("migrate-set-parameters", sourceParameters(downtimeLimitMs, maxBandwidthMbps, multifdChannels));
+    }
+
+    /** Sets the target QEMU (started with {@code -incoming defer}) up; call before {@code migrate-incoming}. */
+    public static void applyTarget(QmpOps ops, int multifdChannels) throws QmpOps.QmpFailure {
+        if (checkChannels(multifdChannels) == 1) {
+            return;
+        }
+        ObjectNode caps = JSON.createObjectNode();
+        caps.putArray("capabilities").addObject().put("capability", "multifd").put("state", true);
+        ops.call("migrate-set-capabilities", caps);
+        ObjectNode params = JSON.createObjectNode();
+        params.put("multifd-channels", multifdChannels);
+        ops.call("migrate-set-parameters", params);
+    }
+}

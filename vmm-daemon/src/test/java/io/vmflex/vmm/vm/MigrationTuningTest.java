@@ -1,0 +1,64 @@
+package io.vmflex.vmm.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MigrationTuningTest {
+
+    private static List<String> capabilityNames(ObjectNode caps) {
+        List<String> names = new ArrayList<>();
+        for (JsonNode c : caps.path("capabilities")) {
+            assertTrue(c.path("state").asBoolean());
+            names.add(c.path("capability").asText());
+        }
+        return names;
+    }
+
+    @Test
+    void shouldUseOneConnectionAndNoMultifdWhenOneChannel() {
+        assertEquals(1, MigrationTuning.connections(1));
+        assertEquals(List.of("events", "auto-converge"), capabilityNames(MigrationTuning.sourceCapabilities(1)));
+        ObjectNode p = MigrationTuning.sourceParameters(300, 10_000, 1);
+        assertFalse(p.has("multifd-channels"));
+        assertEquals(300, p.path("downtime-limit").asLong());
+        assertEquals(1_250_000_000L, p.path("max-bandwidth").asLong());
+    }
+
+    @Test
+    void shouldAddTheMainConnectionAndMultifdWhenSeveralChannels() {
+        assertEquals(3, MigrationTuning.connections(2));
+        assertEquals(List.of("events", "auto-converge", "multifd"), capabilityNames(MigrationTuning.sourceCapabilities(2)));
+        assertEquals(2, MigrationTuning.sourceParameters(300, 10_000, 2).path("multifd-channels").asInt());
+    }
+
+    @Test
+    void shouldRefuseChannelCountsQemuRefuses() {
+        assertThrows(IllegalArgumentException.class, () -> MigrationTuning.connections(0));
+        assertThrows(IllegalArgumentException.class, () -> MigrationTuning.sourceCapabilities(256));
+    }
+
+    @Test
+    void shouldSetMultifdOnTheTargetBeforeItListensWhenSeveralChannels() throws Exception {
+        List<String> sent = new ArrayList<>();
+        QmpOps ops = new QmpOps((command, args) -> {
+            sent.add(command + " " + args);
+            return CompletableFuture.completedFuture(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+        }, java.time.Duration.ofSeconds(1));
+        MigrationTuning.applyTarget(ops, 1);
+        assertTrue(sent.isEmpty(), sent.toString());
+        MigrationTuning.applyTarget(ops, 4);
+        assertEquals(List.of(
+                "migrate-set-capabilities {\"capabilities\":[{\"capability\":\"multifd\",\"state\":true}]}",
+                "migrate-set-parameters {\"multifd-channels\":4}"), sent);
+    }
+}
