@@ -1,7 +1,6 @@
 package io.vmflex.monitor;
 
 import io.vmflex.api.guest.GuestFrameDecoder;
-import io.vmflex.api.guest.GuestFrames;
 import io.vmflex.api.guest.GuestMessage;
 import io.vmflex.api.guest.Resources;
 import io.vmflex.api.guest.VersionRange;
@@ -55,7 +54,7 @@ public final class GuestMonitor {
         }
 
         synchronized void send(Object message) throws IOException {
-            ByteBuffer b = ByteBuffer.wrap(GuestFrames.encode(message));
+            ByteBuffer b = ByteBuffer.wrap(GuestCodec.encode(message));
             while (b.hasRemaining()) {
                 ch.write(b);
             }
@@ -278,14 +277,14 @@ public final class GuestMonitor {
         GuestFrameDecoder decoder = new GuestFrameDecoder();
         try {
             for (Object m : host) {
-                byte[] frame = GuestFrames.encode(m);
+                byte[] frame = GuestCodec.encode(m);
                 for (byte[] payload : decoder.feed(frame, 0, frame.length)) {
-                    session.onPayload(payload).replies().forEach(GuestFrames::encode);
+                    session.onPayload(payload).replies().forEach(GuestCodec::encode);
                 }
             }
             session.onPayload("{bad".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            GuestFrames.encode(reader.read().toMetrics(1));
-            GuestFrames.encode(new GuestMessage.UpscaleRequest(3));
+            GuestCodec.encode(reader.read().toMetrics(1));
+            GuestCodec.encode(new GuestMessage.UpscaleRequest(3));
             decoder.feed(new byte[] {0x7f, 0, 0, 0}, 0, 4);
         } catch (GuestFrameDecoder.FramingException expected) {
             // The last feed is meant to fail: its exception class belongs in the list too.

@@ -1,6 +1,5 @@
 package io.vmflex.monitor;
 
-import io.vmflex.api.guest.GuestFrames;
 import io.vmflex.api.guest.GuestMessage;
 import io.vmflex.api.guest.VersionChoice;
 import io.vmflex.api.guest.VersionRange;
@@ -40,7 +39,7 @@ public final class Session {
     }
 
     public Step onPayload(byte[] payload) {
-        if (GuestFrames.isVersionRange(payload)) {
+        if (GuestCodec.isVersionRange(payload)) {
             return onRange(payload);
         }
         if (phase != Phase.ACTIVE) {
@@ -48,8 +47,8 @@ public final class Session {
         }
         GuestMessage m;
         try {
-            m = GuestFrames.decodeMessage(payload);
-        } catch (GuestFrames.MalformedPayloadException e) {
+            m = GuestCodec.decodeMessage(payload);
+        } catch (GuestCodec.MalformedPayloadException e) {
             return Step.reply(new GuestMessage.InvalidMessage(0, e.getMessage()));
         }
         return switch (m) {
@@ -69,8 +68,8 @@ public final class Session {
     private Step onRange(byte[] payload) {
         VersionRange range;
         try {
-            range = GuestFrames.decodeVersionRange(payload);
-        } catch (GuestFrames.MalformedPayloadException e) {
+            range = GuestCodec.decodeVersionRange(payload);
+        } catch (GuestCodec.MalformedPayloadException e) {
             return Step.reply(new GuestMessage.InvalidMessage(0, e.getMessage()));
         }
         if (range.min() > VERSION || range.max() < VERSION) {
