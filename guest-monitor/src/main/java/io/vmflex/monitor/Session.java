@@ -51,18 +51,23 @@ public final class Session {
         } catch (GuestCodec.MalformedPayloadException e) {
             return Step.reply(new GuestMessage.InvalidMessage(0, e.getMessage()));
         }
-        return switch (m) {
-            case GuestMessage.DownscaleRequest r -> Step.reply(MemoryPolicy.decideDownscale(r.id(), r.target(), stats.get()));
-            case GuestMessage.UpscaleNotification n -> Step.reply(new GuestMessage.UpscaleConfirmation(n.id()));
-            case GuestMessage.HealthCheck h -> Step.reply(new GuestMessage.HealthCheck(h.id()));
+        // An instanceof ladder, not a pattern switch: the switch's indy bootstrap generates a class
+        // with the ClassFile API at first use (hundreds of JDK classes in the guest's small JVM).
+        if (m instanceof GuestMessage.DownscaleRequest r) {
+            return Step.reply(MemoryPolicy.decideDownscale(r.id(), r.target(), stats.get()));
+        }
+        if (m instanceof GuestMessage.UpscaleNotification n) {
+            return Step.reply(new GuestMessage.UpscaleConfirmation(n.id()));
+        }
+        if (m instanceof GuestMessage.HealthCheck h) {
+            return Step.reply(new GuestMessage.HealthCheck(h.id()));
+        }
+        if (m instanceof GuestMessage.InvalidMessage || m instanceof GuestMessage.InternalError) {
             // The host's complaints about us: nothing to answer (answering would ping-pong).
-            case GuestMessage.InvalidMessage i -> Step.reply();
-            case GuestMessage.InternalError i -> Step.reply();
-            case GuestMessage.UpscaleRequest x -> unexpected(x);
-            case GuestMessage.DownscaleResult x -> unexpected(x);
-            case GuestMessage.UpscaleConfirmation x -> unexpected(x);
-            case GuestMessage.Metrics x -> unexpected(x);
-        };
+            return Step.reply();
+        }
+        // The rest (UpscaleRequest, DownscaleResult, UpscaleConfirmation, Metrics) only the guest sends.
+        return unexpected(m);
     }
 
     private Step onRange(byte[] payload) {
