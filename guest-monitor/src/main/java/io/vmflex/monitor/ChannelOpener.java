@@ -29,20 +29,35 @@ public interface ChannelOpener {
     /** {@code unix:/path} connects to a Unix socket; anything else is a device (or file) path. */
     static ChannelOpener of(String spec) {
         if (spec.startsWith("unix:")) {
-            Path p = Path.of(spec.substring(5));
-            return () -> {
-                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-                try {
-                    ch.connect(UnixDomainSocketAddress.of(p));
-                    return ch;
-                } catch (IOException e) {
-                    ch.close();
-                    throw e;
-                }
-            };
+            return new UnixSocket(Path.of(spec.substring(5)));
         }
-        Path p = Path.of(spec);
-        return () -> new DevicePort(new RandomAccessFile(p.toFile(), "rw"));
+        return new Device(Path.of(spec));
+    }
+
+    // Named classes rather than lambdas: in the guest's interpreted JVM a lambda's first call spins
+    // a hidden class through java.lang.invoke (hundreds of classes, metaspace, seconds under TCG).
+
+    /** Connects to a Unix socket (host-side trials, tests). */
+    record UnixSocket(Path path) implements ChannelOpener {
+        @Override
+        public ByteChannel open() throws IOException {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(path));
+                return ch;
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
+        }
+    }
+
+    /** Opens a character device (the virtio port) read-write. */
+    record Device(Path path) implements ChannelOpener {
+        @Override
+        public ByteChannel open() throws IOException {
+            return new DevicePort(new RandomAccessFile(path.toFile(), "rw"));
+        }
     }
 
     /** A read/write character device as a ByteChannel without a lock shared by both directions. */

@@ -1,21 +1,22 @@
 package io.vmflex.monitor;
 
 import io.vmflex.api.guest.GuestFrameDecoder;
-import io.vmflex.api.guest.GuestFrames;
 import io.vmflex.api.guest.GuestMessage;
 import io.vmflex.api.guest.Resources;
 import io.vmflex.api.guest.VersionRange;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The guest monitor: two threads. The channel thread opens the port, feeds what it reads through
@@ -55,7 +56,7 @@ public final class GuestMonitor {
         }
 
         synchronized void send(Object message) throws IOException {
-            ByteBuffer b = ByteBuffer.wrap(GuestFrames.encode(message));
+            ByteBuffer b = ByteBuffer.wrap(GuestCodec.encode(message));
             while (b.hasRemaining()) {
                 ch.write(b);
             }
@@ -71,6 +72,7 @@ public final class GuestMonitor {
     private final LongSupplier nanoClock;
     private final SystemReader reader;
     private final HotplugOnliner onliner;
+    private final Supplier<GuestStats> stats;
     private final MemoryPolicy memoryPolicy = new MemoryPolicy();
     /** Guest-made ids are odd. */
     private final AtomicLong nextId = new AtomicLong(1);
@@ -88,11 +90,34 @@ public final class GuestMonitor {
         this.nanoClock = nanoClock;
         this.reader = new SystemReader(config.proc(), config.sys(), config.workloadCgroup());
         this.onliner = new HotplugOnliner(config.sys());
+        this.stats = statsOf(reader);
+    }
+
+    private static Supplier<GuestStats> statsOf(SystemReader reader) {
+        return new Supplier<>() {
+            @Override
+            public GuestStats get() {
+                return reader.read();
+            }
+        };
     }
 
     public void start() {
-        channelThread = Thread.ofPlatform().name("vmflex-channel").daemon().start(this::channelLoop);
-        tickerThread = Thread.ofPlatform().name("vmflex-ticker").daemon().start(this::tickerLoop);
+        // Anonymous classes, not method references, in everything the guest runs: a lambda's first
+        // call spins a hidden class through java.lang.invoke (hundreds of JDK classes, metaspace
+        // and seconds of interpreted start-up under TCG).
+        channelThread = Thread.ofPlatform().name("vmflex-channel").daemon().start(new Runnable() {
+            @Override
+            public void run() {
+                channelLoop();
+            }
+        });
+        tickerThread = Thread.ofPlatform().name("vmflex-ticker").daemon().start(new Runnable() {
+            @Override
+            public void run() {
+                tickerLoop();
+            }
+        });
     }
 
     /** Stops both threads and closes the port (tests; in a VM the monitor runs until poweroff). */
@@ -144,7 +169,7 @@ public final class GuestMonitor {
 
     /** Serves one opened port until EOF or an error; returns whether a session started on it. */
     private boolean serve(ByteChannel ch) {
-        Session session = new Session(reader::read);
+        Session session = new Session(stats);
         Link link = new Link(ch);
         GuestFrameDecoder decoder = new GuestFrameDecoder();
         ByteBuffer buf = ByteBuffer.allocate(8192);
@@ -266,10 +291,11 @@ public final class GuestMonitor {
 
     /**
      * Walks every message path once without a channel, so that the image builder can record the
-     * classes a session loads (the class list of the guest's CDS archive).
+     * classes a session loads (the class list of the guest's CDS archive): the codec, the session,
+     * the readers, a console line, a platform thread and a device port on {@code /dev/null}.
      */
-    static void warmup(SystemReader reader) {
-        Session session = new Session(reader::read);
+    static void warmup(SystemReader reader) throws InterruptedException {
+        Session session = new Session(statsOf(reader));
         List<Object> host = List.of(VersionRange.V1, new GuestMessage.HealthCheck(2),
                 new GuestMessage.DownscaleRequest(4, new Resources(1000, 1L << 30)),
                 new GuestMessage.UpscaleNotification(6, new Resources(2000, 1L << 31)),
@@ -278,20 +304,38 @@ public final class GuestMonitor {
         GuestFrameDecoder decoder = new GuestFrameDecoder();
         try {
             for (Object m : host) {
-                byte[] frame = GuestFrames.encode(m);
+                byte[] frame = GuestCodec.encode(m);
                 for (byte[] payload : decoder.feed(frame, 0, frame.length)) {
-                    session.onPayload(payload).replies().forEach(GuestFrames::encode);
+                    for (Object reply : session.onPayload(payload).replies()) {
+                        GuestCodec.encode(reply);
+                    }
                 }
             }
             session.onPayload("{bad".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            GuestFrames.encode(reader.read().toMetrics(1));
-            GuestFrames.encode(new GuestMessage.UpscaleRequest(3));
+            GuestCodec.encode(reader.read().toMetrics(1));
+            GuestCodec.encode(new GuestMessage.UpscaleRequest(3));
             decoder.feed(new byte[] {0x7f, 0, 0, 0}, 0, 4);
         } catch (GuestFrameDecoder.FramingException expected) {
             // The last feed is meant to fail: its exception class belongs in the list too.
         }
         new HotplugOnliner(Path.of("/nonexistent")).onlineOnce();
         new MemoryPolicy().shouldRequestUpscale(reader.read(), System.nanoTime());
+        MemoryPolicy.decideDownscale(1, new Resources(1000, 1L << 30), reader.read());
+        Console console = new Console(new PrintStream(OutputStream.nullOutputStream()));
+        console.once("warmup", "warmup");
+        console.clear("warmup");
+        Thread.ofPlatform().name("vmflex-warmup").daemon().start(new Runnable() {
+            @Override
+            public void run() {
+                SystemReader.processAgeMillis(Path.of("/proc"));
+            }
+        }).join();
+        try (ByteChannel port = ChannelOpener.of("/dev/null").open()) {
+            port.read(ByteBuffer.allocate(16));
+            port.write(ByteBuffer.wrap(new byte[1]));
+        } catch (IOException e) {
+            // No /dev/null on the build machine: the port classes load at run time instead.
+        }
     }
 
     /**
@@ -325,10 +369,17 @@ public final class GuestMonitor {
         Config config = new Config(channel, proc, sys, cgroup, d.metricsInterval(), d.onlineInterval(),
                 d.minBackoff(), d.maxBackoff(), d.rssReportAfter());
         Console console = new Console(System.err);
-        GuestMonitor monitor = new GuestMonitor(config, ChannelOpener.of(channel), console, System::nanoTime);
+        GuestMonitor monitor = new GuestMonitor(config, ChannelOpener.of(channel), console, new LongSupplier() {
+            @Override
+            public long getAsLong() {
+                return System.nanoTime();
+            }
+        });
         monitor.start();
-        ProcessHandle.current().info().startInstant().ifPresent(t ->
-                console.info("started in " + Duration.between(t, Instant.now()).toMillis() + " ms"));
+        long age = SystemReader.processAgeMillis(config.proc());
+        if (age >= 0) {
+            console.info("started in " + age + " ms");
+        }
         monitor.channelThread.join();
     }
 }

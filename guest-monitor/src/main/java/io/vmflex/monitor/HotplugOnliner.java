@@ -30,7 +30,16 @@ public final class HotplugOnliner {
 
     private static int pass(Path dir, String prefix, String file, String offValue, String onValue) {
         int done = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, prefix + "[0-9]*")) {
+        // A filter, not a glob: a glob compiles to a java.util.regex Pattern on every call.
+        DirectoryStream.Filter<Path> numbered = new DirectoryStream.Filter<>() {
+            @Override
+            public boolean accept(Path p) {
+                String name = p.getFileName().toString();
+                return name.length() > prefix.length() && name.startsWith(prefix)
+                        && Character.isDigit(name.charAt(prefix.length()));
+            }
+        };
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, numbered)) {
             for (Path e : entries) {
                 Path f = e.resolve(file);
                 try {

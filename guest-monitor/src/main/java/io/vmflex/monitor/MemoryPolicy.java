@@ -51,7 +51,9 @@ public final class MemoryPolicy {
                 + " MiB >= used " + mib(used) + " MiB + " + mib(HEADROOM_BYTES) + " MiB headroom");
     }
 
-    private static String mib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f", bytes / (double) MIB);
+    /** MiB with one decimal, as {@code %.1f} would print it, without loading java.util.Formatter. */
+    static String mib(long bytes) {
+        long tenths = Math.round(bytes * 10.0 / MIB);
+        return (tenths < 0 ? "-" : "") + Math.abs(tenths / 10) + "." + Math.abs(tenths % 10);
     }
 }

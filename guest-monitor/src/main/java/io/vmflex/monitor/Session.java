@@ -1,6 +1,5 @@
 package io.vmflex.monitor;
 
-import io.vmflex.api.guest.GuestFrames;
 import io.vmflex.api.guest.GuestMessage;
 import io.vmflex.api.guest.VersionChoice;
 import io.vmflex.api.guest.VersionRange;
@@ -40,7 +39,7 @@ public final class Session {
     }
 
     public Step onPayload(byte[] payload) {
-        if (GuestFrames.isVersionRange(payload)) {
+        if (GuestCodec.isVersionRange(payload)) {
             return onRange(payload);
         }
         if (phase != Phase.ACTIVE) {
@@ -48,29 +47,34 @@ public final class Session {
         }
         GuestMessage m;
         try {
-            m = GuestFrames.decodeMessage(payload);
-        } catch (GuestFrames.MalformedPayloadException e) {
+            m = GuestCodec.decodeMessage(payload);
+        } catch (GuestCodec.MalformedPayloadException e) {
             return Step.reply(new GuestMessage.InvalidMessage(0, e.getMessage()));
         }
-        return switch (m) {
-            case GuestMessage.DownscaleRequest r -> Step.reply(MemoryPolicy.decideDownscale(r.id(), r.target(), stats.get()));
-            case GuestMessage.UpscaleNotification n -> Step.reply(new GuestMessage.UpscaleConfirmation(n.id()));
-            case GuestMessage.HealthCheck h -> Step.reply(new GuestMessage.HealthCheck(h.id()));
+        // An instanceof ladder, not a pattern switch: the switch's indy bootstrap generates a class
+        // with the ClassFile API at first use (hundreds of JDK classes in the guest's small JVM).
+        if (m instanceof GuestMessage.DownscaleRequest r) {
+            return Step.reply(MemoryPolicy.decideDownscale(r.id(), r.target(), stats.get()));
+        }
+        if (m instanceof GuestMessage.UpscaleNotification n) {
+            return Step.reply(new GuestMessage.UpscaleConfirmation(n.id()));
+        }
+        if (m instanceof GuestMessage.HealthCheck h) {
+            return Step.reply(new GuestMessage.HealthCheck(h.id()));
+        }
+        if (m instanceof GuestMessage.InvalidMessage || m instanceof GuestMessage.InternalError) {
             // The host's complaints about us: nothing to answer (answering would ping-pong).
-            case GuestMessage.InvalidMessage i -> Step.reply();
-            case GuestMessage.InternalError i -> Step.reply();
-            case GuestMessage.UpscaleRequest x -> unexpected(x);
-            case GuestMessage.DownscaleResult x -> unexpected(x);
-            case GuestMessage.UpscaleConfirmation x -> unexpected(x);
-            case GuestMessage.Metrics x -> unexpected(x);
-        };
+            return Step.reply();
+        }
+        // The rest (UpscaleRequest, DownscaleResult, UpscaleConfirmation, Metrics) only the guest sends.
+        return unexpected(m);
     }
 
     private Step onRange(byte[] payload) {
         VersionRange range;
         try {
-            range = GuestFrames.decodeVersionRange(payload);
-        } catch (GuestFrames.MalformedPayloadException e) {
+            range = GuestCodec.decodeVersionRange(payload);
+        } catch (GuestCodec.MalformedPayloadException e) {
             return Step.reply(new GuestMessage.InvalidMessage(0, e.getMessage()));
         }
         if (range.min() > VERSION || range.max() < VERSION) {

@@ -25,7 +25,7 @@ public final class SystemReader {
     public GuestStats read() {
         int cpus = countCpuList(readOrEmpty(sys.resolve("devices/system/cpu/online")));
         double[] load = new double[3];
-        String[] l = readOrEmpty(proc.resolve("loadavg")).trim().split("\\s+");
+        String[] l = fields(readOrEmpty(proc.resolve("loadavg")).trim());
         for (int i = 0; i < 3 && i < l.length; i++) {
             load[i] = parseDouble(l[i]);
         }
@@ -61,7 +61,7 @@ public final class SystemReader {
     static long kbField(String text, String key) {
         for (String line : text.split("\n")) {
             if (line.startsWith(key)) {
-                String[] f = line.substring(key.length()).trim().split("\\s+");
+                String[] f = fields(line.substring(key.length()).trim());
                 return parseLong(f[0]) * (f.length > 1 && f[1].equals("kB") ? 1024 : 1);
             }
         }
@@ -71,7 +71,7 @@ public final class SystemReader {
     /** A {@code key value} line of a cgroup stat file ({@code "anon 12345"}). */
     static long plainField(String text, String key) {
         for (String line : text.split("\n")) {
-            String[] f = line.trim().split("\\s+");
+            String[] f = fields(line.trim());
             if (f.length == 2 && f[0].equals(key)) {
                 return parseLong(f[1]);
             }
@@ -82,7 +82,7 @@ public final class SystemReader {
     /** {@code avg10} of the {@code some}/{@code full} line of a PSI file. */
     static double avg10(String text, String kind) {
         for (String line : text.split("\n")) {
-            String[] f = line.trim().split("\\s+");
+            String[] f = fields(line.trim());
             if (f.length > 1 && f[0].equals(kind)) {
                 for (String kv : f) {
                     if (kv.startsWith("avg10=")) {
@@ -92,6 +92,49 @@ public final class SystemReader {
             }
         }
         return 0;
+    }
+
+    /**
+     * Milliseconds since this process started ({@code /proc/self/stat} starttime against
+     * {@code /proc/uptime}, in USER_HZ = 100 ticks), or -1 if unreadable. Not ProcessHandle: its
+     * class initialisation creates lambdas, which pull java.lang.invoke into the guest JVM.
+     */
+    static long processAgeMillis(Path proc) {
+        String stat = readOrEmpty(proc.resolve("self/stat"));
+        String[] up = fields(readOrEmpty(proc.resolve("uptime")).trim());
+        // Field 22; the command name (field 2) may hold spaces, so count after its closing ')'.
+        int paren = stat.lastIndexOf(')');
+        if (paren < 0) {
+            return -1;
+        }
+        String[] f = fields(stat.substring(paren + 1).trim());
+        if (f.length < 20) {
+            return -1;
+        }
+        long startTicks = parseLong(f[19]);
+        double uptime = parseDouble(up[0]);
+        return startTicks <= 0 || uptime <= 0 ? -1 : Math.max(0, Math.round(uptime * 1000) - startTicks * 10);
+    }
+
+    /**
+     * {@code s.split("\\s+")} for a trimmed {@code s} (so {@code ""} gives {@code [""]}), without
+     * java.util.regex: the guest JVM runs interpreted and every class it loads costs memory.
+     */
+    static String[] fields(String s) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        int i = 0;
+        int n = s.length();
+        do {
+            int start = i;
+            while (i < n && !Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+            out.add(s.substring(start, i));
+            while (i < n && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        } while (i < n);
+        return out.toArray(new String[0]);
     }
 
     private static String readOrEmpty(Path p) {

@@ -75,4 +75,13 @@ class MemoryPolicyTest {
         assertEquals(10, r.id());
         assertTrue(r.ok(), r.status());
     }
+
+    @Test
+    void shouldPrintMibLikePercentPointOneFWhenFormattingStatus() {
+        for (long bytes : new long[] {0, 1, MIB / 20, MIB / 20 * 3, 399 * MIB, 51 * MIB + MIB / 4, 51 * MIB + MIB / 4 - 1,
+                (1L << 40) + 12345, 7 * MIB / 3}) {
+            assertEquals(String.format(java.util.Locale.ROOT, "%.1f", bytes / (double) MIB), MemoryPolicy.mib(bytes),
+                    Long.toString(bytes));
+        }
+    }
 }

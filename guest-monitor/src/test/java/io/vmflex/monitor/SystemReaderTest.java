@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class SystemReaderTest {
@@ -62,5 +63,23 @@ class SystemReaderTest {
 
         assertEquals(600, byMeminfo.usedBytes());
         assertEquals(300, byCgroup.usedBytes());
+    }
+
+    @Test
+    void shouldSplitLikeRegexWhitespaceSplitWhenTextIsTrimmed() {
+        for (String s : new String[] {"", "a", "a b", "a \t  b\u000bc", "0.50 1.25 2.00 3/120 4567", "anon   12345"}) {
+            assertArrayEquals(s.split("\\s+"), SystemReader.fields(s), s);
+        }
+    }
+
+    @Test
+    void shouldComputeProcessAgeFromStatStartTimeAndUptime() {
+        Path proc = root.resolve("proc");
+        // Field 22 (starttime) is 250 ticks = 2.5 s after boot; the name holds a space and a ')'.
+        FakeTree.write(proc, "self/stat", "42 (my (java) x) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 13 0 250 1000 200\n");
+        FakeTree.write(proc, "uptime", "12.75 3.00\n");
+
+        assertEquals(10250, SystemReader.processAgeMillis(proc));
+        assertEquals(-1, SystemReader.processAgeMillis(root.resolve("none")));
     }
 }
