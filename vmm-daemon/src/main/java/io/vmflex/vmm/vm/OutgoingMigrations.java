@@ -1,18 +1,23 @@
 package io.vmflex.vmm.vm;
 
+import io.vmflex.api.vm.MigrationPhase;
+import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.migration.ClusterSecret;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Starts live migrations of this node's VMs and remembers the last {@value #KEEP} of them for the
- * admin API.
+ * Starts live migrations of this node's VMs, cancels them, and remembers the last {@value #KEEP}
+ * of them for the admin API.
  *
  * <p>Thread-safe.
  */
@@ -23,6 +28,7 @@ public final class OutgoingMigrations {
     private final VmRegistry registry;
     private final ClusterSecret secret;
     private final LinkedHashMap<String, MigrationStatus> recent = new LinkedHashMap<>(); // guarded by this
+    private final Map<String, OutgoingMigration> running = new HashMap<>(); // by id; guarded by this
 
     /** @param secret null when this daemon has no cluster secret: migrations are then refused */
     public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret) {
@@ -35,21 +41,52 @@ public final class OutgoingMigrations {
     public record Started(MigrationStatus initial, CompletableFuture<MigrationStatus> done) {
     }
 
-    public Started start(String vm, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps) {
+    /** What a cancel did. */
+    public sealed interface Cancel {
+        /** The migration stops at its next poll; {@code status} is its state when asked. */
+        record Accepted(MigrationStatus status) implements Cancel {
+        }
+
+        /** It had ended, or is being committed on the target: nothing to cancel. */
+        record TooLate(MigrationStatus status) implements Cancel {
+        }
+
+        record Unknown(String what) implements Cancel {
+        }
+    }
+
+    /**
+     * @throws IllegalStateException when this daemon cannot migrate, or the VM is migrating already
+     */
+    public Started start(String vm, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps,
+            MigrationTimeouts timeouts) {
         if (secret == null) {
             throw new IllegalStateException("this daemon has no cluster secret (--cluster-secret): it cannot migrate");
         }
         UUID id = UUID.randomUUID();
-        MigrationStatus initial = new MigrationStatus(id.toString(), vm, target.getHostString() + ":" + target.getPort(),
-                "Preparing", "none", "asking the target to prepare", 0, 0, 0, 0, 0, node.clock().instant(), null);
-        record(initial);
-        var m = new OutgoingMigration(new OutgoingMigration.Request(id, target, downtimeLimitMs, maxBandwidthMbps),
-                secret, node, initial, this::record);
+        MigrationStatus initial = MigrationStatus.preparing(id.toString(), vm,
+                target.getHostString() + ":" + target.getPort(), node.clock().instant());
+        var m = new OutgoingMigration(new OutgoingMigration.Request(id, target, downtimeLimitMs, maxBandwidthMbps,
+                timeouts), secret, node, initial, this::record);
+        synchronized (this) {
+            if (activeFor(vm).isPresent()) {
+                throw new IllegalStateException("VM " + vm + " is migrating already (" + activeFor(vm).get() + ")");
+            }
+            running.put(id.toString(), m);
+            record(initial);
+        }
         CompletableFuture<MigrationStatus> done = registry.migrateOut(vm, m).handle((moved, e) -> {
+            synchronized (this) {
+                running.remove(id.toString());
+            }
             if (e != null) {
-                MigrationStatus failed = get(id.toString()).orElse(initial)
-                        .finished("Failed", e.getCause() != null ? e.getCause().getMessage() : e.getMessage(),
-                                node.clock().instant());
+                Throwable c = e.getCause() != null ? e.getCause() : e;
+                MigrationStatus now = get(id.toString()).orElse(initial);
+                if (now.phase().isFinal()) {
+                    return now;
+                }
+                MigrationStatus failed = now.finished(MigrationPhase.Failed, "NotStarted", c.getMessage(),
+                        node.clock().instant());
                 record(failed);
                 return failed;
             }
@@ -58,9 +95,50 @@ public final class OutgoingMigrations {
         return new Started(initial, done);
     }
 
+    /** Cancels migration {@code id}. */
+    public Cancel cancel(String id) {
+        OutgoingMigration m;
+        synchronized (this) {
+            MigrationStatus s = recent.get(id);
+            if (s == null) {
+                return new Cancel.Unknown("migration \"" + id + "\"");
+            }
+            m = running.get(id);
+            if (m == null || s.phase().isFinal()) {
+                return new Cancel.TooLate(s);
+            }
+        }
+        return switch (m.requestCancel()) {
+            case ACCEPTED -> new Cancel.Accepted(get(id).orElseThrow());
+            case TOO_LATE -> new Cancel.TooLate(get(id).orElseThrow());
+        };
+    }
+
+    /** Cancels the running migration of VM {@code vm}. */
+    public Cancel cancelVm(String vm) {
+        Optional<String> id;
+        synchronized (this) {
+            id = activeFor(vm);
+            if (id.isEmpty()) {
+                return recent.values().stream().filter(s -> s.vm().equals(vm)).reduce((a, b) -> b)
+                        .<Cancel>map(Cancel.TooLate::new)
+                        .orElse(new Cancel.Unknown("migration of VM \"" + vm + "\""));
+            }
+        }
+        return cancel(id.get());
+    }
+
+    private Optional<String> activeFor(String vm) {
+        return running.keySet().stream().filter(id -> recent.containsKey(id) && recent.get(id).vm().equals(vm)).findFirst();
+    }
+
     private synchronized void record(MigrationStatus s) {
         recent.put(s.id(), s);
         while (recent.size() > KEEP) {
+            String oldest = recent.firstEntry().getKey();
+            if (running.containsKey(oldest)) {
+                break;
+            }
             recent.pollFirstEntry();
         }
     }
@@ -72,7 +150,7 @@ public final class OutgoingMigrations {
     /** Newest first. */
     public synchronized List<MigrationStatus> list() {
         List<MigrationStatus> l = new ArrayList<>(recent.values());
-        java.util.Collections.reverse(l);
+        Collections.reverse(l);
         return l;
     }
 }

@@ -189,14 +189,35 @@ public final class VmSupervisor {
                     throw new IllegalStateException("VM " + name() + ": QMP not reachable");
                 }
             }
-            boolean moved = migration.run(name(), vm, SpecView.of(vm), paths, new QmpOps(qmp, QMP_TIMEOUT));
+            Observation before = observed;
+            boolean moved = migration.run(new OutgoingMigration.Vm(name(), vm, SpecView.of(vm), paths,
+                    new QmpOps(qmp, QMP_TIMEOUT)), this::onMigrationStatus);
             if (moved) {
                 forget();
             } else {
+                observed = before;
+                publishStatus();
                 schedule(Duration.ZERO);
             }
             return moved;
         });
+    }
+
+    /**
+     * The running migration's status, on this thread: phase Migrating while it runs, and
+     * {@code status.migration} kept after it ended. Progress polls only update the in-memory copy;
+     * disk gets the status when the migration's phase changes.
+     */
+    private void onMigrationStatus(io.vmflex.api.vm.MigrationStatus m) {
+        io.vmflex.api.vm.MigrationStatus old = vm.status() == null ? null : vm.status().migration();
+        if (!m.phase().isFinal()) {
+            VmPhase p = m.phase() == io.vmflex.api.vm.MigrationPhase.Preparing ? VmPhase.PreMigrating : VmPhase.Migrating;
+            observed = observed.withPhase(p, p.name(), "live migration to " + m.target() + ": " + m.message());
+        }
+        vm = vm.withStatus((vm.status() == null ? io.vmflex.api.vm.VirtualMachineStatus.EMPTY : vm.status()).withMigration(m));
+        if (old == null || old.phase() != m.phase() || !Objects.equals(old.message(), m.message())) {
+            publishStatus();
+        }
     }
 
     /**
