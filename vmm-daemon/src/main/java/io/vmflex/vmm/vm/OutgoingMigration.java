@@ -78,7 +78,8 @@ public final class OutgoingMigration {
         record RollBack(MigrationPhase outcome, String reason, String message, boolean targetPrepared) implements Step {
         }
 
-        record Done(boolean moved) implements Step {
+        /** @param unresolved the outcome is not known (target unreachable at shutdown): keep the marker */
+        record Done(boolean moved, boolean unresolved) implements Step {
         }
     }
 
@@ -177,6 +178,9 @@ public final class OutgoingMigration {
             if (source != null) {
                 source.close();
             }
+            if (!(step instanceof Step.Done d && d.unresolved())) {
+                InterruptedMigration.delete(vm.paths());
+            }
         }
         return ((Step.Done) step).moved();
     }
@@ -224,6 +228,9 @@ public final class OutgoingMigration {
             Files.deleteIfExists(sock);
             source = MigrationSource.open(sock, request.target(), request.id(), 1, secret, RelayOptions.DEFAULTS);
             configureQemu(vm.ops());
+            // From here a daemon that dies leaves a QEMU that may complete on its own: the next
+            // daemon must ask the target before it resumes or drops it.
+            InterruptedMigration.write(vm.paths(), new InterruptedMigration.Marker(request.id(), status.target()));
             ObjectNode migrate = JSON.createObjectNode();
             migrate.put("uri", "unix:" + sock);
             vm.ops().call("migrate", migrate);
@@ -367,9 +374,9 @@ public final class OutgoingMigration {
             try {
                 Thread.sleep(ABORT_RETRY.toMillis());
             } catch (InterruptedException e) {
-                // Daemon stopping: the VM stays paused here; re-adoption resolves it.
+                // Daemon stopping: the VM stays paused here; re-adoption asks the target again.
                 Thread.currentThread().interrupt();
-                return new Step.Done(false);
+                return new Step.Done(false, true);
             }
         }
     }
@@ -387,7 +394,7 @@ public final class OutgoingMigration {
         update(status.finished(MigrationPhase.Completed, null, "the VM runs on " + status.target(), clock.instant()));
         node.events().publish(VmEvent.normal(vm.name(), "Migrated", "live-migrated to " + status.target() + " in "
                 + status.totalMs() + " ms (downtime " + status.downtimeMs() + " ms)"));
-        return new Step.Done(true);
+        return new Step.Done(true, false);
     }
 
     private Step.RollBack cancelled(boolean targetPrepared) {
@@ -428,7 +435,7 @@ public final class OutgoingMigration {
         update(status.finished(r.outcome(), r.reason(), msg, clock.instant()));
         node.events().publish(VmEvent.warning(vm.name(), r.outcome() == MigrationPhase.Cancelled ? "MigrationCancelled"
                 : "MigrationFailed", "migration to " + status.target() + ": " + msg));
-        return new Step.Done(false);
+        return new Step.Done(false, false);
     }
 
     /** Tells the target to drop its copy; keeps trying in the background while it is unreachable. */

@@ -3,8 +3,12 @@ package io.vmflex.vmm.vm;
 import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.vmm.events.VmEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -22,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe.
  */
 public final class OutgoingMigrations {
+    private static final Logger LOG = LoggerFactory.getLogger(OutgoingMigrations.class);
     static final int KEEP = 50;
 
     private final NodeContext node;
@@ -35,6 +40,57 @@ public final class OutgoingMigrations {
         this.node = node;
         this.registry = registry;
         this.secret = secret;
+        if (secret != null) {
+            settleInterrupted();
+        }
+    }
+
+    private static final Duration ASK_AGAIN = Duration.ofSeconds(10);
+    private static final int ASK_AT_MOST = 360;
+
+    /** Finds migrations a previous daemon left unfinished and settles each with its target, in the background. */
+    private void settleInterrupted() {
+        for (String name : registry.names()) {
+            registry.get(name).flatMap(VmSupervisor::interruptedMigration).ifPresent(m ->
+                    Thread.ofVirtual().name("settle-" + name).start(() -> settle(name, m)));
+        }
+    }
+
+    private void settle(String name, InterruptedMigration.Marker m) {
+        for (int attempt = 0; attempt < ASK_AT_MOST; attempt++) {
+            var s = registry.get(name);
+            if (s.isEmpty()) {
+                return;
+            }
+            switch (InterruptedMigration.ask(m, name, secret)) {
+                case InterruptedMigration.Decision.Moved moved -> {
+                    node.events().publish(VmEvent.normal(name, "Migrated", "migration " + m.migrationId() + " to "
+                            + m.target() + " completed while the daemon was down; the target runs the VM"));
+                    registry.delete(name);
+                    return;
+                }
+                case InterruptedMigration.Decision.StaysHere stays -> {
+                    try {
+                        s.get().stayAfterInterruptedMigration(m).get();
+                        return;
+                    } catch (Exception e) {
+                        LOG.warn("vm={} resuming after interrupted migration {}: {}", name, m.migrationId(), e.toString());
+                    }
+                }
+                case InterruptedMigration.Decision.Unknown u -> {
+                    if (attempt % 6 == 0) {
+                        node.events().publish(VmEvent.warning(name, "MigrationOutcomeUnknown", "migration "
+                                + m.migrationId() + " to " + m.target() + " was interrupted and the target cannot say "
+                                + "whether it runs the VM (" + u.why() + "); the VM is left as QEMU has it"));
+                    }
+                }
+            }
+            try {
+                Thread.sleep(ASK_AGAIN.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     /** A migration that was started: its first status and its end (the final status). */

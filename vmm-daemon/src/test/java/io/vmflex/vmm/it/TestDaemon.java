@@ -49,6 +49,12 @@ public final class TestDaemon implements AutoCloseable {
         return this;
     }
 
+    /** Prepared incoming migrations are dropped when not committed within {@code seconds}. */
+    public TestDaemon withIncomingTtl(long seconds) {
+        this.migration = this.migration + "," + seconds;
+        return this;
+    }
+
     /**
      * Runs the daemon (and so its QEMUs) in network namespace {@code name} ({@code ip netns exec},
      * which execs: the child's pid stays the JVM's). Its admin socket is a file and works from any
