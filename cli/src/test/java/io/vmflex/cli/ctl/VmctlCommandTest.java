@@ -424,6 +424,21 @@ class VmctlCommandTest {
     }
 
     @Test
+    void shouldRewriteOneLineInPlaceWithProgressBar() {
+        daemon.onJson("POST /v1/vms/test-vm/migrate", 202, """
+                {"id":"m5","vm":"test-vm","target":"10.0.0.2:7451","phase":"Migrating","transferredBytes":1048576,
+                 "remainingBytes":3145728}""");
+        daemon.onJson("GET /v1/migrations/m5", 200, """
+                {"id":"m5","vm":"test-vm","target":"10.0.0.2:7451","phase":"Cancelled","reason":"Cancelled",
+                 "transferredBytes":2097152,"remainingBytes":2097152}""");
+        Result r = vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.2:7451", "--wait", "--progress", "bar");
+        assertEquals(1, r.exit());
+        assertTrue(r.out().startsWith("\rMigrating [#####...............]  25%"), r.out());
+        assertTrue(r.out().contains("\rCancelled [##########..........]  50%"), r.out());
+        assertTrue(r.out().contains("Cancelled (Cancelled)"), r.out());
+    }
+
+    @Test
     void shouldCancelByIdAndByVmName() {
         daemon.onJson("POST /v1/migrations/m3/cancel", 202, """
                 {"id":"m3","vm":"test-vm","phase":"Migrating"}""");
