@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -88,6 +89,10 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Shared secret of the daemons that may migrate to each other (>= 32 bytes, mode 0600)")
     Path clusterSecret;
 
+    @Option(names = "--migration-incoming-ttl", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Drop a prepared incoming migration nobody committed after this long (default ${DEFAULT-VALUE} s)")
+    long incomingTtlSeconds;
+
     @Override
     public Integer call() throws Exception {
         if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
@@ -104,7 +109,8 @@ final class DaemonCommand implements Callable<Integer> {
             MigrationSettings migration = null;
             if (clusterSecret != null) {
                 migration = new MigrationSettings(
-                        MigrationSettings.parseAddress(migrationListen != null ? migrationListen : "127.0.0.1:7451"), clusterSecret);
+                        MigrationSettings.parseAddress(migrationListen != null ? migrationListen : "127.0.0.1:7451"), clusterSecret,
+                        Duration.ofSeconds(incomingTtlSeconds));
             } else if (migrationListen != null) {
                 System.err.println("error: --migration-listen needs --cluster-secret");
                 return 2;

@@ -142,7 +142,7 @@ public final class Vmmd implements AutoCloseable {
         if (migration != null) {
             secret = ClusterSecret.load(migration.clusterSecret());
             migrationListener = MigrationListener.start(migration.listen(), secret, RelayOptions.DEFAULTS);
-            incoming = new IncomingMigrations(node, store, registry, migrationListener);
+            incoming = new IncomingMigrations(node, store, registry, migrationListener, migration.incomingTtl());
             migrationListener.onControl(incoming);
             LOG.info("live migration: listening on {}", migrationListener.address());
         }

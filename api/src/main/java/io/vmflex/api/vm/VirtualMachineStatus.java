@@ -15,6 +15,7 @@ import java.util.List;
  * @param pid          vmflex: process id of the QEMU process, absent when not running
  * @param accel        vmflex: accelerator in use, "kvm" or "tcg"
  * @param guest        vmflex: what the guest monitor last reported, absent until it has
+ * @param migration    vmflex: the running live migration away from this node, else the last one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VirtualMachineStatus(
@@ -34,11 +35,12 @@ public record VirtualMachineStatus(
         RevisionWithTime currentRevision,
         Long pid,
         String accel,
-        GuestStatus guest) {
+        GuestStatus guest,
+        MigrationStatus migration) {
 
     /** No observation yet. */
     public static final VirtualMachineStatus EMPTY = new VirtualMachineStatus(
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     public VirtualMachineStatus {
         conditions = Copies.list(conditions);
@@ -50,66 +52,71 @@ public record VirtualMachineStatus(
 
     public VirtualMachineStatus withConditions(List<Condition> v) {
         return new VirtualMachineStatus(v, phase, restartCount, podName, podIP, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withPhase(VmPhase v) {
         return new VirtualMachineStatus(conditions, v, restartCount, podName, podIP, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withRestartCount(Integer v) {
         return new VirtualMachineStatus(conditions, phase, v, podName, podIP, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withPodName(String v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, v, podIP, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withPodIP(String v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, v, extraNetIP, extraNetMask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withExtraNet(String ip, String mask) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, ip, mask, node,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withNode(String v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask, v,
-                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withCpus(MilliCpu v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, v, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                node, v, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withMemorySize(ByteQuantity v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, v, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest);
+                node, cpus, v, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withCurrentRevision(RevisionWithTime v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, v, pid, accel, guest);
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, v, pid, accel, guest, migration);
     }
 
     public VirtualMachineStatus withPid(Long v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, v, accel, guest);
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, v, accel, guest, migration);
     }
 
     public VirtualMachineStatus withGuest(GuestStatus v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, v);
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, v, migration);
     }
 
     public VirtualMachineStatus withAccel(String v) {
         return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
-                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, v, guest);
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, v, guest, migration);
+    }
+
+    public VirtualMachineStatus withMigration(MigrationStatus v) {
+        return new VirtualMachineStatus(conditions, phase, restartCount, podName, podIP, extraNetIP, extraNetMask,
+                node, cpus, memorySize, memoryProvider, sshSecretName, tlsSecretName, currentRevision, pid, accel, guest, v);
     }
 }

@@ -25,11 +25,17 @@ final class MigrationTable {
             root.out().print(Json.yaml(answer));
             return 0;
         }
-        TablePrinter t = new TablePrinter(List.of("ID", "VM", "TARGET", "PHASE", "TRANSFERRED", "DOWNTIME", "TOTAL", "MESSAGE"));
+        TablePrinter t = new TablePrinter(List.of("ID", "VM", "TARGET", "PHASE", "PROGRESS", "TRANSFERRED", "RATE",
+                "DIRTY-RATE", "EXP-DOWNTIME", "DOWNTIME", "TOTAL", "MESSAGE"));
         Iterable<JsonNode> rows = id == null ? answer.path("items") : List.of(answer);
         for (JsonNode m : rows) {
-            t.row(List.of(m.path("id").asText(), m.path("vm").asText(), m.path("target").asText(), m.path("phase").asText(),
-                    Quantities.bytes(m.path("transferredBytes").asLong()), m.path("downtimeMs").asLong() + "ms",
+            String reason = m.path("reason").asText("");
+            t.row(List.of(m.path("id").asText(), m.path("vm").asText(), m.path("target").asText(),
+                    m.path("phase").asText() + (reason.isEmpty() ? "" : "(" + reason + ")"),
+                    MigrationProgress.percent(m) + "%", Quantities.bytes(m.path("transferredBytes").asLong()),
+                    Quantities.bytes(m.path("rateBytesPerSecond").asLong()) + "/s",
+                    Quantities.bytes(m.path("dirtyRateBytesPerSecond").asLong()) + "/s",
+                    m.path("expectedDowntimeMs").asLong() + "ms", m.path("downtimeMs").asLong() + "ms",
                     m.path("totalMs").asLong() + "ms", m.path("message").asText("")));
         }
         t.print(root.out());

@@ -390,24 +390,76 @@ class VmctlCommandTest {
     // ---- migrate
 
     @Test
-    void shouldPostTheTargetAndWaitWhenMigratingWithWait() {
-        daemon.onJson("POST /v1/vms/test-vm/migrate?wait=true", 200, """
-                {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Completed","message":"the VM runs on 10.0.0.2:7451",
-                 "transferredBytes":1048576,"downtimeMs":29,"totalMs":1025}""");
-        Result r = vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.2:7451", "--wait");
+    void shouldPollAndPrintALinePerPhaseThenTheSummaryWhenMigratingWithWait() {
+        daemon.onJson("POST /v1/vms/test-vm/migrate", 202, """
+                {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Preparing"}""");
+        String[] polls = {
+            """
+            {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Migrating","transferredBytes":52428800,
+             "remainingBytes":52428800,"rateBytesPerSecond":5242880,"dirtyRateBytesPerSecond":4096,"expectedDowntimeMs":31}""",
+            """
+            {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Completed","message":"the VM runs on 10.0.0.2:7451",
+             "transferredBytes":104857600,"downtimeMs":29,"totalMs":1025}"""};
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        daemon.on("GET /v1/migrations/m1", (req, out) -> out.write(FakeDaemon.fixed(200, "application/json",
+                polls[Math.min(n.getAndIncrement(), polls.length - 1)])));
+        Result r = vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.2:7451", "--wait", "--progress", "lines");
         assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("Migrating [##########..........]  50%  50Mi/100Mi  5Mi/s  dirty 4Ki/s  expected downtime 31 ms"),
+                r.out());
         assertTrue(r.out().contains("Completed") && r.out().contains("downtime 29 ms"), r.out());
-        String body = daemon.onlyRequest().bodyText();
+        String body = daemon.requests().getFirst().bodyText();
         assertTrue(body.contains("\"target\":\"10.0.0.2:7451\"") && body.contains("\"downtimeLimitMs\":300"), body);
     }
 
     @Test
     void shouldExit1WhenTheMigrationFailedAndTheVmStayed() {
-        daemon.onJson("POST /v1/vms/test-vm/migrate?wait=true", 200, """
-                {"id":"m2","vm":"test-vm","target":"10.0.0.3:7451","phase":"Failed","message":"AUTH_FAILED"}""");
-        Result r = vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.3:7451", "--wait");
+        daemon.onJson("POST /v1/vms/test-vm/migrate", 202, """
+                {"id":"m2","vm":"test-vm","target":"10.0.0.3:7451","phase":"Preparing"}""");
+        daemon.onJson("GET /v1/migrations/m2", 200, """
+                {"id":"m2","vm":"test-vm","target":"10.0.0.3:7451","phase":"Failed","reason":"PrepareFailed","message":"AUTH_FAILED"}""");
+        Result r = vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.3:7451", "--wait", "--progress", "lines");
         assertEquals(1, r.exit());
-        assertTrue(r.out().contains("Failed") && r.out().contains("AUTH_FAILED"), r.out());
+        assertTrue(r.out().contains("Failed (PrepareFailed)") && r.out().contains("AUTH_FAILED"), r.out());
+    }
+
+    @Test
+    void shouldRewriteOneLineInPlaceWithProgressBar() {
+        daemon.onJson("POST /v1/vms/test-vm/migrate", 202, """
+                {"id":"m5","vm":"test-vm","target":"10.0.0.2:7451","phase":"Migrating","transferredBytes":1048576,
+                 "remainingBytes":3145728}""");
+        daemon.onJson("GET /v1/migrations/m5", 200, """
+                {"id":"m5","vm":"test-vm","target":"10.0.0.2:7451","phase":"Cancelled","reason":"Cancelled",
+                 "transferredBytes":2097152,"remainingBytes":2097152}""");
+        Result r = vmctl("migrate", "vm", "test-vm", "--to", "10.0.0.2:7451", "--wait", "--progress", "bar");
+        assertEquals(1, r.exit());
+        assertTrue(r.out().startsWith("\rMigrating [#####...............]  25%"), r.out());
+        assertTrue(r.out().contains("\rCancelled [##########..........]  50%"), r.out());
+        assertTrue(r.out().contains("Cancelled (Cancelled)"), r.out());
+    }
+
+    @Test
+    void shouldCancelByIdAndByVmName() {
+        daemon.onJson("POST /v1/migrations/m3/cancel", 202, """
+                {"id":"m3","vm":"test-vm","phase":"Migrating"}""");
+        daemon.onJson("POST /v1/vms/test-vm/migrate/cancel", 202, """
+                {"id":"m3","vm":"test-vm","phase":"Migrating"}""");
+        Result byId = vmctl("migrate", "cancel", "m3");
+        assertEquals(0, byId.exit(), byId.err());
+        assertTrue(byId.out().contains("migration m3 of test-vm: cancel requested"), byId.out());
+        Result byVm = vmctl("migrate", "cancel", "vm", "test-vm");
+        assertEquals(0, byVm.exit(), byVm.err());
+        assertEquals(List.of("POST /v1/migrations/m3/cancel", "POST /v1/vms/test-vm/migrate/cancel"),
+                daemon.requests().stream().map(q -> q.method() + " " + q.path()).toList());
+    }
+
+    @Test
+    void shouldExit1WithTheServersLineWhenCancellingAFinishedMigration() {
+        daemon.onJson("POST /v1/migrations/m4/cancel", 409, FakeDaemon.error(409,
+                "migration m4 cannot be cancelled: it is Completed"));
+        Result r = vmctl("migrate", "cancel", "m4");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("cannot be cancelled: it is Completed") && r.err().lines().count() == 1, r.err());
     }
 
     @Test

@@ -8,22 +8,31 @@ import io.vmflex.vmm.http.ApiRequest;
 import io.vmflex.vmm.http.ApiResponse;
 import io.vmflex.vmm.http.Route;
 import io.vmflex.vmm.vm.MigrationTuning;
+import io.vmflex.vmm.vm.MigrationTimeouts;
 import io.vmflex.vmm.vm.OutgoingMigrations;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * Live migration routes: {@code POST /v1/vms/{name}/migrate} with
- * {@code {"target":"host:port","downtimeLimitMs":300,"maxBandwidthMbps":10000,"multifdChannels":1}}
- * (target: host:port or a peer's node name from the peers file; multifdChannels optional, 1 = plain,
- * N &ge; 2 = multifd with N channels) answers 202 with the
- * migration's first status at once (poll {@code GET /v1/migrations/{id}}), or 200 with its final
- * status when called with {@code ?wait=true}. {@code GET /v1/migrations} lists recent ones, newest first.
+ * Live migration routes.
+ * <ul>
+ * <li>{@code POST /v1/vms/{name}/migrate} with {@code {"target":"host:port","downtimeLimitMs":300,
+ * "maxBandwidthMbps":10000,"progressTimeoutSeconds":30,"completionTimeoutPerGiBSeconds":150,
+ * "multifdChannels":1}} (target: host:port or a peer's node name from the peers file; multifdChannels
+ * 1 = plain, N &ge; 2 = multifd with N channels; all
+ * but target optional) answers 202 with the migration's first status at once (poll
+ * {@code GET /v1/migrations/{id}}), or 200 with its final status when called with {@code ?wait=true}.
+ * <li>{@code POST /v1/migrations/{id}/cancel} and {@code POST /v1/vms/{name}/migrate/cancel}: 202
+ * with the status when asked (the phase turns Cancelled within a poll), 409 when the migration
+ * ended already or is being committed on the target, 404 when there is none.
+ * <li>{@code GET /v1/migrations} lists recent ones, newest first; {@code GET /v1/migrations/{id}}.
+ * </ul>
  */
 public final class MigrationRoutes {
     private final VmService vms;
@@ -44,9 +53,21 @@ public final class MigrationRoutes {
     public List<Route> routes() {
         return List.of(
                 new Route("POST", "/v1/vms/{name}/migrate", this::migrate),
+                new Route("POST", "/v1/vms/{name}/migrate/cancel", r -> done(answer(migrations.cancelVm(r.pathParam("name"))))),
+                new Route("POST", "/v1/migrations/{id}/cancel", r -> done(answer(migrations.cancel(r.pathParam("id"))))),
                 new Route("GET", "/v1/migrations", r -> done(new ApiResponse.Json(200, Map.of("items", migrations.list())))),
                 new Route("GET", "/v1/migrations/{id}", r -> done(new ApiResponse.Json(200, migrations.get(r.pathParam("id"))
                         .orElseThrow(() -> ApiException.notFound("migration \"" + r.pathParam("id") + "\""))))));
+    }
+
+    private static ApiResponse answer(OutgoingMigrations.Cancel c) {
+        return switch (c) {
+            case OutgoingMigrations.Cancel.Accepted a -> new ApiResponse.Json(202, a.status());
+            case OutgoingMigrations.Cancel.TooLate t -> throw ApiException.conflict("migration " + t.status().id()
+                    + " cannot be cancelled: it is " + t.status().phase()
+                    + (t.status().phase().isFinal() ? "" : " (being committed on the target)"));
+            case OutgoingMigrations.Cancel.Unknown u -> throw ApiException.notFound(u.what());
+        };
     }
 
     private CompletableFuture<ApiResponse> migrate(ApiRequest r) {
@@ -66,8 +87,12 @@ public final class MigrationRoutes {
         }
         long downtime = body.path("downtimeLimitMs").asLong(300);
         long bandwidth = body.path("maxBandwidthMbps").asLong(10_000);
-        if (downtime <= 0 || bandwidth <= 0) {
-            throw ApiException.badRequest("downtimeLimitMs and maxBandwidthMbps must be positive");
+        long progress = body.path("progressTimeoutSeconds").asLong(MigrationTimeouts.DEFAULTS.progress().toSeconds());
+        long perGiB = body.path("completionTimeoutPerGiBSeconds")
+                .asLong(MigrationTimeouts.DEFAULTS.completionPerGiB().toSeconds());
+        if (downtime <= 0 || bandwidth <= 0 || progress <= 0 || perGiB <= 0) {
+            throw ApiException.badRequest("downtimeLimitMs, maxBandwidthMbps, progressTimeoutSeconds and "
+                    + "completionTimeoutPerGiBSeconds must be positive");
         }
         int multifd = body.path("multifdChannels").asInt(1);
         if (multifd < 1 || multifd > MigrationTuning.MAX_MULTIFD_CHANNELS) {
@@ -75,7 +100,8 @@ public final class MigrationRoutes {
         }
         OutgoingMigrations.Started s;
         try {
-            s = migrations.start(name, target, downtime, bandwidth, multifd);
+            s = migrations.start(name, target, downtime, bandwidth, multifd,
+                    new MigrationTimeouts(Duration.ofSeconds(perGiB), Duration.ofSeconds(progress)));
         } catch (IllegalStateException e) {
             throw ApiException.conflict(e.getMessage());
         }

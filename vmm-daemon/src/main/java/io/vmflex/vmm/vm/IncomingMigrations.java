@@ -9,21 +9,28 @@ import io.vmflex.migration.Expectation;
 import io.vmflex.migration.LocalEndpoint;
 import io.vmflex.migration.MigrationControl;
 import io.vmflex.migration.MigrationListener;
+import io.vmflex.netbridge.Ipv4Cidr;
+import io.vmflex.netbridge.VmMac;
 import io.vmflex.netbridge.VmNic;
+import io.vmflex.sys.netlink.MacAddress;
 import io.vmflex.vmm.events.VmEvent;
 import io.vmflex.vmm.qemu.QemuCommandLine;
 import io.vmflex.vmm.qemu.QemuProcess;
 import io.vmflex.vmm.qemu.QemuRuntime;
 import io.vmflex.vmm.qemu.VmPaths;
+import io.vmflex.vmm.store.AtomicFiles;
 import io.vmflex.vmm.store.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,7 +38,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * The target side of live migration: answers the source daemon's control requests.
  * {@code prepare} starts a paused QEMU waiting on {@code <vmdir>/incoming.sock} and tells the
  * listener to expect the migration; {@code commit} resumes it and hands it to a new
- * {@link VmSupervisor} through the re-adoption path; {@code abort} kills it and forgets it.
+ * {@link VmSupervisor} through the re-adoption path; {@code abort} kills it and forgets it;
+ * {@code query} says whether this node runs the VM (committed), still holds it paused (pending) or
+ * neither (absent), for a source that lost the answer to its commit.
+ *
+ * <p>An uncommitted incoming QEMU never outlives its purpose: a watchdog drops it when its QEMU
+ * exits, when its stream broke, or after the TTL; a newer {@code prepare} for the same VM
+ * supersedes it (its source gave up, perhaps across a cut link); and a daemon that starts finds
+ * the ones a previous daemon left behind ({@code incoming.json} without {@code vm.json}) and kills
+ * them.
  *
  * <p>Thread-safe: each request runs on its control connection's thread; a migration id is owned by
  * whoever removes it from {@code pending} first.
@@ -39,7 +54,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class IncomingMigrations implements MigrationControl.Handler, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IncomingMigrations.class);
     private static final ObjectMapper JSON = ApiMapper.json();
-    private static final Duration TTL = Duration.ofMinutes(30);
+    /** How long a prepared migration may wait for its commit: long enough for a 100 GiB guest at 10 Gbit/s. */
+    public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
+    private static final Duration WATCH = Duration.ofSeconds(1);
+    private static final String MARKER = "incoming.json";
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
 
     private record Pending(String name, VirtualMachine vm, VmPaths paths, QemuRuntime runtime, QemuProcess process,
@@ -51,12 +69,64 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
     private final VmRegistry registry;
     private final MigrationListener listener;
     private final ConcurrentHashMap<UUID, Pending> pending = new ConcurrentHashMap<>();
+    private final Set<UUID> committing = ConcurrentHashMap.newKeySet();
+    private final Duration ttl;
 
     public IncomingMigrations(NodeContext node, StateStore store, VmRegistry registry, MigrationListener listener) {
+        this(node, store, registry, listener, DEFAULT_TTL);
+    }
+
+    /**
+     * Removes what an earlier daemon left of uncommitted incoming migrations before serving any.
+     *
+     * @param ttl how long a prepared migration waits for its commit before it is dropped
+     */
+    public IncomingMigrations(NodeContext node, StateStore store, VmRegistry registry, MigrationListener listener,
+            Duration ttl) {
         this.node = node;
         this.store = store;
         this.registry = registry;
         this.listener = listener;
+        this.ttl = ttl;
+        removeLeftovers();
+    }
+
+    /**
+     * A VM dir with {@code incoming.json} but no {@code vm.json} is a prepare that was never
+     * committed by a daemon that died: its QEMU (if still there, paused) is killed, the dir removed.
+     * The marker holds the QEMU's pid and start time, so a reused pid is never killed.
+     */
+    private void removeLeftovers() {
+        Path vms = store.paths("x").dir().getParent();
+        try (var dirs = Files.newDirectoryStream(vms, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                VmPaths p = new VmPaths(dir);
+                Path marker = dir.resolve(MARKER);
+                if (!Files.exists(marker) || Files.exists(p.spec())) {
+                    continue;
+                }
+                String name = dir.getFileName().toString();
+                String what = "no QEMU left";
+                try {
+                    QemuRuntime rt = JSON.readValue(marker.toFile(), QemuRuntime.class);
+                    QemuProcess q = QemuProcess.adopt(rt);
+                    if (q != null) {
+                        q.kill();
+                        q.awaitExit(2000);
+                        q.close();
+                        what = "killed its paused QEMU pid " + rt.pid();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    what = "marker unreadable (" + e.getMessage() + ")";
+                }
+                store.deleteVm(name);
+                LOG.warn("vm={} removed an uncommitted incoming migration left by an earlier daemon: {}", name, what);
+                node.events().publish(VmEvent.warning(name, "IncomingMigrationAborted",
+                        "left uncommitted by an earlier daemon: " + what));
+            }
+        } catch (IOException e) {
+            LOG.warn("scanning {} for leftover incoming migrations: {}", vms, e.toString());
+        }
     }
 
     @Override
@@ -67,16 +137,37 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             case "prepare" -> prepare(id, r);
             case "commit" -> commit(id);
             case "abort" -> abort(id, "the source aborted");
+            case "query" -> {
+                return "{\"ok\":true,\"state\":\"" + query(id, r.path("vm").asText()) + "\"}";
+            }
             default -> throw new IllegalArgumentException("unknown op \"" + r.path("op").asText() + "\"");
         }
         return "{\"ok\":true}";
     }
 
+    /** VM names are unique in a cluster, so a VM of that name here is the one that was committed. */
+    private String query(UUID id, String vm) {
+        if (committing.contains(id)) {
+            throw new IllegalStateException("migration " + id + " is being committed; ask again");
+        }
+        if (pending.containsKey(id)) {
+            return "pending";
+        }
+        return registry.get(vm).isPresent() ? "committed" : "absent";
+    }
+
     private synchronized void prepare(UUID id, JsonNode r) throws Exception {
         VirtualMachine vm = JSON.treeToValue(r.get("vm"), VirtualMachine.class);
         String name = vm.metadata().name();
-        if (registry.get(name).isPresent() || pending.values().stream().anyMatch(p -> p.name().equals(name))) {
+        if (registry.get(name).isPresent()) {
             throw new IllegalStateException("a VM named \"" + name + "\" exists on node " + node.nodeName());
+        }
+        // An uncommitted copy of the same VM: its source has moved on (one migration per VM at a
+        // time), perhaps unable to tell us across a cut link.
+        for (var e : List.copyOf(pending.entrySet())) {
+            if (e.getValue().name().equals(name)) {
+                abort(e.getKey(), "superseded by migration " + id);
+            }
         }
         List<QemuCommandLine.Incoming.Cpu> cpus = new ArrayList<>();
         for (JsonNode c : r.path("pluggedCpus")) {
@@ -99,6 +190,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             if (process == null) {
                 throw new IllegalStateException("target QEMU exited right after starting");
             }
+            AtomicFiles.write(paths.dir().resolve(MARKER), JSON.writeValueAsBytes(rt));
             qmp = node.qmp().connect(paths.qmpSocket(), (e, d) -> { }, () -> { });
             Path sock = paths.dir().resolve("incoming.sock");
             ObjectNode args = JSON.createObjectNode();
@@ -107,11 +199,12 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             QmpOps ops = new QmpOps(qmp, QMP_TIMEOUT);
             MigrationTuning.applyTarget(ops, multifd);
             ops.call("migrate-incoming", args);
-            Expectation e = listener.expect(id, MigrationTuning.connections(multifd), TTL, LocalEndpoint.unix(sock));
+            Expectation e = listener.expect(id, MigrationTuning.connections(multifd), ttl, LocalEndpoint.unix(sock));
             pending.put(id, new Pending(name, vm, paths, rt, process, qmp, e, nic));
             node.events().publish(VmEvent.normal(name, "IncomingMigration", "QEMU pid " + rt.pid()
                     + " waits for migration " + id));
-            Thread.ofVirtual().start(() -> expireLater(id));
+            long deadline = System.nanoTime() + ttl.toNanos();
+            Thread.ofVirtual().name("incoming-watch-" + id.toString().substring(0, 8)).start(() -> watch(id, deadline));
         } catch (Exception e) {
             if (qmp != null) {
                 qmp.close();
@@ -130,28 +223,55 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
     }
 
     /** The source's address of the VM, which it keeps here; null if the source sent none. */
-    private static java.net.Inet4Address keptAddress(String name, JsonNode r) {
+    private static Inet4Address keptAddress(String name, JsonNode r) {
         String mac = r.path("mac").asText("");
-        if (!mac.isEmpty() && !mac.equals(io.vmflex.sys.netlink.MacAddress.format(io.vmflex.netbridge.VmMac.of(name)))) {
+        if (!mac.isEmpty() && !mac.equals(MacAddress.format(VmMac.of(name)))) {
             throw new IllegalStateException("VM \"" + name + "\" has MAC " + mac + " on the source but would get "
-                    + io.vmflex.sys.netlink.MacAddress.format(io.vmflex.netbridge.VmMac.of(name)) + " here");
+                    + MacAddress.format(VmMac.of(name)) + " here");
         }
         String ip = r.path("ip").asText("");
-        return ip.isEmpty() ? null : io.vmflex.netbridge.Ipv4Cidr.parseAddress(ip);
+        return ip.isEmpty() ? null : Ipv4Cidr.parseAddress(ip);
     }
 
-    private void expireLater(UUID id) {
+    /** Drops a pending migration whose QEMU died, whose stream broke, or whose TTL passed. */
+    private void watch(UUID id, long deadline) {
         try {
-            Thread.sleep(TTL.toMillis());
-            abort(id, "nobody committed it within " + TTL.toMinutes() + " min");
+            while (true) {
+                Thread.sleep(WATCH.toMillis());
+                Pending p = pending.get(id);
+                if (p == null) {
+                    return;
+                }
+                String why = null;
+                if (p.process().exited()) {
+                    why = "the incoming QEMU exited";
+                } else if (p.expectation().completion().isCompletedExceptionally()) {
+                    why = "the migration stream broke";
+                } else if (System.nanoTime() > deadline) {
+                    why = "nobody committed it within " + ttl.toSeconds() + " s";
+                }
+                if (why != null) {
+                    abort(id, why);
+                    return;
+                }
+            }
         } catch (InterruptedException ignored) {
             // daemon shutdown
         } catch (Exception e) {
-            LOG.warn("expiring incoming migration {}: {}", id, e.toString());
+            LOG.warn("watching incoming migration {}: {}", id, e.toString());
         }
     }
 
     private void commit(UUID id) throws Exception {
+        committing.add(id);
+        try {
+            commitOwned(id);
+        } finally {
+            committing.remove(id);
+        }
+    }
+
+    private void commitOwned(UUID id) throws Exception {
         Pending p = pending.remove(id);
         if (p == null) {
             throw new IllegalStateException("no prepared migration " + id);
@@ -183,6 +303,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         p.expectation().close();
         store.saveVm(p.vm());
         store.saveRuntime(p.name(), p.runtime());
+        Files.deleteIfExists(p.paths().dir().resolve(MARKER));
         registry.adopt(p.name(), () -> VmSupervisor.recover(node, store, p.vm(), p.runtime()));
         node.events().publish(VmEvent.normal(p.name(), "MigratedIn", "now runs here (QEMU pid " + p.runtime().pid() + ")"));
     }
@@ -195,6 +316,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
     }
 
     private void discard(Pending p, String why) throws Exception {
+        LOG.warn("vm={} dropping incoming migration: {}", p.name(), why);
         p.qmp().close();
         p.process().kill();
         p.process().awaitExit(2000);

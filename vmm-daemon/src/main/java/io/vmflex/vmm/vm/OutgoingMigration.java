@@ -4,11 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmflex.api.json.ApiMapper;
+import io.vmflex.api.vm.MigrationPhase;
+import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.HandshakeException;
 import io.vmflex.migration.MigrationControl;
 import io.vmflex.migration.MigrationSource;
 import io.vmflex.migration.RelayOptions;
+import io.vmflex.netbridge.VmMac;
+import io.vmflex.sys.netlink.MacAddress;
 import io.vmflex.vmm.events.VmEvent;
 import io.vmflex.vmm.qemu.VmPaths;
 import org.slf4j.Logger;
@@ -25,18 +30,32 @@ import java.util.function.Consumer;
 
 /**
  * The source side of one live migration, run by the VM's supervisor on its own thread (so no
- * reconcile step runs meanwhile): snapshot the hot-plugged vCPUs and virtio-mem size, {@code prepare}
- * the target daemon, relay QEMU's migration stream through {@link MigrationSource}, poll
- * {@code query-migrate}, then {@code commit} (the target runs the VM) or undo everything so the VM
- * keeps running here.
+ * reconcile step runs meanwhile). A state machine; each state is a method returning the next:
  *
- * <p>Not thread-safe: one instance, one run, on the supervisor's thread.
+ * <pre>
+ *   Prepare --target QEMU waits--> Stream --QEMU migrating--> Watch --QEMU completed--> Commit --> Done(moved)
+ *      |                              |                          |                         |
+ *      +------------------------------+--------------------------+-------------------------+--> RollBack --> Done(stayed)
+ *        error / cancel                 error / cancel              QEMU failed, relay broke,     target refused,
+ *                                                                   timeout, cancel               had not run it
+ * </pre>
+ *
+ * RollBack leaves the VM running here: {@code migrate_cancel}, {@code cont} if QEMU had paused it,
+ * and {@code abort} to the target (retried in the background if the target is unreachable, since
+ * a cut link heals). A commit whose answer was lost is resolved by asking the target (see
+ * {@link #commit}); the source is resumed only when the target is known not to run the VM.
+ *
+ * <p>Thread-safety: {@link #run} on the supervisor's thread only; {@link #requestCancel()} from
+ * any thread.
  */
 public final class OutgoingMigration {
     private static final Logger LOG = LoggerFactory.getLogger(OutgoingMigration.class);
     private static final ObjectMapper JSON = ApiMapper.json();
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(90);
-    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration SHORT_CONTROL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration ABORT_RETRY = Duration.ofSeconds(5);
+    private static final Duration ABORT_GIVE_UP = Duration.ofMinutes(5);
 
     /**
      * What the operator asked for.
@@ -44,14 +63,41 @@ public final class OutgoingMigration {
      * @param multifdChannels 1 for a plain single-stream migration, N &ge; 2 for multifd with N channels
      */
     public record Request(UUID id, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps,
-                          int multifdChannels) {
+                          int multifdChannels, MigrationTimeouts timeouts) {
         public Request {
             MigrationTuning.checkChannels(multifdChannels);
         }
+    }
 
-        public Request(UUID id, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps) {
-            this(id, target, downtimeLimitMs, maxBandwidthMbps, 1);
+    /** The machine's states; data a later state needs travels in the record. */
+    private sealed interface Step {
+        record Prepare() implements Step {
         }
+
+        record Stream() implements Step {
+        }
+
+        record Watch(ProgressWatch progress) implements Step {
+        }
+
+        record Commit() implements Step {
+        }
+
+        /** @param targetPrepared whether the target may hold a paused QEMU that must be aborted */
+        record RollBack(MigrationPhase outcome, String reason, String message, boolean targetPrepared) implements Step {
+        }
+
+        /** @param unresolved the outcome is not known (target unreachable at shutdown): keep the marker */
+        record Done(boolean moved, boolean unresolved) implements Step {
+        }
+    }
+
+    /** How a cancel request was taken. */
+    public enum CancelAnswer {
+        /** The migration will stop at its next poll (within {@code POLL}). */
+        ACCEPTED,
+        /** Too late: the target is being committed, or the migration already ended. */
+        TOO_LATE
     }
 
     private final Request request;
@@ -60,6 +106,10 @@ public final class OutgoingMigration {
     private final Consumer<MigrationStatus> publish;
     private final Clock clock;
     private MigrationStatus status;
+    private MigrationSource source;
+    private Consumer<MigrationStatus> onStatus;
+    private boolean cancelRequested; // guarded by this
+    private boolean pastCancel; // guarded by this: committing or finished
 
     OutgoingMigration(Request request, ClusterSecret secret, NodeContext node, MigrationStatus initial,
             Consumer<MigrationStatus> publish) {
@@ -71,142 +121,384 @@ public final class OutgoingMigration {
         this.clock = node.clock();
     }
 
+    public UUID id() {
+        return request.id();
+    }
+
+    /** Any thread. */
+    public synchronized CancelAnswer requestCancel() {
+        if (pastCancel) {
+            return CancelAnswer.TOO_LATE;
+        }
+        cancelRequested = true;
+        return CancelAnswer.ACCEPTED;
+    }
+
+    private synchronized boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    /** @return false when a cancel came first */
+    private synchronized boolean enterCommit() {
+        if (cancelRequested) {
+            return false;
+        }
+        pastCancel = true;
+        return true;
+    }
+
+    private synchronized void finish() {
+        pastCancel = true;
+    }
+
     private void update(MigrationStatus s) {
         status = s;
         publish.accept(s);
+        if (onStatus != null) {
+            onStatus.accept(s);
+        }
     }
 
-    /** @return true when the target owns the running VM and the source QEMU may be stopped */
-    boolean run(String name, VirtualMachine vm, SpecView spec, VmPaths paths, QmpOps ops) {
-        boolean prepared = false;
-        Path sock = paths.dir().resolve("migrate.sock");
-        MigrationSource source = null;
+    /** The supervisor's view of its VM for the duration of one run. */
+    record Vm(String name, VirtualMachine vm, SpecView spec, VmPaths paths, QmpOps ops) {
+    }
+
+    /**
+     * @param onStatus sees every status change, on this thread (the supervisor's view of it)
+     * @return true when the target owns the running VM and the source QEMU may be stopped
+     */
+    boolean run(Vm vm, Consumer<MigrationStatus> onStatus) {
+        this.onStatus = onStatus;
+        onStatus.accept(status);
+        Step step = new Step.Prepare();
         try {
-            ObjectNode prepare = JSON.createObjectNode();
-            prepare.put("op", "prepare");
-            prepare.put("migrationId", request.id().toString());
-            prepare.set("vm", JSON.valueToTree(vm));
-            prepare.put("channels", MigrationTuning.connections(request.multifdChannels()));
-            prepare.put("multifdChannels", request.multifdChannels());
-            var cpus = prepare.putArray("pluggedCpus");
-            for (CpuSlot c : ops.hotpluggableCpus()) {
-                if (c.hotplugged()) {
-                    cpus.addObject().put("type", c.type()).put("id", c.deviceId()).put("socketId", c.socketId())
-                            .put("coreId", c.coreId()).put("threadId", c.threadId());
-                }
+            while (!(step instanceof Step.Done)) {
+                step = switch (step) {
+                    case Step.Prepare p -> prepare(vm);
+                    case Step.Stream s -> stream(vm);
+                    case Step.Watch w -> watch(vm, w.progress());
+                    case Step.Commit c -> commit(vm);
+                    case Step.RollBack r -> rollBack(vm, r);
+                    case Step.Done d -> d;
+                };
             }
-            prepare.put("virtioMemRequestedBytes", spec.hotplugMemoryBytes() > 0 ? ops.virtioMemLong("requested-size") : 0);
-            // The VM keeps its address and MAC on the target (flat L2 overlay).
-            if (node.network() != null) {
-                node.network().pool().lookup(name).ifPresent(ip -> prepare.put("ip", ip.getHostAddress()));
-                prepare.put("mac", io.vmflex.sys.netlink.MacAddress.format(io.vmflex.netbridge.VmMac.of(name)));
-            }
-            control(prepare);
-            prepared = true;
-
-            Files.deleteIfExists(sock);
-            source = MigrationSource.open(sock, request.target(), request.id(),
-                    MigrationTuning.connections(request.multifdChannels()), secret, RelayOptions.DEFAULTS);
-            MigrationTuning.applySource(ops, request.downtimeLimitMs(), request.maxBandwidthMbps(), request.multifdChannels());
-            ObjectNode migrate = JSON.createObjectNode();
-            migrate.put("uri", "unix:" + sock);
-            ops.call("migrate", migrate);
-            update(status.phase("Migrating", "QEMU is migrating"));
-
-            long memGiB = Math.max(1, (spec.baseMemoryBytes() + spec.hotplugMemoryBytes() + (1L << 30) - 1) >> 30);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60 + 30 * memGiB).toNanos();
-            String qemuStatus = "none";
-            while (System.nanoTime() < deadline) {
-                JsonNode q = ops.call("query-migrate", null);
-                qemuStatus = q.path("status").asText("none");
-                JsonNode ram = q.path("ram");
-                update(status.progress(qemuStatus, ram.path("transferred").asLong(), ram.path("remaining").asLong(),
-                        ram.path("total").asLong(), q.path("downtime").asLong(), q.path("total-time").asLong()));
-                if (qemuStatus.equals("completed") || qemuStatus.equals("failed") || qemuStatus.equals("cancelled")) {
-                    break;
-                }
-                Thread.sleep(POLL.toMillis());
-            }
-            if (!qemuStatus.equals("completed")) {
-                String why = qemuStatus.equals("failed") || qemuStatus.equals("cancelled")
-                        ? "QEMU reports the migration " + qemuStatus + describeError(ops)
-                        : "the migration did not complete in time (QEMU status " + qemuStatus + ")";
-                throw new IOException(why);
-            }
-            ObjectNode commit = JSON.createObjectNode();
-            commit.put("op", "commit");
-            commit.put("migrationId", request.id().toString());
-            control(commit);
-            update(status.finished("Completed", "the VM runs on " + status.target(), clock.instant()));
-            node.events().publish(VmEvent.normal(name, "Migrated", "live-migrated to " + status.target() + " in "
-                    + status.totalMs() + " ms (downtime " + status.downtimeMs() + " ms)"));
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            rollBack(name, ops, prepared, "interrupted");
-            return false;
-        } catch (Exception e) {
-            LOG.warn("vm={} migration {} failed: {}", name, request.id(), e.toString());
-            rollBack(name, ops, prepared, e.getMessage() == null ? e.toString() : e.getMessage());
-            return false;
         } finally {
+            finish();
             if (source != null) {
                 source.close();
             }
+            if (!(step instanceof Step.Done d && d.unresolved())) {
+                InterruptedMigration.delete(vm.paths());
+            }
+        }
+        return ((Step.Done) step).moved();
+    }
+
+    // Prepare -- target started a paused QEMU --> Stream
+    private Step prepare(Vm vm) {
+        try {
+            control(prepareMessage(vm), CONTROL_TIMEOUT);
+        } catch (TargetRefused | HandshakeException e) {
+            // The target answered no (and cleaned up its half-made QEMU), or never let us in.
+            return new Step.RollBack(MigrationPhase.Failed, "PrepareFailed", message(e), false);
+        } catch (Exception e) {
+            // No answer: the target may have prepared after all.
+            return new Step.RollBack(MigrationPhase.Failed, "PrepareFailed", message(e), true);
+        }
+        if (cancelRequested()) {
+            return cancelled(true);
+        }
+        return new Step.Stream();
+    }
+
+    /** The {@code prepare} request: the VM and the devices its QEMU has now, hot-plugged ones included. */
+    private ObjectNode prepareMessage(Vm vm) throws QmpOps.QmpFailure {
+        ObjectNode prepare = JSON.createObjectNode();
+        prepare.put("op", "prepare");
+        prepare.put("migrationId", request.id().toString());
+        prepare.set("vm", JSON.valueToTree(vm.vm()));
+        prepare.put("channels", MigrationTuning.connections(request.multifdChannels()));
+        prepare.put("multifdChannels", request.multifdChannels());
+        var cpus = prepare.putArray("pluggedCpus");
+        for (CpuSlot c : vm.ops().hotpluggableCpus()) {
+            if (c.hotplugged()) {
+                cpus.addObject().put("type", c.type()).put("id", c.deviceId()).put("socketId", c.socketId())
+                        .put("coreId", c.coreId()).put("threadId", c.threadId());
+            }
+        }
+        prepare.put("virtioMemRequestedBytes",
+                vm.spec().hotplugMemoryBytes() > 0 ? vm.ops().virtioMemLong("requested-size") : 0);
+        // The VM keeps its address and MAC on the target (flat L2 overlay).
+        if (node.network() != null) {
+            node.network().pool().lookup(vm.name()).ifPresent(ip -> prepare.put("ip", ip.getHostAddress()));
+            prepare.put("mac", MacAddress.format(VmMac.of(vm.name())));
+        }
+        return prepare;
+    }
+
+    // Stream -- relay listening, QEMU told to migrate --> Watch
+    private Step stream(Vm vm) {
+        Path sock = vm.paths().dir().resolve("migrate.sock");
+        try {
+            Files.deleteIfExists(sock);
+            source = MigrationSource.open(sock, request.target(), request.id(),
+                    MigrationTuning.connections(request.multifdChannels()), secret, RelayOptions.DEFAULTS);
+            configureQemu(vm.ops());
+            // From here a daemon that dies leaves a QEMU that may complete on its own: the next
+            // daemon must ask the target before it resumes or drops it.
+            InterruptedMigration.write(vm.paths(), new InterruptedMigration.Marker(request.id(), status.target()));
+            ObjectNode migrate = JSON.createObjectNode();
+            migrate.put("uri", "unix:" + sock);
+            vm.ops().call("migrate", migrate);
+        } catch (Exception e) {
+            return new Step.RollBack(MigrationPhase.Failed, "StartFailed", message(e), true);
+        }
+        update(status.withPhase(MigrationPhase.Migrating, "QEMU is migrating"));
+        long memory = vm.spec().baseMemoryBytes() + vm.spec().hotplugMemoryBytes();
+        return new Step.Watch(new ProgressWatch(request.timeouts(), memory, System.nanoTime()));
+    }
+
+    /** Migration capabilities and parameters of the source QEMU. */
+    private void configureQemu(QmpOps ops) throws QmpOps.QmpFailure {
+        MigrationTuning.applySource(ops, request.downtimeLimitMs(), request.maxBandwidthMbps(), request.multifdChannels());
+    }
+
+    // Watch -- completed --> Commit; failed, relay broken, timeout, cancel --> RollBack
+    private Step watch(Vm vm, ProgressWatch progress) {
+        try {
+            while (true) {
+                JsonNode q = vm.ops().call("query-migrate", null);
+                MigrationStatus.Progress p = progressOf(q);
+                // A failed or cancelled migration has no "ram" figures any more: keep the last ones.
+                update(q.has("ram") ? status.withProgress(p) : status.withQemuStatus(p.qemuStatus()));
+                switch (p.qemuStatus()) {
+                    case "completed" -> {
+                        return new Step.Commit();
+                    }
+                    case "failed", "cancelled" -> {
+                        String err = q.path("error-desc").asText("");
+                        return new Step.RollBack(MigrationPhase.Failed, "QemuFailed", "QEMU reports the migration "
+                                + p.qemuStatus() + (err.isEmpty() ? "" : ": " + err) + relayCause(), true);
+                    }
+                    default -> {
+                        // setup, active, pre-switchover, device: keep watching
+                    }
+                }
+                if (cancelRequested()) {
+                    return cancelled(true);
+                }
+                if (source.completion().isCompletedExceptionally()) {
+                    return new Step.RollBack(MigrationPhase.Failed, "RelayFailed", "the relay to the target broke"
+                            + relayCause(), true);
+                }
+                if (progress.observe(System.nanoTime(), p.transferredBytes(), p.remainingBytes())
+                        instanceof ProgressWatch.Verdict.GiveUp g) {
+                    return new Step.RollBack(MigrationPhase.Failed, g.reason(), g.message(), true);
+                }
+                Thread.sleep(POLL.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Step.RollBack(MigrationPhase.Failed, "Interrupted", "the daemon is stopping", true);
+        } catch (QmpOps.QmpFailure e) {
+            return new Step.RollBack(MigrationPhase.Failed, "QmpFailed", message(e), true);
         }
     }
 
-    private static String describeError(QmpOps ops) {
-        try {
-            String err = ops.call("query-migrate", null).path("error-desc").asText("");
-            return err.isEmpty() ? "" : ": " + err;
-        } catch (QmpOps.QmpFailure e) {
+    static MigrationStatus.Progress progressOf(JsonNode q) {
+        JsonNode ram = q.path("ram");
+        long rate = (long) (ram.path("mbps").asDouble(0) * 1_000_000 / 8);
+        long dirty = ram.path("dirty-pages-rate").asLong(0) * ram.path("page-size").asLong(4096);
+        return new MigrationStatus.Progress(q.path("status").asText("none"), ram.path("transferred").asLong(),
+                ram.path("remaining").asLong(), ram.path("total").asLong(), rate, dirty,
+                q.path("expected-downtime").asLong(0), q.path("downtime").asLong(0), q.path("total-time").asLong(0));
+    }
+
+    private String relayCause() {
+        if (source == null || !source.completion().isCompletedExceptionally()) {
             return "";
         }
+        try {
+            source.completion().join();
+            return "";
+        } catch (RuntimeException e) {
+            Throwable c = e.getCause() == null ? e : e.getCause();
+            return " (relay: " + message(c) + ")";
+        }
     }
 
-    /** Leaves the VM running here: cancel, resume if QEMU paused it, let the target drop its QEMU. */
-    private void rollBack(String name, QmpOps ops, boolean prepared, String why) {
+    /*
+     * Commit -- target resumed the VM --> Done(moved)
+     * Commit -- target refused, or says it does not run the VM --> RollBack
+     * Commit -- no answer --> ask again until the target answers; the source stays paused meanwhile
+     *
+     * Past QEMU's "completed" the source QEMU is paused in postmigrate and the target holds a full
+     * copy. Resuming the source is safe only when the target does not run its copy: a lost commit
+     * response may hide a target that did resume. So when the answer is lost, ask ("query") until
+     * the target says; never guess.
+     */
+    private Step commit(Vm vm) {
+        if (!enterCommit()) {
+            return cancelled(true);
+        }
+        update(status.withPhase(MigrationPhase.Migrating, "QEMU completed; resuming the VM on the target"));
+        ObjectNode commit = JSON.createObjectNode();
+        commit.put("op", "commit");
+        commit.put("migrationId", request.id().toString());
+        try {
+            control(commit, CONTROL_TIMEOUT);
+            return done(vm);
+        } catch (TargetRefused e) {
+            // The target answered: it did not resume its copy, and dropped it.
+            return new Step.RollBack(MigrationPhase.Failed, "CommitRefused", e.getMessage(), true);
+        } catch (IOException e) {
+            LOG.warn("vm={} migration {}: commit answer lost ({}); asking the target", vm.name(), request.id(), e.toString());
+        }
+        return resolveLostCommit(vm);
+    }
+
+    private Step resolveLostCommit(Vm vm) {
+        long attempt = 0;
+        while (true) {
+            try {
+                switch (askTarget(vm.name())) {
+                    case "committed" -> {
+                        return done(vm);
+                    }
+                    case "pending", "absent" -> {
+                        return new Step.RollBack(MigrationPhase.Failed, "CommitFailed",
+                                "the target did not resume the VM", true);
+                    }
+                    default -> throw new IOException("unexpected answer");
+                }
+            } catch (IOException e) {
+                if (attempt++ % 12 == 0) {
+                    node.events().publish(VmEvent.warning(vm.name(), "MigrationOutcomeUnknown", "cannot reach "
+                            + status.target() + " to learn whether it resumed the VM (" + message(e)
+                            + "); the VM stays paused here until it answers"));
+                    update(status.withPhase(MigrationPhase.Migrating, "outcome unknown: target unreachable; source paused"));
+                }
+            }
+            try {
+                Thread.sleep(ABORT_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                // Daemon stopping: the VM stays paused here; re-adoption asks the target again.
+                Thread.currentThread().interrupt();
+                return new Step.Done(false, true);
+            }
+        }
+    }
+
+    /** "committed", "pending" or "absent", as the target daemon sees migration {@code id} of VM {@code name}. */
+    private String askTarget(String name) throws IOException {
+        ObjectNode q = JSON.createObjectNode();
+        q.put("op", "query");
+        q.put("migrationId", request.id().toString());
+        q.put("vm", name);
+        return control(q, SHORT_CONTROL_TIMEOUT).path("state").asText("");
+    }
+
+    private Step done(Vm vm) {
+        update(status.finished(MigrationPhase.Completed, null, "the VM runs on " + status.target(), clock.instant()));
+        node.events().publish(VmEvent.normal(vm.name(), "Migrated", "live-migrated to " + status.target() + " in "
+                + status.totalMs() + " ms (downtime " + status.downtimeMs() + " ms)"));
+        return new Step.Done(true, false);
+    }
+
+    private Step.RollBack cancelled(boolean targetPrepared) {
+        return new Step.RollBack(MigrationPhase.Cancelled, "Cancelled", "cancelled by the operator", targetPrepared);
+    }
+
+    // RollBack -- VM runs here, target told to drop its copy --> Done(stayed)
+    private Step rollBack(Vm vm, Step.RollBack r) {
+        long t0 = System.nanoTime();
+        LOG.warn("vm={} migration {} {}: {} {}", vm.name(), request.id(), r.outcome(), r.reason(), r.message());
+        QmpOps ops = vm.ops();
         try {
             ops.call("migrate_cancel", null);
             for (int i = 0; i < 50; i++) {
                 String s = ops.call("query-migrate", null).path("status").asText("none");
-                if (!s.equals("active") && !s.equals("cancelling") && !s.equals("device") && !s.equals("setup")) {
+                if (!s.equals("active") && !s.equals("cancelling") && !s.equals("device") && !s.equals("setup")
+                        && !s.equals("pre-switchover")) {
                     break;
                 }
-                Thread.sleep(POLL.toMillis());
+                Thread.sleep(100);
             }
-            String run = ops.status();
-            if (!run.equals("running")) {
+            if (!ops.status().equals("running")) {
                 ops.call("cont", null);
             }
         } catch (QmpOps.QmpFailure e) {
-            LOG.warn("vm={} resuming after the failed migration: {}", name, e.getMessage());
+            LOG.warn("vm={} resuming after the failed migration: {}", vm.name(), e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (prepared) {
-            try {
-                ObjectNode abort = JSON.createObjectNode();
-                abort.put("op", "abort");
-                abort.put("migrationId", request.id().toString());
-                control(abort);
-            } catch (IOException e) {
-                LOG.warn("vm={} target did not confirm the abort: {}", name, e.getMessage());
-            }
+        if (source != null) {
+            source.close();
         }
-        update(status.finished("Failed", why, clock.instant()));
-        node.events().publish(VmEvent.warning(name, "MigrationFailed", "migration to " + request.target()
-                + " failed, the VM keeps running here: " + why));
+        if (r.targetPrepared()) {
+            abortTarget(vm.name());
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        String msg = r.message() + "; the VM keeps running here (rolled back in " + ms + " ms)";
+        update(status.finished(r.outcome(), r.reason(), msg, clock.instant()));
+        node.events().publish(VmEvent.warning(vm.name(), r.outcome() == MigrationPhase.Cancelled ? "MigrationCancelled"
+                : "MigrationFailed", "migration to " + status.target() + ": " + msg));
+        return new Step.Done(false, false);
     }
 
-    private JsonNode control(ObjectNode req) throws IOException {
-        String response = MigrationControl.call(request.target(), secret, JSON.writeValueAsString(req), CONTROL_TIMEOUT,
+    /** Tells the target to drop its copy; keeps trying in the background while it is unreachable. */
+    private void abortTarget(String name) {
+        if (tryAbort(name)) {
+            return;
+        }
+        long giveUp = System.nanoTime() + ABORT_GIVE_UP.toNanos();
+        Thread.ofVirtual().name("migration-abort-" + request.id().toString().substring(0, 8)).start(() -> {
+            while (System.nanoTime() < giveUp) {
+                try {
+                    Thread.sleep(ABORT_RETRY.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (tryAbort(name)) {
+                    return;
+                }
+            }
+            LOG.warn("vm={} migration {}: target never confirmed the abort; its incoming TTL removes it",
+                    name, request.id());
+        });
+    }
+
+    private boolean tryAbort(String name) {
+        try {
+            ObjectNode abort = JSON.createObjectNode();
+            abort.put("op", "abort");
+            abort.put("migrationId", request.id().toString());
+            control(abort, SHORT_CONTROL_TIMEOUT);
+            return true;
+        } catch (IOException e) {
+            LOG.warn("vm={} target did not confirm the abort of {}: {}", name, request.id(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** The target answered, and said no. */
+    private static final class TargetRefused extends IOException {
+        TargetRefused(String message) {
+            super(message);
+        }
+    }
+
+    private JsonNode control(ObjectNode req, Duration timeout) throws IOException {
+        String response = MigrationControl.call(request.target(), secret, JSON.writeValueAsString(req), timeout,
                 RelayOptions.DEFAULTS);
         JsonNode r = JSON.readTree(response);
         if (!r.path("ok").asBoolean(false)) {
-            throw new IOException("target refused " + req.path("op").asText() + ": " + r.path("error").asText("no reason"));
+            throw new TargetRefused("target refused " + req.path("op").asText() + ": " + r.path("error").asText("no reason"));
         }
         return r;
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 }

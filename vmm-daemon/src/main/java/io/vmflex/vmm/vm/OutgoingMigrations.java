@@ -1,63 +1,150 @@
 package io.vmflex.vmm.vm;
 
+import io.vmflex.api.vm.MigrationPhase;
+import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.vmm.events.VmEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Starts live migrations of this node's VMs and remembers the last {@value #KEEP} of them for the
- * admin API.
+ * Starts live migrations of this node's VMs, cancels them, and remembers the last {@value #KEEP}
+ * of them for the admin API.
  *
  * <p>Thread-safe.
  */
 public final class OutgoingMigrations {
+    private static final Logger LOG = LoggerFactory.getLogger(OutgoingMigrations.class);
     static final int KEEP = 50;
 
     private final NodeContext node;
     private final VmRegistry registry;
     private final ClusterSecret secret;
     private final LinkedHashMap<String, MigrationStatus> recent = new LinkedHashMap<>(); // guarded by this
+    private final Map<String, OutgoingMigration> running = new HashMap<>(); // by id; guarded by this
 
     /** @param secret null when this daemon has no cluster secret: migrations are then refused */
     public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret) {
         this.node = node;
         this.registry = registry;
         this.secret = secret;
+        if (secret != null) {
+            settleInterrupted();
+        }
+    }
+
+    private static final Duration ASK_AGAIN = Duration.ofSeconds(10);
+    private static final int ASK_AT_MOST = 360;
+
+    /** Finds migrations a previous daemon left unfinished and settles each with its target, in the background. */
+    private void settleInterrupted() {
+        for (String name : registry.names()) {
+            registry.get(name).flatMap(VmSupervisor::interruptedMigration).ifPresent(m ->
+                    Thread.ofVirtual().name("settle-" + name).start(() -> settle(name, m)));
+        }
+    }
+
+    private void settle(String name, InterruptedMigration.Marker m) {
+        for (int attempt = 0; attempt < ASK_AT_MOST; attempt++) {
+            var s = registry.get(name);
+            if (s.isEmpty()) {
+                return;
+            }
+            switch (InterruptedMigration.ask(m, name, secret)) {
+                case InterruptedMigration.Decision.Moved moved -> {
+                    node.events().publish(VmEvent.normal(name, "Migrated", "migration " + m.migrationId() + " to "
+                            + m.target() + " completed while the daemon was down; the target runs the VM"));
+                    registry.delete(name);
+                    return;
+                }
+                case InterruptedMigration.Decision.StaysHere stays -> {
+                    try {
+                        s.get().stayAfterInterruptedMigration(m).get();
+                        return;
+                    } catch (Exception e) {
+                        LOG.warn("vm={} resuming after interrupted migration {}: {}", name, m.migrationId(), e.toString());
+                    }
+                }
+                case InterruptedMigration.Decision.Unknown u -> {
+                    if (attempt % 6 == 0) {
+                        node.events().publish(VmEvent.warning(name, "MigrationOutcomeUnknown", "migration "
+                                + m.migrationId() + " to " + m.target() + " was interrupted and the target cannot say "
+                                + "whether it runs the VM (" + u.why() + "); the VM is left as QEMU has it"));
+                    }
+                }
+            }
+            try {
+                Thread.sleep(ASK_AGAIN.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     /** A migration that was started: its first status and its end (the final status). */
     public record Started(MigrationStatus initial, CompletableFuture<MigrationStatus> done) {
     }
 
-    public Started start(String vm, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps) {
-        return start(vm, target, downtimeLimitMs, maxBandwidthMbps, 1);
+    /** What a cancel did. */
+    public sealed interface Cancel {
+        /** The migration stops at its next poll; {@code status} is its state when asked. */
+        record Accepted(MigrationStatus status) implements Cancel {
+        }
+
+        /** It had ended, or is being committed on the target: nothing to cancel. */
+        record TooLate(MigrationStatus status) implements Cancel {
+        }
+
+        record Unknown(String what) implements Cancel {
+        }
     }
 
-    /** @param multifdChannels 1 for a plain migration, N &ge; 2 for multifd with N channels */
+    /**
+     * @param multifdChannels 1 for a plain migration, N &ge; 2 for multifd with N channels
+     * @throws IllegalStateException when this daemon cannot migrate, or the VM is migrating already
+     */
     public Started start(String vm, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps,
-            int multifdChannels) {
+            int multifdChannels, MigrationTimeouts timeouts) {
         MigrationTuning.checkChannels(multifdChannels);
         if (secret == null) {
             throw new IllegalStateException("this daemon has no cluster secret (--cluster-secret): it cannot migrate");
         }
         UUID id = UUID.randomUUID();
-        MigrationStatus initial = new MigrationStatus(id.toString(), vm, target.getHostString() + ":" + target.getPort(),
-                "Preparing", "none", "asking the target to prepare", 0, 0, 0, 0, 0, node.clock().instant(), null);
-        record(initial);
+        MigrationStatus initial = MigrationStatus.preparing(id.toString(), vm,
+                target.getHostString() + ":" + target.getPort(), node.clock().instant());
         var m = new OutgoingMigration(new OutgoingMigration.Request(id, target, downtimeLimitMs, maxBandwidthMbps,
-                multifdChannels),
-                secret, node, initial, this::record);
+                multifdChannels, timeouts), secret, node, initial, this::record);
+        synchronized (this) {
+            if (activeFor(vm).isPresent()) {
+                throw new IllegalStateException("VM " + vm + " is migrating already (" + activeFor(vm).get() + ")");
+            }
+            running.put(id.toString(), m);
+            record(initial);
+        }
         CompletableFuture<MigrationStatus> done = registry.migrateOut(vm, m).handle((moved, e) -> {
+            synchronized (this) {
+                running.remove(id.toString());
+            }
             if (e != null) {
-                MigrationStatus failed = get(id.toString()).orElse(initial)
-                        .finished("Failed", e.getCause() != null ? e.getCause().getMessage() : e.getMessage(),
-                                node.clock().instant());
+                Throwable c = e.getCause() != null ? e.getCause() : e;
+                MigrationStatus now = get(id.toString()).orElse(initial);
+                if (now.phase().isFinal()) {
+                    return now;
+                }
+                MigrationStatus failed = now.finished(MigrationPhase.Failed, "NotStarted", c.getMessage(),
+                        node.clock().instant());
                 record(failed);
                 return failed;
             }
@@ -66,9 +153,50 @@ public final class OutgoingMigrations {
         return new Started(initial, done);
     }
 
+    /** Cancels migration {@code id}. */
+    public Cancel cancel(String id) {
+        OutgoingMigration m;
+        synchronized (this) {
+            MigrationStatus s = recent.get(id);
+            if (s == null) {
+                return new Cancel.Unknown("migration \"" + id + "\"");
+            }
+            m = running.get(id);
+            if (m == null || s.phase().isFinal()) {
+                return new Cancel.TooLate(s);
+            }
+        }
+        return switch (m.requestCancel()) {
+            case ACCEPTED -> new Cancel.Accepted(get(id).orElseThrow());
+            case TOO_LATE -> new Cancel.TooLate(get(id).orElseThrow());
+        };
+    }
+
+    /** Cancels the running migration of VM {@code vm}. */
+    public Cancel cancelVm(String vm) {
+        Optional<String> id;
+        synchronized (this) {
+            id = activeFor(vm);
+            if (id.isEmpty()) {
+                return recent.values().stream().filter(s -> s.vm().equals(vm)).reduce((a, b) -> b)
+                        .<Cancel>map(Cancel.TooLate::new)
+                        .orElse(new Cancel.Unknown("migration of VM \"" + vm + "\""));
+            }
+        }
+        return cancel(id.get());
+    }
+
+    private Optional<String> activeFor(String vm) {
+        return running.keySet().stream().filter(id -> recent.containsKey(id) && recent.get(id).vm().equals(vm)).findFirst();
+    }
+
     private synchronized void record(MigrationStatus s) {
         recent.put(s.id(), s);
         while (recent.size() > KEEP) {
+            String oldest = recent.firstEntry().getKey();
+            if (running.containsKey(oldest)) {
+                break;
+            }
             recent.pollFirstEntry();
         }
     }
@@ -80,7 +208,7 @@ public final class OutgoingMigrations {
     /** Newest first. */
     public synchronized List<MigrationStatus> list() {
         List<MigrationStatus> l = new ArrayList<>(recent.values());
-        java.util.Collections.reverse(l);
+        Collections.reverse(l);
         return l;
     }
 }

@@ -52,7 +52,8 @@ public final class StatusMapper {
     public static VirtualMachine withObservation(VirtualMachine vm, Observation o, String node, Instant now, VmNic nic) {
         VirtualMachineStatus old = vm.status() == null ? VirtualMachineStatus.EMPTY : vm.status();
         boolean running = o.pid() > 0;
-        boolean ready = o.phase() == VmPhase.Running;
+        // A migrating guest runs and serves until the switch-over.
+        boolean ready = o.phase() == VmPhase.Running || o.phase() == VmPhase.PreMigrating || o.phase() == VmPhase.Migrating;
         Condition previous = old.conditions() == null ? null
                 : old.conditions().stream().filter(c -> "Ready".equals(c.type())).findFirst().orElse(null);
         String readyStatus = ready ? "True" : "False";

@@ -189,14 +189,76 @@ public final class VmSupervisor {
                     throw new IllegalStateException("VM " + name() + ": QMP not reachable");
                 }
             }
-            boolean moved = migration.run(name(), vm, SpecView.of(vm), paths, new QmpOps(qmp, QMP_TIMEOUT));
+            Observation before = observed;
+            boolean moved = migration.run(new OutgoingMigration.Vm(name(), vm, SpecView.of(vm), paths,
+                    new QmpOps(qmp, QMP_TIMEOUT)), this::onMigrationStatus);
             if (moved) {
                 forget();
             } else {
+                observed = before;
+                publishStatus();
                 schedule(Duration.ZERO);
             }
             return moved;
         });
+    }
+
+    /** A migration a previous daemon left unfinished ({@code outgoing.json}); any thread. */
+    java.util.Optional<InterruptedMigration.Marker> interruptedMigration() {
+        return InterruptedMigration.read(paths);
+    }
+
+    /**
+     * The target said it does not run the VM (and was told to abort): QEMU runs on here. QEMU may
+     * have paused the guest at the end of the stream ({@code postmigrate}); resume it.
+     */
+    CompletableFuture<Void> stayAfterInterruptedMigration(InterruptedMigration.Marker m) {
+        return submit(() -> {
+            if (stopped || process == null) {
+                InterruptedMigration.delete(paths);
+                return null;
+            }
+            if (qmp == null || !qmp.isConnected()) {
+                connectQmp();
+            }
+            if (qmp == null) {
+                throw new IllegalStateException("QMP not reachable");
+            }
+            QmpOps ops = new QmpOps(qmp, QMP_TIMEOUT);
+            String run = ops.status();
+            if (!run.equals("running")) {
+                ops.call("cont", null);
+            }
+            InterruptedMigration.delete(paths);
+            var last = vm.status() == null ? null : vm.status().migration();
+            if (last != null && !last.phase().isFinal()) {
+                onMigrationStatus(last.finished(io.vmflex.api.vm.MigrationPhase.Failed, "Interrupted",
+                        "the daemon stopped during the migration; the target does not run the VM, it runs here",
+                        node.clock().instant()));
+            }
+            node.events().publish(VmEvent.warning(name(), "MigrationRecovered", "migration " + m.migrationId() + " to "
+                    + m.target() + " was interrupted by a daemon restart; the target does not run the VM, so it runs here"
+                    + (run.equals("running") ? "" : " (resumed from " + run + ")")));
+            return null;
+        });
+    }
+
+    /**
+     * The running migration's status, on this thread: phase Migrating while it runs, and
+     * {@code status.migration} kept after it ended. Progress polls only update the in-memory copy;
+     * disk gets the status when the migration's phase changes.
+     */
+    private void onMigrationStatus(io.vmflex.api.vm.MigrationStatus m) {
+        io.vmflex.api.vm.MigrationStatus old = vm.status() == null ? null : vm.status().migration();
+        if (!m.phase().isFinal()) {
+            VmPhase p = m.phase() == io.vmflex.api.vm.MigrationPhase.Preparing ? VmPhase.PreMigrating : VmPhase.Migrating;
+            observed = observed.withPhase(p, p.name(), "live migration to " + m.target() + ": " + m.message());
+        }
+        vm = vm.withStatus((vm.status() == null ? io.vmflex.api.vm.VirtualMachineStatus.EMPTY : vm.status()).withMigration(m));
+        if (old == null || old.phase() != m.phase() || !Objects.equals(old.message(), m.message())) {
+            publishStatus();
+            persist();
+        }
     }
 
     /**
@@ -668,17 +730,22 @@ public final class VmSupervisor {
             vm = updated;
             // The guest's report changes every second; it is served from memory and not worth an
             // fsync: disk gets the status only when something else in it changed.
-            VirtualMachine durable = StatusMapper.withGuest(updated, null, null);
-            if (!durable.equals(persisted)) {
-                try {
-                    store.saveVm(durable);
-                    persisted = durable;
-                } catch (IOException e) {
-                    LOG.error("vm={} cannot persist status: {}", name(), e.toString());
-                }
-            }
+            persist();
             if (before != observed.phase()) {
                 node.events().publish(VmEvent.normal(name(), "Phase", "phase " + before + " -> " + observed.phase()));
+            }
+        }
+    }
+
+    /** Writes the VM (without the guest's every-second report) when it differs from what is on disk. */
+    private void persist() {
+        VirtualMachine durable = StatusMapper.withGuest(vm, null, null);
+        if (!durable.equals(persisted)) {
+            try {
+                store.saveVm(durable);
+                persisted = durable;
+            } catch (IOException e) {
+                LOG.error("vm={} cannot persist status: {}", name(), e.toString());
             }
         }
     }

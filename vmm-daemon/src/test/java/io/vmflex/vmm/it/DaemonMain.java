@@ -21,14 +21,17 @@ public final class DaemonMain {
         return new VmmdConfig.Network(f[0], f[1], f[2]);
     }
 
-    /** {@code -Dvmflex.migration=host:port,secretFile} enables live migration; absent: none. */
+    /** {@code -Dvmflex.migration=host:port,secretFile[,incomingTtlSeconds]} enables live migration; absent: none. */
     private static io.vmflex.vmm.MigrationSettings migration() {
         String m = System.getProperty("vmflex.migration");
         if (m == null || m.isBlank()) {
             return null;
         }
-        String[] f = m.split(",", 2);
-        return new io.vmflex.vmm.MigrationSettings(io.vmflex.vmm.MigrationSettings.parseAddress(f[0]), Path.of(f[1]));
+        String[] f = m.split(",");
+        var listen = io.vmflex.vmm.MigrationSettings.parseAddress(f[0]);
+        return f.length > 2
+                ? new io.vmflex.vmm.MigrationSettings(listen, Path.of(f[1]), java.time.Duration.ofSeconds(Long.parseLong(f[2])))
+                : new io.vmflex.vmm.MigrationSettings(listen, Path.of(f[1]));
     }
 
     public static void main(String[] args) throws Exception {

@@ -20,6 +20,7 @@ public final class TestDaemon implements AutoCloseable {
     private final List<String> extra;
     private String network;
     private String migration;
+    private String netns;
     private Process process;
     private int starts;
 
@@ -39,7 +40,28 @@ public final class TestDaemon implements AutoCloseable {
 
     /** Live migration: listen on {@code 127.0.0.1:port}, cluster secret from {@code secretFile}. */
     public TestDaemon withMigration(int port, Path secretFile) {
-        this.migration = "127.0.0.1:" + port + "," + secretFile;
+        return withMigration("127.0.0.1", port, secretFile);
+    }
+
+    /** Live migration: listen on {@code host:port}, cluster secret from {@code secretFile}. */
+    public TestDaemon withMigration(String host, int port, Path secretFile) {
+        this.migration = host + ":" + port + "," + secretFile;
+        return this;
+    }
+
+    /** Prepared incoming migrations are dropped when not committed within {@code seconds}. */
+    public TestDaemon withIncomingTtl(long seconds) {
+        this.migration = this.migration + "," + seconds;
+        return this;
+    }
+
+    /**
+     * Runs the daemon (and so its QEMUs) in network namespace {@code name} ({@code ip netns exec},
+     * which execs: the child's pid stays the JVM's). Its admin socket is a file and works from any
+     * namespace.
+     */
+    public TestDaemon inNetns(String name) {
+        this.netns = name;
         return this;
     }
 
@@ -56,7 +78,8 @@ public final class TestDaemon implements AutoCloseable {
     }
 
     public TestDaemon start() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(netns == null ? List.of() : List.of("ip", "netns", "exec", netns));
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
                 // Agrona (the migration relay's aligned buffers) reads jdk.internal.misc.Unsafe.
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dvmflex.network=" + (network == null ? "" : network),
@@ -64,6 +87,7 @@ public final class TestDaemon implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), DaemonMain.class.getName(),
                 stateDir.toString(), socket.toString(), nodeName, imageDir.toString()));
         cmd.addAll(extra);
+        Files.deleteIfExists(socket);
         Path log = stateDir.resolve("vmmd-" + (++starts) + ".log");
         Files.createDirectories(stateDir);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -1,0 +1,68 @@
+package io.vmflex.api.vm;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.time.Instant;
+
+/**
+ * vmflex: one outgoing live migration, as {@code GET /v1/migrations} lists it and as the VM's
+ * {@code status.migration} shows it (while it runs, and the last one after it ended). Immutable; a
+ * new value replaces the old one on every progress poll. Byte counts and rates are QEMU's
+ * {@code query-migrate} figures for RAM.
+ *
+ * @param reason             CamelCase why of a Failed/Cancelled phase (e.g. ProgressTimeout), else null
+ * @param qemuStatus         QEMU's own {@code query-migrate} status, last seen
+ * @param rateBytesPerSecond QEMU's current throughput ({@code ram.mbps})
+ * @param dirtyRateBytesPerSecond pages the guest dirties per second × page size
+ * @param expectedDowntimeMs QEMU's estimate of the switch-over pause if it stopped the guest now
+ * @param downtimeMs         the guest's actual pause at switch-over (0 until completed)
+ * @param totalMs            QEMU's total migration time (running time while active)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MigrationStatus(String id, String vm, String target, MigrationPhase phase, String reason,
+                              String message, String qemuStatus, long transferredBytes, long remainingBytes,
+                              long totalBytes, long rateBytesPerSecond, long dirtyRateBytesPerSecond,
+                              long expectedDowntimeMs, long downtimeMs, long totalMs, Instant startedAt,
+                              Instant finishedAt) {
+
+    /** A migration that was just asked for. */
+    public static MigrationStatus preparing(String id, String vm, String target, Instant at) {
+        return new MigrationStatus(id, vm, target, MigrationPhase.Preparing, null, "asking the target to prepare", "none",
+                0, 0, 0, 0, 0, 0, 0, 0, at, null);
+    }
+
+    /** QEMU's figures from one {@code query-migrate}. */
+    public record Progress(String qemuStatus, long transferredBytes, long remainingBytes, long totalBytes,
+                           long rateBytesPerSecond, long dirtyRateBytesPerSecond, long expectedDowntimeMs,
+                           long downtimeMs, long totalMs) {
+    }
+
+    public MigrationStatus withProgress(Progress p) {
+        return new MigrationStatus(id, vm, target, phase, reason, message, p.qemuStatus(), p.transferredBytes(),
+                p.remainingBytes(), p.totalBytes(), p.rateBytesPerSecond(), p.dirtyRateBytesPerSecond(),
+                p.expectedDowntimeMs(), p.downtimeMs(), p.totalMs(), startedAt, finishedAt);
+    }
+
+    public MigrationStatus withQemuStatus(String qemu) {
+        return new MigrationStatus(id, vm, target, phase, reason, message, qemu, transferredBytes, remainingBytes,
+                totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs, totalMs,
+                startedAt, finishedAt);
+    }
+
+    public MigrationStatus withPhase(MigrationPhase newPhase, String newMessage) {
+        return new MigrationStatus(id, vm, target, newPhase, reason, newMessage, qemuStatus, transferredBytes,
+                remainingBytes, totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs,
+                totalMs, startedAt, finishedAt);
+    }
+
+    /** The end: {@code outcome} must be final. */
+    public MigrationStatus finished(MigrationPhase outcome, String why, String newMessage, Instant at) {
+        if (!outcome.isFinal()) {
+            throw new IllegalArgumentException("not a final phase: " + outcome);
+        }
+        return new MigrationStatus(id, vm, target, outcome, why, newMessage, qemuStatus, transferredBytes,
+                remainingBytes, totalBytes, outcome == MigrationPhase.Completed ? rateBytesPerSecond : 0,
+                outcome == MigrationPhase.Completed ? dirtyRateBytesPerSecond : 0, expectedDowntimeMs, downtimeMs,
+                totalMs, startedAt, at);
+    }
+}

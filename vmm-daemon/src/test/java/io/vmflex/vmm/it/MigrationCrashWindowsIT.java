@@ -1,0 +1,136 @@
+package io.vmflex.vmm.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmflex.api.json.ApiMapper;
+import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.MigrationControl;
+import io.vmflex.migration.RelayOptions;
+import io.vmflex.vmm.MigrationSettings;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+
+import static io.vmflex.vmm.it.MigrationProbe.VM;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A source daemon that dies during a migration. (i) After the target prepared: the target drops
+ * its paused QEMU when the TTL passes (10 s here). (ii) Mid-stream: the restarted source daemon
+ * re-adopts the VM, finds the unfinished migration, asks the target, which does not run the VM,
+ * and keeps the VM here; the next migration succeeds.
+ */
+@Tag("qemu")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MigrationCrashWindowsIT {
+    private static final long TTL_SECONDS = 10;
+    private static TestDaemon a;
+    private static TestDaemon b;
+    private static String addrA;
+    private static String addrB;
+    private static Path secret;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        var missing = Guest.missingImage();
+        if (missing.isPresent()) {
+            System.err.println("SKIPPED MigrationCrashWindowsIT: " + missing.get());
+        }
+        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "vmfx-migc");
+        secret = MigrationProbe.secretFile(root.resolve("cluster.secret"), 'k');
+        int portA = MigrationProbe.freePort();
+        int portB = MigrationProbe.freePort();
+        addrA = "127.0.0.1:" + portA;
+        addrB = "127.0.0.1:" + portB;
+        a = new TestDaemon(root.resolve("a"), "node-a", Guest.imageDir()).withMigration(portA, secret).start();
+        b = new TestDaemon(root.resolve("b"), "node-b", Guest.imageDir()).withMigration(portB, secret)
+                .withIncomingTtl(TTL_SECONDS).start();
+        UnixHttp.Response created = a.http().send("POST", "/v1/vms", "application/yaml",
+                Files.readString(Guest.example("test-vm.yaml")));
+        assertEquals(201, created.status(), created.body());
+        Guest.awaitPhase(a.http(), VM, "Running", MigrationProbe.STEP);
+        MigrationProbe.awaitUptimeAbove(a, 0);
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        for (TestDaemon d : new TestDaemon[] {a, b}) {
+            if (d != null) {
+                try {
+                    d.http().send("DELETE", "/v1/vms/" + VM, null, null);
+                } catch (IOException ignored) {
+                    // the daemon may be gone already
+                }
+                d.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void shouldDropThePreparedQemuAfterTheTtlWhenTheSourceNeverComesBack() throws Exception {
+        // The test is the source daemon that dies right after its prepare was answered.
+        JsonNode vm = a.http().get("/v1/vms/" + VM).json();
+        ObjectNode prepare = ApiMapper.json().createObjectNode();
+        prepare.put("op", "prepare").put("migrationId", UUID.randomUUID().toString()).put("channels", 1)
+                .put("virtioMemRequestedBytes", 0);
+        prepare.set("vm", vm);
+        prepare.putArray("pluggedCpus");
+        String answer = MigrationControl.call(MigrationSettings.parseAddress(addrB), ClusterSecret.load(secret),
+                prepare.toString(), Duration.ofSeconds(90), RelayOptions.DEFAULTS);
+        assertTrue(answer.contains("\"ok\":true"), answer);
+        long t0 = System.nanoTime();
+        int targetQemu = MigrationProbe.incomingQemuPid(b);
+        assertTrue(Guest.processRuns(targetQemu));
+        MigrationProbe.assertTargetClean(b, targetQemu);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("MEASURED prepared but never committed: target dropped it after %d ms (TTL %d s)%n", ms,
+                TTL_SECONDS);
+        assertTrue(ms >= (TTL_SECONDS - 1) * 1000, "dropped before the TTL: " + ms + " ms");
+        MigrationProbe.assertMigrates(a, b, addrB);
+        MigrationProbe.assertMigrates(b, a, addrA);
+    }
+
+    @Test
+    @Order(2)
+    void shouldKeepTheVmOnTheSourceWhenTheSourceDaemonDiesMidStreamAndComesBack() throws Exception {
+        int pid = MigrationProbe.pid(a);
+        long uptime = MigrationProbe.uptime(a);
+        String id = MigrationProbe.start(a, addrB, ",\"maxBandwidthMbps\":40");
+        int targetQemu = MigrationProbe.incomingQemuPid(b);
+        MigrationProbe.awaitTransferred(a, id, 16);
+        Path marker = a.stateDir().resolve("vms").resolve(VM).resolve("outgoing.json");
+        assertTrue(Files.exists(marker), "outgoing.json while streaming");
+        long t0 = System.nanoTime();
+        a.kill9();
+        MigrationProbe.assertTargetClean(b, targetQemu);
+        System.out.printf("MEASURED source daemon killed mid-stream: target cleaned up after %d ms%n",
+                (System.nanoTime() - t0) / 1_000_000);
+        assertTrue(Guest.processRuns(pid), "the source QEMU must survive its daemon");
+
+        long t1 = System.nanoTime();
+        a.start();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(marker));
+        System.out.printf("MEASURED restarted source settled the interrupted migration %d ms after start began%n",
+                (System.nanoTime() - t1) / 1_000_000);
+        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
+        JsonNode m = a.http().get("/v1/vms/" + VM).json().path("status").path("migration");
+        assertEquals("Interrupted", m.path("reason").asText(), m.toString());
+        MigrationProbe.assertMigrates(a, b, addrB);
+        MigrationProbe.assertMigrates(b, a, addrA);
+    }
+}

@@ -1,0 +1,164 @@
+package io.vmflex.vmm.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static io.vmflex.vmm.it.MigrationProbe.VM;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Faults in the middle of a live migration between two vmmds on this machine: the target QEMU
+ * killed, the operator cancelling, the target daemon killed. The stream is throttled (40 Mbit/s:
+ * the test VM's ~135 MiB take ~30 s) and the fault strikes once 16 MiB went through. Each time
+ * the VM must keep running on the source (same QEMU, guest uptime growing), the target must hold
+ * nothing of it, and a full-speed migration there and back must succeed afterwards.
+ */
+@Tag("qemu")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MigrationFaultsIT {
+    private static final String SLOW = ",\"maxBandwidthMbps\":40";
+    private static final long MID_STREAM_MIB = 16;
+    private static TestDaemon a;
+    private static TestDaemon b;
+    private static String addrA;
+    private static String addrB;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        var missing = Guest.missingImage();
+        if (missing.isPresent()) {
+            System.err.println("SKIPPED MigrationFaultsIT: " + missing.get());
+        }
+        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "vmfx-migf");
+        Path secret = MigrationProbe.secretFile(root.resolve("cluster.secret"), 'k');
+        int portA = MigrationProbe.freePort();
+        int portB = MigrationProbe.freePort();
+        addrA = "127.0.0.1:" + portA;
+        addrB = "127.0.0.1:" + portB;
+        a = new TestDaemon(root.resolve("a"), "node-a", Guest.imageDir()).withMigration(portA, secret).start();
+        b = new TestDaemon(root.resolve("b"), "node-b", Guest.imageDir()).withMigration(portB, secret).start();
+        UnixHttp.Response created = a.http().send("POST", "/v1/vms", "application/yaml",
+                Files.readString(Guest.example("test-vm.yaml")));
+        assertEquals(201, created.status(), created.body());
+        Guest.awaitPhase(a.http(), VM, "Running", MigrationProbe.STEP);
+        MigrationProbe.awaitUptimeAbove(a, 0);
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        for (TestDaemon d : new TestDaemon[] {a, b}) {
+            if (d != null) {
+                try {
+                    d.http().send("DELETE", "/v1/vms/" + VM, null, null);
+                } catch (IOException ignored) {
+                    // the daemon may be gone already
+                }
+                d.close();
+            }
+        }
+    }
+
+    private static void assertNextMigrationsSucceed() throws IOException {
+        MigrationProbe.assertMigrates(a, b, addrB);
+        MigrationProbe.assertMigrates(b, a, addrA);
+    }
+
+    @Test
+    @Order(1)
+    void shouldKeepTheVmOnTheSourceWhenTheTargetQemuIsKilledMidStream() throws Exception {
+        int pid = MigrationProbe.pid(a);
+        long uptime = MigrationProbe.uptime(a);
+        String id = MigrationProbe.start(a, addrB, SLOW);
+        int targetQemu = MigrationProbe.incomingQemuPid(b);
+        JsonNode mid = MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
+        assertEquals("Migrating", mid.path("phase").asText(), mid.toString());
+        long t0 = System.nanoTime();
+        new ProcessBuilder("kill", "-9", Integer.toString(targetQemu)).inheritIO().start().waitFor();
+        JsonNode end = MigrationProbe.awaitEnd(a, id);
+        System.out.printf("MEASURED target QEMU killed: Failed after %d ms (%s)%n", (System.nanoTime() - t0) / 1_000_000,
+                end.path("message").asText());
+        assertEquals("Failed", end.path("phase").asText(), end.toString());
+        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
+        MigrationProbe.assertTargetClean(b, targetQemu);
+        assertNextMigrationsSucceed();
+    }
+
+    @Test
+    @Order(2)
+    void shouldShowProgressThenKeepTheVmOnTheSourceWhenCancelledMidStream() throws Exception {
+        int pid = MigrationProbe.pid(a);
+        long uptime = MigrationProbe.uptime(a);
+        String id = MigrationProbe.start(a, addrB, SLOW);
+        int targetQemu = MigrationProbe.incomingQemuPid(b);
+        MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
+        JsonNode vm = a.http().get("/v1/vms/" + VM).json();
+        assertEquals("Migrating", vm.path("status").path("phase").asText(), vm.toString());
+        JsonNode progress = vm.path("status").path("migration");
+        assertEquals(id, progress.path("id").asText());
+        assertTrue(progress.path("transferredBytes").asLong() > 0 && progress.path("remainingBytes").asLong() > 0
+                && progress.path("rateBytesPerSecond").asLong() > 0, progress.toString());
+
+        long t0 = System.nanoTime();
+        UnixHttp.Response cancel = a.http().send("POST", "/v1/migrations/" + id + "/cancel", "application/json", "");
+        assertEquals(202, cancel.status(), cancel.body());
+        JsonNode end = MigrationProbe.awaitEnd(a, id);
+        System.out.printf("MEASURED cancel: Cancelled after %d ms (%s)%n", (System.nanoTime() - t0) / 1_000_000,
+                end.path("message").asText());
+        assertEquals("Cancelled", end.path("phase").asText(), end.toString());
+        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Cancelled");
+        MigrationProbe.assertTargetClean(b, targetQemu);
+
+        UnixHttp.Response again = a.http().send("POST", "/v1/migrations/" + id + "/cancel", "application/json", "");
+        assertEquals(409, again.status(), again.body());
+        assertTrue(again.body().contains("cannot be cancelled: it is Cancelled"), again.body());
+        assertNextMigrationsSucceed();
+    }
+
+    @Test
+    @Order(3)
+    void shouldKeepTheVmOnTheSourceAndCleanTheTargetWhenTheTargetDaemonIsKilledMidStream() throws Exception {
+        int pid = MigrationProbe.pid(a);
+        long uptime = MigrationProbe.uptime(a);
+        String id = MigrationProbe.start(a, addrB, SLOW);
+        int targetQemu = MigrationProbe.incomingQemuPid(b);
+        MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
+        long t0 = System.nanoTime();
+        b.kill9();
+        JsonNode end = MigrationProbe.awaitEnd(a, id);
+        System.out.printf("MEASURED target daemon killed: Failed after %d ms (%s)%n", (System.nanoTime() - t0) / 1_000_000,
+                end.path("message").asText());
+        assertEquals("Failed", end.path("phase").asText(), end.toString());
+        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
+
+        // The restarted target removes what its predecessor left of the uncommitted migration.
+        b.start();
+        MigrationProbe.assertTargetClean(b, targetQemu);
+        assertFalse(Guest.processRuns(targetQemu));
+        assertNextMigrationsSucceed();
+    }
+
+    @Test
+    @Order(4)
+    void shouldRefuseToCancelWhenNothingRuns() throws Exception {
+        UnixHttp.Response r = a.http().send("POST", "/v1/vms/" + VM + "/migrate/cancel", "application/json", "");
+        assertEquals(409, r.status(), r.body());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.http().get("/v1/migrations").status() == 200);
+        assertEquals(404, a.http().send("POST", "/v1/migrations/nope/cancel", "application/json", "").status());
+    }
+}

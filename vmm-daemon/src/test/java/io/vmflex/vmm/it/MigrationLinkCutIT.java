@@ -1,0 +1,135 @@
+package io.vmflex.vmm.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static io.vmflex.vmm.it.MigrationProbe.VM;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The link between source and target cut in the middle of a live migration. The target daemon
+ * runs in network namespace {@value #NETNS}, reached over veth {@value #HOST_END}/{@value #NS_END}
+ * (10.233.0.1 ↔ 10.233.0.2, /30). Setting the host end down mid-stream stalls the TCP relay
+ * without any error; the progress timeout (5 s here) must fail the migration with the VM still
+ * running on the source. Once the link is back, the source's pending abort reaches the target and
+ * a migration there and back succeeds. Needs root (skipped otherwise).
+ */
+@Tag("qemu")
+class MigrationLinkCutIT {
+    private static final String NETNS = "vmfh3-t";
+    private static final String HOST_END = "vmfh3a";
+    private static final String NS_END = "vmfh3b";
+    private static TestDaemon a;
+    private static TestDaemon b;
+    private static String addrA;
+    private static String addrB;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        var missing = Guest.missingImage();
+        boolean root = "0".equals(run(List.of("id", "-u")).trim());
+        String why = missing.orElse(root ? null : "needs root for a network namespace and a veth pair");
+        if (why != null) {
+            System.err.println("SKIPPED MigrationLinkCutIT: " + why);
+        }
+        assumeTrue(why == null, why);
+        removeNetwork();
+        sh("ip", "netns", "add", NETNS);
+        sh("ip", "link", "add", HOST_END, "type", "veth", "peer", "name", NS_END);
+        sh("ip", "link", "set", NS_END, "netns", NETNS);
+        sh("ip", "addr", "add", "10.233.0.1/30", "dev", HOST_END);
+        sh("ip", "link", "set", HOST_END, "up");
+        sh("ip", "netns", "exec", NETNS, "ip", "addr", "add", "10.233.0.2/30", "dev", NS_END);
+        sh("ip", "netns", "exec", NETNS, "ip", "link", "set", NS_END, "up");
+        sh("ip", "netns", "exec", NETNS, "ip", "link", "set", "lo", "up");
+
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "vmfx-migcut");
+        Path secret = MigrationProbe.secretFile(dir.resolve("cluster.secret"), 'k');
+        int portA = MigrationProbe.freePort();
+        int portB = MigrationProbe.freePort();
+        addrA = "10.233.0.1:" + portA;
+        addrB = "10.233.0.2:" + portB;
+        a = new TestDaemon(dir.resolve("a"), "node-a", Guest.imageDir()).withMigration("10.233.0.1", portA, secret).start();
+        b = new TestDaemon(dir.resolve("b"), "node-b", Guest.imageDir()).withMigration("10.233.0.2", portB, secret)
+                .inNetns(NETNS).start();
+        UnixHttp.Response created = a.http().send("POST", "/v1/vms", "application/yaml",
+                Files.readString(Guest.example("test-vm.yaml")));
+        assertEquals(201, created.status(), created.body());
+        Guest.awaitPhase(a.http(), VM, "Running", MigrationProbe.STEP);
+        MigrationProbe.awaitUptimeAbove(a, 0);
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        for (TestDaemon d : new TestDaemon[] {a, b}) {
+            if (d != null) {
+                try {
+                    d.http().send("DELETE", "/v1/vms/" + VM, null, null);
+                } catch (IOException ignored) {
+                    // the daemon may be gone already
+                }
+                d.close();
+            }
+        }
+        if (a != null) {
+            removeNetwork();
+        }
+    }
+
+    private static void removeNetwork() throws Exception {
+        run(List.of("ip", "netns", "del", NETNS));
+        run(List.of("ip", "link", "del", HOST_END));
+    }
+
+    private static void sh(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+        }
+    }
+
+    private static String run(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    @Test
+    void shouldFailWithinTheProgressTimeoutAndKeepTheVmOnTheSourceWhenTheLinkIsCutMidStream() throws Exception {
+        int pid = MigrationProbe.pid(a);
+        long uptime = MigrationProbe.uptime(a);
+        String id = MigrationProbe.start(a, addrB, ",\"maxBandwidthMbps\":40,\"progressTimeoutSeconds\":5");
+        int targetQemu = MigrationProbe.incomingQemuPid(b);
+        MigrationProbe.awaitTransferred(a, id, 16);
+        long t0 = System.nanoTime();
+        sh("ip", "link", "set", HOST_END, "down");
+        JsonNode end;
+        try {
+            end = MigrationProbe.awaitEnd(a, id);
+            System.out.printf("MEASURED link cut: Failed after %d ms (%s)%n", (System.nanoTime() - t0) / 1_000_000,
+                    end.path("message").asText());
+            assertEquals("Failed", end.path("phase").asText(), end.toString());
+            assertEquals("ProgressTimeout", end.path("reason").asText(), end.toString());
+            MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
+        } finally {
+            sh("ip", "link", "set", HOST_END, "up");
+        }
+        long t1 = System.nanoTime();
+        MigrationProbe.assertTargetClean(b, targetQemu);
+        System.out.printf("MEASURED link back: target cleaned up %d ms later%n", (System.nanoTime() - t1) / 1_000_000);
+        MigrationProbe.assertMigrates(a, b, addrB);
+        MigrationProbe.assertMigrates(b, a, addrA);
+    }
+}

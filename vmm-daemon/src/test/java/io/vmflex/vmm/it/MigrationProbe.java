@@ -1,0 +1,146 @@
+package io.vmflex.vmm.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.awaitility.Awaitility;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the migration fault tests do over and over, against daemons in child JVMs: start a
+ * migration, wait for a byte count or its end, and check that the VM still runs on the source
+ * (same QEMU, guest uptime growing) while the target holds nothing of it.
+ */
+final class MigrationProbe {
+    static final String VM = "test-vm";
+    static final Duration STEP = Duration.ofSeconds(90);
+    private static final Pattern UPTIME = Pattern.compile("vmflex-guest: cpus=(\\d+) memtotal_kb=\\d+ uptime=(\\d+)");
+
+    private MigrationProbe() {
+    }
+
+    static Path secretFile(Path p, char fill) throws IOException {
+        Files.writeString(p, String.valueOf(fill).repeat(48));
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        return p;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Guest uptime (s) of the latest console report on {@code d}, or -1. */
+    static long uptime(TestDaemon d) throws IOException {
+        String console = d.http().get("/v1/vms/" + VM + "/console?tail=20").body();
+        Matcher m = UPTIME.matcher(console);
+        long last = -1;
+        while (m.find()) {
+            last = Long.parseLong(m.group(2));
+        }
+        return last;
+    }
+
+    static long awaitUptimeAbove(TestDaemon d, long min) {
+        long[] seen = new long[1];
+        Awaitility.await().atMost(STEP).pollInterval(Duration.ofMillis(300)).until(() -> {
+            seen[0] = uptime(d);
+            return seen[0] > min;
+        });
+        return seen[0];
+    }
+
+    static int pid(TestDaemon d) throws IOException {
+        return d.http().get("/v1/vms/" + VM).json().path("status").path("pid").asInt();
+    }
+
+    /** Starts a migration of the test VM; returns its id. */
+    static String start(TestDaemon from, String target, String extraJson) throws IOException {
+        UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + VM + "/migrate", "application/json",
+                "{\"target\":\"" + target + "\",\"downtimeLimitMs\":300" + extraJson + "}");
+        assertEquals(202, r.status(), r.body());
+        return r.json().path("id").asText();
+    }
+
+    static JsonNode await(TestDaemon from, String id, Duration atMost, Predicate<JsonNode> until) {
+        JsonNode[] st = new JsonNode[1];
+        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
+            st[0] = from.http().get("/v1/migrations/" + id).json();
+            return until.test(st[0]);
+        });
+        return st[0];
+    }
+
+    static JsonNode awaitEnd(TestDaemon from, String id) {
+        JsonNode st = await(from, id, Duration.ofSeconds(150), m -> switch (m.path("phase").asText()) {
+            case "Completed", "Failed", "Cancelled" -> true;
+            default -> false;
+        });
+        System.out.println("migration " + st);
+        return st;
+    }
+
+    static JsonNode awaitTransferred(TestDaemon from, String id, long mib) {
+        return await(from, id, STEP, m -> m.path("transferredBytes").asLong() > mib << 20
+                || m.path("phase").asText().matches("Completed|Failed|Cancelled"));
+    }
+
+    /** The fault left the VM where it was: same QEMU, running, its guest still counting. */
+    static void assertStillRunsOn(TestDaemon source, int pid, long uptimeBefore, String phase) throws IOException {
+        JsonNode vm = Guest.awaitPhase(source.http(), VM, "Running", STEP);
+        assertEquals(pid, vm.path("status").path("pid").asInt(), vm.toString());
+        assertEquals(phase, vm.path("status").path("migration").path("phase").asText(), vm.toString());
+        awaitUptimeAbove(source, uptimeBefore + 1);
+    }
+
+    /** The target has no VM, no VM dir, and {@code targetQemuPid} (if known) is gone. */
+    static void assertTargetClean(TestDaemon target, int targetQemuPid) throws IOException {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
+                !Files.exists(target.stateDir().resolve("vms").resolve(VM))
+                        && (targetQemuPid <= 0 || !Guest.processRuns(targetQemuPid)));
+        assertEquals(404, target.http().get("/v1/vms/" + VM).status());
+    }
+
+    /** The incoming QEMU's pid on {@code target}, once it has one (during a prepared migration). */
+    static int incomingQemuPid(TestDaemon target) {
+        Path pidFile = target.stateDir().resolve("vms").resolve(VM).resolve("qemu.pid");
+        int[] pid = new int[1];
+        Awaitility.await().atMost(STEP).pollInterval(Duration.ofMillis(100)).until(() -> {
+            if (!Files.exists(pidFile)) {
+                return false;
+            }
+            String s = Files.readString(pidFile).trim();
+            if (s.isEmpty()) {
+                return false;
+            }
+            pid[0] = Integer.parseInt(s);
+            return true;
+        });
+        return pid[0];
+    }
+
+    /** A full-speed migration {@code from} → {@code to} completes, and the guest runs on {@code to}. */
+    static void assertMigrates(TestDaemon from, TestDaemon to, String toAddress) throws IOException {
+        int pidFrom = pid(from);
+        long before = awaitUptimeAbove(from, 0);
+        JsonNode st = awaitEnd(from, start(from, toAddress, ",\"maxBandwidthMbps\":10000"));
+        assertEquals("Completed", st.path("phase").asText(), st.toString());
+        Guest.awaitPhase(to.http(), VM, "Running", STEP);
+        assertTrue(awaitUptimeAbove(to, before) >= before);
+        assertEquals(404, from.http().get("/v1/vms/" + VM).status());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(pidFrom));
+        assertFalse(Files.exists(from.stateDir().resolve("vms").resolve(VM).resolve("vm.json")));
+    }
+}
