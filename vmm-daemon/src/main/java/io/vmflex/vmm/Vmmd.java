@@ -125,6 +125,7 @@ public final class Vmmd implements AutoCloseable {
         VmService service = new VmService(registry, images, Clock.systemUTC());
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
+        routes.addAll(new io.vmflex.vmm.api.ProfileRoutes().routes());
         routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret)).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
                 new PeerAuthorizer(adminGid(config.adminGroup())), routes);
