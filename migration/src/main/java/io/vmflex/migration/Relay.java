@@ -2,6 +2,7 @@ package io.vmflex.migration;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
@@ -81,10 +82,31 @@ public final class Relay implements AutoCloseable {
         if (!local.isBlocking() || !remote.isBlocking()) {
             throw new IllegalArgumentException("relay channels must be in blocking mode");
         }
+        applyTcpOptions(remote, options);
         Relay relay = new Relay(name, local, remote, options.bufferBytes());
         relay.toRemote.start();
         relay.toLocal.start();
         return relay;
+    }
+
+    /**
+     * Sets the relay's TCP options on the remote side here, once, so both ends of a migration (the
+     * source opens its connection, the target accepts it) relay with the same settings.
+     */
+    private static void applyTcpOptions(SocketChannel remote, RelayOptions options) {
+        if (!remote.supportedOptions().contains(StandardSocketOptions.TCP_NODELAY)) {
+            return; // not TCP (tests relay Unix to Unix too)
+        }
+        try {
+            remote.setOption(StandardSocketOptions.TCP_NODELAY, options.tcpNoDelay());
+            if (options.socketBufferBytes() > 0) {
+                remote.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferBytes());
+                remote.setOption(StandardSocketOptions.SO_RCVBUF, options.socketBufferBytes());
+            }
+        } catch (IOException e) {
+            // A closed or broken socket: the first read or write reports it as the relay's outcome.
+            LOG.debug("relay {}: setting TCP options failed: {}", remote, e.toString());
+        }
     }
 
     public String name() {

@@ -125,4 +125,19 @@ class RelayTest {
             rig.relay.close(); // idempotent
         }
     }
+
+    @Test
+    void shouldApplyTcpOptionsToTheRemoteSocketWhenRelayStarts() throws Exception {
+        SocketChannel[] unix = TestSockets.unixPair(dir, "o.sock");
+        SocketChannel[] tcp = TestSockets.tcpPair();
+        tcp[0].setOption(StandardSocketOptions.TCP_NODELAY, true);
+        RelayOptions options = RelayOptions.DEFAULTS.withTcpNoDelay(false).withSocketBufferBytes(512 * 1024);
+        try (Relay relay = Relay.start("vmflex-relay-opts", unix[1], tcp[0], options)) {
+            assertFalse(tcp[0].getOption(StandardSocketOptions.TCP_NODELAY));
+            assertTrue(tcp[0].getOption(StandardSocketOptions.SO_SNDBUF) >= 512 * 1024, "kernel doubles, never shrinks");
+        } finally {
+            unix[0].close();
+            tcp[1].close();
+        }
+    }
 }
