@@ -5,16 +5,24 @@ import java.time.Duration;
 /**
  * Tunables of the relay and its handshake.
  *
- * @param bufferBytes        off-heap buffer per direction, allocated once per relay
+ * @param bufferBytes        off-heap buffer per direction, allocated once per relay; 1 MiB by default
+ *                           (RelayBench: less relay CPU per GiB than 256 KiB, since a TCP read then
+ *                           takes what the socket holds in fewer calls)
  * @param socketBufferBytes  SO_SNDBUF/SO_RCVBUF for the TCP side; 0 leaves the kernel's autotuning
  *                           alone (setting it turns autotuning off for that socket)
  * @param tcpNoDelay         TCP_NODELAY: on, because QEMU's return path (and postcopy page requests)
  *                           sends small latency-sensitive messages, and bulk writes are large anyway
+ *                           (RelayBench: with it off the relay was ~40 % slower on loopback)
  * @param handshakeTimeout   hard limit for the whole hello exchange, and for the TCP connect
+ * @param splice             forward with {@code splice(2)} through a pipe of {@code bufferBytes} instead of
+ *                           reading into a buffer and writing it out, when the JVM lets the relay see the
+ *                           sockets' descriptors (else the copy loop). Off by default: on loopback here it
+ *                           cost more CPU per GiB than the copy (migration/README.md, "Benchmark")
  */
-public record RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNoDelay, Duration handshakeTimeout) {
+public record RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNoDelay, Duration handshakeTimeout,
+                           boolean splice) {
 
-    public static final RelayOptions DEFAULTS = new RelayOptions(256 * 1024, 0, true, Duration.ofSeconds(5));
+    public static final RelayOptions DEFAULTS = new RelayOptions(1024 * 1024, 0, true, Duration.ofSeconds(5), false);
 
     public RelayOptions {
         if (bufferBytes < 4096) {
@@ -28,15 +36,28 @@ public record RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNo
         }
     }
 
+    /** Without splice, as before that option existed. */
+    public RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNoDelay, Duration handshakeTimeout) {
+        this(bufferBytes, socketBufferBytes, tcpNoDelay, handshakeTimeout, false);
+    }
+
+    public RelayOptions withSplice(boolean on) {
+        return new RelayOptions(bufferBytes, socketBufferBytes, tcpNoDelay, handshakeTimeout, on);
+    }
+
     public RelayOptions withBufferBytes(int bytes) {
-        return new RelayOptions(bytes, socketBufferBytes, tcpNoDelay, handshakeTimeout);
+        return new RelayOptions(bytes, socketBufferBytes, tcpNoDelay, handshakeTimeout, splice);
     }
 
     public RelayOptions withSocketBufferBytes(int bytes) {
-        return new RelayOptions(bufferBytes, bytes, tcpNoDelay, handshakeTimeout);
+        return new RelayOptions(bufferBytes, bytes, tcpNoDelay, handshakeTimeout, splice);
+    }
+
+    public RelayOptions withTcpNoDelay(boolean on) {
+        return new RelayOptions(bufferBytes, socketBufferBytes, on, handshakeTimeout, splice);
     }
 
     public RelayOptions withHandshakeTimeout(Duration timeout) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, tcpNoDelay, timeout);
+        return new RelayOptions(bufferBytes, socketBufferBytes, tcpNoDelay, timeout, splice);
     }
 }

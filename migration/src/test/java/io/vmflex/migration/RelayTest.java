@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One {@link Relay} between a Unix pair and a TCP pair: qemu ⇄ [local | relay | remote] ⇄ peer. */
@@ -30,10 +32,12 @@ class RelayTest {
         }
     }
 
-    private Rig rig() throws IOException {
+    /** A relay in copy mode, or in splice mode (which must really be in use then). */
+    private Rig rig(boolean splice) throws IOException {
         SocketChannel[] unix = TestSockets.unixPair(dir, "u.sock");
         SocketChannel[] tcp = TestSockets.tcpPair();
-        Relay relay = Relay.start("vmflex-relay-test", unix[1], tcp[0], RelayOptions.DEFAULTS);
+        Relay relay = Relay.start("vmflex-relay-test", unix[1], tcp[0], RelayOptions.DEFAULTS.withSplice(splice));
+        assertEquals(splice ? "splice" : "copy", relay.mode());
         return new Rig(unix[0], tcp[1], relay);
     }
 
@@ -47,9 +51,10 @@ class RelayTest {
         return b.array();
     }
 
-    @Test
-    void shouldPropagateHalfCloseAndKeepOtherDirectionFlowingWhenOneSideShutsOutput() throws Exception {
-        try (Rig rig = rig()) {
+    @ParameterizedTest(name = "splice={0}")
+    @ValueSource(booleans = {false, true})
+    void shouldPropagateHalfCloseAndKeepOtherDirectionFlowingWhenOneSideShutsOutput(boolean splice) throws Exception {
+        try (Rig rig = rig(splice)) {
             rig.qemu.write(ByteBuffer.wrap("done".getBytes()));
             rig.qemu.shutdownOutput();
             assertEquals("done", new String(readExactly(rig.peer, 4)));
@@ -69,9 +74,10 @@ class RelayTest {
         }
     }
 
-    @Test
-    void shouldCloseBothSidesAndReportCauseWhenPeerResetsMidStream() throws Exception {
-        try (Rig rig = rig()) {
+    @ParameterizedTest(name = "splice={0}")
+    @ValueSource(booleans = {false, true})
+    void shouldCloseBothSidesAndReportCauseWhenPeerResetsMidStream(boolean splice) throws Exception {
+        try (Rig rig = rig(splice)) {
             CompletableFuture<long[]> qemuReader = CompletableFuture.supplyAsync(() -> {
                 try {
                     return TestSockets.readAll(rig.qemu);
@@ -90,9 +96,10 @@ class RelayTest {
         }
     }
 
-    @Test
-    void shouldEndBothDirectionsPromptlyWhenClosedFromAnotherThread() throws Exception {
-        try (Rig rig = rig()) {
+    @ParameterizedTest(name = "splice={0}")
+    @ValueSource(booleans = {false, true})
+    void shouldEndBothDirectionsPromptlyWhenClosedFromAnotherThread(boolean splice) throws Exception {
+        try (Rig rig = rig(splice)) {
             // Keep one direction busy and leave the other idle in read().
             Thread writer = Thread.ofPlatform().start(() -> {
                 try {
@@ -123,6 +130,66 @@ class RelayTest {
             reader.join(5_000);
             assertFalse(writer.isAlive() || reader.isAlive());
             rig.relay.close(); // idempotent
+        }
+    }
+
+    @Test
+    void shouldApplyTcpOptionsToTheRemoteSocketWhenRelayStarts() throws Exception {
+        SocketChannel[] unix = TestSockets.unixPair(dir, "o.sock");
+        SocketChannel[] tcp = TestSockets.tcpPair();
+        tcp[0].setOption(StandardSocketOptions.TCP_NODELAY, true);
+        RelayOptions options = RelayOptions.DEFAULTS.withTcpNoDelay(false).withSocketBufferBytes(512 * 1024);
+        try (Relay relay = Relay.start("vmflex-relay-opts", unix[1], tcp[0], options)) {
+            assertFalse(tcp[0].getOption(StandardSocketOptions.TCP_NODELAY));
+            assertTrue(tcp[0].getOption(StandardSocketOptions.SO_SNDBUF) >= 512 * 1024, "kernel doubles, never shrinks");
+        } finally {
+            unix[0].close();
+            tcp[1].close();
+        }
+    }
+
+    @ParameterizedTest(name = "splice={0}")
+    @ValueSource(booleans = {false, true})
+    void shouldDeliverEveryByteBothWaysAtOnceWhenStreamingLargeData(boolean splice) throws Exception {
+        try (Rig rig = rig(splice)) {
+            long size = 64L << 20;
+            CompletableFuture<Long> up = new CompletableFuture<>();
+            CompletableFuture<Long> down = new CompletableFuture<>();
+            CompletableFuture<long[]> peerGot = new CompletableFuture<>();
+            CompletableFuture<long[]> qemuGot = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> complete(up, () -> TestSockets.writeRandom(rig.qemu, size, 7), rig.qemu));
+            Thread.ofPlatform().start(() -> complete(down, () -> TestSockets.writeRandom(rig.peer, size / 2, 9), rig.peer));
+            Thread.ofPlatform().start(() -> completeRead(peerGot, rig.peer));
+            Thread.ofPlatform().start(() -> completeRead(qemuGot, rig.qemu));
+            assertEquals(up.get(60, TimeUnit.SECONDS), peerGot.get(60, TimeUnit.SECONDS)[1], "QEMU -> peer checksum");
+            assertEquals(size, peerGot.get()[0]);
+            assertEquals(down.get(60, TimeUnit.SECONDS), qemuGot.get(60, TimeUnit.SECONDS)[1], "peer -> QEMU checksum");
+            RelayOutcome.Finished f = assertInstanceOf(RelayOutcome.Finished.class, rig.relay.outcome().get(5, TimeUnit.SECONDS));
+            assertEquals(size, f.stats().localToRemote().bytes());
+            assertEquals(size / 2, f.stats().remoteToLocal().bytes());
+        }
+    }
+
+    private interface IoCall {
+        long call() throws IOException;
+    }
+
+    /** Runs a writer, then half-closes its side so the relay sees end of stream. */
+    private static void complete(CompletableFuture<Long> f, IoCall writer, SocketChannel side) {
+        try {
+            long crc = writer.call();
+            side.shutdownOutput();
+            f.complete(crc);
+        } catch (IOException e) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    private static void completeRead(CompletableFuture<long[]> f, SocketChannel side) {
+        try {
+            f.complete(TestSockets.readAll(side));
+        } catch (IOException e) {
+            f.completeExceptionally(e);
         }
     }
 }

@@ -11,6 +11,7 @@ import io.vmflex.sys.netlink.RtNetlink;
 import io.vmflex.vmm.api.AdminRoutes;
 import io.vmflex.vmm.api.GuestRoutes;
 import io.vmflex.vmm.api.MigrationRoutes;
+import io.vmflex.vmm.api.ProfileRoutes;
 import io.vmflex.migration.ClusterSecret;
 import io.vmflex.migration.MigrationListener;
 import io.vmflex.migration.RelayOptions;
@@ -149,6 +150,7 @@ public final class Vmmd implements AutoCloseable {
         VmService service = new VmService(registry, images, Clock.systemUTC());
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
+        routes.addAll(new ProfileRoutes().routes());
         routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret),
                 clusterNetwork::resolveTarget).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),

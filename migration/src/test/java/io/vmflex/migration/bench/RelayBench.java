@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -35,15 +36,23 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   writer ─unix A─▶ hop 1 ─TCP─▶ hop 2 ─unix B─▶ reader
  * </pre>
- * with the hops done by (1) vmflex's MigrationSource + MigrationListener, (2) a plain heap
- * {@code byte[]} InputStream/OutputStream copy loop per hop, (3) two {@code socat} processes.
- * Writer and reader are the same Java code in every variant. For vmflex it also prints the relay
- * threads' CPU time per GiB and the heap bytes they allocated (ThreadMXBean, sampled by the relay
- * threads at start and end of their loops). See migration/README.md for how to run it.
+ * with the hops done by (1) vmflex's MigrationSource + MigrationListener, once per relay
+ * configuration given with {@code --variants}, (2) a plain heap {@code byte[]} InputStream/OutputStream
+ * copy loop per hop, (3) two {@code socat} processes, (4) a C program ({@code src/test/c/relaypath.c},
+ * compiled with gcc when present) doing the same path with a read/write loop ({@code c-copy}) and with
+ * {@code splice(2)} through a pipe ({@code c-splice}): the floor of what any relay can do here. Writer
+ * and reader are the same Java code in variants 1–3. Every round runs every variant once, interleaved,
+ * so load changes on the shared machine hit all of them; the summary is the median over rounds. For
+ * vmflex it also prints the relay threads' CPU time per GiB and the heap bytes they allocated
+ * (ThreadMXBean, sampled by the relay threads at start and end of their loops). See
+ * migration/README.md for how to run it.
  *
- * <p>Arguments: {@code --gib N} bytes per run (default 2), {@code --rounds N} (default 3),
- * {@code --buffer BYTES} relay buffer (default 262144), {@code --sockbuf BYTES} TCP SO_SNDBUF/RCVBUF
- * (default 0 = kernel autotuning), {@code --only vmflex} to skip the other variants.
+ * <p>Arguments: {@code --gib N} bytes per run (default 2), {@code --rounds N} (default 5),
+ * {@code --variants LIST} comma-separated relay configurations {@code BUFFER[-delay][-sb<BYTES>][-splice]},
+ * e.g. {@code 256k,1m,4m,1m-delay,1m-sb4m,1m-splice} ({@code delay}: TCP_NODELAY off; {@code sb}:
+ * SO_SNDBUF/RCVBUF; {@code splice}: splice(2) through a pipe of BUFFER bytes, needs the JVM flag
+ * {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}; default {@code 256k,1m,4m,1m-delay,1m-splice}), {@code --buffer BYTES} copy buffer of plain-copy, socat and
+ * the C program (default 1 MiB), {@code --only vmflex} to skip the other variants.
  */
 public final class RelayBench {
 
@@ -52,63 +61,123 @@ public final class RelayBench {
     private RelayBench() {
     }
 
-    private record Result(String variant, long bytes, long nanos, String extra) {
-        double gbit() {
-            return bytes * 8.0 / nanos;
+
+    /** One relay configuration under test, e.g. {@code 1m-delay-sb4m}. */
+    record Variant(String label, RelayOptions options) {
+        static Variant parse(String spec) {
+            String[] parts = spec.split("-");
+            RelayOptions o = RelayOptions.DEFAULTS.withBufferBytes(bytes(parts[0]));
+            for (int i = 1; i < parts.length; i++) {
+                if (parts[i].equals("delay")) {
+                    o = o.withTcpNoDelay(false);
+                } else if (parts[i].equals("splice")) {
+                    o = o.withSplice(true);
+                } else if (parts[i].startsWith("sb")) {
+                    o = o.withSocketBufferBytes(bytes(parts[i].substring(2)));
+                } else {
+                    throw new IllegalArgumentException("unknown variant part " + parts[i] + " in " + spec);
+                }
+            }
+            return new Variant("vmflex-" + spec, o);
         }
+    }
+
+    static int bytes(String s) {
+        String t = s.toLowerCase(Locale.ROOT);
+        if (t.endsWith("k")) {
+            return Integer.parseInt(t.substring(0, t.length() - 1)) * 1024;
+        }
+        if (t.endsWith("m")) {
+            return Integer.parseInt(t.substring(0, t.length() - 1)) * 1024 * 1024;
+        }
+        return Integer.parseInt(t);
     }
 
     public static void main(String[] args) throws Exception {
         double gib = 2;
-        int rounds = 3;
-        int buffer = 256 * 1024;
-        int sockbuf = 0;
+        int rounds = 5;
+        int buffer = 1024 * 1024;
+        String variantList = "256k,1m,4m,1m-delay,1m-splice";
         String only = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--gib" -> gib = Double.parseDouble(args[i + 1]);
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
-                case "--buffer" -> buffer = Integer.parseInt(args[i + 1]);
-                case "--sockbuf" -> sockbuf = Integer.parseInt(args[i + 1]);
+                case "--buffer" -> buffer = bytes(args[i + 1]);
+                case "--variants" -> variantList = args[i + 1];
                 case "--only" -> only = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         long bytes = (long) (gib * (1L << 30));
-        RelayOptions options = RelayOptions.DEFAULTS.withBufferBytes(buffer).withSocketBufferBytes(sockbuf);
-        System.out.printf(Locale.ROOT, "bytes/run=%d (%.2f GiB) buffer=%d sockbuf=%d cores=%d%n", bytes, gib, buffer,
-                sockbuf, Runtime.getRuntime().availableProcessors());
+        List<Variant> variants = new ArrayList<>();
+        for (String spec : variantList.split(",")) {
+            variants.add(Variant.parse(spec.trim()));
+        }
+        Path cProgram = only == null ? CBaseline.build() : null;
+        System.out.printf(Locale.ROOT, "bytes/run=%d (%.2f GiB) rounds=%d copy-buffer=%d cores=%d load=%.2f%n", bytes, gib,
+                rounds, buffer, Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         Path dir = Files.createTempDirectory("relaybench");
-        List<Result> results = new ArrayList<>();
+        List<RelayBenchResult> results = new ArrayList<>();
+        List<String> order = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            results.add(print(vmflex(dir, bytes, options)));
+            for (Variant v : variants) {
+                results.add(print(vmflex(dir, bytes, v)));
+            }
             if (only == null) {
                 results.add(print(plainCopy(dir, bytes, buffer)));
                 results.add(print(socat(dir, bytes, buffer)));
+                if (cProgram != null) {
+                    results.add(print(CBaseline.run(cProgram, "copy", bytes, buffer)));
+                    results.add(print(CBaseline.run(cProgram, "splice", bytes, buffer)));
+                }
             }
         }
-        System.out.println("best of " + rounds + ":");
-        double base = best(results, "vmflex");
-        for (String v : List.of("vmflex", "plain-copy", "socat")) {
-            double b = best(results, v);
-            if (b > 0) {
-                System.out.printf(Locale.ROOT, "  %-10s %6.2f Gbit/s  (vmflex/%s = %.2f)%n", v, b, v, base / b);
+        for (RelayBenchResult res : results) {
+            if (!order.contains(res.variant())) {
+                order.add(res.variant());
             }
+        }
+        double plain = median(results, "plain-copy");
+        double socat = median(results, "socat");
+        System.out.printf(Locale.ROOT, "median of %d rounds, Gbit/s (load now %.2f):%n", rounds,
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf(Locale.ROOT, "  %-22s %7s %7s %7s  %-28s %s%n", "variant", "median", "min", "max",
+                "ratio to plain-copy / socat", "hop CPU ms/GiB (median)");
+        for (String v : order) {
+            double m = median(results, v);
+            DoubleSummaryStatistics st = results.stream().filter(x -> x.variant().equals(v)).mapToDouble(RelayBenchResult::gbit)
+                    .summaryStatistics();
+            double[] cpu = results.stream().filter(x -> x.variant().equals(v)).mapToDouble(RelayBenchResult::cpuMsPerGib)
+                    .filter(c -> c >= 0).sorted().toArray();
+            String cpuText = cpu.length == 0 ? "-" : String.format(Locale.ROOT, "%.0f", cpu[cpu.length / 2]);
+            System.out.printf(Locale.ROOT, "  %-22s %7.2f %7.2f %7.2f  %-28s %s%n", v, m, st.getMin(), st.getMax(),
+                    ratio(m, plain) + " / " + ratio(m, socat), cpuText);
         }
     }
 
-    private static double best(List<Result> results, String variant) {
-        return results.stream().filter(r -> r.variant.equals(variant)).mapToDouble(Result::gbit).max().orElse(0);
+    private static String ratio(double a, double b) {
+        return b > 0 ? String.format(Locale.ROOT, "%.2f", a / b) : "-";
     }
 
-    private static Result print(Result r) {
-        System.out.printf(Locale.ROOT, "%-10s %6.2f Gbit/s  %.2f s %s%n", r.variant, r.gbit(), r.nanos / 1e9, r.extra);
+    private static double median(List<RelayBenchResult> results, String variant) {
+        double[] v = results.stream().filter(r -> r.variant().equals(variant)).mapToDouble(RelayBenchResult::gbit).sorted().toArray();
+        if (v.length == 0) {
+            return 0;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static RelayBenchResult print(RelayBenchResult r) {
+        System.out.printf(Locale.ROOT, "%-22s %6.2f Gbit/s  %.2f s %s%n", r.variant(), r.gbit(), r.nanos() / 1e9, r.extra());
         return r;
     }
 
     // --- variants -------------------------------------------------------------------------
 
-    private static Result vmflex(Path dir, long bytes, RelayOptions options) throws Exception {
+    static RelayBenchResult vmflex(Path dir, long bytes, Variant variant) throws Exception {
+        RelayOptions options = variant.options();
         Path a = dir.resolve("vmflex-a.sock");
         Path b = dir.resolve("vmflex-b.sock");
         long gcBefore = gcCount();
@@ -124,12 +193,18 @@ public final class RelayBench {
                 RelayStats.DirectionStats hop1 = source.relays().get(0).stats().localToRemote();
                 RelayStats.DirectionStats hop2 = expectation.relays().get(0).stats().remoteToLocal();
                 double gibs = bytes / (double) (1L << 30);
+                String mode = source.relays().get(0).mode() + "/" + expectation.relays().get(0).mode();
+                if (variant.options().splice() && !mode.equals("splice/splice")) {
+                    throw new IllegalStateException(variant.label() + " ran as " + mode
+                            + ": run the JVM with --add-exports java.base/sun.nio.ch=ALL-UNNAMED");
+                }
                 String extra = String.format(Locale.ROOT,
                         "| relay CPU %.0f ms/GiB (hop1 %.0f + hop2 %.0f) | allocated hop1 %d B / %d chunks, hop2 %d B / %d chunks | GCs %d",
                         (hop1.cpuNanos() + hop2.cpuNanos()) / 1e6 / gibs, hop1.cpuNanos() / 1e6 / gibs,
                         hop2.cpuNanos() / 1e6 / gibs, hop1.allocatedBytes(), hop1.chunks(), hop2.allocatedBytes(),
                         hop2.chunks(), gcCount() - gcBefore);
-                return new Result("vmflex", bytes, nanos, extra);
+                return new RelayBenchResult(variant.label(), bytes, nanos, extra, hop1.cpuNanos() + hop2.cpuNanos(),
+                        hop1.allocatedBytes() + hop2.allocatedBytes());
             }
         } finally {
             Files.deleteIfExists(a);
@@ -137,7 +212,7 @@ public final class RelayBench {
         }
     }
 
-    private static Result plainCopy(Path dir, long bytes, int buffer) throws Exception {
+    private static RelayBenchResult plainCopy(Path dir, long bytes, int buffer) throws Exception {
         Path a = dir.resolve("plain-a.sock");
         Path b = dir.resolve("plain-b.sock");
         try (ServerSocketChannel sink = unixListen(b);
@@ -164,7 +239,7 @@ public final class RelayBench {
             long nanos = drive(a, sink, bytes);
             hop1.join();
             hop2.join();
-            return new Result("plain-copy", bytes, nanos, "| heap byte[" + buffer + "] stream copy");
+            return new RelayBenchResult("plain-copy", bytes, nanos, "| heap byte[" + buffer + "] stream copy");
         } finally {
             Files.deleteIfExists(a);
             Files.deleteIfExists(b);
@@ -179,7 +254,7 @@ public final class RelayBench {
         }
     }
 
-    private static Result socat(Path dir, long bytes, int buffer) throws Exception {
+    private static RelayBenchResult socat(Path dir, long bytes, int buffer) throws Exception {
         Path a = dir.resolve("socat-a.sock");
         Path b = dir.resolve("socat-b.sock");
         int port;
@@ -204,7 +279,7 @@ public final class RelayBench {
             long nanos = drive(a, sink, bytes);
             hop1.waitFor(10, TimeUnit.SECONDS);
             hop2.waitFor(10, TimeUnit.SECONDS);
-            return new Result("socat", bytes, nanos, "| socat -b " + buffer + ", two processes");
+            return new RelayBenchResult("socat", bytes, nanos, "| socat -b " + buffer + ", two processes");
         } finally {
             if (hop1 != null) {
                 hop1.destroy();
