@@ -9,4 +9,7 @@ bash "$ROOT/kernel/build-kernel.sh" --images "$ROOT/build/images"
 bash "$ROOT/rootfs/build-postgres-image.sh" "$ROOT/build/images"
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 cd "$ROOT"
+# The node tests (ci/nodes) run ./vmflex, i.e. the cli jar, while the reactor is still testing
+# vmm-daemon: build every jar first so nothing gets built underneath a running test.
+./mvnw -q package -DskipTests
 ./mvnw verify -Dvmflex.images="$ROOT/build/images" "$@"
