@@ -28,12 +28,6 @@ import org.slf4j.LoggerFactory;
  * A direct buffer lets the JDK pass the memory straight to {@code read(2)}/{@code write(2)}
  * (a heap array would be copied through a temporary direct buffer on every call).
  *
- * <p><b>Splice mode</b> ({@link RelayOptions#splice()}, off by default): each direction moves bytes
- * socket → pipe → socket with {@code splice(2)} ({@link RelaySplicer}), when the JVM exposes the
- * sockets' descriptors; else the relay copies and logs why. Same counters, outcome, half close and
- * close semantics; {@link #mode()} tells which one runs. Measured slower than the copy on loopback
- * here (migration/README.md), so it is there to be measured on real NICs, not used.
- *
  * <p><b>Backpressure</b> is by construction: a direction reads only when its buffer is empty, and
  * writes until the buffer is drained before reading again, so a slow reader on one side stalls the
  * writer on the other through the kernel's socket buffers, never through a queue in this process.
@@ -64,36 +58,17 @@ public final class Relay implements AutoCloseable {
     private final AtomicBoolean cut = new AtomicBoolean();
     private final Thread toRemote;
     private final Thread toLocal;
-    /** Non-null when the relay forwards with splice(2); null: read/write through direct buffers. */
-    private final RelaySplicer splicer;
 
-    private Relay(String name, SocketChannel local, SocketChannel remote, RelayOptions options) {
+    private Relay(String name, SocketChannel local, SocketChannel remote, int bufferBytes) {
         this.name = name;
         this.local = local;
         this.remote = remote;
-        this.splicer = options.splice() ? RelaySplicer.open(name, local, remote, options.bufferBytes()) : null;
-        Direction up;
-        Direction down;
-        if (splicer != null) {
-            RelaySplicer sp = splicer;
-            up = () -> RelaySplicer.pump(sp.up, sp.localFd, sp.remoteFd, stats.localToRemote);
-            down = () -> RelaySplicer.pump(sp.down, sp.remoteFd, sp.localFd, stats.remoteToLocal);
-        } else {
-            ByteBuffer upBuffer = BufferUtil.allocateDirectAligned(options.bufferBytes(), 4096);
-            ByteBuffer downBuffer = BufferUtil.allocateDirectAligned(options.bufferBytes(), 4096);
-            up = () -> copy(local, remote, upBuffer, stats.localToRemote);
-            down = () -> copy(remote, local, downBuffer, stats.remoteToLocal);
-        }
+        ByteBuffer up = BufferUtil.allocateDirectAligned(bufferBytes, 4096);
+        ByteBuffer down = BufferUtil.allocateDirectAligned(bufferBytes, 4096);
         this.toRemote = Thread.ofPlatform().daemon().name(name + "-l2r")
-                .unstarted(() -> run(up, remote, stats.localToRemote));
+                .unstarted(() -> pump(local, remote, up, stats.localToRemote));
         this.toLocal = Thread.ofPlatform().daemon().name(name + "-r2l")
-                .unstarted(() -> run(down, local, stats.remoteToLocal));
-    }
-
-    /** One direction's loop, up to end of stream. */
-    @FunctionalInterface
-    private interface Direction {
-        void forward() throws IOException;
+                .unstarted(() -> pump(remote, local, down, stats.remoteToLocal));
     }
 
     /**
@@ -108,7 +83,7 @@ public final class Relay implements AutoCloseable {
             throw new IllegalArgumentException("relay channels must be in blocking mode");
         }
         applyTcpOptions(remote, options);
-        Relay relay = new Relay(name, local, remote, options);
+        Relay relay = new Relay(name, local, remote, options.bufferBytes());
         relay.toRemote.start();
         relay.toLocal.start();
         return relay;
@@ -153,17 +128,23 @@ public final class Relay implements AutoCloseable {
         return new long[] {toRemote.threadId(), toLocal.threadId()};
     }
 
-    /** {@code "splice"} or {@code "copy"}: how this relay forwards bytes. */
-    public String mode() {
-        return splicer != null ? "splice" : "copy";
-    }
-
-    private void run(Direction direction, SocketChannel out, RelayStats.Direction counters) {
+    private void pump(SocketChannel in, SocketChannel out, ByteBuffer buffer, RelayStats.Direction counters) {
         long cpuBefore = cpuTime();
         long allocatedBefore = allocated();
         Throwable cause = null;
         try {
-            direction.forward();
+            while (true) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                buffer.clear();
+                counters.add(n);
+            }
             out.shutdownOutput();
         } catch (IOException | RuntimeException e) {
             cause = e;
@@ -172,36 +153,16 @@ public final class Relay implements AutoCloseable {
         directionEnded(cause);
     }
 
-    private static void copy(SocketChannel in, SocketChannel out, ByteBuffer buffer, RelayStats.Direction counters)
-            throws IOException {
-        while (true) {
-            int n = in.read(buffer);
-            if (n < 0) {
-                return;
-            }
-            buffer.flip();
-            while (buffer.hasRemaining()) {
-                out.write(buffer);
-            }
-            buffer.clear();
-            counters.add(n);
-        }
-    }
-
     private void directionEnded(Throwable cause) {
         if (cancelled.get()) {
-            // Also without a cause: under splice, close() shuts the sockets down, which reads as EOF.
+            // Also without a cause: a direction that ends once close() has begun counts as cut.
             cut.set(true);
         } else if (cause != null && failure.compareAndSet(null, cause)) {
             LOG.warn("relay {} failed: {}", name, cause.toString());
-            abort();
+            closeChannels();
         }
         if (directionsLeft.decrementAndGet() == 0) {
-            // Both directions are out of their loops: no thread uses a descriptor any more.
             closeChannels();
-            if (splicer != null) {
-                splicer.close();
-            }
             stats.end();
             RelayStats.Snapshot snapshot = stats.snapshot();
             Throwable failed = failure.get();
@@ -219,39 +180,10 @@ public final class Relay implements AutoCloseable {
     @Override
     public void close() {
         if (cancelled.compareAndSet(false, true)) {
-            abort();
+            closeChannels();
         }
         join(toRemote);
         join(toLocal);
-        if (toRemote.isAlive() || toLocal.isAlive()) {
-            closeChannels(); // a thread is stuck: better a late close than a leaked socket
-        }
-    }
-
-    /**
-     * Makes both directions leave their loops. Copying: closing the channels does it (the JDK wakes
-     * its blocked reads and writes). Splicing: the threads block in splice(2) on raw descriptor
-     * numbers the JDK does not know about, and closing would free a number a thread may still pass to
-     * the kernel; shutting both sockets down wakes them instead (reads see end of stream, writes
-     * EPIPE), and the last thread to end closes the channels.
-     */
-    private void abort() {
-        if (splicer == null) {
-            closeChannels();
-            return;
-        }
-        for (SocketChannel ch : new SocketChannel[] {local, remote}) {
-            try {
-                ch.shutdownInput();
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("shutdownInput failed: {}", e.toString());
-            }
-            try {
-                ch.shutdownOutput();
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("shutdownOutput failed: {}", e.toString());
-            }
-        }
     }
 
     private void closeChannels() {

@@ -14,15 +14,10 @@ import java.time.Duration;
  *                           sends small latency-sensitive messages, and bulk writes are large anyway
  *                           (RelayBench: with it off the relay was ~40 % slower on loopback)
  * @param handshakeTimeout   hard limit for the whole hello exchange, and for the TCP connect
- * @param splice             forward with {@code splice(2)} through a pipe of {@code bufferBytes} instead of
- *                           reading into a buffer and writing it out, when the JVM lets the relay see the
- *                           sockets' descriptors (else the copy loop). Off by default: on loopback here it
- *                           cost more CPU per GiB than the copy (migration/README.md, "Benchmark")
  */
-public record RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNoDelay, Duration handshakeTimeout,
-                           boolean splice) {
+public record RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNoDelay, Duration handshakeTimeout) {
 
-    public static final RelayOptions DEFAULTS = new RelayOptions(1024 * 1024, 0, true, Duration.ofSeconds(5), false);
+    public static final RelayOptions DEFAULTS = new RelayOptions(1024 * 1024, 0, true, Duration.ofSeconds(5));
 
     public RelayOptions {
         if (bufferBytes < 4096) {
@@ -36,28 +31,19 @@ public record RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNo
         }
     }
 
-    /** Without splice, as before that option existed. */
-    public RelayOptions(int bufferBytes, int socketBufferBytes, boolean tcpNoDelay, Duration handshakeTimeout) {
-        this(bufferBytes, socketBufferBytes, tcpNoDelay, handshakeTimeout, false);
-    }
-
-    public RelayOptions withSplice(boolean on) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, tcpNoDelay, handshakeTimeout, on);
-    }
-
     public RelayOptions withBufferBytes(int bytes) {
-        return new RelayOptions(bytes, socketBufferBytes, tcpNoDelay, handshakeTimeout, splice);
+        return new RelayOptions(bytes, socketBufferBytes, tcpNoDelay, handshakeTimeout);
     }
 
     public RelayOptions withSocketBufferBytes(int bytes) {
-        return new RelayOptions(bufferBytes, bytes, tcpNoDelay, handshakeTimeout, splice);
+        return new RelayOptions(bufferBytes, bytes, tcpNoDelay, handshakeTimeout);
     }
 
     public RelayOptions withTcpNoDelay(boolean on) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, on, handshakeTimeout, splice);
+        return new RelayOptions(bufferBytes, socketBufferBytes, on, handshakeTimeout);
     }
 
     public RelayOptions withHandshakeTimeout(Duration timeout) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, tcpNoDelay, timeout, splice);
+        return new RelayOptions(bufferBytes, socketBufferBytes, tcpNoDelay, timeout);
     }
 }

@@ -48,10 +48,9 @@ import java.util.concurrent.TimeUnit;
  * migration/README.md for how to run it.
  *
  * <p>Arguments: {@code --gib N} bytes per run (default 2), {@code --rounds N} (default 5),
- * {@code --variants LIST} comma-separated relay configurations {@code BUFFER[-delay][-sb<BYTES>][-splice]},
- * e.g. {@code 256k,1m,4m,1m-delay,1m-sb4m,1m-splice} ({@code delay}: TCP_NODELAY off; {@code sb}:
- * SO_SNDBUF/RCVBUF; {@code splice}: splice(2) through a pipe of BUFFER bytes, needs the JVM flag
- * {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}; default {@code 256k,1m,4m,1m-delay,1m-splice}), {@code --buffer BYTES} copy buffer of plain-copy, socat and
+ * {@code --variants LIST} comma-separated relay configurations {@code BUFFER[-delay][-sb<BYTES>]}, e.g.
+ * {@code 256k,1m,4m,1m-delay,1m-sb4m} ({@code delay}: TCP_NODELAY off; {@code sb}: SO_SNDBUF/RCVBUF;
+ * default {@code 256k,1m,4m,1m-delay}), {@code --buffer BYTES} copy buffer of plain-copy, socat and
  * the C program (default 1 MiB), {@code --only vmflex} to skip the other variants.
  */
 public final class RelayBench {
@@ -70,8 +69,6 @@ public final class RelayBench {
             for (int i = 1; i < parts.length; i++) {
                 if (parts[i].equals("delay")) {
                     o = o.withTcpNoDelay(false);
-                } else if (parts[i].equals("splice")) {
-                    o = o.withSplice(true);
                 } else if (parts[i].startsWith("sb")) {
                     o = o.withSocketBufferBytes(bytes(parts[i].substring(2)));
                 } else {
@@ -97,7 +94,7 @@ public final class RelayBench {
         double gib = 2;
         int rounds = 5;
         int buffer = 1024 * 1024;
-        String variantList = "256k,1m,4m,1m-delay,1m-splice";
+        String variantList = "256k,1m,4m,1m-delay";
         String only = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -193,11 +190,6 @@ public final class RelayBench {
                 RelayStats.DirectionStats hop1 = source.relays().get(0).stats().localToRemote();
                 RelayStats.DirectionStats hop2 = expectation.relays().get(0).stats().remoteToLocal();
                 double gibs = bytes / (double) (1L << 30);
-                String mode = source.relays().get(0).mode() + "/" + expectation.relays().get(0).mode();
-                if (variant.options().splice() && !mode.equals("splice/splice")) {
-                    throw new IllegalStateException(variant.label() + " ran as " + mode
-                            + ": run the JVM with --add-exports java.base/sun.nio.ch=ALL-UNNAMED");
-                }
                 String extra = String.format(Locale.ROOT,
                         "| relay CPU %.0f ms/GiB (hop1 %.0f + hop2 %.0f) | allocated hop1 %d B / %d chunks, hop2 %d B / %d chunks | GCs %d",
                         (hop1.cpuNanos() + hop2.cpuNanos()) / 1e6 / gibs, hop1.cpuNanos() / 1e6 / gibs,
