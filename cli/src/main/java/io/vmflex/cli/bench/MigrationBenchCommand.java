@@ -40,6 +40,10 @@ public final class MigrationBenchCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "3", description = "Migrations per mode and channel count (default ${DEFAULT-VALUE})")
     int runs;
 
+    @Option(names = "--warmup", defaultValue = "1", description = "Unmeasured rounds first: the daemons' JIT compiles the relay"
+            + " and QMP paths (the first relayed migration cost 2-3x the daemon CPU of later ones) (default ${DEFAULT-VALUE})")
+    int warmup;
+
     @Option(names = "--images", description = "Image store (default: <checkout>/build/images)")
     Path images;
 
@@ -66,6 +70,9 @@ public final class MigrationBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (runs < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--runs must be at least 1 and --warmup at least 0");
+        }
         if (memoryMib % 128 != 0 || memoryMib < 256 || fillMib >= memoryMib - 200) {
             throw new IllegalArgumentException("--memory-mib: a multiple of 128, >= 256, and 200 MiB more than --fill-mib");
         }
@@ -83,8 +90,8 @@ public final class MigrationBenchCommand implements Callable<Integer> {
         String loadAtStart = loadAverage();
         MigrationBenchReport report = new MigrationBenchReport();
         System.out.printf("migration benchmark: %d MiB guest, %d MiB random, %d MiB dirtied in a loop, downtime-limit %d ms,"
-                + " max-bandwidth %d Mbit/s, %d runs, channels %s; work dir %s%n", memoryMib, fillMib, dirtyMib, downtimeMs,
-                bandwidthMbps, runs, channelCounts, work);
+                + " max-bandwidth %d Mbit/s, %d runs after %d warm-up, channels %s; work dir %s%n", memoryMib, fillMib, dirtyMib,
+                downtimeMs, bandwidthMbps, runs, warmup, channelCounts, work);
         BenchDaemon a = null;
         BenchDaemon b = null;
         DirectVm direct = null;
@@ -102,9 +109,9 @@ public final class MigrationBenchCommand implements Callable<Integer> {
             awaitFilled("relayed", () -> first.request("GET", "/v1/vms/" + VM + "/console?tail=400", null, null).bodyText());
             DirectVm d = direct;
             awaitFilled("direct", () -> d.consoleTail(400));
-            for (int run = 0; run < runs; run++) {
+            for (int run = -warmup; run < runs; run++) {
                 for (int ch : channelCounts) {
-                    boolean directFirst = (run + ch) % 2 == 1;
+                    boolean directFirst = Math.floorMod(run + ch, 2) == 1;
                     for (int step = 0; step < 2; step++) {
                         MigrationSample s;
                         if (directFirst == (step == 0)) {
@@ -117,9 +124,11 @@ public final class MigrationBenchCommand implements Callable<Integer> {
                             s = relayed(daemonVmOn, to, ch);
                             daemonVmOn = to;
                         }
-                        report.add(s);
-                        System.out.printf("run %d %-7s channels %d: total %5d ms, downtime %4d ms, %7.1f MiB, %7.0f Mbit/s,"
-                                        + " wall %5d ms%s, load %s%n", run + 1, s.mode(), ch, s.totalMs(), s.downtimeMs(),
+                        if (run >= 0) {
+                            report.add(s);
+                        }
+                        System.out.printf("%-7s %-7s channels %d: total %5d ms, downtime %4d ms, %7.1f MiB, %7.0f Mbit/s,"
+                                        + " wall %5d ms%s, load %s%n", run < 0 ? "warm-up" : "run " + (run + 1), s.mode(), ch, s.totalMs(), s.downtimeMs(),
                                 s.transferredBytes() / 1048576.0, s.mbps(), s.wallMs(),
                                 s.daemonCpuMs() < 0 ? "" : String.format(", vmmd CPU %d ms", s.daemonCpuMs()), loadAverage());
                         Thread.sleep(1000);
