@@ -83,6 +83,12 @@ final class BenchDaemon implements AutoCloseable {
         return api;
     }
 
+    /** CPU time the daemon process has used so far (all its threads), from the kernel's accounting. */
+    long cpuMillis() {
+        return process.info().totalCpuDuration().map(java.time.Duration::toMillis)
+                .orElseThrow(() -> new IllegalStateException("no CPU time for vmmd " + node));
+    }
+
     Path log() {
         return dir.resolve("vmmd.log");
     }

@@ -152,7 +152,7 @@ final class DirectVm implements AutoCloseable {
             current.stop();
             current = target;
             return new MigrationSample("direct", multifdChannels, q.path("total-time").asLong(), q.path("downtime").asLong(),
-                    q.path("ram").path("transferred").asLong(), wall);
+                    q.path("ram").path("transferred").asLong(), wall, -1);
         } catch (Exception e) {
             target.stop();
             throw e;

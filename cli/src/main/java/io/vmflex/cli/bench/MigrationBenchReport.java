@@ -49,21 +49,22 @@ final class MigrationBenchReport {
     void print(PrintStream out) {
         Map<Integer, Boolean> channelSet = new TreeMap<>();
         samples.forEach(s -> channelSet.put(s.channels(), true));
-        out.printf("%n%-8s %-8s %4s %10s %10s %12s %12s %10s%n", "mode", "channels", "n", "total ms", "downtime", "RAM MiB",
-                "Mbit/s", "wall ms");
+        out.printf("%n%-8s %-8s %4s %10s %10s %12s %12s %10s %16s%n", "mode", "channels", "n", "total ms", "downtime", "RAM MiB",
+                "Mbit/s", "wall ms", "vmmd CPU s/GiB");
         for (int ch : channelSet.keySet()) {
             for (String mode : List.of("direct", "relayed")) {
                 List<MigrationSample> xs = samples(mode, ch);
                 if (xs.isEmpty()) {
                     continue;
                 }
-                out.printf("%-8s %-8s %4d %10.0f %10.0f %12.1f %12.0f %10.0f%n", mode, ch == 1 ? "1" : ch + " mfd", xs.size(),
+                double cpu = median(xs, MigrationSample::daemonCpuSecondsPerGiB);
+                out.printf("%-8s %-8s %4d %10.0f %10.0f %12.1f %12.0f %10.0f %16s%n", mode, ch == 1 ? "1" : ch + " mfd", xs.size(),
                         median(xs, MigrationSample::totalMs), median(xs, MigrationSample::downtimeMs),
                         median(xs, s -> s.transferredBytes() / 1048576.0), median(xs, MigrationSample::mbps),
-                        median(xs, MigrationSample::wallMs));
+                        median(xs, MigrationSample::wallMs), Double.isNaN(cpu) ? "-" : String.format("%.2f", cpu));
             }
         }
-        out.println("(medians; Mbit/s = RAM transferred / QEMU total-time)");
+        out.println("(medians; Mbit/s = RAM transferred / QEMU total-time; vmmd CPU = both daemons, relay included)");
         out.println();
         for (int ch : channelSet.keySet()) {
             double ratio = throughputRatio(ch);

@@ -9,11 +9,19 @@ package io.vmflex.cli.bench;
  * @param downtimeMs       QEMU's {@code downtime}
  * @param transferredBytes QEMU's {@code ram.transferred}
  * @param wallMs           from asking for the migration until the target ran the VM (includes starting the target QEMU)
+ * @param daemonCpuMs      CPU time both vmmd processes used during a relayed migration (relay threads, QMP
+ *                         polling, handshake); -1 for direct
  */
-record MigrationSample(String mode, int channels, long totalMs, long downtimeMs, long transferredBytes, long wallMs) {
+record MigrationSample(String mode, int channels, long totalMs, long downtimeMs, long transferredBytes, long wallMs,
+                       long daemonCpuMs) {
 
     /** RAM throughput over QEMU's total time, in Mbit/s (the same formula for both modes). */
     double mbps() {
         return totalMs <= 0 ? 0 : transferredBytes * 8.0 / totalMs / 1000.0;
+    }
+
+    /** Daemon CPU seconds per GiB of RAM transferred; NaN for direct. */
+    double daemonCpuSecondsPerGiB() {
+        return daemonCpuMs < 0 || transferredBytes <= 0 ? Double.NaN : daemonCpuMs / 1000.0 / (transferredBytes / (double) (1L << 30));
     }
 }

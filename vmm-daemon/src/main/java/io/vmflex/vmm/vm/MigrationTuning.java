@@ -45,9 +45,10 @@ public final class MigrationTuning {
         ArrayNode list = caps.putArray("capabilities");
         list.addObject().put("capability", "events").put("state", true);
         list.addObject().put("capability", "auto-converge").put("state", true);
-        if (checkChannels(multifdChannels) > 1) {
-            list.addObject().put("capability", "multifd").put("state", true);
-        }
+        // Always explicit: capabilities outlive a migration, and a QEMU that came in by a multifd
+        // migration (applyTarget turned multifd on) would otherwise send its next, single-stream
+        // migration as multifd: the target, not expecting it, fails to load and exits.
+        list.addObject().put("capability", "multifd").put("state", checkChannels(multifdChannels) > 1);
         return caps;
     }
 
