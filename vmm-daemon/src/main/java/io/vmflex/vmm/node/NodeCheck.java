@@ -32,7 +32,12 @@ public final class NodeCheck {
     public record Result(NodeInfo info, QemuVmConfig.Accel accel, CgroupV2 cgroups, boolean cpuController) {
         /** QEMU before 8.0 corrupts its heap when a vCPU unplugged under TCG is plugged again. */
         public boolean cpuUnplugSafe() {
-            return accel == QemuVmConfig.Accel.kvm || qemuMajor(info.qemu().version()) >= 8;
+            return accel == QemuVmConfig.Accel.kvm || qemuMajor() >= 8;
+        }
+
+        /** QEMU's major version, 0 when unknown. */
+        public int qemuMajor() {
+            return NodeCheck.qemuMajor(info.qemu().version());
         }
     }
 

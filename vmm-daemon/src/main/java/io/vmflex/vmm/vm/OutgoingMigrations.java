@@ -32,14 +32,16 @@ public final class OutgoingMigrations {
     private final NodeContext node;
     private final VmRegistry registry;
     private final ClusterSecret secret;
+    private final TcgMigrationGuard guard;
     private final LinkedHashMap<String, MigrationStatus> recent = new LinkedHashMap<>(); // guarded by this
     private final Map<String, OutgoingMigration> running = new HashMap<>(); // by id; guarded by this
 
     /** @param secret null when this daemon has no cluster secret: migrations are then refused */
-    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret) {
+    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret, TcgMigrationGuard guard) {
         this.node = node;
         this.registry = registry;
         this.secret = secret;
+        this.guard = guard;
         if (secret != null) {
             settleInterrupted();
         }
@@ -120,6 +122,10 @@ public final class OutgoingMigrations {
         MigrationTuning.checkChannels(multifdChannels);
         if (secret == null) {
             throw new IllegalStateException("this daemon has no cluster secret (--cluster-secret): it cannot migrate");
+        }
+        var refusal = registry.get(vm).flatMap(s -> guard.refusal(SpecView.of(s.snapshot())));
+        if (refusal.isPresent()) {
+            throw new IllegalStateException(refusal.get());
         }
         UUID id = UUID.randomUUID();
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), vm,
