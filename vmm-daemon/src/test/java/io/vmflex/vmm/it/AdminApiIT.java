@@ -1,6 +1,6 @@
 package io.vmflex.vmm.it;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,24 +18,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * message naming the problem (the field, for specs), and nothing is stored.
  */
 class AdminApiIT {
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-api");
     private static TestDaemon daemon;
     private static UnixHttp http;
     private static String valid;
 
     @BeforeAll
     static void start() throws Exception {
-        Path state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-api");
-        Path images = Files.createTempDirectory(state, "images");
-        daemon = new TestDaemon(state, "node-api", images).start();
+        daemon = daemons.startWithoutImages("node-api");
         http = daemon.http();
-        valid = Files.readString(Guest.example("test-vm.yaml"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
+        valid = TestVm.yaml();
     }
 
     private static void assertRejected(UnixHttp.Response r, int status, String mustMention) {

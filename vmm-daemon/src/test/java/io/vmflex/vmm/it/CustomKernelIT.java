@@ -2,7 +2,7 @@ package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -18,7 +18,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Boots the test image with vmflex's own kernel ({@code spec.guest.kernelImage: kernel-vmflex},
@@ -32,38 +31,20 @@ class CustomKernelIT {
     private static final String KERNEL_IMAGE = "kernel-vmflex";
     private static final long SLOT_KB = 128 * 1024;
     private static final Duration STEP = Duration.ofSeconds(90);
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-kernel", VM);
     private static TestDaemon daemon;
     private static UnixHttp http;
     private static long bootMemTotalKb;
 
     @BeforeAll
     static void boot() throws Exception {
-        var missing = Guest.missingImage();
-        if (missing.isEmpty() && !Files.isRegularFile(Guest.imageDir().resolve(KERNEL_IMAGE + "/manifest.json"))) {
-            missing = java.util.Optional.of(KERNEL_IMAGE + " not built in " + Guest.imageDir()
-                    + " (run kernel/build-kernel.sh --images " + Guest.imageDir() + ")");
-        }
-        if (missing.isPresent()) {
-            System.err.println("SKIPPED CustomKernelIT: " + missing.get());
-        }
-        String reason = missing.orElse("");
-        assumeTrue(reason.isEmpty(), reason);
-        Path state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-kernel");
-        daemon = new TestDaemon(state, "node-it", Guest.imageDir()).start();
+        Requirements.skipIf(CustomKernelIT.class, Guest.missingImage().or(() -> Requirements.missingFile(
+                Guest.imageDir().resolve(KERNEL_IMAGE + "/manifest.json"), KERNEL_IMAGE + " not built in "
+                        + Guest.imageDir() + " (run kernel/build-kernel.sh --images " + Guest.imageDir() + ")")));
+        daemon = daemons.start("node-it");
         http = daemon.http();
-        String yaml = Files.readString(Guest.example("test-vm.yaml"))
-                .replace("name: test-vm", "name: " + VM)
-                .replace("  guest:\n", "  guest:\n    kernelImage: " + KERNEL_IMAGE + "\n");
-        UnixHttp.Response created = http.send("POST", "/v1/vms", "application/yaml", yaml);
-        assertEquals(201, created.status(), created.body());
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        if (daemon != null) {
-            http.send("DELETE", "/v1/vms/" + VM, null, null);
-            daemon.close();
-        }
+        TestVm.create(daemon, TestVm.yaml(VM).replace("  guest:\n", "  guest:\n    kernelImage: " + KERNEL_IMAGE + "\n"));
     }
 
     @Test

@@ -1,20 +1,18 @@
 package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The daemon is not the VM: {@code kill -9} or SIGTERM of vmmd leaves QEMU running, and the next
@@ -23,32 +21,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Tag("qemu")
 class DaemonRestartIT {
-    private static final String VM = "test-vm";
+    private static final String VM = TestVm.NAME;
     private static final Duration STEP = Duration.ofSeconds(60);
+    @AutoClose
+    private final Daemons daemons = Daemons.inTempDir("vmfx-restart", VM);
     private TestDaemon daemon;
 
     @BeforeEach
     void boot() throws Exception {
-        var missing = Guest.missingImage();
-        if (missing.isPresent()) {
-            System.err.println("SKIPPED DaemonRestartIT: " + missing.get());
-        }
-        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
-        Path state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-restart");
-        daemon = new TestDaemon(state, "node-it", Guest.imageDir()).start();
-        UnixHttp.Response created = daemon.http().send("POST", "/v1/vms", "application/yaml",
-                Files.readString(Guest.example("test-vm.yaml")));
-        assertEquals(201, created.status(), created.body());
+        Requirements.requireImages(DaemonRestartIT.class);
+        daemon = daemons.start("node-it");
+        TestVm.create(daemon);
         Guest.awaitPhase(daemon.http(), VM, "Running", STEP);
         Guest.awaitReport(daemon.http(), VM, STEP, r -> r.cpus() == 1);
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        if (daemon != null) {
-            daemon.http().send("DELETE", "/v1/vms/" + VM, null, null);
-            daemon.close();
-        }
     }
 
     private int qemuPid() throws Exception {

@@ -2,7 +2,7 @@ package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -10,15 +10,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The guest monitor in the test image and the daemon's end of the channel, for real: it connects,
@@ -28,30 +25,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("qemu")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GuestChannelIT {
-    private static final String VM = "test-vm";
+    private static final String VM = TestVm.NAME;
     private static final Duration BOOT = Duration.ofSeconds(90);
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-guest", VM);
     private static TestDaemon daemon;
 
     @BeforeAll
     static void boot() throws Exception {
-        var missing = Guest.missingImage();
-        boolean monitor = Files.exists(Guest.imageDir().resolve("test/monitor.img"));
-        if (missing.isPresent() || !monitor) {
-            System.err.println("SKIPPED GuestChannelIT: " + missing.orElse("test image has no guest monitor disk"));
-        }
-        assumeTrue(missing.isEmpty() && monitor, "needs the test image with the guest monitor");
-        daemon = new TestDaemon(Files.createTempDirectory(Path.of("/tmp"), "vmfx-guest"), "node-it", Guest.imageDir()).start();
-        UnixHttp.Response r = daemon.http().send("POST", "/v1/vms", "application/yaml",
-                Files.readString(Guest.example("test-vm.yaml")));
-        assertEquals(201, r.status(), r.body());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (daemon != null) {
-            daemon.http().send("DELETE", "/v1/vms/" + VM, null, null);
-            daemon.close();
-        }
+        Requirements.requireMonitorImage(GuestChannelIT.class);
+        daemon = daemons.start("node-it");
+        TestVm.create(daemon);
     }
 
     private static JsonNode guestStatus() throws Exception {

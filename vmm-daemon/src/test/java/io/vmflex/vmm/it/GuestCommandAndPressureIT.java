@@ -2,13 +2,11 @@ package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,25 +20,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("qemu")
 class GuestCommandAndPressureIT {
     private static final String VM = "pressure";
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-press", VM);
     private static TestDaemon daemon;
 
     @BeforeAll
     static void boot() throws Exception {
-        var missing = Guest.missingImage();
-        boolean monitor = Files.exists(Guest.imageDir().resolve("test/monitor.img"));
-        if (missing.isPresent() || !monitor) {
-            System.err.println("SKIPPED GuestCommandAndPressureIT: " + missing.orElse("test image has no guest monitor disk"));
-        }
-        assumeTrue(missing.isEmpty() && monitor, "needs the test image with the guest monitor");
-        daemon = new TestDaemon(Files.createTempDirectory(Path.of("/tmp"), "vmfx-press"), "node-it", Guest.imageDir()).start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (daemon != null) {
-            daemon.http().send("DELETE", "/v1/vms/" + VM, null, null);
-            daemon.close();
-        }
+        Requirements.requireMonitorImage(GuestCommandAndPressureIT.class);
+        daemon = daemons.start("node-it");
     }
 
     private static long upscaleRequests() throws Exception {
@@ -57,8 +44,7 @@ class GuestCommandAndPressureIT {
     void shouldRunTheSpecsCommandWithItsEnvAndReportMemoryPressure() throws Exception {
         // 512 MiB boot memory: idle the guest is well below the monitor's threshold of
         // 0.85 x (MemTotal - 100 MiB); 300 MiB in tmpfs (not reclaimable) takes it above.
-        String yaml = Files.readString(Guest.example("test-vm.yaml"))
-                .replace("name: test-vm", "name: " + VM)
+        String yaml = TestVm.yaml(VM)
                 .replace("min: 2\n      use: 2", "min: 4\n      use: 4")
                 .replace("  guest:\n", "  guest:\n"
                         + "    env:\n      - name: GREETING\n        value: hello from the spec\n"
@@ -66,8 +52,7 @@ class GuestCommandAndPressureIT {
                         + "    args: [\"echo vmflex-test: $GREETING; sleep 45; mkdir -p /dev/shm;"
                         + " mount -t tmpfs -o size=400m tmpfs /dev/shm; echo vmflex-test: filling;"
                         + " dd if=/dev/zero of=/dev/shm/fill bs=1M count=300 2>/dev/null; echo vmflex-test: filled; sleep 3600\"]\n");
-        UnixHttp.Response r = daemon.http().send("POST", "/v1/vms", "application/yaml", yaml);
-        assertEquals(201, r.status(), r.body());
+        TestVm.create(daemon, yaml);
 
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> daemon.http().get("/v1/vms/" + VM + "/console").body().contains("vmflex-test: hello from the spec"));

@@ -8,7 +8,7 @@ import io.vmflex.migration.MigrationControl;
 import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.MigrationSettings;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +24,6 @@ import java.util.UUID;
 import static io.vmflex.vmm.it.MigrationProbe.VM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A source daemon that dies during a migration. (i) After the target prepared: the target drops
@@ -37,47 +35,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MigrationCrashWindowsIT {
     private static final long TTL_SECONDS = 10;
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-migc", VM);
     private static TestDaemon a;
     private static TestDaemon b;
-    private static String addrA;
-    private static String addrB;
     private static Path secret;
 
     @BeforeAll
     static void boot() throws Exception {
-        var missing = Guest.missingImage();
-        if (missing.isPresent()) {
-            System.err.println("SKIPPED MigrationCrashWindowsIT: " + missing.get());
-        }
-        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
-        Path root = Files.createTempDirectory(Path.of("/tmp"), "vmfx-migc");
-        secret = MigrationProbe.secretFile(root.resolve("cluster.secret"), 'k');
-        int portA = MigrationProbe.freePort();
-        int portB = MigrationProbe.freePort();
-        addrA = "127.0.0.1:" + portA;
-        addrB = "127.0.0.1:" + portB;
-        a = new TestDaemon(root.resolve("a"), "node-a", Guest.imageDir()).withMigration(portA, secret).start();
-        b = new TestDaemon(root.resolve("b"), "node-b", Guest.imageDir()).withMigration(portB, secret)
-                .withIncomingTtl(TTL_SECONDS).start();
-        UnixHttp.Response created = a.http().send("POST", "/v1/vms", "application/yaml",
-                Files.readString(Guest.example("test-vm.yaml")));
-        assertEquals(201, created.status(), created.body());
-        Guest.awaitPhase(a.http(), VM, "Running", MigrationProbe.STEP);
-        MigrationProbe.awaitUptimeAbove(a, 0);
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        for (TestDaemon d : new TestDaemon[] {a, b}) {
-            if (d != null) {
-                try {
-                    d.http().send("DELETE", "/v1/vms/" + VM, null, null);
-                } catch (IOException ignored) {
-                    // the daemon may be gone already
-                }
-                d.close();
-            }
-        }
+        Requirements.requireImages(MigrationCrashWindowsIT.class);
+        secret = daemons.secret("cluster.secret", 'k');
+        a = daemons.startMigrationPeer("a", secret);
+        b = daemons.start(daemons.migrationPeer("b", "127.0.0.1", secret).withIncomingTtl(TTL_SECONDS));
+        MigrationProbe.bootTestVm(a);
     }
 
     @Test
@@ -90,7 +60,7 @@ class MigrationCrashWindowsIT {
                 .put("virtioMemRequestedBytes", 0);
         prepare.set("vm", vm);
         prepare.putArray("pluggedCpus");
-        String answer = MigrationControl.call(MigrationSettings.parseAddress(addrB), ClusterSecret.load(secret),
+        String answer = MigrationControl.call(MigrationSettings.parseAddress(b.migrationAddress()), ClusterSecret.load(secret),
                 prepare.toString(), Duration.ofSeconds(90), RelayOptions.DEFAULTS);
         assertTrue(answer.contains("\"ok\":true"), answer);
         long t0 = System.nanoTime();
@@ -101,8 +71,7 @@ class MigrationCrashWindowsIT {
         System.out.printf("MEASURED prepared but never committed: target dropped it after %d ms (TTL %d s)%n", ms,
                 TTL_SECONDS);
         assertTrue(ms >= (TTL_SECONDS - 1) * 1000, "dropped before the TTL: " + ms + " ms");
-        MigrationProbe.assertMigrates(a, b, addrB);
-        MigrationProbe.assertMigrates(b, a, addrA);
+        MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 
     @Test
@@ -110,7 +79,7 @@ class MigrationCrashWindowsIT {
     void shouldKeepTheVmOnTheSourceWhenTheSourceDaemonDiesMidStreamAndComesBack() throws Exception {
         int pid = MigrationProbe.pid(a);
         long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, addrB, ",\"maxBandwidthMbps\":40");
+        String id = MigrationProbe.start(a, b, ",\"maxBandwidthMbps\":40");
         int targetQemu = MigrationProbe.incomingQemuPid(b);
         MigrationProbe.awaitTransferred(a, id, 16);
         Path marker = a.stateDir().resolve("vms").resolve(VM).resolve("outgoing.json");
@@ -130,7 +99,6 @@ class MigrationCrashWindowsIT {
         MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
         JsonNode m = a.http().get("/v1/vms/" + VM).json().path("status").path("migration");
         assertEquals("Interrupted", m.path("reason").asText(), m.toString());
-        MigrationProbe.assertMigrates(a, b, addrB);
-        MigrationProbe.assertMigrates(b, a, addrA);
+        MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 }

@@ -2,7 +2,7 @@ package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -10,8 +10,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -19,7 +17,6 @@ import static io.vmflex.vmm.it.MigrationProbe.VM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Faults in the middle of a live migration between two vmmds on this machine: the target QEMU
@@ -33,50 +30,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class MigrationFaultsIT {
     private static final String SLOW = ",\"maxBandwidthMbps\":40";
     private static final long MID_STREAM_MIB = 16;
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-migf", VM);
     private static TestDaemon a;
     private static TestDaemon b;
-    private static String addrA;
-    private static String addrB;
 
     @BeforeAll
     static void boot() throws Exception {
-        var missing = Guest.missingImage();
-        if (missing.isPresent()) {
-            System.err.println("SKIPPED MigrationFaultsIT: " + missing.get());
-        }
-        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
-        Path root = Files.createTempDirectory(Path.of("/tmp"), "vmfx-migf");
-        Path secret = MigrationProbe.secretFile(root.resolve("cluster.secret"), 'k');
-        int portA = MigrationProbe.freePort();
-        int portB = MigrationProbe.freePort();
-        addrA = "127.0.0.1:" + portA;
-        addrB = "127.0.0.1:" + portB;
-        a = new TestDaemon(root.resolve("a"), "node-a", Guest.imageDir()).withMigration(portA, secret).start();
-        b = new TestDaemon(root.resolve("b"), "node-b", Guest.imageDir()).withMigration(portB, secret).start();
-        UnixHttp.Response created = a.http().send("POST", "/v1/vms", "application/yaml",
-                Files.readString(Guest.example("test-vm.yaml")));
-        assertEquals(201, created.status(), created.body());
-        Guest.awaitPhase(a.http(), VM, "Running", MigrationProbe.STEP);
-        MigrationProbe.awaitUptimeAbove(a, 0);
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        for (TestDaemon d : new TestDaemon[] {a, b}) {
-            if (d != null) {
-                try {
-                    d.http().send("DELETE", "/v1/vms/" + VM, null, null);
-                } catch (IOException ignored) {
-                    // the daemon may be gone already
-                }
-                d.close();
-            }
-        }
-    }
-
-    private static void assertNextMigrationsSucceed() throws IOException {
-        MigrationProbe.assertMigrates(a, b, addrB);
-        MigrationProbe.assertMigrates(b, a, addrA);
+        Requirements.requireImages(MigrationFaultsIT.class);
+        Path secret = daemons.secret("cluster.secret", 'k');
+        a = daemons.startMigrationPeer("a", secret);
+        b = daemons.startMigrationPeer("b", secret);
+        MigrationProbe.bootTestVm(a);
     }
 
     @Test
@@ -84,7 +49,7 @@ class MigrationFaultsIT {
     void shouldKeepTheVmOnTheSourceWhenTheTargetQemuIsKilledMidStream() throws Exception {
         int pid = MigrationProbe.pid(a);
         long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, addrB, SLOW);
+        String id = MigrationProbe.start(a, b, SLOW);
         int targetQemu = MigrationProbe.incomingQemuPid(b);
         JsonNode mid = MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
         assertEquals("Migrating", mid.path("phase").asText(), mid.toString());
@@ -96,7 +61,7 @@ class MigrationFaultsIT {
         assertEquals("Failed", end.path("phase").asText(), end.toString());
         MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
         MigrationProbe.assertTargetClean(b, targetQemu);
-        assertNextMigrationsSucceed();
+        MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 
     @Test
@@ -104,7 +69,7 @@ class MigrationFaultsIT {
     void shouldShowProgressThenKeepTheVmOnTheSourceWhenCancelledMidStream() throws Exception {
         int pid = MigrationProbe.pid(a);
         long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, addrB, SLOW);
+        String id = MigrationProbe.start(a, b, SLOW);
         int targetQemu = MigrationProbe.incomingQemuPid(b);
         MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
         JsonNode vm = a.http().get("/v1/vms/" + VM).json();
@@ -127,7 +92,7 @@ class MigrationFaultsIT {
         UnixHttp.Response again = a.http().send("POST", "/v1/migrations/" + id + "/cancel", "application/json", "");
         assertEquals(409, again.status(), again.body());
         assertTrue(again.body().contains("cannot be cancelled: it is Cancelled"), again.body());
-        assertNextMigrationsSucceed();
+        MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 
     @Test
@@ -135,7 +100,7 @@ class MigrationFaultsIT {
     void shouldKeepTheVmOnTheSourceAndCleanTheTargetWhenTheTargetDaemonIsKilledMidStream() throws Exception {
         int pid = MigrationProbe.pid(a);
         long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, addrB, SLOW);
+        String id = MigrationProbe.start(a, b, SLOW);
         int targetQemu = MigrationProbe.incomingQemuPid(b);
         MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
         long t0 = System.nanoTime();
@@ -150,7 +115,7 @@ class MigrationFaultsIT {
         b.start();
         MigrationProbe.assertTargetClean(b, targetQemu);
         assertFalse(Guest.processRuns(targetQemu));
-        assertNextMigrationsSucceed();
+        MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 
     @Test

@@ -2,7 +2,7 @@ package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -11,10 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +20,6 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Live migration of the running test VM between two vmmds on this machine (no VM network), relayed
@@ -31,61 +28,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("qemu")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MigrationIT {
-    private static final String VM = "test-vm";
+    private static final String VM = TestVm.NAME;
     private static final Duration STEP = Duration.ofSeconds(90);
     private static final Pattern UPTIME = Pattern.compile("vmflex-guest: cpus=(\\d+) memtotal_kb=\\d+ uptime=(\\d+)");
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-mig", VM);
     private static TestDaemon a;
     private static TestDaemon b;
     private static TestDaemon wrongSecret;
-    private static int portA;
-    private static int portB;
-    private static int portWrong;
 
     @BeforeAll
     static void boot() throws Exception {
-        var missing = Guest.missingImage();
-        if (missing.isPresent()) {
-            System.err.println("SKIPPED MigrationIT: " + missing.get());
-        }
-        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
-        Path root = Files.createTempDirectory(Path.of("/tmp"), "vmfx-mig");
-        Path secret = secretFile(root.resolve("cluster.secret"), 'k');
-        Path other = secretFile(root.resolve("other.secret"), 'x');
-        portA = freePort();
-        portB = freePort();
-        portWrong = freePort();
-        a = new TestDaemon(root.resolve("a"), "node-a", Guest.imageDir()).withMigration(portA, secret).start();
-        b = new TestDaemon(root.resolve("b"), "node-b", Guest.imageDir()).withMigration(portB, secret).start();
-        wrongSecret = new TestDaemon(root.resolve("c"), "node-c", Guest.imageDir()).withMigration(portWrong, other).start();
-        UnixHttp.Response created = a.http().send("POST", "/v1/vms", "application/yaml",
-                Files.readString(Guest.example("test-vm.yaml")));
-        assertEquals(201, created.status(), created.body());
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        for (TestDaemon d : new TestDaemon[] {a, b, wrongSecret}) {
-            if (d != null) {
-                try {
-                    d.http().send("DELETE", "/v1/vms/" + VM, null, null);
-                } catch (IOException ignored) {
-                    // the daemon may be gone already
-                }
-                d.close();
-            }
-        }
-    }
-
-    private static Path secretFile(Path p, char fill) throws IOException {
-        Files.writeString(p, String.valueOf(fill).repeat(48));
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
-        return p;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        Requirements.requireImages(MigrationIT.class);
+        Path secret = daemons.secret("cluster.secret", 'k');
+        Path other = daemons.secret("other.secret", 'x');
+        a = daemons.startMigrationPeer("a", secret);
+        b = daemons.startMigrationPeer("b", secret);
+        wrongSecret = daemons.startMigrationPeer("c", other);
+        TestVm.create(a);
     }
 
     /** cpus and uptime of the guest's latest console report on {@code d}, or null. */
@@ -109,13 +69,13 @@ class MigrationIT {
     }
 
     /** Starts a migration and polls it to its end; returns its final status. */
-    private static JsonNode migrate(TestDaemon from, int port) throws Exception {
-        return migrate(from, port, 1);
+    private static JsonNode migrate(TestDaemon from, TestDaemon to) throws Exception {
+        return migrate(from, to, 1);
     }
 
-    private static JsonNode migrate(TestDaemon from, int port, int multifdChannels) throws Exception {
+    private static JsonNode migrate(TestDaemon from, TestDaemon to, int multifdChannels) throws Exception {
         UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + VM + "/migrate", "application/json",
-                "{\"target\":\"127.0.0.1:" + port + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":10000"
+                "{\"target\":\"" + to.migrationAddress() + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":10000"
                         + ",\"multifdChannels\":" + multifdChannels + "}");
         assertEquals(202, r.status(), r.body());
         String id = r.json().path("id").asText();
@@ -152,7 +112,7 @@ class MigrationIT {
     void shouldKeepRunningOnTheSourceWhenTheTargetHasAnotherSecret() throws Exception {
         int pid = pid(a);
         long[] before = awaitUptimeAbove(a, 0);
-        JsonNode st = migrate(a, portWrong);
+        JsonNode st = migrate(a, wrongSecret);
         assertEquals("Failed", st.path("phase").asText(), st.toString());
         assertTrue(st.path("message").asText().contains("AUTH_FAILED"), st.toString());
         assertEquals(404, wrongSecret.http().get("/v1/vms/" + VM).status());
@@ -167,7 +127,7 @@ class MigrationIT {
     void shouldMoveTheRunningGuestToTheOtherDaemonWithoutRebooting() throws Exception {
         int pidA = pid(a);
         long[] before = awaitUptimeAbove(a, 0);
-        JsonNode st = migrate(a, portB);
+        JsonNode st = migrate(a, b);
         assertEquals("Completed", st.path("phase").asText(), st.toString());
         assertTrue(st.path("totalMs").asLong() > 0, st.toString());
 
@@ -189,7 +149,7 @@ class MigrationIT {
     void shouldMigrateBackToTheFirstDaemon() throws Exception {
         int pidB = pid(b);
         long[] before = awaitUptimeAbove(b, 0);
-        JsonNode st = migrate(b, portA);
+        JsonNode st = migrate(b, a);
         assertEquals("Completed", st.path("phase").asText(), st.toString());
         JsonNode vm = Guest.awaitPhase(a.http(), VM, "Running", STEP);
         assertEquals(2, vm.path("status").path("cpus").asInt(), vm.toString());
@@ -204,7 +164,7 @@ class MigrationIT {
     void shouldMoveTheGuestOverThreeRelayedConnectionsWithTwoMultifdChannels() throws Exception {
         int pidA = pid(a);
         long[] before = awaitUptimeAbove(a, 0);
-        JsonNode st = migrate(a, portB, 2);
+        JsonNode st = migrate(a, b, 2);
         assertEquals("Completed", st.path("phase").asText(), st.toString());
 
         JsonNode vm = Guest.awaitPhase(b.http(), VM, "Running", STEP);

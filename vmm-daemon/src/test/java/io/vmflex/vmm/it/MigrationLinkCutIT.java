@@ -6,15 +6,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import static io.vmflex.vmm.it.MigrationProbe.VM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The link between source and target cut in the middle of a live migration. The target daemon
@@ -29,20 +26,13 @@ class MigrationLinkCutIT {
     private static final String NETNS = "vmfh3-t";
     private static final String HOST_END = "vmfh3a";
     private static final String NS_END = "vmfh3b";
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-migcut", VM);
     private static TestDaemon a;
     private static TestDaemon b;
-    private static String addrA;
-    private static String addrB;
 
     @BeforeAll
     static void boot() throws Exception {
-        var missing = Guest.missingImage();
-        boolean root = "0".equals(run(List.of("id", "-u")).trim());
-        String why = missing.orElse(root ? null : "needs root for a network namespace and a veth pair");
-        if (why != null) {
-            System.err.println("SKIPPED MigrationLinkCutIT: " + why);
-        }
-        assumeTrue(why == null, why);
+        Requirements.requireImagesAndRoot(MigrationLinkCutIT.class, "needs root for a network namespace and a veth pair");
         removeNetwork();
         sh("ip", "netns", "add", NETNS);
         sh("ip", "link", "add", HOST_END, "type", "veth", "peer", "name", NS_END);
@@ -53,34 +43,15 @@ class MigrationLinkCutIT {
         sh("ip", "netns", "exec", NETNS, "ip", "link", "set", NS_END, "up");
         sh("ip", "netns", "exec", NETNS, "ip", "link", "set", "lo", "up");
 
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "vmfx-migcut");
-        Path secret = MigrationProbe.secretFile(dir.resolve("cluster.secret"), 'k');
-        int portA = MigrationProbe.freePort();
-        int portB = MigrationProbe.freePort();
-        addrA = "10.233.0.1:" + portA;
-        addrB = "10.233.0.2:" + portB;
-        a = new TestDaemon(dir.resolve("a"), "node-a", Guest.imageDir()).withMigration("10.233.0.1", portA, secret).start();
-        b = new TestDaemon(dir.resolve("b"), "node-b", Guest.imageDir()).withMigration("10.233.0.2", portB, secret)
-                .inNetns(NETNS).start();
-        UnixHttp.Response created = a.http().send("POST", "/v1/vms", "application/yaml",
-                Files.readString(Guest.example("test-vm.yaml")));
-        assertEquals(201, created.status(), created.body());
-        Guest.awaitPhase(a.http(), VM, "Running", MigrationProbe.STEP);
-        MigrationProbe.awaitUptimeAbove(a, 0);
+        Path secret = daemons.secret("cluster.secret", 'k');
+        a = daemons.start(daemons.migrationPeer("a", "10.233.0.1", secret));
+        b = daemons.start(daemons.migrationPeer("b", "10.233.0.2", secret).inNetns(NETNS));
+        MigrationProbe.bootTestVm(a);
     }
 
     @AfterAll
     static void cleanUp() throws Exception {
-        for (TestDaemon d : new TestDaemon[] {a, b}) {
-            if (d != null) {
-                try {
-                    d.http().send("DELETE", "/v1/vms/" + VM, null, null);
-                } catch (IOException ignored) {
-                    // the daemon may be gone already
-                }
-                d.close();
-            }
-        }
+        daemons.close();
         if (a != null) {
             removeNetwork();
         }
@@ -110,7 +81,7 @@ class MigrationLinkCutIT {
     void shouldFailWithinTheProgressTimeoutAndKeepTheVmOnTheSourceWhenTheLinkIsCutMidStream() throws Exception {
         int pid = MigrationProbe.pid(a);
         long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, addrB, ",\"maxBandwidthMbps\":40,\"progressTimeoutSeconds\":5");
+        String id = MigrationProbe.start(a, b, ",\"maxBandwidthMbps\":40,\"progressTimeoutSeconds\":5");
         int targetQemu = MigrationProbe.incomingQemuPid(b);
         MigrationProbe.awaitTransferred(a, id, 16);
         long t0 = System.nanoTime();
@@ -129,7 +100,6 @@ class MigrationLinkCutIT {
         long t1 = System.nanoTime();
         MigrationProbe.assertTargetClean(b, targetQemu);
         System.out.printf("MEASURED link back: target cleaned up %d ms later%n", (System.nanoTime() - t1) / 1_000_000);
-        MigrationProbe.assertMigrates(a, b, addrB);
-        MigrationProbe.assertMigrates(b, a, addrA);
+        MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 }

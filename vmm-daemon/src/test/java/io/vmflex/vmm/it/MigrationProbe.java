@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -23,23 +21,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (same QEMU, guest uptime growing) while the target holds nothing of it.
  */
 final class MigrationProbe {
-    static final String VM = "test-vm";
+    static final String VM = TestVm.NAME;
     static final Duration STEP = Duration.ofSeconds(90);
     private static final Pattern UPTIME = Pattern.compile("vmflex-guest: cpus=(\\d+) memtotal_kb=\\d+ uptime=(\\d+)");
 
     private MigrationProbe() {
     }
 
-    static Path secretFile(Path p, char fill) throws IOException {
-        Files.writeString(p, String.valueOf(fill).repeat(48));
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
-        return p;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /** Creates the test VM on {@code source} and waits until it runs and its guest counts uptime. */
+    static void bootTestVm(TestDaemon source) throws IOException {
+        TestVm.create(source);
+        Guest.awaitPhase(source.http(), VM, "Running", STEP);
+        awaitUptimeAbove(source, 0);
     }
 
     /** Guest uptime (s) of the latest console report on {@code d}, or -1. */
@@ -66,10 +59,10 @@ final class MigrationProbe {
         return d.http().get("/v1/vms/" + VM).json().path("status").path("pid").asInt();
     }
 
-    /** Starts a migration of the test VM; returns its id. */
-    static String start(TestDaemon from, String target, String extraJson) throws IOException {
+    /** Starts a migration of the test VM to {@code to}'s migration address; returns its id. */
+    static String start(TestDaemon from, TestDaemon to, String extraJson) throws IOException {
         UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + VM + "/migrate", "application/json",
-                "{\"target\":\"" + target + "\",\"downtimeLimitMs\":300" + extraJson + "}");
+                "{\"target\":\"" + to.migrationAddress() + "\",\"downtimeLimitMs\":300" + extraJson + "}");
         assertEquals(202, r.status(), r.body());
         return r.json().path("id").asText();
     }
@@ -132,15 +125,21 @@ final class MigrationProbe {
     }
 
     /** A full-speed migration {@code from} → {@code to} completes, and the guest runs on {@code to}. */
-    static void assertMigrates(TestDaemon from, TestDaemon to, String toAddress) throws IOException {
+    static void assertMigrates(TestDaemon from, TestDaemon to) throws IOException {
         int pidFrom = pid(from);
         long before = awaitUptimeAbove(from, 0);
-        JsonNode st = awaitEnd(from, start(from, toAddress, ",\"maxBandwidthMbps\":10000"));
+        JsonNode st = awaitEnd(from, start(from, to, ",\"maxBandwidthMbps\":10000"));
         assertEquals("Completed", st.path("phase").asText(), st.toString());
         Guest.awaitPhase(to.http(), VM, "Running", STEP);
         assertTrue(awaitUptimeAbove(to, before) >= before);
         assertEquals(404, from.http().get("/v1/vms/" + VM).status());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(pidFrom));
         assertFalse(Files.exists(from.stateDir().resolve("vms").resolve(VM).resolve("vm.json")));
+    }
+
+    /** After a fault: full-speed migrations {@code source} → {@code target} and back both complete. */
+    static void assertMigratesThereAndBack(TestDaemon source, TestDaemon target) throws IOException {
+        assertMigrates(source, target);
+        assertMigrates(target, source);
     }
 }

@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Who may use the admin socket: root, and members of the admin group; a caller that gets through
@@ -26,12 +26,9 @@ class PeerCredentialsIT {
 
     @BeforeEach
     void requireRootAndTools() {
-        boolean ok = "root".equals(System.getProperty("user.name"))
+        boolean ok = Requirements.isRoot()
                 && Files.isExecutable(Path.of("/usr/bin/setpriv")) && Files.isExecutable(Path.of("/usr/bin/curl"));
-        if (!ok) {
-            System.err.println("SKIPPED PeerCredentialsIT: needs root, setpriv and curl");
-        }
-        assumeTrue(ok, "needs root, setpriv and curl");
+        Requirements.skipIf(PeerCredentialsIT.class, ok ? Optional.empty() : Optional.of("needs root, setpriv and curl"));
     }
 
     @AfterEach

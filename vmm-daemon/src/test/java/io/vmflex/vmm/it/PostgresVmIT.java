@@ -26,7 +26,6 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The postgres image end to end: the VM from {@code examples/postgres-vm.yaml} boots, PostgreSQL
@@ -41,22 +40,20 @@ class PostgresVmIT {
     private static final String BRIDGE = "vmftbr2";
     private static final Pattern READY = Pattern.compile("vmflex-guest: postgres ready on ([0-9.]+):5432");
     private static final long SLOT_KB = 256 * 1024;
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-pg", VM);
     private static TestDaemon daemon;
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<String> missing = missingPrerequisite();
-        missing.ifPresent(reason -> System.err.println("SKIPPED PostgresVmIT: " + reason));
-        assumeTrue(missing.isEmpty(), missing.orElse(""));
-        daemon = new TestDaemon(Files.createTempDirectory(Path.of("/tmp"), "vmfx-pg"), "node-pg", Guest.imageDir())
-                .withNetwork(BRIDGE + ",10.74.0.0/24,vmpg").start();
+        Requirements.skipIf(PostgresVmIT.class, missingPrerequisite());
+        daemon = daemons.start(new TestDaemon(daemons.root(), "node-pg", Guest.imageDir())
+                .withNetwork(BRIDGE + ",10.74.0.0/24,vmpg"));
     }
 
     @AfterAll
     static void stop() throws Exception {
+        daemons.close();
         if (daemon != null) {
-            daemon.http().send("DELETE", "/v1/vms/" + VM, null, null);
-            daemon.close();
             new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
         }
     }
@@ -68,7 +65,7 @@ class PostgresVmIT {
         if (!Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"))) {
             return Optional.of("qemu-system-x86_64 not installed");
         }
-        if (!"root".equals(System.getProperty("user.name"))) {
+        if (!Requirements.isRoot()) {
             return Optional.of("needs root for bridges and taps");
         }
         if (!Files.isExecutable(Path.of("/usr/bin/psql")) || !Files.isExecutable(Path.of("/usr/bin/pgbench"))) {

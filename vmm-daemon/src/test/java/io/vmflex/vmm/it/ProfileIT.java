@@ -3,12 +3,10 @@ package io.vmflex.vmm.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,20 +17,13 @@ import org.junit.jupiter.api.Test;
  */
 class ProfileIT {
 
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-prof");
     private static TestDaemon daemon;
 
     @BeforeAll
     static void boot() throws Exception {
-        Path state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-prof");
-        Path images = Files.createTempDirectory(state, "images");
-        daemon = new TestDaemon(state, "node-prof", images).start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
+        daemon = daemons.startWithoutImages("node-prof");
     }
 
     @Test

@@ -2,51 +2,32 @@ package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** A QEMU that dies under a running daemon is restarted or not, as {@code restartPolicy} says. */
 @Tag("qemu")
 class RestartPolicyIT {
     private static final Duration STEP = Duration.ofSeconds(60);
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-policy", "always", "never");
     private static TestDaemon daemon;
 
     @BeforeAll
     static void start() throws Exception {
-        var missing = Guest.missingImage();
-        if (missing.isPresent()) {
-            System.err.println("SKIPPED RestartPolicyIT: " + missing.get());
-        }
-        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
-        daemon = new TestDaemon(Files.createTempDirectory(Path.of("/tmp"), "vmfx-policy"), "node-it", Guest.imageDir()).start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (daemon != null) {
-            for (String vm : new String[] {"always", "never"}) {
-                daemon.http().send("DELETE", "/v1/vms/" + vm, null, null);
-            }
-            daemon.close();
-        }
+        Requirements.requireImages(RestartPolicyIT.class);
+        daemon = daemons.start("node-it");
     }
 
     private static int createAndKill(String name, String policy) throws Exception {
-        String yaml = Files.readString(Guest.example("test-vm.yaml"))
-                .replace("name: test-vm", "name: " + name)
-                .replace("restartPolicy: Always", "restartPolicy: " + policy);
-        UnixHttp.Response r = daemon.http().send("POST", "/v1/vms", "application/yaml", yaml);
-        assertEquals(201, r.status(), r.body());
+        TestVm.create(daemon, TestVm.yaml(name).replace("restartPolicy: Always", "restartPolicy: " + policy));
         int pid = Guest.awaitPhase(daemon.http(), name, "Running", STEP).path("status").path("pid").asInt();
         Guest.awaitReport(daemon.http(), name, STEP, g -> g.cpus() == 1);
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();

@@ -20,6 +20,7 @@ public final class TestDaemon implements AutoCloseable {
     private final List<String> extra;
     private String network;
     private String migration;
+    private String migrationAddress;
     private String netns;
     private Process process;
     private int starts;
@@ -45,7 +46,8 @@ public final class TestDaemon implements AutoCloseable {
 
     /** Live migration: listen on {@code host:port}, cluster secret from {@code secretFile}. */
     public TestDaemon withMigration(String host, int port, Path secretFile) {
-        this.migration = host + ":" + port + "," + secretFile;
+        this.migrationAddress = host + ":" + port;
+        this.migration = migrationAddress + "," + secretFile;
         return this;
     }
 
@@ -71,6 +73,11 @@ public final class TestDaemon implements AutoCloseable {
 
     public Path stateDir() {
         return stateDir;
+    }
+
+    /** Where this daemon listens for migrations ({@code host:port}), or null without migration. */
+    public String migrationAddress() {
+        return migrationAddress;
     }
 
     public UnixHttp http() {
@@ -110,6 +117,11 @@ public final class TestDaemon implements AutoCloseable {
         throw new IllegalStateException("vmmd did not answer within 60 s: " + Files.readString(log));
     }
 
+    /** Whether the daemon's process was started and has not exited (or been killed) since. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
     public long pid() {
         return process.pid();
     }
@@ -128,7 +140,7 @@ public final class TestDaemon implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        if (process != null && process.isAlive()) {
+        if (isAlive()) {
             terminate();
         }
     }

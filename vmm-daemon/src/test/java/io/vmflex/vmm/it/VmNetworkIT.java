@@ -11,14 +11,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A VM on the node bridge: vmmd gives it a tap and an address from the pool (status.extraNetIP),
@@ -27,25 +24,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("qemu")
 class VmNetworkIT {
     private static final String BRIDGE = "vmftbr0";
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-net", TestVm.NAME);
     private static TestDaemon daemon;
 
     @BeforeAll
     static void start() throws Exception {
-        var missing = Guest.missingImage();
-        boolean root = "root".equals(System.getProperty("user.name"));
-        if (missing.isPresent() || !root) {
-            System.err.println("SKIPPED VmNetworkIT: " + missing.orElse("needs root for bridges and taps"));
-        }
-        assumeTrue(missing.isEmpty() && root, "needs the test image and root");
-        daemon = new TestDaemon(Files.createTempDirectory(Path.of("/tmp"), "vmfx-net"), "node-net", Guest.imageDir())
-                .withNetwork(BRIDGE + ",10.76.0.0/24,vmft").start();
+        Requirements.requireImagesAndRoot(VmNetworkIT.class, "needs root for bridges and taps");
+        daemon = daemons.start(new TestDaemon(daemons.root(), "node-net", Guest.imageDir())
+                .withNetwork(BRIDGE + ",10.76.0.0/24,vmft"));
     }
 
     @AfterAll
     static void stop() throws Exception {
+        daemons.close();
         if (daemon != null) {
-            daemon.http().send("DELETE", "/v1/vms/test-vm", null, null);
-            daemon.close();
             new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
         }
     }
@@ -59,9 +51,7 @@ class VmNetworkIT {
 
     @Test
     void shouldServeTheGuestOverItsTapAndCleanUpOnDelete() throws Exception {
-        UnixHttp.Response r = daemon.http().send("POST", "/v1/vms", "application/yaml",
-                Files.readString(Guest.example("test-vm.yaml")));
-        assertEquals(201, r.status(), r.body());
+        TestVm.create(daemon);
         JsonNode vm = Guest.awaitPhase(daemon.http(), "test-vm", "Running", Duration.ofSeconds(60));
         String ip = vm.path("status").path("extraNetIP").asText();
         assertEquals("10.76.0.2", ip, vm.toString());

@@ -1,7 +1,7 @@
 package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -15,7 +15,6 @@ import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Boots the test image under a real vmmd and QEMU and resizes it live through the admin API; the
@@ -24,34 +23,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("qemu")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VmResizeIT {
-    private static final String VM = "test-vm";
+    private static final String VM = TestVm.NAME;
     private static final long SLOT_KB = 128 * 1024;
     private static final Duration STEP = Duration.ofSeconds(60);
+    @AutoClose
+    private static final Daemons daemons = Daemons.inTempDir("vmfx-resize", VM);
     private static TestDaemon daemon;
     private static UnixHttp http;
     private static long bootMemTotalKb;
 
     @BeforeAll
     static void boot() throws Exception {
-        var missing = Guest.missingImage();
-        if (missing.isPresent()) {
-            System.err.println("SKIPPED VmResizeIT: " + missing.get());
-        }
-        assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
-        Path state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-resize");
-        daemon = new TestDaemon(state, "node-it", Guest.imageDir()).start();
+        Requirements.requireImages(VmResizeIT.class);
+        daemon = daemons.start("node-it");
         http = daemon.http();
-        UnixHttp.Response created = http.send("POST", "/v1/vms", "application/yaml",
-                Files.readString(Guest.example("test-vm.yaml")));
-        assertEquals(201, created.status(), created.body());
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        if (daemon != null) {
-            http.send("DELETE", "/v1/vms/" + VM, null, null);
-            daemon.close();
-        }
+        TestVm.create(daemon);
     }
 
     @Test
