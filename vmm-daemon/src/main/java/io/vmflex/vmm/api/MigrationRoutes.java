@@ -95,8 +95,10 @@ public final class MigrationRoutes {
                     + "completionTimeoutPerGiBSeconds must be positive");
         }
         int multifd = body.path("multifdChannels").asInt(1);
-        if (multifd < 1 || multifd > MigrationTuning.MAX_MULTIFD_CHANNELS) {
-            throw ApiException.badRequest("multifdChannels must be in 1.." + MigrationTuning.MAX_MULTIFD_CHANNELS);
+        try {
+            MigrationTuning.checkChannels(multifd);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("multifdChannels: " + e.getMessage());
         }
         OutgoingMigrations.Started s;
         try {

@@ -116,10 +116,10 @@ public final class OutgoingMigrations {
     /**
      * @param multifdChannels 1 for a plain migration, N &ge; 2 for multifd with N channels
      * @throws IllegalStateException when this daemon cannot migrate, or the VM is migrating already
+     * @throws IllegalArgumentException when multifdChannels is outside 1..{@value MigrationTuning#MAX_MULTIFD_CHANNELS}
      */
     public Started start(String vm, InetSocketAddress target, long downtimeLimitMs, long maxBandwidthMbps,
             int multifdChannels, MigrationTimeouts timeouts) {
-        MigrationTuning.checkChannels(multifdChannels);
         if (secret == null) {
             throw new IllegalStateException("this daemon has no cluster secret (--cluster-secret): it cannot migrate");
         }
