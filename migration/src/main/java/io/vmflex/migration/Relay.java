@@ -46,6 +46,8 @@ public final class Relay implements AutoCloseable {
     private static final long JOIN_MILLIS = 5_000;
     private static final com.sun.management.ThreadMXBean THREADS = threadBean();
 
+    private static final AtomicBoolean CAPPED_WARNED = new AtomicBoolean();
+
     private final String name;
     private final SocketChannel local;
     private final SocketChannel remote;
@@ -83,6 +85,7 @@ public final class Relay implements AutoCloseable {
             throw new IllegalArgumentException("relay channels must be in blocking mode");
         }
         applyTcpOptions(remote, options);
+        applyLocalOptions(local, options);
         Relay relay = new Relay(name, local, remote, options.bufferBytes());
         relay.toRemote.start();
         relay.toLocal.start();
@@ -106,6 +109,28 @@ public final class Relay implements AutoCloseable {
         } catch (IOException e) {
             // A closed or broken socket: the first read or write reports it as the relay's outcome.
             LOG.debug("relay {}: setting TCP options failed: {}", remote, e.toString());
+        }
+    }
+
+    /**
+     * Sets the send buffer of the daemon's QEMU-facing socket (see {@link RelayOptions#localSendBufferBytes}).
+     * A Unix stream socket reads {@code sk_sndbuf} on every send, so setting it on a connected socket works.
+     */
+    private static void applyLocalOptions(SocketChannel local, RelayOptions options) {
+        int wanted = options.localSendBufferBytes();
+        if (wanted == 0) {
+            return;
+        }
+        try {
+            local.setOption(StandardSocketOptions.SO_SNDBUF, wanted);
+            // The JDK reports what Linux granted: min(wanted, net.core.wmem_max).
+            int granted = local.getOption(StandardSocketOptions.SO_SNDBUF);
+            if (granted < wanted && CAPPED_WARNED.compareAndSet(false, true)) {
+                LOG.warn("relay: the Unix socket send buffer to QEMU is capped at {} KiB by net.core.wmem_max (wanted {} KiB);"
+                        + " migrations run slower: raise it (packaging/sysctl.d/90-vmflex.conf)", granted / 1024, wanted / 1024);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("relay {}: setting SO_SNDBUF failed: {}", local, e.toString());
         }
     }
 

@@ -142,6 +142,25 @@ class RelayTest {
     }
 
     @Test
+    void shouldGrowTheSendBufferOfTheQemuSocketUpToWhatTheKernelAllowsWhenRelayStarts() throws Exception {
+        SocketChannel[] unix = TestSockets.unixPair(dir, "b.sock");
+        SocketChannel[] tcp = TestSockets.tcpPair();
+        int before = unix[1].getOption(StandardSocketOptions.SO_SNDBUF);
+        int wanted = 3 * 1024 * 1024;
+        // readAllLines: Files.readString stops after the first byte of this zero-length proc file.
+        long wmemMax = Long.parseLong(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/net/core/wmem_max")).getFirst());
+        try (Relay relay = Relay.start("vmflex-relay-sndbuf", unix[1], tcp[0], RelayOptions.DEFAULTS.withLocalSendBufferBytes(wanted))) {
+            // Linux grants min(wanted, wmem_max); the JDK reports what was granted.
+            assertEquals(Math.min(wanted, wmemMax), (long) unix[1].getOption(StandardSocketOptions.SO_SNDBUF));
+            assertTrue(wmemMax <= before || unix[1].getOption(StandardSocketOptions.SO_SNDBUF) > before,
+                    "larger than the default " + before + " wherever the kernel allows it");
+        } finally {
+            unix[0].close();
+            tcp[1].close();
+        }
+    }
+
+    @Test
     void shouldDeliverEveryByteBothWaysAtOnceWhenStreamingLargeData() throws Exception {
         try (Rig rig = rig()) {
             long size = 64L << 20;
