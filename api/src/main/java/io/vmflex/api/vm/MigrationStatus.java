@@ -15,20 +15,23 @@ import java.time.Instant;
  * @param rateBytesPerSecond QEMU's current throughput ({@code ram.mbps})
  * @param dirtyRateBytesPerSecond pages the guest dirties per second × page size
  * @param expectedDowntimeMs QEMU's estimate of the switch-over pause if it stopped the guest now
- * @param downtimeMs         the guest's actual pause at switch-over (0 until completed)
+ * @param downtimeMs         QEMU's downtime: from stopping the guest to the source's last byte (0 until completed)
+ * @param switchoverMs       the guest's pause as its clients see it: from stopping it on the source until
+ *                           the target's QEMU ran it (QEMU's downtime plus the daemons' commit); 0 until
+ *                           completed
  * @param totalMs            QEMU's total migration time (running time while active)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MigrationStatus(String id, String vm, String target, MigrationPhase phase, String reason,
                               String message, String qemuStatus, long transferredBytes, long remainingBytes,
                               long totalBytes, long rateBytesPerSecond, long dirtyRateBytesPerSecond,
-                              long expectedDowntimeMs, long downtimeMs, long totalMs, Instant startedAt,
-                              Instant finishedAt) {
+                              long expectedDowntimeMs, long downtimeMs, long switchoverMs, long totalMs,
+                              Instant startedAt, Instant finishedAt) {
 
     /** A migration that was just asked for. */
     public static MigrationStatus preparing(String id, String vm, String target, Instant at) {
         return new MigrationStatus(id, vm, target, MigrationPhase.Preparing, null, "asking the target to prepare", "none",
-                0, 0, 0, 0, 0, 0, 0, 0, at, null);
+                0, 0, 0, 0, 0, 0, 0, 0, 0, at, null);
     }
 
     /** QEMU's figures from one {@code query-migrate}. */
@@ -40,19 +43,25 @@ public record MigrationStatus(String id, String vm, String target, MigrationPhas
     public MigrationStatus withProgress(Progress p) {
         return new MigrationStatus(id, vm, target, phase, reason, message, p.qemuStatus(), p.transferredBytes(),
                 p.remainingBytes(), p.totalBytes(), p.rateBytesPerSecond(), p.dirtyRateBytesPerSecond(),
-                p.expectedDowntimeMs(), p.downtimeMs(), p.totalMs(), startedAt, finishedAt);
+                p.expectedDowntimeMs(), p.downtimeMs(), switchoverMs, p.totalMs(), startedAt, finishedAt);
     }
 
     public MigrationStatus withQemuStatus(String qemu) {
         return new MigrationStatus(id, vm, target, phase, reason, message, qemu, transferredBytes, remainingBytes,
-                totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs, totalMs,
+                totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs, switchoverMs, totalMs,
                 startedAt, finishedAt);
     }
 
     public MigrationStatus withPhase(MigrationPhase newPhase, String newMessage) {
         return new MigrationStatus(id, vm, target, newPhase, reason, newMessage, qemuStatus, transferredBytes,
                 remainingBytes, totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs,
-                totalMs, startedAt, finishedAt);
+                switchoverMs, totalMs, startedAt, finishedAt);
+    }
+
+    public MigrationStatus withSwitchoverMs(long ms) {
+        return new MigrationStatus(id, vm, target, phase, reason, message, qemuStatus, transferredBytes, remainingBytes,
+                totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs, ms, totalMs,
+                startedAt, finishedAt);
     }
 
     /** The end: {@code outcome} must be final. */
@@ -63,6 +72,6 @@ public record MigrationStatus(String id, String vm, String target, MigrationPhas
         return new MigrationStatus(id, vm, target, outcome, why, newMessage, qemuStatus, transferredBytes,
                 remainingBytes, totalBytes, outcome == MigrationPhase.Completed ? rateBytesPerSecond : 0,
                 outcome == MigrationPhase.Completed ? dirtyRateBytesPerSecond : 0, expectedDowntimeMs, downtimeMs,
-                totalMs, startedAt, at);
+                switchoverMs, totalMs, startedAt, at);
     }
 }

@@ -43,10 +43,12 @@ final class MigrationProgress {
     static String summary(JsonNode m, String vm) {
         String reason = m.path("reason").asText("");
         String message = m.path("message").asText("");
-        return String.format("migration %s of %s to %s: %s%s — %s transferred, downtime %d ms, total %d ms%s",
+        long paused = m.path("switchoverMs").asLong();
+        return String.format("migration %s of %s to %s: %s%s — %s transferred, downtime %d ms%s, total %d ms%s",
                 m.path("id").asText(), vm, m.path("target").asText(), m.path("phase").asText(),
                 reason.isEmpty() ? "" : " (" + reason + ")", Quantities.bytes(m.path("transferredBytes").asLong()),
-                m.path("downtimeMs").asLong(), m.path("totalMs").asLong(), message.isEmpty() ? "" : " (" + message + ")");
+                m.path("downtimeMs").asLong(), paused > 0 ? " (guest paused " + paused + " ms in all)" : "",
+                m.path("totalMs").asLong(), message.isEmpty() ? "" : " (" + message + ")");
     }
 
     static boolean isFinal(JsonNode m) {

@@ -399,7 +399,7 @@ class VmctlCommandTest {
              "remainingBytes":52428800,"rateBytesPerSecond":5242880,"dirtyRateBytesPerSecond":4096,"expectedDowntimeMs":31}""",
             """
             {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Completed","message":"the VM runs on 10.0.0.2:7451",
-             "transferredBytes":104857600,"downtimeMs":29,"totalMs":1025}"""};
+             "transferredBytes":104857600,"downtimeMs":29,"switchoverMs":33,"totalMs":1025}"""};
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
         daemon.on("GET /v1/migrations/m1", (req, out) -> out.write(FakeDaemon.fixed(200, "application/json",
                 polls[Math.min(n.getAndIncrement(), polls.length - 1)])));
@@ -407,7 +407,7 @@ class VmctlCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Migrating [##########..........]  50%  50Mi/100Mi  5Mi/s  dirty 4Ki/s  expected downtime 31 ms"),
                 r.out());
-        assertTrue(r.out().contains("Completed") && r.out().contains("downtime 29 ms"), r.out());
+        assertTrue(r.out().contains("Completed") && r.out().contains("downtime 29 ms (guest paused 33 ms in all)"), r.out());
         String body = daemon.requests().getFirst().bodyText();
         assertTrue(body.contains("\"target\":\"10.0.0.2:7451\"") && body.contains("\"downtimeLimitMs\":300"), body);
     }

@@ -135,7 +135,9 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         UUID id = UUID.fromString(r.path("migrationId").asText());
         switch (r.path("op").asText()) {
             case "prepare" -> prepare(id, r);
-            case "commit" -> commit(id);
+            case "commit" -> {
+                return "{\"ok\":true,\"resumedInMicros\":" + commit(id) + "}";
+            }
             case "abort" -> abort(id, "the source aborted");
             case "query" -> {
                 return "{\"ok\":true,\"state\":\"" + query(id, r.path("vm").asText()) + "\"}";
@@ -262,20 +264,23 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         }
     }
 
-    private void commit(UUID id) throws Exception {
+    /** @return microseconds from the commit request to QEMU's {@code cont} answer: the target's part of the guest's pause */
+    private long commit(UUID id) throws Exception {
         committing.add(id);
         try {
-            commitOwned(id);
+            return commitOwned(id);
         } finally {
             committing.remove(id);
         }
     }
 
-    private void commitOwned(UUID id) throws Exception {
+    private long commitOwned(UUID id) throws Exception {
+        long t0 = System.nanoTime();
         Pending p = pending.remove(id);
         if (p == null) {
             throw new IllegalStateException("no prepared migration " + id);
         }
+        long resumedIn;
         try {
             QmpOps ops = new QmpOps(p.qmp(), QMP_TIMEOUT);
             // The source saw "completed" when it sent the last byte; the target may still be loading it.
@@ -285,10 +290,12 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
                 if (s.equals("failed") || System.nanoTime() > deadline) {
                     throw new IllegalStateException("incoming migration is " + s);
                 }
-                Thread.sleep(50);
+                // Short: every millisecond here is guest downtime (the source is paused already).
+                Thread.sleep(2);
                 s = ops.call("query-migrate", null).path("status").asText();
             }
             ops.call("cont", null);
+            resumedIn = (System.nanoTime() - t0) / 1000;
             if (p.nic() != null) {
                 ObjectNode a = JSON.createObjectNode();
                 a.put("initial", 50).put("max", 550).put("rounds", 5).put("step", 100);
@@ -306,6 +313,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         Files.deleteIfExists(p.paths().dir().resolve(MARKER));
         registry.adopt(p.name(), () -> VmSupervisor.recover(node, store, p.vm(), p.runtime()));
         node.events().publish(VmEvent.normal(p.name(), "MigratedIn", "now runs here (QEMU pid " + p.runtime().pid() + ")"));
+        return resumedIn;
     }
 
     private void abort(UUID id, String why) throws Exception {

@@ -26,6 +26,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -94,7 +96,7 @@ public final class OutgoingMigration {
 
     /** How a cancel request was taken. */
     public enum CancelAnswer {
-        /** The migration will stop at its next poll (within {@code POLL}). */
+        /** The migration stops now (the watch loop wakes up). */
         ACCEPTED,
         /** Too late: the target is being committed, or the migration already ended. */
         TOO_LATE
@@ -108,7 +110,15 @@ public final class OutgoingMigration {
     private MigrationStatus status;
     private MigrationSource source;
     private Consumer<MigrationStatus> onStatus;
+    /**
+     * Wakes the watch loop before its next poll: QEMU's MIGRATION events, a cancel, a broken relay.
+     * Without it the target would wait up to a poll interval after QEMU completed, and that wait is
+     * guest downtime (the VM is paused on the source until the target resumes it).
+     */
+    private final Semaphore wakeUp = new Semaphore(0);
     private boolean cancelRequested; // guarded by this
+    /** When the watch loop saw QEMU's "completed" (System.nanoTime); the start of the daemons' part of the pause. */
+    private long completedSeenNanos;
     private boolean pastCancel; // guarded by this: committing or finished
 
     OutgoingMigration(Request request, ClusterSecret secret, NodeContext node, MigrationStatus initial,
@@ -131,7 +141,17 @@ public final class OutgoingMigration {
             return CancelAnswer.TOO_LATE;
         }
         cancelRequested = true;
+        wakeUp.release();
         return CancelAnswer.ACCEPTED;
+    }
+
+    /**
+     * QEMU's {@code MIGRATION} event (status changes, with the {@code events} capability on): the
+     * watch loop queries QEMU at once instead of at its next poll. Any thread; does not block, so the
+     * QMP I/O thread may call it.
+     */
+    public void onQemuMigrationEvent() {
+        wakeUp.release();
     }
 
     private synchronized boolean cancelRequested() {
@@ -243,6 +263,7 @@ public final class OutgoingMigration {
             Files.deleteIfExists(sock);
             source = MigrationSource.open(sock, request.target(), request.id(),
                     MigrationTuning.connections(request.multifdChannels()), secret, RelayOptions.DEFAULTS);
+            source.completion().whenComplete((ok, failed) -> wakeUp.release());
             configureQemu(vm.ops());
             // From here a daemon that dies leaves a QEMU that may complete on its own: the next
             // daemon must ask the target before it resumes or drops it.
@@ -273,6 +294,7 @@ public final class OutgoingMigration {
                 update(q.has("ram") ? status.withProgress(p) : status.withQemuStatus(p.qemuStatus()));
                 switch (p.qemuStatus()) {
                     case "completed" -> {
+                        completedSeenNanos = System.nanoTime();
                         return new Step.Commit();
                     }
                     case "failed", "cancelled" -> {
@@ -295,7 +317,9 @@ public final class OutgoingMigration {
                         instanceof ProgressWatch.Verdict.GiveUp g) {
                     return new Step.RollBack(MigrationPhase.Failed, g.reason(), g.message(), true);
                 }
-                Thread.sleep(POLL.toMillis());
+                if (wakeUp.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                    wakeUp.drainPermits(); // one query answers every wake-up so far
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -341,12 +365,20 @@ public final class OutgoingMigration {
         if (!enterCommit()) {
             return cancelled(true);
         }
-        update(status.withPhase(MigrationPhase.Migrating, "QEMU completed; resuming the VM on the target"));
+        // No status write before the commit: the guest is paused until the target resumes it.
         ObjectNode commit = JSON.createObjectNode();
         commit.put("op", "commit");
         commit.put("migrationId", request.id().toString());
         try {
-            control(commit, CONTROL_TIMEOUT);
+            long sent = System.nanoTime();
+            JsonNode answer = control(commit, CONTROL_TIMEOUT);
+            long answered = System.nanoTime();
+            long resumedIn = answer.path("resumedInMicros").asLong(-1);
+            status = status.withSwitchoverMs(switchoverMs(status.downtimeMs(), sent - completedSeenNanos, resumedIn));
+            LOG.info("vm={} migration {}: guest paused {} ms = QEMU downtime {} ms + commit sent {} us after completion"
+                            + " + target resumed it {} us later (commit answered after {} us)", vm.name(), request.id(),
+                    status.switchoverMs(), status.downtimeMs(), (sent - completedSeenNanos) / 1000, resumedIn,
+                    (answered - sent) / 1000);
             return done(vm);
         } catch (TargetRefused e) {
             // The target answered: it did not resume its copy, and dropped it.
@@ -354,7 +386,21 @@ public final class OutgoingMigration {
         } catch (IOException e) {
             LOG.warn("vm={} migration {}: commit answer lost ({}); asking the target", vm.name(), request.id(), e.toString());
         }
+        update(status.withPhase(MigrationPhase.Migrating, "QEMU completed; the target's answer to the commit was lost"));
         return resolveLostCommit(vm);
+    }
+
+    /**
+     * The guest's pause as its clients see it: QEMU's downtime (stop to the source's last byte), then
+     * this daemon's reaction until it sent the commit, then the target's wait for its QEMU to finish
+     * loading plus {@code cont}. Leaves out the commit message's one-way network delay. 0 when the
+     * target did not say (an older daemon).
+     */
+    static long switchoverMs(long qemuDowntimeMs, long reactionNanos, long targetResumedInMicros) {
+        if (targetResumedInMicros < 0) {
+            return 0;
+        }
+        return qemuDowntimeMs + Math.round(reactionNanos / 1e6 + targetResumedInMicros / 1e3);
     }
 
     private Step resolveLostCommit(Vm vm) {
@@ -401,7 +447,8 @@ public final class OutgoingMigration {
     private Step done(Vm vm) {
         update(status.finished(MigrationPhase.Completed, null, "the VM runs on " + status.target(), clock.instant()));
         node.events().publish(VmEvent.normal(vm.name(), "Migrated", "live-migrated to " + status.target() + " in "
-                + status.totalMs() + " ms (downtime " + status.downtimeMs() + " ms)"));
+                + status.totalMs() + " ms (downtime " + status.downtimeMs() + " ms, paused " + status.switchoverMs()
+                + " ms until it ran on the target)"));
         return new Step.Done(true, false);
     }
 

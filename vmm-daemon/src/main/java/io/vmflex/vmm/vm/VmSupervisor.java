@@ -63,6 +63,8 @@ public final class VmSupervisor {
     private final QemuLifecycle lifecycle;
 
     private boolean stopped;
+    /** The migration running on the loop thread; read by the QMP I/O thread to pass it QEMU's events. */
+    private volatile OutgoingMigration outgoing;
     private ScheduledFuture<?> nextTick;
     private Observation observed;
 
@@ -179,8 +181,14 @@ public final class VmSupervisor {
             }
             Observation before = observed;
             VirtualMachine vm = status.vm();
-            boolean moved = migration.run(new OutgoingMigration.Vm(name(), vm, SpecView.of(vm), paths,
-                    qemu.ops(QMP_TIMEOUT)), this::onMigrationStatus);
+            boolean moved;
+            outgoing = migration;
+            try {
+                moved = migration.run(new OutgoingMigration.Vm(name(), vm, SpecView.of(vm), paths,
+                        qemu.ops(QMP_TIMEOUT)), this::onMigrationStatus);
+            } finally {
+                outgoing = null;
+            }
             if (moved) {
                 forget();
             } else {
@@ -342,6 +350,12 @@ public final class VmSupervisor {
 
     /** Runs on a QMP I/O thread: only hands the event to the supervisor's thread. */
     private void onQmpEvent(String event, JsonNode data) {
+        OutgoingMigration migrating = outgoing;
+        if (migrating != null && event.equals("MIGRATION")) {
+            // Not through the loop: the migration runs on the supervisor's thread and waits for this.
+            migrating.onQemuMigrationEvent();
+            return;
+        }
         try {
             loop.execute(() -> {
                 switch (event) {

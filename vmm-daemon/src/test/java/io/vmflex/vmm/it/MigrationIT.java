@@ -130,6 +130,8 @@ class MigrationIT {
         JsonNode st = migrate(a, b);
         assertEquals("Completed", st.path("phase").asText(), st.toString());
         assertTrue(st.path("totalMs").asLong() > 0, st.toString());
+        // The guest's whole pause: QEMU's downtime plus the commit that resumed it on the target.
+        assertTrue(st.path("switchoverMs").asLong() > st.path("downtimeMs").asLong(), st.toString());
 
         JsonNode vm = Guest.awaitPhase(b.http(), VM, "Running", STEP);
         assertEquals(2, vm.path("status").path("cpus").asInt(), vm.toString());

@@ -49,7 +49,8 @@ class NodesMigrationIT {
     private static final Path NODES = ROOT.resolve("ci/nodes");
     private static final Duration STEP = Duration.ofSeconds(120);
     private static final Pattern REPORT = Pattern.compile("counter (\\d+) region ([0-9a-f]{32})");
-    private static final Pattern VMCTL = Pattern.compile("migration (\\S+) of .*: (\\w+) .*downtime (\\d+) ms, total (\\d+) ms");
+    private static final Pattern VMCTL = Pattern.compile(
+            "migration (\\S+) of .*: (\\w+) .*downtime (\\d+) ms \\(guest paused (\\d+) ms in all\\), total (\\d+) ms");
     private static final String GUEST_SCRIPT = String.join("; ",
             "mkdir -p /dev/shm", "mount -t tmpfs -o size=64m tmpfs /dev/shm",
             "dd if=/dev/urandom of=/dev/shm/region bs=1M count=32 2>/dev/null",
@@ -129,7 +130,11 @@ class NodesMigrationIT {
         return new Report(Long.parseLong(m.group(1)), m.group(2));
     }
 
-    private record Moved(String id, long downtimeMs, long totalMs) {
+    /** @param pausedMs the guest's whole pause, until it ran on the target (status.migration.switchoverMs) */
+    private record Moved(String id, long downtimeMs, long pausedMs, long totalMs) {
+        Moved {
+            assertTrue(pausedMs > downtimeMs, "the pause includes QEMU's downtime and the commit: " + this);
+        }
     }
 
     private static Moved vmctlMigrate(String fromNode, String to) throws Exception {
@@ -138,7 +143,7 @@ class NodesMigrationIT {
         System.out.println("vmctl: " + out.strip());
         Matcher m = VMCTL.matcher(out);
         assertTrue(m.find() && m.group(2).equals("Completed"), out);
-        return new Moved(m.group(1), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)));
+        return new Moved(m.group(1), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)), Long.parseLong(m.group(5)));
     }
 
     private static Moved apiMigrate(UnixHttp from, String to) throws Exception {
@@ -148,7 +153,8 @@ class NodesMigrationIT {
         JsonNode st = r.json();
         System.out.println("api migrate: " + st);
         assertEquals("Completed", st.path("phase").asText(), st.toString());
-        return new Moved(st.path("id").asText(), st.path("downtimeMs").asLong(), st.path("totalMs").asLong());
+        return new Moved(st.path("id").asText(), st.path("downtimeMs").asLong(), st.path("switchoverMs").asLong(),
+                st.path("totalMs").asLong());
     }
 
     /** The MAC the client namespace has for {@code ip} in its neighbour table. */
@@ -246,8 +252,9 @@ class NodesMigrationIT {
             }
             assertTrue(client.waitFor(90, TimeUnit.SECONDS), "client did not finish: " + lines);
             String result = lines.stream().filter(l -> l.startsWith("result ")).findFirst().orElse("no result: " + lines);
-            System.out.printf("NodesMigrationIT: node-1->node-2 total %d ms downtime %d ms; node-2->node-1 total %d ms"
-                    + " downtime %d ms; client %s%n", there.totalMs(), there.downtimeMs(), back.totalMs(), back.downtimeMs(), result);
+            System.out.printf("NodesMigrationIT: node-1->node-2 total %d ms downtime %d ms paused %d ms; node-2->node-1 total %d ms"
+                    + " downtime %d ms paused %d ms; client %s%n", there.totalMs(), there.downtimeMs(), there.pausedMs(),
+                    back.totalMs(), back.downtimeMs(), back.pausedMs(), result);
             assertTrue(result.endsWith("error=none"), result);
             assertEquals(0, client.exitValue(), result);
         } finally {
