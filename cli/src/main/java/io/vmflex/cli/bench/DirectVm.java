@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,6 +61,8 @@ final class DirectVm implements AutoCloseable {
     private final Path work;
     private final QemuVmConfig template;
     private final QemuLauncher launcher = new QemuLauncher(Duration.ofSeconds(60));
+    /** Released by the QMP I/O threads on every MIGRATION event of any of this VM's QEMUs. */
+    private final Semaphore migrationEvent = new Semaphore(0);
     private final ConsoleLog console;
     private final ConsoleReader reader;
     private Instance current;
@@ -112,7 +115,12 @@ final class DirectVm implements AutoCloseable {
         if (process == null) {
             throw new IllegalStateException("QEMU exited at start: " + Files.readString(paths.qemuStderr()));
         }
-        QmpClient qmp = QmpClient.connect(paths.qmpSocket(), QmpClientOptions.defaults()).get(10, TimeUnit.SECONDS);
+        // The MIGRATION event wakes migrate()'s watch loop, as it wakes the daemon's.
+        QmpClient qmp = QmpClient.connect(paths.qmpSocket(), QmpClientOptions.defaults().withEventListener(e -> {
+            if (e.name().equals("MIGRATION")) {
+                migrationEvent.release();
+            }
+        })).get(10, TimeUnit.SECONDS);
         return new Instance(paths, process, qmp, new QmpOps(qmp::execute, QMP_TIMEOUT));
     }
 
@@ -126,6 +134,7 @@ final class DirectVm implements AutoCloseable {
             MigrationTuning.applyTarget(target.ops(), multifdChannels);
             target.ops().call("migrate-incoming", uri(sock));
             MigrationTuning.applySource(current.ops(), downtimeLimitMs, maxBandwidthMbps, multifdChannels);
+            migrationEvent.drainPermits();
             current.ops().call("migrate", uri(sock));
             JsonNode q;
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
@@ -138,21 +147,25 @@ final class DirectVm implements AutoCloseable {
                 if (s.equals("failed") || s.equals("cancelled") || System.nanoTime() > deadline) {
                     throw new IllegalStateException("direct migration " + s + ": " + q.path("error-desc").asText(""));
                 }
-                Thread.sleep(POLL.toMillis());
+                if (migrationEvent.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                    migrationEvent.drainPermits();
+                }
             }
+            long completedSeen = System.nanoTime();
             // Like the daemon's commit: wait until the target loaded everything, then run it.
             while (!target.ops().call("query-migrate", null).path("status").asText().equals("completed")) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("target did not finish loading");
                 }
-                Thread.sleep(20);
+                Thread.sleep(2);
             }
             target.ops().call("cont", null);
+            long paused = q.path("downtime").asLong() + Math.round((System.nanoTime() - completedSeen) / 1e6);
             long wall = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             current.stop();
             current = target;
             return new MigrationSample("direct", multifdChannels, q.path("total-time").asLong(), q.path("downtime").asLong(),
-                    q.path("ram").path("transferred").asLong(), wall, -1);
+                    paused, q.path("ram").path("transferred").asLong(), wall, -1);
         } catch (Exception e) {
             target.stop();
             throw e;

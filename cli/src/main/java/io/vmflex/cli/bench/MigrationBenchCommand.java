@@ -65,13 +65,18 @@ public final class MigrationBenchCommand implements Callable<Integer> {
     @Option(names = "--max-bandwidth", defaultValue = "100000", description = "max-bandwidth in Mbit/s for both modes (default ${DEFAULT-VALUE})")
     long bandwidthMbps;
 
+    @Option(names = "--pause-ms", defaultValue = "1000", description = "Idle time after each migration (default ${DEFAULT-VALUE}"
+            + " ms). On this 2-vCPU VM a migration started within ~1 s of the previous one ran up to 4x faster than after"
+            + " 6 s idle, in both modes: keep it the same when comparing runs")
+    long pauseMs;
+
     @Option(names = "--keep", description = "Keep the work directory (daemon logs, QEMU stderr)")
     boolean keep;
 
     @Override
     public Integer call() throws Exception {
-        if (runs < 1 || warmup < 0) {
-            throw new IllegalArgumentException("--runs must be at least 1 and --warmup at least 0");
+        if (runs < 1 || warmup < 0 || pauseMs < 0) {
+            throw new IllegalArgumentException("--runs must be at least 1, --warmup and --pause-ms at least 0");
         }
         if (memoryMib % 128 != 0 || memoryMib < 256 || fillMib >= memoryMib - 200) {
             throw new IllegalArgumentException("--memory-mib: a multiple of 128, >= 256, and 200 MiB more than --fill-mib");
@@ -90,8 +95,9 @@ public final class MigrationBenchCommand implements Callable<Integer> {
         String loadAtStart = loadAverage();
         MigrationBenchReport report = new MigrationBenchReport();
         System.out.printf("migration benchmark: %d MiB guest, %d MiB random, %d MiB dirtied in a loop, downtime-limit %d ms,"
-                + " max-bandwidth %d Mbit/s, %d runs after %d warm-up, channels %s; work dir %s%n", memoryMib, fillMib, dirtyMib,
-                downtimeMs, bandwidthMbps, runs, warmup, channelCounts, work);
+                + " max-bandwidth %d Mbit/s, %d runs after %d warm-up, channels %s, %d ms pause; work dir %s%n", memoryMib, fillMib,
+                dirtyMib, downtimeMs, bandwidthMbps, runs, warmup, channelCounts, pauseMs, work);
+        System.out.println(freePageReporting());
         BenchDaemon a = null;
         BenchDaemon b = null;
         DirectVm direct = null;
@@ -127,17 +133,19 @@ public final class MigrationBenchCommand implements Callable<Integer> {
                         if (run >= 0) {
                             report.add(s);
                         }
-                        System.out.printf("%-7s %-7s channels %d: total %5d ms, downtime %4d ms, %7.1f MiB, %7.0f Mbit/s,"
-                                        + " wall %5d ms%s, load %s%n", run < 0 ? "warm-up" : "run " + (run + 1), s.mode(), ch, s.totalMs(), s.downtimeMs(),
+                        System.out.printf("%-7s %-7s channels %d: total %5d ms, downtime %4d ms, paused %4d ms, %7.1f MiB, %7.0f Mbit/s,"
+                                        + " wall %5d ms%s, load %s%n", run < 0 ? "warm-up" : "run " + (run + 1), s.mode(), ch, s.totalMs(),
+                                s.downtimeMs(), s.switchoverMs(),
                                 s.transferredBytes() / 1048576.0, s.mbps(), s.wallMs(),
                                 s.daemonCpuMs() < 0 ? "" : String.format(", vmmd CPU %d ms", s.daemonCpuMs()), loadAverage());
-                        Thread.sleep(1000);
+                        Thread.sleep(pauseMs);
                     }
                 }
             }
             report.print(System.out);
             System.out.printf("machine: %d CPUs, load average (1/5/15 min) at the start %s, at the end %s%n",
                     Runtime.getRuntime().availableProcessors(), loadAtStart, loadAverage());
+            System.out.println(freePageReporting()); // again at the end, next to the figures it explains
             ok = true;
         } finally {
             if (!ok) {
@@ -204,7 +212,7 @@ public final class MigrationBenchCommand implements Callable<Integer> {
             Thread.sleep(100);
         }
         return new MigrationSample("relayed", channels, st.path("totalMs").asLong(), st.path("downtimeMs").asLong(),
-                st.path("transferredBytes").asLong(), wall, cpu);
+                st.path("switchoverMs").asLong(), st.path("transferredBytes").asLong(), wall, cpu);
     }
 
     /** The machine's 1/5/15-minute load averages: the benchmark shares the CPUs, and the numbers say how much. */
@@ -214,6 +222,28 @@ public final class MigrationBenchCommand implements Callable<Integer> {
             return f[0] + "/" + f[1] + "/" + f[2];
         } catch (java.io.IOException e) {
             return "?";
+        }
+    }
+
+    private static final Path PAGE_REPORTING = Path.of("/sys/module/page_reporting/parameters/min_free_ms");
+
+    /**
+     * Whether this machine is itself a VM that hands freed memory back to its host (virtio-balloon
+     * free page reporting). Then a target QEMU that gets reported pages takes a host fault per page
+     * while it loads the guest's RAM: on the 2-vCPU VM this was measured on, that made single runs of
+     * either mode 3-5x slower at random (bimodal). Delaying the reporting removes it.
+     */
+    static String freePageReporting() {
+        if (!Files.exists(PAGE_REPORTING) || !Files.isDirectory(Path.of("/sys/bus/virtio/drivers/virtio_balloon"))) {
+            return "free page reporting: not active";
+        }
+        try {
+            long minFreeMs = Long.parseLong(Files.readAllLines(PAGE_REPORTING).getFirst().trim());
+            return minFreeMs >= 60_000 ? "free page reporting: delayed " + minFreeMs + " ms (runs are comparable)"
+                    : "free page reporting: ACTIVE after " + minFreeMs + " ms: freed memory goes back to the host and targets"
+                    + " fault it in again, which makes runs bimodal; for comparable runs: echo 60000 > " + PAGE_REPORTING;
+        } catch (java.io.IOException | RuntimeException e) {
+            return "free page reporting: unknown (" + e.getMessage() + ")";
         }
     }
 

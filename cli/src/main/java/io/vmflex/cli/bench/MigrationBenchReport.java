@@ -46,11 +46,17 @@ final class MigrationBenchReport {
                 - median(samples("direct", channels), MigrationSample::downtimeMs);
     }
 
+    /** Relayed median whole pause minus direct median whole pause, ms. */
+    double switchoverDifferenceMs(int channels) {
+        return median(samples("relayed", channels), MigrationSample::switchoverMs)
+                - median(samples("direct", channels), MigrationSample::switchoverMs);
+    }
+
     void print(PrintStream out) {
         Map<Integer, Boolean> channelSet = new TreeMap<>();
         samples.forEach(s -> channelSet.put(s.channels(), true));
-        out.printf("%n%-8s %-8s %4s %10s %10s %12s %12s %10s %16s%n", "mode", "channels", "n", "total ms", "downtime", "RAM MiB",
-                "Mbit/s", "wall ms", "vmmd CPU s/GiB");
+        out.printf("%n%-8s %-8s %4s %10s %10s %10s %12s %12s %10s %16s%n", "mode", "channels", "n", "total ms", "downtime",
+                "paused", "RAM MiB", "Mbit/s", "wall ms", "vmmd CPU s/GiB");
         for (int ch : channelSet.keySet()) {
             for (String mode : List.of("direct", "relayed")) {
                 List<MigrationSample> xs = samples(mode, ch);
@@ -58,21 +64,24 @@ final class MigrationBenchReport {
                     continue;
                 }
                 double cpu = median(xs, MigrationSample::daemonCpuSecondsPerGiB);
-                out.printf("%-8s %-8s %4d %10.0f %10.0f %12.1f %12.0f %10.0f %16s%n", mode, ch == 1 ? "1" : ch + " mfd", xs.size(),
-                        median(xs, MigrationSample::totalMs), median(xs, MigrationSample::downtimeMs),
+                out.printf("%-8s %-8s %4d %10.0f %10.0f %10.0f %12.1f %12.0f %10.0f %16s%n", mode, ch == 1 ? "1" : ch + " mfd",
+                        xs.size(), median(xs, MigrationSample::totalMs), median(xs, MigrationSample::downtimeMs),
+                        median(xs, MigrationSample::switchoverMs),
                         median(xs, s -> s.transferredBytes() / 1048576.0), median(xs, MigrationSample::mbps),
                         median(xs, MigrationSample::wallMs), Double.isNaN(cpu) ? "-" : String.format("%.2f", cpu));
             }
         }
-        out.println("(medians; Mbit/s = RAM transferred / QEMU total-time; vmmd CPU = both daemons, relay included)");
+        out.println("(medians; downtime = QEMU's (stop to the source's last byte); paused = the guest's whole pause, until the"
+                + " target ran it; Mbit/s = RAM transferred / QEMU total-time; vmmd CPU = both daemons, relay included)");
         out.println();
         for (int ch : channelSet.keySet()) {
             double ratio = throughputRatio(ch);
             double dt = downtimeDifferenceMs(ch);
+            double paused = switchoverDifferenceMs(ch);
             out.printf("channels %-6s relayed/direct throughput %.3f (target >= %.2f: %s), downtime relayed-direct %+.0f ms"
-                            + " (target at most +%d ms: %s)%n", ch == 1 ? "1" : ch + " mfd", ratio, TARGET_RATIO,
-                    ratio >= TARGET_RATIO ? "met" : "missed", dt, TARGET_DOWNTIME_MS,
-                    dt <= TARGET_DOWNTIME_MS ? "met" : "missed");
+                            + " (target at most +%d ms: %s), paused relayed-direct %+.0f ms (%s)%n", ch == 1 ? "1" : ch + " mfd",
+                    ratio, TARGET_RATIO, ratio >= TARGET_RATIO ? "met" : "missed", dt, TARGET_DOWNTIME_MS,
+                    dt <= TARGET_DOWNTIME_MS ? "met" : "missed", paused, paused <= TARGET_DOWNTIME_MS ? "met" : "missed");
         }
     }
 }

@@ -7,13 +7,15 @@ package io.vmflex.cli.bench;
  * @param channels         1 = plain, N &ge; 2 = multifd with N channels
  * @param totalMs          QEMU's {@code total-time}
  * @param downtimeMs       QEMU's {@code downtime}
+ * @param switchoverMs     the guest's whole pause: QEMU's downtime plus the time from the source's completion
+ *                         until the target QEMU answered {@code cont} (relayed: the daemons' commit)
  * @param transferredBytes QEMU's {@code ram.transferred}
  * @param wallMs           from asking for the migration until the target ran the VM (includes starting the target QEMU)
  * @param daemonCpuMs      CPU time both vmmd processes used during a relayed migration (relay threads, QMP
  *                         polling, handshake); -1 for direct
  */
-record MigrationSample(String mode, int channels, long totalMs, long downtimeMs, long transferredBytes, long wallMs,
-                       long daemonCpuMs) {
+record MigrationSample(String mode, int channels, long totalMs, long downtimeMs, long switchoverMs, long transferredBytes,
+                       long wallMs, long daemonCpuMs) {
 
     /** RAM throughput over QEMU's total time, in Mbit/s (the same formula for both modes). */
     double mbps() {
