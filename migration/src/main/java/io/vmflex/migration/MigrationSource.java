@@ -42,6 +42,7 @@ public final class MigrationSource implements AutoCloseable {
     private final ServerSocketChannel server;
     private final InetSocketAddress target;
     private final UUID migrationId;
+    private final int firstChannel;
     private final int channels;
     private final ClusterSecret secret;
     private final RelayOptions options;
@@ -51,11 +52,12 @@ public final class MigrationSource implements AutoCloseable {
     private volatile SocketChannel connecting;
 
     private MigrationSource(Path path, ServerSocketChannel server, InetSocketAddress target, UUID migrationId,
-            int channels, ClusterSecret secret, RelayOptions options) {
+            int firstChannel, int channels, ClusterSecret secret, RelayOptions options) {
         this.path = path;
         this.server = server;
         this.target = target;
         this.migrationId = migrationId;
+        this.firstChannel = firstChannel;
         this.channels = channels;
         this.secret = secret;
         this.options = options;
@@ -70,8 +72,20 @@ public final class MigrationSource implements AutoCloseable {
      */
     public static MigrationSource open(Path unixListenPath, InetSocketAddress target, UUID migrationId, int channels,
             ClusterSecret secret, RelayOptions options) throws IOException {
-        if (channels < 1 || channels > 0xFFFF) {
-            throw new IllegalArgumentException("channels must be in 1..65535: " + channels);
+        return open(unixListenPath, target, migrationId, 0, channels, secret, options);
+    }
+
+    /**
+     * As {@link #open(Path, InetSocketAddress, UUID, int, ClusterSecret, RelayOptions)}, numbering the
+     * connections from {@code firstChannel}: a second source of the same migration on another socket
+     * (the root disk's NBD connection next to QEMU's migration connections) relays channels the
+     * target routes elsewhere.
+     */
+    public static MigrationSource open(Path unixListenPath, InetSocketAddress target, UUID migrationId, int firstChannel,
+            int channels, ClusterSecret secret, RelayOptions options) throws IOException {
+        if (channels < 1 || firstChannel < 0 || firstChannel + channels > 0xFFFF) {
+            throw new IllegalArgumentException("channels " + firstChannel + ".." + (firstChannel + channels - 1)
+                    + " must lie in 0..65534");
         }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -80,7 +94,8 @@ public final class MigrationSource implements AutoCloseable {
             server.close();
             throw e;
         }
-        MigrationSource source = new MigrationSource(unixListenPath, server, target, migrationId, channels, secret, options);
+        MigrationSource source = new MigrationSource(unixListenPath, server, target, migrationId, firstChannel, channels,
+                secret, options);
         source.acceptThread.start();
         return source;
     }
@@ -108,7 +123,7 @@ public final class MigrationSource implements AutoCloseable {
 
     private void run() {
         try {
-            for (int channel = 0; channel < channels && !closed.get(); channel++) {
+            for (int channel = firstChannel; channel < firstChannel + channels && !closed.get(); channel++) {
                 SocketChannel qemu = server.accept();
                 SocketChannel tcp = null;
                 try {

@@ -16,6 +16,7 @@ import io.vmflex.vmm.qemu.QemuVmConfig;
 import io.vmflex.vmm.qemu.VmPaths;
 import io.vmflex.vmm.qmp.QmpClient;
 import io.vmflex.vmm.qmp.QmpClientOptions;
+import io.vmflex.vmm.vm.DiskMirror;
 import io.vmflex.vmm.vm.GuestParameters;
 import io.vmflex.vmm.vm.MigrationTuning;
 import io.vmflex.vmm.vm.QmpOps;
@@ -32,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * The baseline of the migration benchmark: the benchmark VM run by QEMU processes this class starts
  * itself, with the command line vmmd would use ({@link QemuCommandLine} through {@link QemuLauncher},
  * the same kernel arguments and a qcow2 overlay over the image's disk), migrated QEMU to QEMU over a
- * Unix socket with the same capabilities and parameters ({@link MigrationTuning}). Each migration
+ * Unix socket with the same capabilities and parameters ({@link MigrationTuning}), its root disk mirrored
+ * as the daemon does it ({@link DiskMirror}, straight into the target's NBD export). Each migration
  * starts a new target QEMU ({@code -incoming defer}) in a fresh directory, so the VM ping-pongs.
  *
  * <p>Not thread-safe.
@@ -131,18 +133,38 @@ final class DirectVm implements AutoCloseable {
         Instance target = start(paths, new QemuCommandLine.Incoming(List.of(), 0));
         try {
             Path sock = paths.dir().resolve("incoming.sock");
+            // The root disk goes along as the daemon carries it (DiskMirror), straight to the target's export.
+            boolean disk = DiskMirror.hasRootDisk(current.ops());
+            if (disk) {
+                Path nbd = paths.dir().resolve("nbd.sock");
+                DiskMirror.export(target.ops(), nbd);
+                DiskMirror.start(current.ops(), nbd);
+                if (DiskMirror.awaitReady(current.ops(), Duration.ofMinutes(5), () -> false)
+                        instanceof DiskMirror.Readiness.Failed f) {
+                    throw new IllegalStateException(f.message());
+                }
+            }
             MigrationTuning.applyTarget(target.ops(), multifdChannels);
             target.ops().call("migrate-incoming", uri(sock));
-            MigrationTuning.applySource(current.ops(), downtimeLimitMs, maxBandwidthMbps, multifdChannels);
+            MigrationTuning.applySource(current.ops(), downtimeLimitMs, maxBandwidthMbps, multifdChannels, disk);
             migrationEvent.drainPermits();
             current.ops().call("migrate", uri(sock));
             JsonNode q;
+            boolean continued = false;
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (true) {
                 q = current.ops().call("query-migrate", null);
                 String s = q.path("status").asText();
                 if (s.equals("completed")) {
                     break;
+                }
+                if (s.equals("pre-switchover") && !continued) {
+                    continued = true;
+                    DiskMirror.finish(current.ops(), Duration.ofSeconds(10));
+                    ObjectNode go = ApiMapper.json().createObjectNode();
+                    go.put("state", "pre-switchover");
+                    current.ops().call("migrate-continue", go);
+                    continue;
                 }
                 if (s.equals("failed") || s.equals("cancelled") || System.nanoTime() > deadline) {
                     throw new IllegalStateException("direct migration " + s + ": " + q.path("error-desc").asText(""));
@@ -158,6 +180,9 @@ final class DirectVm implements AutoCloseable {
                     throw new IllegalStateException("target did not finish loading");
                 }
                 Thread.sleep(2);
+            }
+            if (disk) {
+                DiskMirror.stopExport(target.ops());
             }
             target.ops().call("cont", null);
             long paused = q.path("downtime").asLong() + Math.round((System.nanoTime() - completedSeen) / 1e6);

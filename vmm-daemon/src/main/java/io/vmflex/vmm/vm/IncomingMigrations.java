@@ -60,8 +60,9 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
     private static final String MARKER = "incoming.json";
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
 
+    /** @param disk the source mirrors its root disk into this QEMU's NBD export, stopped at commit */
     private record Pending(String name, VirtualMachine vm, VmPaths paths, QemuRuntime runtime, QemuProcess process,
-                           QmpSession qmp, Expectation expectation, VmNic nic) {
+                           QmpSession qmp, Expectation expectation, VmNic nic, boolean disk) {
     }
 
     private final NodeContext node;
@@ -198,11 +199,22 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             ObjectNode args = JSON.createObjectNode();
             args.put("uri", "unix:" + sock);
             int multifd = r.path("multifdChannels").asInt(1);
+            int connections = MigrationTuning.connections(multifd);
+            boolean disk = r.path("disk").asBoolean(false);
             QmpOps ops = new QmpOps(qmp, QMP_TIMEOUT);
+            LocalEndpoint qemuStream = LocalEndpoint.unix(sock);
+            LocalEndpoint endpoint = qemuStream;
+            if (disk) {
+                // One channel more, after QEMU's: the source's NBD client, to the root disk's export.
+                Path nbd = paths.dir().resolve("nbd.sock");
+                DiskMirror.export(ops, nbd);
+                LocalEndpoint nbdExport = LocalEndpoint.unix(nbd);
+                endpoint = channel -> channel < connections ? qemuStream.open(channel) : nbdExport.open(channel);
+            }
             MigrationTuning.applyTarget(ops, multifd);
             ops.call("migrate-incoming", args);
-            Expectation e = listener.expect(id, MigrationTuning.connections(multifd), ttl, LocalEndpoint.unix(sock));
-            pending.put(id, new Pending(name, vm, paths, rt, process, qmp, e, nic));
+            Expectation e = listener.expect(id, connections + (disk ? 1 : 0), ttl, endpoint);
+            pending.put(id, new Pending(name, vm, paths, rt, process, qmp, e, nic, disk));
             node.events().publish(VmEvent.normal(name, "IncomingMigration", "QEMU pid " + rt.pid()
                     + " waits for migration " + id));
             long deadline = System.nanoTime() + ttl.toNanos();
@@ -293,6 +305,9 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
                 // Short: every millisecond here is guest downtime (the source is paused already).
                 Thread.sleep(2);
                 s = ops.call("query-migrate", null).path("status").asText();
+            }
+            if (p.disk()) {
+                DiskMirror.stopExport(ops);
             }
             ops.call("cont", null);
             resumedIn = (System.nanoTime() - t0) / 1000;

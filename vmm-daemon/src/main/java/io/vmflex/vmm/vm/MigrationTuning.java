@@ -39,8 +39,19 @@ public final class MigrationTuning {
         return checkChannels(multifdChannels) == 1 ? 1 : multifdChannels + 1;
     }
 
-    /** Arguments of the source's {@code migrate-set-capabilities}. */
+    /** Arguments of the source's {@code migrate-set-capabilities} for a migration without a disk mirror. */
     public static ObjectNode sourceCapabilities(int multifdChannels) {
+        return sourceCapabilities(multifdChannels, false);
+    }
+
+    /**
+     * Arguments of the source's {@code migrate-set-capabilities}.
+     *
+     * @param pauseBeforeSwitchover stop in {@code pre-switchover} with the guest paused so that the
+     *                              disk mirror can be completed ({@link DiskMirror#finish}) before
+     *                              the final pass; {@code migrate-continue} goes on
+     */
+    public static ObjectNode sourceCapabilities(int multifdChannels, boolean pauseBeforeSwitchover) {
         ObjectNode caps = JSON.createObjectNode();
         ArrayNode list = caps.putArray("capabilities");
         list.addObject().put("capability", "events").put("state", true);
@@ -49,6 +60,7 @@ public final class MigrationTuning {
         // migration (applyTarget turned multifd on) would otherwise send its next, single-stream
         // migration as multifd: the target, not expecting it, fails to load and exits.
         list.addObject().put("capability", "multifd").put("state", checkChannels(multifdChannels) > 1);
+        list.addObject().put("capability", "pause-before-switchover").put("state", pauseBeforeSwitchover);
         return caps;
     }
 
@@ -66,7 +78,13 @@ public final class MigrationTuning {
     /** Sets the source QEMU up; call before {@code migrate}. */
     public static void applySource(QmpOps ops, long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels)
             throws QmpOps.QmpFailure {
-        ops.call("migrate-set-capabilities", sourceCapabilities(multifdChannels));
+        applySource(ops, downtimeLimitMs, maxBandwidthMbps, multifdChannels, false);
+    }
+
+    /** Sets the source QEMU up; call before {@code migrate}. */
+    public static void applySource(QmpOps ops, long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels,
+            boolean pauseBeforeSwitchover) throws QmpOps.QmpFailure {
+        ops.call("migrate-set-capabilities", sourceCapabilities(multifdChannels, pauseBeforeSwitchover));
         ops.call("migrate-set-parameters", sourceParameters(downtimeLimitMs, maxBandwidthMbps, multifdChannels));
     }
 

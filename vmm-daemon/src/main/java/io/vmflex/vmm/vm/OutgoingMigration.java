@@ -35,12 +35,15 @@ import java.util.function.Consumer;
  * reconcile step runs meanwhile). A state machine; each state is a method returning the next:
  *
  * <pre>
- *   Prepare --target QEMU waits--> Stream --QEMU migrating--> Watch --QEMU completed--> Commit --> Done(moved)
- *      |                              |                          |                         |
- *      +------------------------------+--------------------------+-------------------------+--> RollBack --> Done(stayed)
- *        error / cancel                 error / cancel              QEMU failed, relay broke,     target refused,
- *                                                                   timeout, cancel               had not run it
+ *   Prepare --target QEMU waits--> [Mirror --root disk in sync-->] Stream --QEMU migrating--> Watch --QEMU completed--> Commit --> Done(moved)
+ *      |                                  |                            |                         |                         |
+ *      +----------------------------------+----------------------------+-------------------------+-------------------------+--> RollBack --> Done(stayed)
+ *        error / cancel                     mirror failed, stalled,      error / cancel              QEMU failed, relay broke,     target refused,
+ *                                           cancel                                                   timeout, cancel               had not run it
  * </pre>
+ *
+ * A VM with a root disk goes through Mirror ({@link DiskMirror}): its disk writes move with it, and
+ * Watch completes the mirror while QEMU waits in {@code pre-switchover} with the guest paused.
  *
  * RollBack leaves the VM running here: {@code migrate_cancel}, {@code cont} if QEMU had paused it,
  * and {@code abort} to the target (retried in the background if the target is unreachable, since
@@ -74,6 +77,9 @@ public final class OutgoingMigration {
     /** The machine's states; data a later state needs travels in the record. */
     private sealed interface Step {
         record Prepare() implements Step {
+        }
+
+        record Mirror() implements Step {
         }
 
         record Stream() implements Step {
@@ -119,6 +125,16 @@ public final class OutgoingMigration {
     private boolean cancelRequested; // guarded by this
     /** When the watch loop saw QEMU's "completed" (System.nanoTime); the start of the daemons' part of the pause. */
     private long completedSeenNanos;
+    /** The VM has a root disk whose writes go along (decided in Prepare). */
+    private boolean mirrorDisk;
+    /** The source QEMU may hold the mirror job and its NBD node: roll-back must remove them. */
+    private boolean mirrorStarted;
+    /** The mirror was completed at pre-switchover: the target holds every disk write. */
+    private boolean mirrorFinished;
+    /** {@code migrate-continue} was sent (QEMU leaves pre-switchover on its own from there). */
+    private boolean switchoverContinued;
+    /** Relays the source QEMU's NBD connection to the target's export (one channel after QEMU's). */
+    private MigrationSource diskRelay;
     private boolean pastCancel; // guarded by this: committing or finished
 
     OutgoingMigration(Request request, ClusterSecret secret, NodeContext node, MigrationStatus initial,
@@ -195,6 +211,7 @@ public final class OutgoingMigration {
             while (!(step instanceof Step.Done)) {
                 step = switch (step) {
                     case Step.Prepare p -> prepare(vm);
+                    case Step.Mirror m -> mirror(vm);
                     case Step.Stream s -> stream(vm);
                     case Step.Watch w -> watch(vm, w.progress());
                     case Step.Commit c -> commit(vm);
@@ -207,6 +224,9 @@ public final class OutgoingMigration {
             if (source != null) {
                 source.close();
             }
+            if (diskRelay != null) {
+                diskRelay.close();
+            }
             if (!(step instanceof Step.Done d && d.unresolved())) {
                 InterruptedMigration.delete(vm.paths());
             }
@@ -214,8 +234,13 @@ public final class OutgoingMigration {
         return ((Step.Done) step).moved();
     }
 
-    // Prepare -- target started a paused QEMU --> Stream
+    // Prepare -- target started a paused QEMU --> Mirror (root disk) or Stream
     private Step prepare(Vm vm) {
+        try {
+            mirrorDisk = DiskMirror.hasRootDisk(vm.ops());
+        } catch (QmpOps.QmpFailure e) {
+            return new Step.RollBack(MigrationPhase.Failed, "PrepareFailed", message(e), false);
+        }
         try {
             control(prepareMessage(vm), CONTROL_TIMEOUT);
         } catch (TargetRefused | HandshakeException e) {
@@ -228,7 +253,40 @@ public final class OutgoingMigration {
         if (cancelRequested()) {
             return cancelled(true);
         }
-        return new Step.Stream();
+        return mirrorDisk ? new Step.Mirror() : new Step.Stream();
+    }
+
+    // Mirror -- the target's disk has the source overlay's data and gets every write --> Stream
+    private Step mirror(Vm vm) {
+        Path sock = vm.paths().dir().resolve("nbd-relay.sock");
+        update(status.withPhase(MigrationPhase.Migrating, "copying the root disk's writes to the target"));
+        try {
+            Files.deleteIfExists(sock);
+            diskRelay = MigrationSource.open(sock, request.target(), request.id(),
+                    MigrationTuning.connections(request.multifdChannels()), 1, secret, RelayOptions.DEFAULTS);
+            diskRelay.completion().whenComplete((ok, failed) -> wakeUp.release());
+            mirrorStarted = true;
+            DiskMirror.start(vm.ops(), sock);
+            var ready = DiskMirror.awaitReady(vm.ops(), request.timeouts().progress(),
+                    () -> cancelRequested() || diskRelay.completion().isCompletedExceptionally());
+            return switch (ready) {
+                case DiskMirror.Readiness.Ready r -> {
+                    LOG.info("vm={} migration {}: root disk in sync with the target ({} bytes copied)", vm.name(),
+                            request.id(), r.bytes());
+                    yield new Step.Stream();
+                }
+                case DiskMirror.Readiness.Failed f -> new Step.RollBack(MigrationPhase.Failed, "DiskMirrorFailed",
+                        f.message() + relayCause(diskRelay), true);
+                case DiskMirror.Readiness.Stopped x -> cancelRequested() ? cancelled(true)
+                        : new Step.RollBack(MigrationPhase.Failed, "RelayFailed", "the disk relay to the target broke"
+                        + relayCause(diskRelay), true);
+            };
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Step.RollBack(MigrationPhase.Failed, "Interrupted", "the daemon is stopping", true);
+        } catch (Exception e) {
+            return new Step.RollBack(MigrationPhase.Failed, "DiskMirrorFailed", message(e), true);
+        }
     }
 
     /** The {@code prepare} request: the VM and the devices its QEMU has now, hot-plugged ones included. */
@@ -239,6 +297,7 @@ public final class OutgoingMigration {
         prepare.set("vm", JSON.valueToTree(vm.vm()));
         prepare.put("channels", MigrationTuning.connections(request.multifdChannels()));
         prepare.put("multifdChannels", request.multifdChannels());
+        prepare.put("disk", mirrorDisk);
         var cpus = prepare.putArray("pluggedCpus");
         for (CpuSlot c : vm.ops().hotpluggableCpus()) {
             if (c.hotplugged()) {
@@ -281,7 +340,8 @@ public final class OutgoingMigration {
 
     /** Migration capabilities and parameters of the source QEMU. */
     private void configureQemu(QmpOps ops) throws QmpOps.QmpFailure {
-        MigrationTuning.applySource(ops, request.downtimeLimitMs(), request.maxBandwidthMbps(), request.multifdChannels());
+        MigrationTuning.applySource(ops, request.downtimeLimitMs(), request.maxBandwidthMbps(), request.multifdChannels(),
+                mirrorDisk);
     }
 
     // Watch -- completed --> Commit; failed, relay broken, timeout, cancel --> RollBack
@@ -297,6 +357,29 @@ public final class OutgoingMigration {
                         completedSeenNanos = System.nanoTime();
                         return new Step.Commit();
                     }
+                    case "pre-switchover" -> {
+                        // Only with a disk mirror: the guest is paused; complete the mirror, then go on
+                        // (once: QEMU may still say pre-switchover at the next query).
+                        if (!switchoverContinued) {
+                            if (mirrorDisk) {
+                                try {
+                                    long t0 = System.nanoTime();
+                                    DiskMirror.finish(vm.ops(), SHORT_CONTROL_TIMEOUT);
+                                    LOG.info("vm={} migration {}: root disk mirror completed in {} us with the guest paused",
+                                            vm.name(), request.id(), (System.nanoTime() - t0) / 1000);
+                                } catch (RuntimeException e) {
+                                    return new Step.RollBack(MigrationPhase.Failed, "DiskMirrorFailed", message(e)
+                                            + relayCause(diskRelay), true);
+                                }
+                                mirrorFinished = true;
+                            }
+                            ObjectNode go = JSON.createObjectNode();
+                            go.put("state", "pre-switchover");
+                            vm.ops().call("migrate-continue", go);
+                            switchoverContinued = true;
+                            continue;
+                        }
+                    }
                     case "failed", "cancelled" -> {
                         String err = q.path("error-desc").asText("");
                         return new Step.RollBack(MigrationPhase.Failed, "QemuFailed", "QEMU reports the migration "
@@ -309,7 +392,8 @@ public final class OutgoingMigration {
                 if (cancelRequested()) {
                     return cancelled(true);
                 }
-                if (source.completion().isCompletedExceptionally()) {
+                if (source.completion().isCompletedExceptionally()
+                        || (diskRelay != null && !mirrorFinished && diskRelay.completion().isCompletedExceptionally())) {
                     return new Step.RollBack(MigrationPhase.Failed, "RelayFailed", "the relay to the target broke"
                             + relayCause(), true);
                 }
@@ -339,11 +423,15 @@ public final class OutgoingMigration {
     }
 
     private String relayCause() {
-        if (source == null || !source.completion().isCompletedExceptionally()) {
+        return relayCause(source);
+    }
+
+    private static String relayCause(MigrationSource relay) {
+        if (relay == null || !relay.completion().isCompletedExceptionally()) {
             return "";
         }
         try {
-            source.completion().join();
+            relay.completion().join();
             return "";
         } catch (RuntimeException e) {
             Throwable c = e.getCause() == null ? e : e.getCause();
@@ -471,6 +559,10 @@ public final class OutgoingMigration {
                 }
                 Thread.sleep(100);
             }
+            if (mirrorStarted) {
+                // The source overlay got every write (the mirror only added copies): drop the copy.
+                DiskMirror.abandon(ops);
+            }
             if (!ops.status().equals("running")) {
                 ops.call("cont", null);
             }
@@ -481,6 +573,9 @@ public final class OutgoingMigration {
         }
         if (source != null) {
             source.close();
+        }
+        if (diskRelay != null) {
+            diskRelay.close();
         }
         if (r.targetPrepared()) {
             abortTarget(vm.name());

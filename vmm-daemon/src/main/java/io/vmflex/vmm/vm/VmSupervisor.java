@@ -219,6 +219,9 @@ public final class VmSupervisor {
                 throw new IllegalStateException("QMP not reachable");
             }
             QmpOps ops = qemu.ops(QMP_TIMEOUT);
+            // A daemon that died mid-migration may have left QEMU migrating or mirroring its disk.
+            ops.call("migrate_cancel", null);
+            DiskMirror.abandon(ops);
             String run = ops.status();
             if (!run.equals("running")) {
                 ops.call("cont", null);

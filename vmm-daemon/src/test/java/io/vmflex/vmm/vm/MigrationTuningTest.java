@@ -27,7 +27,7 @@ class MigrationTuningTest {
     void shouldUseOneConnectionAndTurnMultifdOffWhenOneChannel() {
         assertEquals(1, MigrationTuning.connections(1));
         // Off explicitly: the source may have been a multifd migration's target, which turned it on.
-        assertEquals(List.of("events=true", "auto-converge=true", "multifd=false"),
+        assertEquals(List.of("events=true", "auto-converge=true", "multifd=false", "pause-before-switchover=false"),
                 capabilityNames(MigrationTuning.sourceCapabilities(1)));
         ObjectNode p = MigrationTuning.sourceParameters(300, 10_000, 1);
         assertFalse(p.has("multifd-channels"));
@@ -38,9 +38,16 @@ class MigrationTuningTest {
     @Test
     void shouldAddTheMainConnectionAndMultifdWhenSeveralChannels() {
         assertEquals(3, MigrationTuning.connections(2));
-        assertEquals(List.of("events=true", "auto-converge=true", "multifd=true"),
+        assertEquals(List.of("events=true", "auto-converge=true", "multifd=true", "pause-before-switchover=false"),
                 capabilityNames(MigrationTuning.sourceCapabilities(2)));
         assertEquals(2, MigrationTuning.sourceParameters(300, 10_000, 2).path("multifd-channels").asInt());
+    }
+
+    @Test
+    void shouldPauseBeforeSwitchoverOnlyWhenADiskMirrorMustBeCompletedThere() {
+        // Also explicit when off: a capability outlives the migration that set it.
+        assertEquals(List.of("events=true", "auto-converge=true", "multifd=false", "pause-before-switchover=true"),
+                capabilityNames(MigrationTuning.sourceCapabilities(1, true)));
     }
 
     @Test

@@ -1,0 +1,192 @@
+package io.vmflex.vmm.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmflex.api.json.ApiMapper;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Carries a VM's root disk writes with a live migration: the QMP steps of an NBD-based mirror, for
+ * both ends, in one place (the daemon and the migration benchmark's direct baseline run the same).
+ *
+ * <p>Each VM writes into its own qcow2 overlay over the image (shared by all nodes, never written);
+ * the target starts with a fresh overlay over the same image. So only the source overlay's
+ * clusters need to move: the target exports its root disk over NBD on a Unix socket (relayed like
+ * the RAM stream), the source mirrors its top layer into it ({@code sync=top}) with
+ * {@code copy-mode=write-blocking}, so that once the job is ready every guest write reaches both
+ * disks before the guest sees it complete, and RAM migration starts only then. With
+ * {@code pause-before-switchover} QEMU stops the guest before the final RAM pass; the job is then
+ * completed without a pivot (cancel of a ready mirror: in-flight writes drain first) and the
+ * migration continues. The target stops its NBD server before it resumes the guest.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class DiskMirror {
+    private static final ObjectMapper JSON = ApiMapper.json();
+    /** The root disk's BlockBackend ({@code -drive id=rootdisk}), see QemuCommandLine. */
+    public static final String DEVICE = "rootdisk";
+    /** Job id and node name of the source's NBD client node; the NBD export name on the target. */
+    static final String JOB = "vmflex-mirror";
+    private static final String EXPORT = "vmflex-root";
+    private static final Duration STEP = Duration.ofMillis(20);
+
+    private DiskMirror() {
+    }
+
+    /** Whether this QEMU has a root disk to carry. */
+    public static boolean hasRootDisk(QmpOps ops) throws QmpOps.QmpFailure {
+        for (JsonNode b : ops.call("query-block", null)) {
+            if (b.path("device").asText().equals(DEVICE) && b.has("inserted")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Target, before {@code migrate-incoming}: serve the root disk, writable, on {@code socket}. */
+    public static void export(QmpOps ops, Path socket) throws QmpOps.QmpFailure {
+        String node = null;
+        for (JsonNode b : ops.call("query-block", null)) {
+            if (b.path("device").asText().equals(DEVICE)) {
+                node = b.path("inserted").path("node-name").asText(null);
+            }
+        }
+        if (node == null) {
+            throw new IllegalStateException("the target QEMU has no root disk to receive the source's");
+        }
+        ObjectNode start = JSON.createObjectNode();
+        start.putObject("addr").put("type", "unix").putObject("data").put("path", socket.toString());
+        ops.call("nbd-server-start", start);
+        ObjectNode add = JSON.createObjectNode();
+        add.put("type", "nbd").put("id", EXPORT).put("node-name", node).put("name", DEVICE).put("writable", true);
+        ops.call("block-export-add", add);
+    }
+
+    /** Target, before {@code cont}: nothing may write the disk but the guest from now on. */
+    public static void stopExport(QmpOps ops) throws QmpOps.QmpFailure {
+        ops.call("nbd-server-stop", null);
+    }
+
+    /**
+     * Source: connects to the target's export through {@code socket} (the relay) and starts the
+     * mirror job; {@link #awaitReady} follows.
+     */
+    public static void start(QmpOps ops, Path socket) throws QmpOps.QmpFailure {
+        ObjectNode add = JSON.createObjectNode();
+        add.put("driver", "nbd").put("node-name", JOB).put("export", DEVICE);
+        add.putObject("server").put("type", "unix").put("path", socket.toString());
+        ops.call("blockdev-add", add);
+        ObjectNode mirror = JSON.createObjectNode();
+        mirror.put("job-id", JOB).put("device", DEVICE).put("target", JOB).put("sync", "top")
+                .put("copy-mode", "write-blocking");
+        ops.call("blockdev-mirror", mirror);
+    }
+
+    /** What {@link #awaitReady} saw. */
+    public sealed interface Readiness {
+        record Ready(long bytes) implements Readiness {
+        }
+
+        record Failed(String message) implements Readiness {
+        }
+
+        record Stopped() implements Readiness {
+        }
+    }
+
+    /**
+     * Source: waits until the job has copied the overlay and mirrors synchronously.
+     *
+     * @param stop true ends the wait early (cancel, or the relay broke)
+     */
+    public static Readiness awaitReady(QmpOps ops, Duration timeout, BooleanSupplier stop)
+            throws QmpOps.QmpFailure, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode job = job(ops);
+            if (job == null) {
+                return new Readiness.Failed("the disk mirror job ended before it was ready");
+            }
+            if (job.path("ready").asBoolean(false)) {
+                return new Readiness.Ready(job.path("offset").asLong());
+            }
+            if (job.hasNonNull("error")) {
+                return new Readiness.Failed("disk mirror: " + job.path("error").asText());
+            }
+            if (stop.getAsBoolean()) {
+                return new Readiness.Stopped();
+            }
+            if (System.nanoTime() > deadline) {
+                return new Readiness.Failed("the disk mirror was not ready within " + timeout.toSeconds() + " s ("
+                        + job.path("offset").asLong() + " of " + job.path("len").asLong() + " bytes)");
+            }
+            Thread.sleep(STEP.toMillis());
+        }
+    }
+
+    /**
+     * Source, guest paused (pre-switchover): completes the ready job without a pivot, which first
+     * drains what is in flight, then drops the NBD node. The target holds every write from here.
+     */
+    public static void finish(QmpOps ops, Duration timeout) throws QmpOps.QmpFailure, InterruptedException {
+        JsonNode job = job(ops);
+        if (job == null || !job.path("ready").asBoolean(false)) {
+            throw new IllegalStateException("the disk mirror is not in sync (" + (job == null ? "gone" : job.path("status").asText()) + ")");
+        }
+        ObjectNode cancel = JSON.createObjectNode();
+        cancel.put("device", JOB);
+        ops.call("block-job-cancel", cancel);
+        awaitGone(ops, timeout);
+        deleteNode(ops);
+    }
+
+    /** Source, on roll-back: ends the job and drops the node, whatever state they are in. */
+    public static void abandon(QmpOps ops) {
+        try {
+            if (job(ops) != null) {
+                ObjectNode cancel = JSON.createObjectNode();
+                cancel.put("device", JOB).put("force", true);
+                ops.call("block-job-cancel", cancel);
+                awaitGone(ops, Duration.ofSeconds(10));
+            }
+        } catch (QmpOps.QmpFailure | RuntimeException e) {
+            // the node is dropped below either way
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            deleteNode(ops);
+        } catch (QmpOps.QmpFailure ignored) {
+            // never added, or already gone
+        }
+    }
+
+    private static void deleteNode(QmpOps ops) throws QmpOps.QmpFailure {
+        ObjectNode del = JSON.createObjectNode();
+        del.put("node-name", JOB);
+        ops.call("blockdev-del", del);
+    }
+
+    private static void awaitGone(QmpOps ops, Duration timeout) throws QmpOps.QmpFailure, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (job(ops) != null) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the disk mirror job did not end within " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static JsonNode job(QmpOps ops) throws QmpOps.QmpFailure {
+        for (JsonNode j : ops.call("query-block-jobs", null)) {
+            if (j.path("device").asText().equals(JOB)) {
+                return j;
+            }
+        }
+        return null;
+    }
+}
