@@ -101,11 +101,14 @@ public final class DiskMirror {
     /**
      * Source: waits until the job has copied the overlay and mirrors synchronously.
      *
-     * @param stop true ends the wait early (cancel, or the relay broke)
+     * @param stall gives up when the job's copied offset does not grow for this long (a large overlay
+     *              may take long; a stuck one fails like a stalled RAM stream)
+     * @param stop  true ends the wait early (cancel, or the relay broke)
      */
-    public static Readiness awaitReady(QmpOps ops, Duration timeout, BooleanSupplier stop)
+    public static Readiness awaitReady(QmpOps ops, Duration stall, BooleanSupplier stop)
             throws QmpOps.QmpFailure, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long lastOffset = -1;
+        long lastProgress = System.nanoTime();
         while (true) {
             JsonNode job = job(ops);
             if (job == null) {
@@ -120,9 +123,13 @@ public final class DiskMirror {
             if (stop.getAsBoolean()) {
                 return new Readiness.Stopped();
             }
-            if (System.nanoTime() > deadline) {
-                return new Readiness.Failed("the disk mirror was not ready within " + timeout.toSeconds() + " s ("
-                        + job.path("offset").asLong() + " of " + job.path("len").asLong() + " bytes)");
+            long offset = job.path("offset").asLong();
+            if (offset != lastOffset) {
+                lastOffset = offset;
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
+                return new Readiness.Failed("the disk mirror made no progress for " + stall.toSeconds() + " s (at "
+                        + offset + " of " + job.path("len").asLong() + " bytes)");
             }
             Thread.sleep(STEP.toMillis());
         }

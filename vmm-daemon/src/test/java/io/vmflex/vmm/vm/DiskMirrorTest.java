@@ -1,0 +1,127 @@
+package io.vmflex.vmm.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmflex.api.json.ApiMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DiskMirrorTest {
+    private static final ObjectMapper JSON = ApiMapper.json();
+
+    /** Answers query-block-jobs from a script (the last answer repeats), anything else with {}; records the calls. */
+    private static final class ScriptedQmp implements QmpChannel {
+        final List<String> calls = new ArrayList<>();
+        final Deque<String> jobs = new ArrayDeque<>();
+        String block = "[]";
+
+        @Override
+        public CompletableFuture<JsonNode> execute(String command, ObjectNode arguments) {
+            calls.add(command + (arguments == null ? "" : " " + arguments));
+            try {
+                String answer = switch (command) {
+                    case "query-block-jobs" -> jobs.size() > 1 ? jobs.poll() : jobs.peek();
+                    case "query-block" -> block;
+                    default -> "{}";
+                };
+                return CompletableFuture.completedFuture(JSON.readTree(answer));
+            } catch (Exception e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        QmpOps ops() {
+            return new QmpOps(this, Duration.ofSeconds(1));
+        }
+    }
+
+    private static String job(long offset, long len, boolean ready) {
+        return "[{\"device\":\"vmflex-mirror\",\"type\":\"mirror\",\"offset\":" + offset + ",\"len\":" + len
+                + ",\"ready\":" + ready + ",\"status\":\"" + (ready ? "ready" : "running") + "\"}]";
+    }
+
+    @Test
+    void shouldMirrorTheTopLayerWriteBlockingThroughTheGivenSocket() throws Exception {
+        ScriptedQmp qmp = new ScriptedQmp();
+        DiskMirror.start(qmp.ops(), Path.of("/run/vm/nbd-relay.sock"));
+        assertEquals(2, qmp.calls.size(), qmp.calls.toString());
+        assertTrue(qmp.calls.get(0).startsWith("blockdev-add ") && qmp.calls.get(0).contains("\"driver\":\"nbd\"")
+                && qmp.calls.get(0).contains("/run/vm/nbd-relay.sock"), qmp.calls.get(0));
+        JsonNode mirror = JSON.readTree(qmp.calls.get(1).substring("blockdev-mirror ".length()));
+        assertEquals("rootdisk", mirror.path("device").asText());
+        assertEquals("top", mirror.path("sync").asText(), "only the VM's overlay: the image is on every node");
+        assertEquals("write-blocking", mirror.path("copy-mode").asText(), "in sync once ready, so it converges");
+    }
+
+    @Test
+    void shouldWaitWhileTheCopyProgressesAndReportReady() throws Exception {
+        ScriptedQmp qmp = new ScriptedQmp();
+        qmp.jobs.add(job(0, 3 << 20, false));
+        qmp.jobs.add(job(1 << 20, 3 << 20, false));
+        qmp.jobs.add(job(2 << 20, 3 << 20, false));
+        qmp.jobs.add(job(3 << 20, 3 << 20, true));
+        var r = DiskMirror.awaitReady(qmp.ops(), Duration.ofSeconds(5), () -> false);
+        assertEquals(3 << 20, assertInstanceOf(DiskMirror.Readiness.Ready.class, r).bytes());
+    }
+
+    @Test
+    void shouldGiveUpWhenTheCopyStallsAndStopWhenAsked() throws Exception {
+        ScriptedQmp stalled = new ScriptedQmp();
+        stalled.jobs.add(job(1 << 20, 3 << 20, false));
+        var r = DiskMirror.awaitReady(stalled.ops(), Duration.ofMillis(200), () -> false);
+        assertTrue(assertInstanceOf(DiskMirror.Readiness.Failed.class, r).message().contains("no progress"), r.toString());
+
+        ScriptedQmp running = new ScriptedQmp();
+        running.jobs.add(job(1 << 20, 3 << 20, false));
+        assertInstanceOf(DiskMirror.Readiness.Stopped.class, DiskMirror.awaitReady(running.ops(), Duration.ofSeconds(5), () -> true));
+
+        ScriptedQmp gone = new ScriptedQmp();
+        gone.jobs.add("[]");
+        assertInstanceOf(DiskMirror.Readiness.Failed.class, DiskMirror.awaitReady(gone.ops(), Duration.ofSeconds(5), () -> false));
+    }
+
+    @Test
+    void shouldCompleteOnlyASynchronisedMirrorWithoutPivotingThenDropTheNode() throws Exception {
+        ScriptedQmp qmp = new ScriptedQmp();
+        qmp.jobs.add(job(3 << 20, 3 << 20, true));
+        qmp.jobs.add("[]");
+        DiskMirror.finish(qmp.ops(), Duration.ofSeconds(5));
+        assertTrue(qmp.calls.contains("block-job-cancel {\"device\":\"vmflex-mirror\"}"), qmp.calls.toString());
+        assertFalse(qmp.calls.stream().anyMatch(c -> c.startsWith("block-job-complete")), "a pivot would move the source's disk");
+        assertEquals("blockdev-del {\"node-name\":\"vmflex-mirror\"}", qmp.calls.getLast());
+
+        ScriptedQmp behind = new ScriptedQmp();
+        behind.jobs.add(job(1 << 20, 3 << 20, false));
+        assertThrows(IllegalStateException.class, () -> DiskMirror.finish(behind.ops(), Duration.ofSeconds(5)));
+        assertFalse(behind.calls.stream().anyMatch(c -> c.startsWith("block-job-cancel")), behind.calls.toString());
+    }
+
+    @Test
+    void shouldExportTheRootDisksNodeWritableOnTheTarget() throws Exception {
+        ScriptedQmp qmp = new ScriptedQmp();
+        qmp.block = "[{\"device\":\"rootdisk\",\"inserted\":{\"node-name\":\"#block142\"}}]";
+        assertTrue(DiskMirror.hasRootDisk(qmp.ops()));
+        DiskMirror.export(qmp.ops(), Path.of("/run/vm/nbd.sock"));
+        String add = qmp.calls.getLast();
+        assertTrue(add.startsWith("block-export-add ") && add.contains("\"node-name\":\"#block142\"")
+                && add.contains("\"writable\":true"), add);
+
+        ScriptedQmp none = new ScriptedQmp();
+        assertFalse(DiskMirror.hasRootDisk(none.ops()));
+        assertThrows(IllegalStateException.class, () -> DiskMirror.export(none.ops(), Path.of("/run/vm/nbd.sock")));
+    }
+}
