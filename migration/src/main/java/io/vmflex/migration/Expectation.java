@@ -1,5 +1,6 @@
 package io.vmflex.migration;
 
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
 import java.util.UUID;
@@ -19,15 +20,18 @@ public final class Expectation implements AutoCloseable {
     private final int channels;
     private final long deadlineNanos;
     private final LocalEndpoint endpoint;
+    private final Duration deadPeerAfter;
     private final BitSet claimed = new BitSet(); // guarded by owner
     private final RelayGroup group;
 
-    Expectation(MigrationAcceptor owner, UUID migrationId, int channels, long deadlineNanos, LocalEndpoint endpoint) {
+    Expectation(MigrationAcceptor owner, UUID migrationId, int channels, long deadlineNanos, LocalEndpoint endpoint,
+            Duration deadPeerAfter) {
         this.owner = owner;
         this.migrationId = migrationId;
         this.channels = channels;
         this.deadlineNanos = deadlineNanos;
         this.endpoint = endpoint;
+        this.deadPeerAfter = deadPeerAfter;
         this.group = new RelayGroup(channels);
     }
 
@@ -56,6 +60,11 @@ public final class Expectation implements AutoCloseable {
     public void close() {
         owner.remove(this);
         group.close();
+    }
+
+    /** How soon this migration's relays give up on a silent peer ({@link RelayOptions#deadPeerAfter}). */
+    Duration deadPeerAfter() {
+        return deadPeerAfter;
     }
 
     LocalEndpoint endpoint() {

@@ -50,6 +50,14 @@ public final class MigrationAcceptor {
      * @throws IllegalStateException if that migration is already expected
      */
     public Expectation expect(UUID migrationId, int channels, Duration ttl, LocalEndpoint endpoint) {
+        return expect(migrationId, channels, ttl, endpoint, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #expect(UUID, int, Duration, LocalEndpoint)}; the relays of the accepted channels treat a
+     * peer silent for {@code deadPeerAfter} as gone (TCP keep-alive), zero for never.
+     */
+    public Expectation expect(UUID migrationId, int channels, Duration ttl, LocalEndpoint endpoint, Duration deadPeerAfter) {
         if (channels < 1 || channels > 0xFFFF) {
             throw new IllegalArgumentException("channels must be in 1..65535: " + channels);
         }
@@ -60,7 +68,7 @@ public final class MigrationAcceptor {
             if (byId.containsKey(migrationId)) {
                 throw new IllegalStateException("migration " + migrationId + " is already expected");
             }
-            e = new Expectation(this, migrationId, channels, nanoClock.getAsLong() + ttl.toNanos(), endpoint);
+            e = new Expectation(this, migrationId, channels, nanoClock.getAsLong() + ttl.toNanos(), endpoint, deadPeerAfter);
             byId.put(migrationId, e);
             live.add(e);
         }

@@ -90,10 +90,15 @@ public final class MigrationListener implements AutoCloseable {
 
     /** See {@link MigrationAcceptor#expect}. */
     public Expectation expect(UUID migrationId, int channels, Duration ttl, LocalEndpoint endpoint) {
+        return expect(migrationId, channels, ttl, endpoint, Duration.ZERO);
+    }
+
+    /** See {@link MigrationAcceptor#expect(UUID, int, Duration, LocalEndpoint, Duration)}. */
+    public Expectation expect(UUID migrationId, int channels, Duration ttl, LocalEndpoint endpoint, Duration deadPeerAfter) {
         if (closed.get()) {
             throw new IllegalStateException("listener closed");
         }
-        return acceptor.expect(migrationId, channels, ttl, endpoint);
+        return acceptor.expect(migrationId, channels, ttl, endpoint, deadPeerAfter);
     }
 
     /**
@@ -151,7 +156,8 @@ public final class MigrationListener implements AutoCloseable {
                 return;
             }
             String name = "vmflex-relay-" + hello.migrationId().toString().substring(0, 8) + "-" + hello.channel() + "-tgt";
-            accepted.expectation().add(Relay.start(name, accepted.local(), tcp, options));
+            accepted.expectation().add(Relay.start(name, accepted.local(), tcp,
+                    options.withDeadPeerAfter(accepted.expectation().deadPeerAfter())));
             LOG.info("accepted migration {} channel {} from {}", hello.migrationId(), hello.channel(), remote(tcp));
         } catch (HandshakeException e) {
             LOG.info("refused migration connection from {}: {}", remote(tcp), e.getMessage());

@@ -3,6 +3,7 @@ package io.vmflex.migration;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.StandardSocketOptions;
+import jdk.net.ExtendedSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
@@ -105,6 +106,13 @@ public final class Relay implements AutoCloseable {
             if (options.socketBufferBytes() > 0) {
                 remote.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferBytes());
                 remote.setOption(StandardSocketOptions.SO_RCVBUF, options.socketBufferBytes());
+            }
+            long dead = options.deadPeerAfter().toSeconds();
+            if (dead > 0) {
+                remote.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+                remote.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) Math.max(1, dead / 3));
+                remote.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, (int) Math.max(1, dead / 6));
+                remote.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 4);
             }
         } catch (IOException e) {
             // A closed or broken socket: the first read or write reports it as the relay's outcome.

@@ -21,12 +21,16 @@ import java.time.Duration;
  *                           sends small latency-sensitive messages, and bulk writes are large anyway
  *                           (RelayBench: with it off the relay was ~40 % slower on loopback)
  * @param handshakeTimeout   hard limit for the whole hello exchange, and for the TCP connect
+ * @param deadPeerAfter      TCP keep-alive on the TCP side so that a receiving end notices a peer it no
+ *                           longer hears from (a cut link sends no reset) within about this long: idle
+ *                           a third of it, then four probes a sixth apart; zero leaves keep-alive off
+ *                           (the default: a sender notices through its own timeouts)
  */
 public record RelayOptions(int bufferBytes, int socketBufferBytes, int localSendBufferBytes, boolean tcpNoDelay,
-        Duration handshakeTimeout) {
+        Duration handshakeTimeout, Duration deadPeerAfter) {
 
     public static final RelayOptions DEFAULTS = new RelayOptions(1024 * 1024, 0, 4 * 1024 * 1024, true,
-            Duration.ofSeconds(5));
+            Duration.ofSeconds(5), Duration.ZERO);
 
     public RelayOptions {
         if (bufferBytes < 4096) {
@@ -41,25 +45,32 @@ public record RelayOptions(int bufferBytes, int socketBufferBytes, int localSend
         if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive");
         }
+        if (deadPeerAfter.isNegative() || (!deadPeerAfter.isZero() && deadPeerAfter.toSeconds() < 3)) {
+            throw new IllegalArgumentException("deadPeerAfter must be zero (off) or at least 3 s: " + deadPeerAfter);
+        }
     }
 
     public RelayOptions withBufferBytes(int bytes) {
-        return new RelayOptions(bytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout);
+        return new RelayOptions(bytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, deadPeerAfter);
     }
 
     public RelayOptions withSocketBufferBytes(int bytes) {
-        return new RelayOptions(bufferBytes, bytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout);
+        return new RelayOptions(bufferBytes, bytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, deadPeerAfter);
     }
 
     public RelayOptions withLocalSendBufferBytes(int bytes) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, bytes, tcpNoDelay, handshakeTimeout);
+        return new RelayOptions(bufferBytes, socketBufferBytes, bytes, tcpNoDelay, handshakeTimeout, deadPeerAfter);
+    }
+
+    public RelayOptions withDeadPeerAfter(Duration after) {
+        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, after);
     }
 
     public RelayOptions withTcpNoDelay(boolean on) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, on, handshakeTimeout);
+        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, on, handshakeTimeout, deadPeerAfter);
     }
 
     public RelayOptions withHandshakeTimeout(Duration timeout) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, timeout);
+        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, timeout, deadPeerAfter);
     }
 }

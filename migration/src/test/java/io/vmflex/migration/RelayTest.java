@@ -3,6 +3,7 @@ package io.vmflex.migration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -139,6 +140,32 @@ class RelayTest {
             unix[0].close();
             tcp[1].close();
         }
+    }
+
+    @Test
+    void shouldProbeASilentPeerWithKeepAliveOnlyWhenAskedTo() throws Exception {
+        SocketChannel[] unix = TestSockets.unixPair(dir, "k.sock");
+        SocketChannel[] tcp = TestSockets.tcpPair();
+        RelayOptions options = RelayOptions.DEFAULTS.withDeadPeerAfter(java.time.Duration.ofSeconds(30));
+        try (Relay relay = Relay.start("vmflex-relay-keepalive", unix[1], tcp[0], options)) {
+            assertTrue(tcp[0].getOption(StandardSocketOptions.SO_KEEPALIVE));
+            // idle a third, then four probes a sixth apart: gone after about 30 s of silence
+            assertEquals(10, tcp[0].getOption(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE));
+            assertEquals(5, tcp[0].getOption(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL));
+            assertEquals(4, tcp[0].getOption(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT));
+        } finally {
+            unix[0].close();
+            tcp[1].close();
+        }
+        SocketChannel[] unix2 = TestSockets.unixPair(dir, "k2.sock");
+        SocketChannel[] tcp2 = TestSockets.tcpPair();
+        try (Relay relay = Relay.start("vmflex-relay-no-keepalive", unix2[1], tcp2[0], RelayOptions.DEFAULTS)) {
+            assertFalse(tcp2[0].getOption(StandardSocketOptions.SO_KEEPALIVE), "off by default");
+        } finally {
+            unix2[0].close();
+            tcp2[1].close();
+        }
+        assertThrows(IllegalArgumentException.class, () -> RelayOptions.DEFAULTS.withDeadPeerAfter(java.time.Duration.ofSeconds(1)));
     }
 
     @Test

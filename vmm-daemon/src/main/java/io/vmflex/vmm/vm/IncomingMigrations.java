@@ -213,7 +213,9 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             }
             MigrationTuning.applyTarget(ops, multifd);
             ops.call("migrate-incoming", args);
-            Expectation e = listener.expect(id, connections + (disk ? 1 : 0), ttl, endpoint);
+            // A cut link sends no reset: without keep-alive this paused QEMU would wait for the TTL.
+            Duration deadPeer = Duration.ofSeconds(Math.max(3, r.path("progressTimeoutSeconds").asLong(30)));
+            Expectation e = listener.expect(id, connections + (disk ? 1 : 0), ttl, endpoint, deadPeer);
             pending.put(id, new Pending(name, vm, paths, rt, process, qmp, e, nic, disk));
             node.events().publish(VmEvent.normal(name, "IncomingMigration", "QEMU pid " + rt.pid()
                     + " waits for migration " + id));

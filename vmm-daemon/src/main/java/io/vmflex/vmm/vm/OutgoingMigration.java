@@ -298,6 +298,8 @@ public final class OutgoingMigration {
         prepare.put("channels", MigrationTuning.connections(request.multifdChannels()));
         prepare.put("multifdChannels", request.multifdChannels());
         prepare.put("disk", mirrorDisk);
+        // The target gives up on a silent source after as long as the source waits for progress.
+        prepare.put("progressTimeoutSeconds", request.timeouts().progress().toSeconds());
         var cpus = prepare.putArray("pluggedCpus");
         for (CpuSlot c : vm.ops().hotpluggableCpus()) {
             if (c.hotplugged()) {
@@ -561,6 +563,9 @@ public final class OutgoingMigration {
             }
             if (mirrorStarted) {
                 // The source overlay got every write (the mirror only added copies): drop the copy.
+                // Cut the NBD relay first: over a stalled link QEMU's in-flight NBD requests (and, the
+                // mirror being write-blocking, the guest's disk writes) would wait for it.
+                diskRelay.close();
                 DiskMirror.abandon(ops);
             }
             if (!ops.status().equals("running")) {
