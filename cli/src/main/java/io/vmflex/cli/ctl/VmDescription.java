@@ -12,7 +12,7 @@ import java.util.function.Function;
  * The {@code describe} layout of one VM object. Reads NeonVM's field names
  * ({@code spec.guest.cpus}, {@code spec.guest.memorySlots}, {@code spec.guest.memorySlotSize},
  * {@code status.phase/cpus/memorySize/node/restartCount/conditions}) and vmflex's additions
- * ({@code status.pid}, {@code status.accel}, {@code status.guest}). Not thread-safe.
+ * ({@code status.pid}, {@code status.accel}, {@code status.guest}, {@code status.migration}). Not thread-safe.
  */
 final class VmDescription {
 
@@ -56,6 +56,22 @@ final class VmDescription {
                     .add("Guest memory", Quantities.memory(status.path("guest").path("memoryTotal")));
         }
         st.print(out);
+
+        JsonNode migration = status.path("migration");
+        if (migration.isObject()) {
+            out.println("Migration:");
+            String reason = Json.text(migration, "/reason");
+            new KeyValuePrinter("  ")
+                    .add("ID", Json.text(migration, "/id"))
+                    .add("Target", Json.text(migration, "/target"))
+                    .add("Phase", Json.text(migration, "/phase") + (reason == null ? "" : " (" + reason + ")"))
+                    .add("Transferred", Quantities.bytes(migration.path("transferredBytes").asLong()))
+                    .add("Downtime", migration.path("downtimeMs").asLong() + "ms (guest paused "
+                            + migration.path("switchoverMs").asLong() + "ms in all)")
+                    .add("Total", migration.path("totalMs").asLong() + "ms")
+                    .add("Message", Json.text(migration, "/message"))
+                    .print(out);
+        }
 
         JsonNode conditions = status.path("conditions");
         if (conditions.isArray() && !conditions.isEmpty()) {

@@ -308,6 +308,26 @@ class VmctlCommandTest {
                 "Events:  <unavailable: Error from server (InternalError): event log unavailable>\n"), r.out());
     }
 
+    @Test
+    void shouldShowTheLastMigrationWhenDescribing() {
+        String migrated = SMALL_VM.replace("\"status\":{", "\"status\":{\"migration\":{\"id\":\"m1\",\"target\":\"node-2\","
+                + "\"phase\":\"Failed\",\"reason\":\"ProgressTimeout\",\"transferredBytes\":18874368,\"downtimeMs\":0,"
+                + "\"switchoverMs\":0,\"totalMs\":5600,\"message\":\"no progress for 5 s\"},");
+        daemon.onJson("GET /v1/vms/small", 200, migrated).onJson("GET /v1/events?vm=small", 200, "{\"items\":[]}");
+        Result r = vmctl("describe", "vm", "small");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("""
+                Migration:
+                  ID:           m1
+                  Target:       node-2
+                  Phase:        Failed (ProgressTimeout)
+                  Transferred:  18Mi
+                  Downtime:     0ms (guest paused 0ms in all)
+                  Total:        5600ms
+                  Message:      no progress for 5 s
+                """), r.out());
+    }
+
     // ---- delete, patch, scale
 
     @Test
