@@ -16,6 +16,7 @@ import io.vmflex.migration.ClusterSecret;
 import io.vmflex.migration.MigrationListener;
 import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.vm.IncomingMigrations;
+import io.vmflex.vmm.vm.MigrationHistory;
 import io.vmflex.vmm.vm.OutgoingMigrations;
 import io.vmflex.vmm.vm.TcgMigrationGuard;
 import io.vmflex.vmm.http.Route;
@@ -154,7 +155,8 @@ public final class Vmmd implements AutoCloseable {
         routes.addAll(new GuestRoutes(service).routes());
         routes.addAll(new ProfileRoutes().routes());
         var guard = TcgMigrationGuard.of(check.accel() == QemuVmConfig.Accel.tcg, check.qemuMajor());
-        routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret, guard),
+        routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret, guard,
+                new MigrationHistory(config.stateDir().resolve("migrations.json"))),
                 clusterNetwork::resolveTarget).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
                 new PeerAuthorizer(adminGid(config.adminGroup())), routes);

@@ -33,15 +33,24 @@ public final class OutgoingMigrations {
     private final VmRegistry registry;
     private final ClusterSecret secret;
     private final TcgMigrationGuard guard;
+    private final MigrationHistory history;
     private final LinkedHashMap<String, MigrationStatus> recent = new LinkedHashMap<>(); // guarded by this
     private final Map<String, OutgoingMigration> running = new HashMap<>(); // by id; guarded by this
 
-    /** @param secret null when this daemon has no cluster secret: migrations are then refused */
-    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret, TcgMigrationGuard guard) {
+    /**
+     * @param secret  null when this daemon has no cluster secret: migrations are then refused
+     * @param history where ended migrations are kept across restarts
+     */
+    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret, TcgMigrationGuard guard,
+            MigrationHistory history) {
         this.node = node;
         this.registry = registry;
         this.secret = secret;
         this.guard = guard;
+        this.history = history;
+        for (MigrationStatus s : history.load()) {
+            recent.put(s.id(), s);
+        }
         if (secret != null) {
             settleInterrupted();
         }
@@ -197,13 +206,16 @@ public final class OutgoingMigrations {
     }
 
     private synchronized void record(MigrationStatus s) {
-        recent.put(s.id(), s);
+        MigrationStatus before = recent.put(s.id(), s);
         while (recent.size() > KEEP) {
             String oldest = recent.firstEntry().getKey();
             if (running.containsKey(oldest)) {
                 break;
             }
             recent.pollFirstEntry();
+        }
+        if (s.phase().isFinal() && (before == null || !before.phase().isFinal())) {
+            history.save(recent.values().stream().filter(m -> m.phase().isFinal()).toList());
         }
     }
 
