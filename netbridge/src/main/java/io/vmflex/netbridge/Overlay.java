@@ -5,6 +5,7 @@ import io.vmflex.sys.NativeException;
 import io.vmflex.sys.netlink.FdbEntry;
 import io.vmflex.sys.netlink.LinkInfo;
 import io.vmflex.sys.netlink.RtNetlink;
+import io.vmflex.sys.netlink.VxlanInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,9 +37,9 @@ import java.util.Set;
  * <p>{@link #ensure} is level-triggered and idempotent: it creates what is missing, fixes MTU,
  * bridge port and link state, adds the flood entries of new peers and deletes those of peers that
  * are gone (static entries only; learned ones age out by themselves). A VXLAN device that already
- * exists is taken as it is: its VNI, local address and port are not compared, so changing those
- * means deleting the device (the next ensure makes it again). The device stays when the daemon
- * stops, like the bridge: VMs outlive the daemon.
+ * exists but was made with another VNI, local address or port (a changed {@code --overlay-vni} or
+ * {@code --underlay-address}) is deleted and made again. The device stays when the daemon stops,
+ * like the bridge: VMs outlive the daemon.
  *
  * <p>Thread-safe as far as {@link RtNetlink} is; concurrent ensures with the same peers converge.
  */
@@ -73,10 +75,24 @@ public final class Overlay {
      * port of the bridge, up, and exactly one flood entry per address of {@code peerUnderlays}
      * (this node's own address is skipped).
      */
+    private boolean matchesConfig(Optional<VxlanInfo> present) {
+        return present.isPresent() && present.get().vni() == config.vni()
+                && config.localAddress().equals(present.get().local()) && present.get().port() == config.port();
+    }
+
     public Changes ensure(Collection<Inet4Address> peerUnderlays) throws NativeException {
         bridge.ensure();
         String name = config.device();
         boolean created = netlink.createVxlan(name, config.vni(), config.localAddress(), config.port(), null);
+        if (!created && !matchesConfig(netlink.vxlan(name))) {
+            // Made by an earlier run with another VNI, local address or port (or not a VXLAN at all):
+            // made again, since the kernel cannot change those on a live device. Peers come back below.
+            LOG.warn("{} is not VXLAN VNI {} local {} port {} (it is {}): making it again", name, config.vni(),
+                    config.localAddress().getHostAddress(), config.port(), netlink.vxlan(name).map(Object::toString)
+                            .orElse("no VXLAN"));
+            netlink.deleteLink(name);
+            created = netlink.createVxlan(name, config.vni(), config.localAddress(), config.port(), null);
+        }
         if (created) {
             LOG.info("created VXLAN {} (VNI {}, local {}, port {})", name, config.vni(),
                     config.localAddress().getHostAddress(), config.port());

@@ -125,4 +125,20 @@ class OverlayTest {
         assertTrue(overlay.ensure(List.of()).removedPeers().size() == 1);
         assertEquals(Set.of(), floodDestinations());
     }
+
+    @Test
+    void shouldMakeTheDeviceAgainWhenAnEarlierRunMadeItWithAnotherVni() throws Exception {
+        HostNet.must("ip", "link", "add", config.device(), "type", "vxlan", "id", String.valueOf(config.vni() + 1),
+                "local", config.localAddress().getHostAddress(), "dstport", "4789");
+        Overlay overlay = new Overlay(netlink, config, bridge);
+        assertTrue(overlay.ensure(List.of(addr("10.253.1.2"))).created(), "made again with the configured VNI");
+        JsonNode link = HostNet.link(config.device());
+        assertEquals(config.vni(), link.at("/linkinfo/info_data/id").asInt());
+        assertEquals(bridge.name(), link.get("master").asText());
+        assertEquals(Set.of("10.253.1.2"), floodDestinations());
+        assertEquals(config.vni(), netlink.vxlan(config.device()).orElseThrow().vni());
+        assertEquals(config.localAddress(), netlink.vxlan(config.device()).orElseThrow().local());
+        assertEquals(4789, netlink.vxlan(config.device()).orElseThrow().port());
+        assertFalse(overlay.ensure(List.of(addr("10.253.1.2"))).any(), "and left alone the next time");
+    }
 }

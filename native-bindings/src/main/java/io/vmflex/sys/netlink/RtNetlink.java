@@ -158,6 +158,53 @@ public final class RtNetlink implements AutoCloseable {
         }
     }
 
+    /** How the VXLAN device {@code name} is set up; empty if there is no such link or it is no VXLAN. */
+    public synchronized Optional<VxlanInfo> vxlan(String name) throws NativeException {
+        IfName.requireValid(name);
+        try (Arena arena = Arena.ofConfined()) {
+            NetlinkRequest request = new NetlinkRequest(arena, RTM_GETLINK, 0)
+                    .ifinfomsg(AF_UNSPEC, 0, 0, 0)
+                    .attribute(IFLA_IFNAME, name);
+            return exchange("RTM_GETLINK " + name, request, false, RtNetlink::decodeVxlan).stream()
+                    .filter(Objects::nonNull).findFirst();
+        } catch (NativeException e) {
+            if (e.errno() == Errno.ENODEV) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** The VXLAN attributes of an {@code RTM_NEWLINK} message, or null when it is no VXLAN device. */
+    static VxlanInfo decodeVxlan(NetlinkReply.Message message) {
+        if (!decodeLink(message).kind().equals("vxlan")) {
+            return null;
+        }
+        MemorySegment linkInfo = NetlinkReply.attributes(message.payload(), IFINFOMSG.byteSize()).get(IFLA_LINKINFO);
+        MemorySegment data = NetlinkReply.attributes(linkInfo, 0).get(IFLA_INFO_DATA);
+        if (data == null) {
+            throw new IllegalArgumentException("malformed vxlan RTM_NEWLINK: no IFLA_INFO_DATA");
+        }
+        Map<Integer, MemorySegment> vxlan = NetlinkReply.attributes(data, 0);
+        MemorySegment id = vxlan.get(IFLA_VXLAN_ID);
+        MemorySegment local = vxlan.get(IFLA_VXLAN_LOCAL);
+        MemorySegment port = vxlan.get(IFLA_VXLAN_PORT);
+        Inet4Address localAddress = null;
+        if (local != null && local.byteSize() == 4) {
+            try {
+                localAddress = (Inet4Address) InetAddress.getByAddress(local.toArray(JAVA_BYTE));
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException("malformed IFLA_VXLAN_LOCAL", e);
+            }
+        }
+        int dstPort = 0;
+        if (port != null && port.byteSize() >= 2) {
+            // network byte order
+            dstPort = (Byte.toUnsignedInt(port.get(JAVA_BYTE, 0)) << 8) | Byte.toUnsignedInt(port.get(JAVA_BYTE, 1));
+        }
+        return new VxlanInfo(id == null ? 0 : NetlinkReply.u32(id, "IFLA_VXLAN_ID"), localAddress, dstPort);
+    }
+
     /** Every link of this network namespace. */
     public synchronized List<LinkInfo> links() throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
