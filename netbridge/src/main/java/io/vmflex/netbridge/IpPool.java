@@ -21,7 +21,10 @@ import java.util.TreeMap;
 /**
  * VM addresses from one IPv4 network, keyed by VM name and kept in a file so that they survive
  * daemon restarts. The network address, the gateway and the broadcast address are never handed
- * out; otherwise the lowest free address of this node's {@link IpRange} is. {@link #reserve}
+ * out; otherwise the lowest free address of this node's {@link IpRange} is, except that addresses
+ * released since the daemon started go last, the longest-released first: a client may still hold a
+ * released address with the old VM's MAC in its ARP cache, and a new VM behind it would be
+ * unreachable to that client until the entry expires. {@link #reserve}
  * takes one exact address anywhere in the network (a VM that migrates in keeps its IP).
  *
  * <p>The file is plain text, one {@code <vm> <address>} per line after a {@code #} comment line,
@@ -43,6 +46,9 @@ public final class IpPool {
     private final IpRange range;
     private final Map<String, Inet4Address> byVm = new TreeMap<>(); // guarded by this
     private final Map<Long, String> byOffset = new HashMap<>(); // guarded by this
+    /** Offset → order of release (in memory: after a restart the caches have had time). Guarded by this. */
+    private final Map<Long, Long> released = new HashMap<>();
+    private long releases; // guarded by this
 
     /**
      * Loads {@code file} if it exists (it is created on the first allocation).
@@ -87,12 +93,24 @@ public final class IpPool {
         long gatewayOffset = network.offsetOf(gateway);
         long first = network.offsetOf(range.first());
         long last = network.offsetOf(range.last());
+        long chosen = -1;
         for (long offset = first; offset <= last; offset++) {
-            if (offset != gatewayOffset && !byOffset.containsKey(offset)) {
-                Inet4Address address = network.addressAt(offset);
-                take(vmName, address, offset);
-                return address;
+            if (offset == gatewayOffset || byOffset.containsKey(offset)) {
+                continue;
             }
+            if (!released.containsKey(offset)) {
+                chosen = offset;
+                break;
+            }
+            if (chosen < 0 || released.get(offset) < released.get(chosen)) {
+                chosen = offset;
+            }
+        }
+        if (chosen >= 0) {
+            Inet4Address address = network.addressAt(chosen);
+            take(vmName, address, chosen);
+            released.remove(chosen);
+            return address;
         }
         throw new IpPoolExhaustedException("IP pool " + network + " is exhausted: all "
                 + (last - first + 1 - (gatewayOffset >= first && gatewayOffset <= last ? 1 : 0))
@@ -137,6 +155,7 @@ public final class IpPool {
             }
             throw e;
         }
+        released.remove(offset);
         return address;
     }
 
@@ -177,6 +196,7 @@ public final class IpPool {
             byOffset.put(offset, vmName);
             throw e;
         }
+        released.put(offset, ++releases);
         return true;
     }
 

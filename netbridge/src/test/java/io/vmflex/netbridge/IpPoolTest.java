@@ -48,7 +48,23 @@ class IpPoolTest {
         assertTrue(pool.release("vm-b"));
         assertFalse(pool.release("vm-b"));
         assertTrue(pool().lookup("vm-b").isEmpty(), "release survives a reload");
-        assertEquals(b, pool.allocate("vm-c"), "lowest free address is reused");
+        assertEquals(b, pool().allocate("vm-c"), "a restarted daemon hands out the lowest free address");
+    }
+
+    @Test
+    void shouldHandOutAJustReleasedAddressOnlyWhenNoOtherIsFree() throws Exception {
+        // /29: .2 to .6 for VMs
+        IpPool pool = new IpPool(dir.resolve("arp.txt"), Ipv4Cidr.parse("10.78.0.0/29"), Ipv4Cidr.parseAddress("10.78.0.1"));
+        assertEquals("10.78.0.2", pool.allocate("vm-a").getHostAddress());
+        assertEquals("10.78.0.3", pool.allocate("vm-b").getHostAddress());
+        pool.release("vm-b");
+        pool.release("vm-a");
+        // Clients may still map .2 and .3 to the old MACs: fresh addresses first, then the longest released.
+        assertEquals("10.78.0.4", pool.allocate("vm-c").getHostAddress());
+        assertEquals("10.78.0.5", pool.allocate("vm-d").getHostAddress());
+        assertEquals("10.78.0.6", pool.allocate("vm-e").getHostAddress());
+        assertEquals("10.78.0.3", pool.allocate("vm-f").getHostAddress(), "released before .2");
+        assertEquals("10.78.0.2", pool.allocate("vm-g").getHostAddress());
     }
 
     @Test

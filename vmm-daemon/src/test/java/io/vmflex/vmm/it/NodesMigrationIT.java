@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * node-2 --wait}, then the API with a node name). The connection must survive without a reset or a
  * wrong byte, the counter must keep rising, the region's checksum must not change, the VM keeps
  * its IP and MAC and leaves the source each time. Prints the migrations' total time and downtime
- * and the client's longest gap.
+ * and the client's longest gap. A second test does the same moves with the PostgreSQL image under
+ * pgbench from the client namespace.
  */
 @Tag("qemu")
 class NodesMigrationIT {
@@ -147,7 +148,11 @@ class NodesMigrationIT {
     }
 
     private static Moved apiMigrate(UnixHttp from, String to) throws Exception {
-        UnixHttp.Response r = from.send("POST", "/v1/vms/" + VM + "/migrate?wait=true", "application/json",
+        return apiMigrate(from, VM, to);
+    }
+
+    private static Moved apiMigrate(UnixHttp from, String vm, String to) throws Exception {
+        UnixHttp.Response r = from.send("POST", "/v1/vms/" + vm + "/migrate?wait=true", "application/json",
                 "{\"target\":\"" + to + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":10000}");
         assertEquals(200, r.status(), r.body());
         JsonNode st = r.json();
@@ -259,6 +264,68 @@ class NodesMigrationIT {
             assertEquals(0, client.exitValue(), result);
         } finally {
             client.destroyForcibly();
+        }
+    }
+
+    /**
+     * The PostgreSQL image ({@code examples/postgres-vm.yaml}) on node-1; pgbench with 4 clients runs
+     * from the client namespace over the overlay while the VM moves to node-2 and back: no failed
+     * transaction, no lost connection.
+     */
+    @Test
+    void shouldKeepPgbenchRunningWithoutAFailedTransactionAcrossMigrationsThereAndBack() throws Exception {
+        Optional<String> skip = !Files.isRegularFile(Guest.imageDir().resolve("postgres/manifest.json"))
+                ? Optional.of("postgres image not built (rootfs/build-postgres-image.sh)")
+                : !Files.isExecutable(Path.of("/usr/bin/pgbench")) ? Optional.of("pgbench not installed") : Optional.empty();
+        skip.ifPresent(why -> System.err.println("SKIPPED NodesMigrationIT postgres: " + why));
+        assumeTrue(skip.isEmpty(), () -> skip.orElse(""));
+        String name = "pg-mig";
+        ObjectNode vm = (ObjectNode) ApiMapper.yaml().readTree(Files.readString(Guest.example("postgres-vm.yaml")));
+        ((ObjectNode) vm.get("metadata")).put("name", name);
+        UnixHttp.Response created = node1.send("POST", "/v1/vms", "application/json", vm.toString());
+        assertEquals(201, created.status(), created.body());
+        String ip = Guest.awaitPhase(node1, name, "Running", STEP).path("status").path("extraNetIP").asText();
+        Awaitility.await().atMost(STEP).pollInterval(Duration.ofMillis(500))
+                .until(() -> node1.get("/v1/vms/" + name + "/console").body().contains("postgres ready on " + ip));
+        List<String> pg = List.of("ip", "netns", "exec", "vmfx-client", "env", "PGHOST=" + ip, "PGUSER=app",
+                "PGPASSWORD=change-me", "PGDATABASE=appdb", "PGCONNECT_TIMEOUT=10");
+        List<String> init = new ArrayList<>(pg);
+        init.addAll(List.of("pgbench", "-i", "-s", "1", "-q"));
+        run(Duration.ofSeconds(120), init.toArray(String[]::new));
+
+        List<String> load = new ArrayList<>(pg);
+        load.addAll(List.of("pgbench", "-c", "4", "-T", "45", "-P", "5"));
+        Process bench = new ProcessBuilder(load).redirectErrorStream(true).start();
+        StringBuilder out = new StringBuilder();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                out.append(new String(bench.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // pgbench gone
+            }
+        });
+        try {
+            Thread.sleep(5000);
+            Moved there = apiMigrate(node1, name, "node-2");
+            Guest.awaitPhase(node2, name, "Running", STEP);
+            Thread.sleep(5000);
+            Moved back = apiMigrate(node2, name, "node-1");
+            Guest.awaitPhase(node1, name, "Running", STEP);
+            assertTrue(bench.isAlive(), "pgbench ended before both moves were over");
+            assertTrue(bench.waitFor(120, TimeUnit.SECONDS), "pgbench did not finish");
+            reader.join(Duration.ofSeconds(10));
+            System.out.printf("NodesMigrationIT postgres: node-1->node-2 total %d ms downtime %d ms paused %d ms;"
+                            + " node-2->node-1 total %d ms downtime %d ms paused %d ms; pgbench:%n%s%n", there.totalMs(),
+                    there.downtimeMs(), there.pausedMs(), back.totalMs(), back.downtimeMs(), back.pausedMs(), out);
+            assertEquals(0, bench.exitValue(), out.toString());
+            assertTrue(out.toString().contains("number of failed transactions: 0 "), out.toString());
+            List<String> errors = out.toString().lines()
+                    .filter(l -> l.contains("error") || l.contains("connection to server") || l.contains("FATAL")).toList();
+            assertTrue(errors.isEmpty(), "pgbench reported errors: " + errors);
+        } finally {
+            bench.destroyForcibly();
+            node1.send("DELETE", "/v1/vms/" + name, null, null);
+            node2.send("DELETE", "/v1/vms/" + name, null, null);
         }
     }
 
