@@ -35,6 +35,7 @@ class VmctlAgainstDaemonIT {
     private static final Path IMAGES = Path.of(System.getProperty("vmflex.images", "../build/images")).toAbsolutePath().normalize();
     private static final Path EXAMPLE = Path.of("../examples/test-vm.yaml").toAbsolutePath().normalize();
     private static Vmmd vmmd;
+    private static Path state;
     private static Path socket;
 
     record Run(int exit, String out, String err) {
@@ -63,7 +64,7 @@ class VmctlAgainstDaemonIT {
             System.err.println("SKIPPED VmctlAgainstDaemonIT: test image not built in " + IMAGES);
         }
         assumeTrue(ok, "test image not built in " + IMAGES);
-        Path state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-ctl");
+        state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-ctl");
         socket = state.resolve("vmmd.sock");
         VmmdConfig d = VmmdConfig.defaults("node-ctl");
         vmmd = Vmmd.start(new VmmdConfig(state, socket, "node-ctl", IMAGES, d.qemuBinary(), null, d.socketMode(),
@@ -75,6 +76,11 @@ class VmctlAgainstDaemonIT {
         if (vmmd != null) {
             vmctl("delete", "vm", "test-vm");
             vmmd.close();
+            try (var walk = Files.walk(state)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException e) {
+                System.err.println("could not remove " + state + ": " + e);
+            }
         }
     }
 

@@ -108,6 +108,27 @@ final class Daemons implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+        removeRoot();
+    }
+
+    /**
+     * Removes the state directory once every daemon stopped cleanly (kept after a failed close, and
+     * with {@code -Dvmflex.keepTestDirs=true}, for the daemons' logs).
+     */
+    private void removeRoot() {
+        if (root == null || Boolean.getBoolean("vmflex.keepTestDirs")) {
+            return;
+        }
+        deleteTree(root);
+    }
+
+    /** Best effort: a file that cannot go stays, the test does not fail for it. */
+    static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            System.err.println("could not remove " + dir + ": " + e);
+        }
     }
 
     private static int freePort() throws IOException {

@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PeerCredentialsIT {
     private static final int NOBODY = 65534;
     private TestDaemon daemon;
+    private Path state;
 
     @BeforeEach
     void requireRootAndTools() {
@@ -35,11 +36,12 @@ class PeerCredentialsIT {
     void stop() throws Exception {
         if (daemon != null) {
             daemon.close();
+            Daemons.deleteTree(state);
         }
     }
 
     private TestDaemon start(String mode, String group) throws Exception {
-        Path state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-peer");
+        state = Files.createTempDirectory(Path.of("/tmp"), "vmfx-peer");
         // Let other users reach the socket inside the temp dir; the socket's own mode decides the rest.
         Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxr-xr-x"));
         List<String> extra = new ArrayList<>(List.of(mode));
