@@ -144,29 +144,22 @@ public final class RtNetlink implements AutoCloseable {
 
     /** The link called {@code name}, or empty if there is none. */
     public synchronized Optional<LinkInfo> link(String name) throws NativeException {
-        IfName.requireValid(name);
-        try (Arena arena = Arena.ofConfined()) {
-            NetlinkRequest request = new NetlinkRequest(arena, RTM_GETLINK, 0)
-                    .ifinfomsg(AF_UNSPEC, 0, 0, 0)
-                    .attribute(IFLA_IFNAME, name);
-            return exchange("RTM_GETLINK " + name, request, false, RtNetlink::decodeLink).stream().findFirst();
-        } catch (NativeException e) {
-            if (e.errno() == Errno.ENODEV) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return linkByName(name, RtNetlink::decodeLink);
     }
 
     /** How the VXLAN device {@code name} is set up; empty if there is no such link or it is no VXLAN. */
     public synchronized Optional<VxlanInfo> vxlan(String name) throws NativeException {
+        return linkByName(name, RtNetlink::decodeVxlan);
+    }
+
+    /** {@code RTM_GETLINK} of one link by name; empty if there is none, or if {@code decoder} gives null. */
+    private <T> Optional<T> linkByName(String name, Decoder<T> decoder) throws NativeException {
         IfName.requireValid(name);
         try (Arena arena = Arena.ofConfined()) {
             NetlinkRequest request = new NetlinkRequest(arena, RTM_GETLINK, 0)
                     .ifinfomsg(AF_UNSPEC, 0, 0, 0)
                     .attribute(IFLA_IFNAME, name);
-            return exchange("RTM_GETLINK " + name, request, false, RtNetlink::decodeVxlan).stream()
-                    .filter(Objects::nonNull).findFirst();
+            return exchange("RTM_GETLINK " + name, request, false, decoder).stream().filter(Objects::nonNull).findFirst();
         } catch (NativeException e) {
             if (e.errno() == Errno.ENODEV) {
                 return Optional.empty();
