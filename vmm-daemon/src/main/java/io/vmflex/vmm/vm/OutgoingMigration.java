@@ -127,14 +127,10 @@ public final class OutgoingMigration {
     private long completedSeenNanos;
     /** The VM has a root disk whose writes go along (decided in Prepare). */
     private boolean mirrorDisk;
-    /** The source QEMU may hold the mirror job and its NBD node: roll-back must remove them. */
-    private boolean mirrorStarted;
-    /** The mirror was completed at pre-switchover: the target holds every disk write. */
-    private boolean mirrorFinished;
+    /** From Mirror on: the disk relay and the source QEMU's mirror job, which roll-back removes. */
+    private OutgoingDiskMirror diskMirror;
     /** {@code migrate-continue} was sent (QEMU leaves pre-switchover on its own from there). */
     private boolean switchoverContinued;
-    /** Relays the source QEMU's NBD connection to the target's export (one channel after QEMU's). */
-    private MigrationSource diskRelay;
     private boolean pastCancel; // guarded by this: committing or finished
 
     OutgoingMigration(Request request, ClusterSecret secret, NodeContext node, MigrationStatus initial,
@@ -224,8 +220,8 @@ public final class OutgoingMigration {
             if (source != null) {
                 source.close();
             }
-            if (diskRelay != null) {
-                diskRelay.close();
+            if (diskMirror != null) {
+                diskMirror.close();
             }
             if (!(step instanceof Step.Done d && d.unresolved())) {
                 InterruptedMigration.delete(vm.paths());
@@ -258,28 +254,21 @@ public final class OutgoingMigration {
 
     // Mirror -- the target's disk has the source overlay's data and gets every write --> Stream
     private Step mirror(Vm vm) {
-        Path sock = vm.paths().dir().resolve("nbd-relay.sock");
         update(status.withPhase(MigrationPhase.Migrating, "copying the root disk's writes to the target"));
         try {
-            Files.deleteIfExists(sock);
-            diskRelay = MigrationSource.open(sock, request.target(), request.id(),
-                    MigrationTuning.connections(request.multifdChannels()), 1, secret, RelayOptions.DEFAULTS);
-            diskRelay.completion().whenComplete((ok, failed) -> wakeUp.release());
-            mirrorStarted = true;
-            DiskMirror.start(vm.ops(), sock);
-            var ready = DiskMirror.awaitReady(vm.ops(), request.timeouts().progress(),
-                    () -> cancelRequested() || diskRelay.completion().isCompletedExceptionally());
-            return switch (ready) {
+            diskMirror = OutgoingDiskMirror.open(vm.paths().dir().resolve("nbd-relay.sock"), request.target(), request.id(),
+                    MigrationTuning.connections(request.multifdChannels()), secret, wakeUp::release);
+            return switch (diskMirror.sync(vm.ops(), request.timeouts().progress(), this::cancelRequested)) {
                 case DiskMirror.Readiness.Ready r -> {
                     LOG.info("vm={} migration {}: root disk in sync with the target ({} bytes copied)", vm.name(),
                             request.id(), r.bytes());
                     yield new Step.Stream();
                 }
                 case DiskMirror.Readiness.Failed f -> new Step.RollBack(MigrationPhase.Failed, "DiskMirrorFailed",
-                        f.message() + relayCause(diskRelay), true);
+                        f.message() + diskMirror.relayCause(), true);
                 case DiskMirror.Readiness.Stopped x -> cancelRequested() ? cancelled(true)
                         : new Step.RollBack(MigrationPhase.Failed, "RelayFailed", "the disk relay to the target broke"
-                        + relayCause(diskRelay), true);
+                        + diskMirror.relayCause(), true);
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -363,17 +352,16 @@ public final class OutgoingMigration {
                         // Only with a disk mirror: the guest is paused; complete the mirror, then go on
                         // (once: QEMU may still say pre-switchover at the next query).
                         if (!switchoverContinued) {
-                            if (mirrorDisk) {
+                            if (diskMirror != null) {
                                 try {
                                     long t0 = System.nanoTime();
-                                    DiskMirror.finish(vm.ops(), SHORT_CONTROL_TIMEOUT);
+                                    diskMirror.finish(vm.ops(), SHORT_CONTROL_TIMEOUT);
                                     LOG.info("vm={} migration {}: root disk mirror completed in {} us with the guest paused",
                                             vm.name(), request.id(), (System.nanoTime() - t0) / 1000);
                                 } catch (RuntimeException e) {
                                     return new Step.RollBack(MigrationPhase.Failed, "DiskMirrorFailed", message(e)
-                                            + relayCause(diskRelay), true);
+                                            + diskMirror.relayCause(), true);
                                 }
-                                mirrorFinished = true;
                             }
                             ObjectNode go = JSON.createObjectNode();
                             go.put("state", "pre-switchover");
@@ -395,7 +383,7 @@ public final class OutgoingMigration {
                     return cancelled(true);
                 }
                 if (source.completion().isCompletedExceptionally()
-                        || (diskRelay != null && !mirrorFinished && diskRelay.completion().isCompletedExceptionally())) {
+                        || (diskMirror != null && diskMirror.relayBroke())) {
                     return new Step.RollBack(MigrationPhase.Failed, "RelayFailed", "the relay to the target broke"
                             + relayCause(), true);
                 }
@@ -428,7 +416,7 @@ public final class OutgoingMigration {
         return relayCause(source);
     }
 
-    private static String relayCause(MigrationSource relay) {
+    static String relayCause(MigrationSource relay) {
         if (relay == null || !relay.completion().isCompletedExceptionally()) {
             return "";
         }
@@ -561,12 +549,8 @@ public final class OutgoingMigration {
                 }
                 Thread.sleep(100);
             }
-            if (mirrorStarted) {
-                // The source overlay got every write (the mirror only added copies): drop the copy.
-                // Cut the NBD relay first: over a stalled link QEMU's in-flight NBD requests (and, the
-                // mirror being write-blocking, the guest's disk writes) would wait for it.
-                diskRelay.close();
-                DiskMirror.abandon(ops);
+            if (diskMirror != null) {
+                diskMirror.abandon(ops);
             }
             if (!ops.status().equals("running")) {
                 ops.call("cont", null);
@@ -579,8 +563,8 @@ public final class OutgoingMigration {
         if (source != null) {
             source.close();
         }
-        if (diskRelay != null) {
-            diskRelay.close();
+        if (diskMirror != null) {
+            diskMirror.close();
         }
         if (r.targetPrepared()) {
             abortTarget(vm.name());

@@ -1,0 +1,78 @@
+package io.vmflex.vmm.vm;
+
+import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.MigrationSource;
+import io.vmflex.migration.RelayOptions;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The source's half of carrying a root disk with one migration ({@link DiskMirror}): the relay of the
+ * source QEMU's NBD connection to the target's export, and the mirror job in the source QEMU.
+ *
+ * <p>Not thread-safe: the migration's thread; the relay ends on its own threads.
+ */
+final class OutgoingDiskMirror implements AutoCloseable {
+    private final MigrationSource relay;
+    private boolean finished;
+
+    private OutgoingDiskMirror(MigrationSource relay) {
+        this.relay = relay;
+    }
+
+    /**
+     * Listens on {@code socket} for QEMU's NBD client and relays it to {@code target} as channel
+     * {@code channel} of the migration; {@code onRelayEnd} runs when the relay ends, either way.
+     */
+    static OutgoingDiskMirror open(Path socket, InetSocketAddress target, UUID migrationId, int channel,
+            ClusterSecret secret, Runnable onRelayEnd) throws IOException {
+        Files.deleteIfExists(socket);
+        MigrationSource relay = MigrationSource.open(socket, target, migrationId, channel, 1, secret, RelayOptions.DEFAULTS);
+        relay.completion().whenComplete((ok, failed) -> onRelayEnd.run());
+        return new OutgoingDiskMirror(relay);
+    }
+
+    /** Starts the mirror job through the relay and waits until it is in sync (or fails, stalls, is stopped). */
+    DiskMirror.Readiness sync(QmpOps ops, Duration stall, BooleanSupplier cancelled)
+            throws QmpOps.QmpFailure, InterruptedException {
+        DiskMirror.start(ops, relay.path());
+        return DiskMirror.awaitReady(ops, stall, () -> cancelled.getAsBoolean() || relayBroke());
+    }
+
+    /** The relay failed while the mirror still needed it. */
+    boolean relayBroke() {
+        return !finished && relay.completion().isCompletedExceptionally();
+    }
+
+    /** Why the relay failed, as a suffix for a message; empty if it did not. */
+    String relayCause() {
+        return OutgoingMigration.relayCause(relay);
+    }
+
+    /** Guest paused at pre-switchover: completes the job; the target holds every write from here. */
+    void finish(QmpOps ops, Duration timeout) throws QmpOps.QmpFailure, InterruptedException {
+        DiskMirror.finish(ops, timeout);
+        finished = true;
+    }
+
+    /**
+     * Roll-back: the source overlay got every write (the mirror only added copies), so the copy is
+     * dropped. The relay is cut first: over a stalled link QEMU's in-flight NBD requests (and, the
+     * mirror being write-blocking, the guest's disk writes) would wait for it.
+     */
+    void abandon(QmpOps ops) {
+        relay.close();
+        DiskMirror.abandon(ops);
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+    }
+}
