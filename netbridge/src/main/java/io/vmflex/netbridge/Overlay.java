@@ -75,23 +75,21 @@ public final class Overlay {
      * port of the bridge, up, and exactly one flood entry per address of {@code peerUnderlays}
      * (this node's own address is skipped).
      */
-    private boolean matchesConfig(Optional<VxlanInfo> present) {
-        return present.isPresent() && present.get().vni() == config.vni()
-                && config.localAddress().equals(present.get().local()) && present.get().port() == config.port();
-    }
-
     public Changes ensure(Collection<Inet4Address> peerUnderlays) throws NativeException {
         bridge.ensure();
         String name = config.device();
         boolean created = netlink.createVxlan(name, config.vni(), config.localAddress(), config.port(), null);
-        if (!created && !matchesConfig(netlink.vxlan(name))) {
-            // Made by an earlier run with another VNI, local address or port (or not a VXLAN at all):
-            // made again, since the kernel cannot change those on a live device. Peers come back below.
-            LOG.warn("{} is not VXLAN VNI {} local {} port {} (it is {}): making it again", name, config.vni(),
-                    config.localAddress().getHostAddress(), config.port(), netlink.vxlan(name).map(Object::toString)
-                            .orElse("no VXLAN"));
-            netlink.deleteLink(name);
-            created = netlink.createVxlan(name, config.vni(), config.localAddress(), config.port(), null);
+        if (!created) {
+            Optional<VxlanInfo> present = netlink.vxlan(name);
+            if (!matchesConfig(present)) {
+                // Made by an earlier run with another VNI, local address or port (or not a VXLAN at all):
+                // made again, since the kernel cannot change those on a live device. Peers come back below.
+                LOG.warn("{} is not VXLAN VNI {} local {} port {} (it is {}): making it again", name, config.vni(),
+                        config.localAddress().getHostAddress(), config.port(),
+                        present.map(Object::toString).orElse("no VXLAN"));
+                netlink.deleteLink(name);
+                created = netlink.createVxlan(name, config.vni(), config.localAddress(), config.port(), null);
+            }
         }
         if (created) {
             LOG.info("created VXLAN {} (VNI {}, local {}, port {})", name, config.vni(),
@@ -143,5 +141,10 @@ public final class Overlay {
 
     private static List<String> addresses(List<InetAddress> l) {
         return l.stream().map(InetAddress::getHostAddress).toList();
+    }
+
+    private boolean matchesConfig(Optional<VxlanInfo> present) {
+        return present.isPresent() && present.get().vni() == config.vni()
+                && config.localAddress().equals(present.get().local()) && present.get().port() == config.port();
     }
 }

@@ -161,9 +161,7 @@ final class DirectVm implements AutoCloseable {
                 if (s.equals("pre-switchover") && !continued) {
                     continued = true;
                     DiskMirror.finish(current.ops(), Duration.ofSeconds(10));
-                    ObjectNode go = ApiMapper.json().createObjectNode();
-                    go.put("state", "pre-switchover");
-                    current.ops().call("migrate-continue", go);
+                    MigrationTuning.continueFromPreSwitchover(current.ops());
                     continue;
                 }
                 if (s.equals("failed") || s.equals("cancelled") || System.nanoTime() > deadline) {

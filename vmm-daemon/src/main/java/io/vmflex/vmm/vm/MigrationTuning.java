@@ -39,11 +39,6 @@ public final class MigrationTuning {
         return checkChannels(multifdChannels) == 1 ? 1 : multifdChannels + 1;
     }
 
-    /** Arguments of the source's {@code migrate-set-capabilities} for a migration without a disk mirror. */
-    public static ObjectNode sourceCapabilities(int multifdChannels) {
-        return sourceCapabilities(multifdChannels, false);
-    }
-
     /**
      * Arguments of the source's {@code migrate-set-capabilities}.
      *
@@ -76,16 +71,17 @@ public final class MigrationTuning {
     }
 
     /** Sets the source QEMU up; call before {@code migrate}. */
-    public static void applySource(QmpOps ops, long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels)
-            throws QmpOps.QmpFailure {
-        applySource(ops, downtimeLimitMs, maxBandwidthMbps, multifdChannels, false);
-    }
-
-    /** Sets the source QEMU up; call before {@code migrate}. */
     public static void applySource(QmpOps ops, long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels,
             boolean pauseBeforeSwitchover) throws QmpOps.QmpFailure {
         ops.call("migrate-set-capabilities", sourceCapabilities(multifdChannels, pauseBeforeSwitchover));
         ops.call("migrate-set-parameters", sourceParameters(downtimeLimitMs, maxBandwidthMbps, multifdChannels));
+    }
+
+    /** Source paused in {@code pre-switchover} (see {@code pauseBeforeSwitchover}): lets QEMU finish the migration. */
+    public static void continueFromPreSwitchover(QmpOps ops) throws QmpOps.QmpFailure {
+        ObjectNode go = JSON.createObjectNode();
+        go.put("state", "pre-switchover");
+        ops.call("migrate-continue", go);
     }
 
     /** Sets the target QEMU (started with {@code -incoming defer}) up; call before {@code migrate-incoming}. */

@@ -363,9 +363,7 @@ public final class OutgoingMigration {
                                             + diskMirror.relayCause(), true);
                                 }
                             }
-                            ObjectNode go = JSON.createObjectNode();
-                            go.put("state", "pre-switchover");
-                            vm.ops().call("migrate-continue", go);
+                            MigrationTuning.continueFromPreSwitchover(vm.ops());
                             switchoverContinued = true;
                             continue;
                         }

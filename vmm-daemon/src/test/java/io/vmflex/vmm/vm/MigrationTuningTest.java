@@ -28,7 +28,7 @@ class MigrationTuningTest {
         assertEquals(1, MigrationTuning.connections(1));
         // Off explicitly: the source may have been a multifd migration's target, which turned it on.
         assertEquals(List.of("events=true", "auto-converge=true", "multifd=false", "pause-before-switchover=false"),
-                capabilityNames(MigrationTuning.sourceCapabilities(1)));
+                capabilityNames(MigrationTuning.sourceCapabilities(1, false)));
         ObjectNode p = MigrationTuning.sourceParameters(300, 10_000, 1);
         assertFalse(p.has("multifd-channels"));
         assertEquals(300, p.path("downtime-limit").asLong());
@@ -39,7 +39,7 @@ class MigrationTuningTest {
     void shouldAddTheMainConnectionAndMultifdWhenSeveralChannels() {
         assertEquals(3, MigrationTuning.connections(2));
         assertEquals(List.of("events=true", "auto-converge=true", "multifd=true", "pause-before-switchover=false"),
-                capabilityNames(MigrationTuning.sourceCapabilities(2)));
+                capabilityNames(MigrationTuning.sourceCapabilities(2, false)));
         assertEquals(2, MigrationTuning.sourceParameters(300, 10_000, 2).path("multifd-channels").asInt());
     }
 
@@ -53,7 +53,7 @@ class MigrationTuningTest {
     @Test
     void shouldRefuseChannelCountsQemuRefuses() {
         assertThrows(IllegalArgumentException.class, () -> MigrationTuning.connections(0));
-        assertThrows(IllegalArgumentException.class, () -> MigrationTuning.sourceCapabilities(256));
+        assertThrows(IllegalArgumentException.class, () -> MigrationTuning.sourceCapabilities(256, false));
     }
 
     @Test
