@@ -65,6 +65,7 @@ final class DirectVm implements AutoCloseable {
     private final QemuLauncher launcher = new QemuLauncher(Duration.ofSeconds(60));
     /** Released by the QMP I/O threads on every MIGRATION event of any of this VM's QEMUs. */
     private final Semaphore migrationEvent = new Semaphore(0);
+    private final DiskMirror.JobEvents mirrorEvents = new DiskMirror.JobEvents();
     private final ConsoleLog console;
     private final ConsoleReader reader;
     private Instance current;
@@ -121,6 +122,8 @@ final class DirectVm implements AutoCloseable {
         QmpClient qmp = QmpClient.connect(paths.qmpSocket(), QmpClientOptions.defaults().withEventListener(e -> {
             if (e.name().equals("MIGRATION")) {
                 migrationEvent.release();
+            } else if (DiskMirror.JobEvents.concerns(e.name(), e.data())) {
+                mirrorEvents.onEvent();
             }
         })).get(10, TimeUnit.SECONDS);
         return new Instance(paths, process, qmp, new QmpOps(qmp::execute, QMP_TIMEOUT));
@@ -160,7 +163,7 @@ final class DirectVm implements AutoCloseable {
                 }
                 if (s.equals("pre-switchover") && !continued) {
                     continued = true;
-                    DiskMirror.finish(current.ops(), Duration.ofSeconds(10));
+                    DiskMirror.finish(current.ops(), Duration.ofSeconds(10), mirrorEvents);
                     MigrationTuning.continueFromPreSwitchover(current.ops());
                     continue;
                 }
@@ -187,7 +190,7 @@ final class DirectVm implements AutoCloseable {
             long wall = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             current.stop();
             current = target;
-            return new MigrationSample("direct", multifdChannels, q.path("total-time").asLong(), q.path("downtime").asLong(),
+            return new MigrationSample("direct", multifdChannels, maxBandwidthMbps, q.path("total-time").asLong(), q.path("downtime").asLong(),
                     paused, q.path("ram").path("transferred").asLong(), wall, -1);
         } catch (Exception e) {
             target.stop();

@@ -62,8 +62,10 @@ public final class MigrationBenchCommand implements Callable<Integer> {
     @Option(names = "--downtime-limit", defaultValue = "300", description = "downtime-limit in ms for both modes (default ${DEFAULT-VALUE})")
     long downtimeMs;
 
-    @Option(names = "--max-bandwidth", defaultValue = "100000", description = "max-bandwidth in Mbit/s for both modes (default ${DEFAULT-VALUE})")
-    long bandwidthMbps;
+    @Option(names = "--max-bandwidth", defaultValue = "100000", split = ",", description = "max-bandwidth in Mbit/s for both modes;"
+            + " a list (e.g. 4000,8000,100000) compares them all in one run, each cap like a link of that speed between the"
+            + " nodes (default ${DEFAULT-VALUE}: unlimited here, CPU-bound)")
+    List<Long> bandwidthsMbps;
 
     @Option(names = "--pause-ms", defaultValue = "1000", description = "Idle time after each migration (default ${DEFAULT-VALUE}"
             + " ms). On this 2-vCPU VM a migration started within ~1 s of the previous one ran up to 4x faster than after"
@@ -77,6 +79,9 @@ public final class MigrationBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (runs < 1 || warmup < 0 || pauseMs < 0) {
             throw new IllegalArgumentException("--runs must be at least 1, --warmup and --pause-ms at least 0");
+        }
+        if (bandwidthsMbps.stream().anyMatch(b -> b < 1)) {
+            throw new IllegalArgumentException("--max-bandwidth: each value at least 1 Mbit/s");
         }
         if (memoryMib % 128 != 0 || memoryMib < 256 || fillMib >= memoryMib - 200) {
             throw new IllegalArgumentException("--memory-mib: a multiple of 128, >= 256, and 200 MiB more than --fill-mib");
@@ -95,8 +100,8 @@ public final class MigrationBenchCommand implements Callable<Integer> {
         String loadAtStart = loadAverage();
         MigrationBenchReport report = new MigrationBenchReport();
         System.out.printf("migration benchmark: %d MiB guest, %d MiB random, %d MiB dirtied in a loop, downtime-limit %d ms,"
-                + " max-bandwidth %d Mbit/s, %d runs after %d warm-up, channels %s, %d ms pause; work dir %s%n", memoryMib, fillMib,
-                dirtyMib, downtimeMs, bandwidthMbps, runs, warmup, channelCounts, pauseMs, work);
+                + " max-bandwidth %s Mbit/s, %d runs after %d warm-up, channels %s, %d ms pause; work dir %s%n", memoryMib, fillMib,
+                dirtyMib, downtimeMs, bandwidthsMbps, runs, warmup, channelCounts, pauseMs, work);
         System.out.println(freePageReporting());
         BenchDaemon a = null;
         BenchDaemon b = null;
@@ -110,35 +115,19 @@ public final class MigrationBenchCommand implements Callable<Integer> {
                 throw new IllegalStateException("create failed: " + created.bodyText());
             }
             direct = new DirectVm(work.resolve("direct"), imageDir, vm);
-            BenchDaemon daemonVmOn = a;
             BenchDaemon first = a;
             awaitFilled("relayed", () -> first.request("GET", "/v1/vms/" + VM + "/console?tail=400", null, null).bodyText());
             DirectVm d = direct;
             awaitFilled("direct", () -> d.consoleTail(400));
+            Pair pair = new Pair(a, b, direct);
             for (int run = -warmup; run < runs; run++) {
-                for (int ch : channelCounts) {
-                    boolean directFirst = Math.floorMod(run + ch, 2) == 1;
-                    for (int step = 0; step < 2; step++) {
-                        MigrationSample s;
-                        if (directFirst == (step == 0)) {
-                            s = direct.migrate(ch, downtimeMs, bandwidthMbps);
-                            if (!direct.status().equals("running")) {
-                                throw new IllegalStateException("direct target QEMU is " + direct.status());
+                for (long bandwidthMbps : bandwidthsMbps) {
+                    for (int ch : channelCounts) {
+                        for (MigrationSample s : pair.measure(run, ch, bandwidthMbps)) {
+                            if (run >= 0) {
+                                report.add(s);
                             }
-                        } else {
-                            BenchDaemon to = daemonVmOn == a ? b : a;
-                            s = relayed(daemonVmOn, to, ch);
-                            daemonVmOn = to;
                         }
-                        if (run >= 0) {
-                            report.add(s);
-                        }
-                        System.out.printf("%-7s %-7s channels %d: total %5d ms, downtime %4d ms, paused %4d ms, %7.1f MiB, %7.0f Mbit/s,"
-                                        + " wall %5d ms%s, load %s%n", run < 0 ? "warm-up" : "run " + (run + 1), s.mode(), ch, s.totalMs(),
-                                s.downtimeMs(), s.switchoverMs(),
-                                s.transferredBytes() / 1048576.0, s.mbps(), s.wallMs(),
-                                s.daemonCpuMs() < 0 ? "" : String.format(", vmmd CPU %d ms", s.daemonCpuMs()), loadAverage());
-                        Thread.sleep(pauseMs);
                     }
                 }
             }
@@ -190,7 +179,48 @@ public final class MigrationBenchCommand implements Callable<Integer> {
         }
     }
 
-    private MigrationSample relayed(BenchDaemon from, BenchDaemon to, int channels) throws Exception {
+    /** The two set-ups under test: the VM the daemons move between them, and its twin {@link DirectVm} moves. */
+    private final class Pair {
+        private final BenchDaemon a;
+        private final BenchDaemon b;
+        private final DirectVm direct;
+        private BenchDaemon daemonVmOn;
+
+        Pair(BenchDaemon a, BenchDaemon b, DirectVm direct) {
+            this.a = a;
+            this.b = b;
+            this.direct = direct;
+            this.daemonVmOn = a;
+        }
+
+        /** One migration in each mode, in an order that alternates with the run, printed as they end. */
+        List<MigrationSample> measure(int run, int channels, long bandwidthMbps) throws Exception {
+            boolean directFirst = Math.floorMod(run + channels, 2) == 1;
+            List<MigrationSample> out = new ArrayList<>(2);
+            for (int step = 0; step < 2; step++) {
+                MigrationSample s;
+                if (directFirst == (step == 0)) {
+                    s = direct.migrate(channels, downtimeMs, bandwidthMbps);
+                    if (!direct.status().equals("running")) {
+                        throw new IllegalStateException("direct target QEMU is " + direct.status());
+                    }
+                } else {
+                    BenchDaemon to = daemonVmOn == a ? b : a;
+                    s = relayed(daemonVmOn, to, channels, bandwidthMbps);
+                    daemonVmOn = to;
+                }
+                out.add(s);
+                System.out.printf("%-7s %-7s channels %d @%d: total %5d ms, downtime %4d ms, paused %4d ms, %7.1f MiB, %7.0f Mbit/s,"
+                                + " wall %5d ms%s, load %s%n", run < 0 ? "warm-up" : "run " + (run + 1), s.mode(), channels, bandwidthMbps,
+                        s.totalMs(), s.downtimeMs(), s.switchoverMs(), s.transferredBytes() / 1048576.0, s.mbps(), s.wallMs(),
+                        s.daemonCpuMs() < 0 ? "" : String.format(", vmmd CPU %d ms", s.daemonCpuMs()), loadAverage());
+                Thread.sleep(pauseMs);
+            }
+            return out;
+        }
+    }
+
+    private MigrationSample relayed(BenchDaemon from, BenchDaemon to, int channels, long bandwidthMbps) throws Exception {
         String body = ApiMapper.json().createObjectNode().put("target", to.migrationAddress()).put("downtimeLimitMs", downtimeMs)
                 .put("maxBandwidthMbps", bandwidthMbps).put("multifdChannels", channels).toString();
         long cpu0 = from.cpuMillis() + to.cpuMillis();
@@ -211,7 +241,7 @@ public final class MigrationBenchCommand implements Callable<Integer> {
             }
             Thread.sleep(100);
         }
-        return new MigrationSample("relayed", channels, st.path("totalMs").asLong(), st.path("downtimeMs").asLong(),
+        return new MigrationSample("relayed", channels, bandwidthMbps, st.path("totalMs").asLong(), st.path("downtimeMs").asLong(),
                 st.path("switchoverMs").asLong(), st.path("transferredBytes").asLong(), wall, cpu);
     }
 

@@ -2,14 +2,13 @@ package io.vmflex.cli.bench;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Medians per (mode, channels) and the relayed-vs-direct comparison the issue sets targets for:
- * throughput ratio &ge; {@value #TARGET_RATIO}, downtime within {@value #TARGET_DOWNTIME_MS} ms.
+ * Medians per (max-bandwidth, channels, mode) and the relayed-vs-direct comparison the issue sets
+ * targets for: throughput ratio &ge; {@value #TARGET_RATIO}, downtime within {@value #TARGET_DOWNTIME_MS} ms.
  *
  * <p>Not thread-safe; filled and printed by the benchmark's thread.
  */
@@ -17,14 +16,28 @@ final class MigrationBenchReport {
     static final double TARGET_RATIO = 0.95;
     static final long TARGET_DOWNTIME_MS = 5;
 
+    /** One comparison: the same channel count under the same bandwidth cap. */
+    record Setting(long bandwidthMbps, int channels) {
+        static final Comparator<Setting> ORDER = Comparator.comparingLong(Setting::bandwidthMbps).thenComparingInt(Setting::channels);
+
+        String label() {
+            return (channels == 1 ? "1" : channels + " mfd") + " @" + bandwidthMbps;
+        }
+    }
+
     private final List<MigrationSample> samples = new ArrayList<>();
 
     void add(MigrationSample s) {
         samples.add(s);
     }
 
-    List<MigrationSample> samples(String mode, int channels) {
-        return samples.stream().filter(s -> s.mode().equals(mode) && s.channels() == channels).toList();
+    List<MigrationSample> samples(String mode, Setting setting) {
+        return samples.stream().filter(s -> s.mode().equals(mode) && s.channels() == setting.channels()
+                && s.bandwidthMbps() == setting.bandwidthMbps()).toList();
+    }
+
+    List<Setting> settings() {
+        return samples.stream().map(s -> new Setting(s.bandwidthMbps(), s.channels())).distinct().sorted(Setting.ORDER).toList();
     }
 
     static double median(List<MigrationSample> xs, ToDoubleFunction<MigrationSample> f) {
@@ -35,51 +48,50 @@ final class MigrationBenchReport {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    /** Relayed median throughput / direct median throughput for these channels. */
-    double throughputRatio(int channels) {
-        return median(samples("relayed", channels), MigrationSample::mbps) / median(samples("direct", channels), MigrationSample::mbps);
+    /** Relayed median throughput / direct median throughput. */
+    double throughputRatio(Setting setting) {
+        return median(samples("relayed", setting), MigrationSample::mbps) / median(samples("direct", setting), MigrationSample::mbps);
     }
 
     /** Relayed median downtime minus direct median downtime, ms. */
-    double downtimeDifferenceMs(int channels) {
-        return median(samples("relayed", channels), MigrationSample::downtimeMs)
-                - median(samples("direct", channels), MigrationSample::downtimeMs);
+    double downtimeDifferenceMs(Setting setting) {
+        return median(samples("relayed", setting), MigrationSample::downtimeMs)
+                - median(samples("direct", setting), MigrationSample::downtimeMs);
     }
 
     /** Relayed median whole pause minus direct median whole pause, ms. */
-    double switchoverDifferenceMs(int channels) {
-        return median(samples("relayed", channels), MigrationSample::switchoverMs)
-                - median(samples("direct", channels), MigrationSample::switchoverMs);
+    double switchoverDifferenceMs(Setting setting) {
+        return median(samples("relayed", setting), MigrationSample::switchoverMs)
+                - median(samples("direct", setting), MigrationSample::switchoverMs);
     }
 
     void print(PrintStream out) {
-        Map<Integer, Boolean> channelSet = new TreeMap<>();
-        samples.forEach(s -> channelSet.put(s.channels(), true));
-        out.printf("%n%-8s %-8s %4s %10s %10s %10s %12s %12s %10s %16s%n", "mode", "channels", "n", "total ms", "downtime",
+        out.printf("%n%-8s %-16s %4s %10s %10s %10s %12s %12s %10s %16s%n", "mode", "channels @cap", "n", "total ms", "downtime",
                 "paused", "RAM MiB", "Mbit/s", "wall ms", "vmmd CPU s/GiB");
-        for (int ch : channelSet.keySet()) {
+        for (Setting setting : settings()) {
             for (String mode : List.of("direct", "relayed")) {
-                List<MigrationSample> xs = samples(mode, ch);
+                List<MigrationSample> xs = samples(mode, setting);
                 if (xs.isEmpty()) {
                     continue;
                 }
                 double cpu = median(xs, MigrationSample::daemonCpuSecondsPerGiB);
-                out.printf("%-8s %-8s %4d %10.0f %10.0f %10.0f %12.1f %12.0f %10.0f %16s%n", mode, ch == 1 ? "1" : ch + " mfd",
+                out.printf("%-8s %-16s %4d %10.0f %10.0f %10.0f %12.1f %12.0f %10.0f %16s%n", mode, setting.label(),
                         xs.size(), median(xs, MigrationSample::totalMs), median(xs, MigrationSample::downtimeMs),
                         median(xs, MigrationSample::switchoverMs),
                         median(xs, s -> s.transferredBytes() / 1048576.0), median(xs, MigrationSample::mbps),
                         median(xs, MigrationSample::wallMs), Double.isNaN(cpu) ? "-" : String.format("%.2f", cpu));
             }
         }
-        out.println("(medians; downtime = QEMU's (stop to the source's last byte); paused = the guest's whole pause, until the"
-                + " target ran it; Mbit/s = RAM transferred / QEMU total-time; vmmd CPU = both daemons, relay included)");
+        out.println("(medians; @cap = QEMU max-bandwidth in Mbit/s; downtime = QEMU's (stop to the source's last byte); paused ="
+                + " the guest's whole pause, until the target ran it; Mbit/s = RAM transferred / QEMU total-time; vmmd CPU = both"
+                + " daemons, relay included)");
         out.println();
-        for (int ch : channelSet.keySet()) {
-            double ratio = throughputRatio(ch);
-            double dt = downtimeDifferenceMs(ch);
-            double paused = switchoverDifferenceMs(ch);
-            out.printf("channels %-6s relayed/direct throughput %.3f (target >= %.2f: %s), downtime relayed-direct %+.0f ms"
-                            + " (target at most +%d ms: %s), paused relayed-direct %+.0f ms (%s)%n", ch == 1 ? "1" : ch + " mfd",
+        for (Setting setting : settings()) {
+            double ratio = throughputRatio(setting);
+            double dt = downtimeDifferenceMs(setting);
+            double paused = switchoverDifferenceMs(setting);
+            out.printf("%-16s relayed/direct throughput %.3f (target >= %.2f: %s), downtime relayed-direct %+.0f ms"
+                            + " (target at most +%d ms: %s), paused relayed-direct %+.0f ms (%s)%n", setting.label(),
                     ratio, TARGET_RATIO, ratio >= TARGET_RATIO ? "met" : "missed", dt, TARGET_DOWNTIME_MS,
                     dt <= TARGET_DOWNTIME_MS ? "met" : "missed", paused, paused <= TARGET_DOWNTIME_MS ? "met" : "missed");
         }

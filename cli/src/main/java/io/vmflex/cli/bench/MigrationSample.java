@@ -5,6 +5,7 @@ package io.vmflex.cli.bench;
  *
  * @param mode             {@code direct} (QEMU to QEMU over a Unix socket) or {@code relayed} (through two vmmds)
  * @param channels         1 = plain, N &ge; 2 = multifd with N channels
+ * @param bandwidthMbps    QEMU's {@code max-bandwidth} for this migration, Mbit/s (the same in both modes)
  * @param totalMs          QEMU's {@code total-time}
  * @param downtimeMs       QEMU's {@code downtime}
  * @param switchoverMs     the guest's whole pause: QEMU's downtime plus the time from the source's completion
@@ -14,7 +15,7 @@ package io.vmflex.cli.bench;
  * @param daemonCpuMs      CPU time both vmmd processes used during a relayed migration (relay threads, QMP
  *                         polling, handshake); -1 for direct
  */
-record MigrationSample(String mode, int channels, long totalMs, long downtimeMs, long switchoverMs, long transferredBytes,
+record MigrationSample(String mode, int channels, long bandwidthMbps, long totalMs, long downtimeMs, long switchoverMs, long transferredBytes,
                        long wallMs, long daemonCpuMs) {
 
     /** RAM throughput over QEMU's total time, in Mbit/s (the same formula for both modes). */

@@ -12,24 +12,45 @@ class MigrationBenchReportTest {
     void shouldCompareMediansPerChannelCountWhenRunsAlternate() {
         MigrationBenchReport r = new MigrationBenchReport();
         // 1 GiB in 1000 ms = 8590 Mbit/s; the outlier (5000 ms) must not move the median.
-        r.add(new MigrationSample("direct", 1, 1000, 40, 45, GIB, 1200, -1));
-        r.add(new MigrationSample("direct", 1, 5000, 900, 905, GIB, 5200, -1));
-        r.add(new MigrationSample("direct", 1, 1000, 42, 47, GIB, 1200, -1));
-        r.add(new MigrationSample("relayed", 1, 1250, 50, 59, GIB, 1500, 500));
-        r.add(new MigrationSample("relayed", 1, 1250, 44, 53, GIB, 1500, 700));
-        r.add(new MigrationSample("relayed", 1, 1250, 46, 55, GIB, 1500, 600));
-        r.add(new MigrationSample("direct", 2, 500, 10, 15, GIB, 700, -1));
+        r.add(new MigrationSample("direct", 1, 100000, 1000, 40, 45, GIB, 1200, -1));
+        r.add(new MigrationSample("direct", 1, 100000, 5000, 900, 905, GIB, 5200, -1));
+        r.add(new MigrationSample("direct", 1, 100000, 1000, 42, 47, GIB, 1200, -1));
+        r.add(new MigrationSample("relayed", 1, 100000, 1250, 50, 59, GIB, 1500, 500));
+        r.add(new MigrationSample("relayed", 1, 100000, 1250, 44, 53, GIB, 1500, 700));
+        r.add(new MigrationSample("relayed", 1, 100000, 1250, 46, 55, GIB, 1500, 600));
+        r.add(new MigrationSample("direct", 2, 100000, 500, 10, 15, GIB, 700, -1));
 
-        assertEquals(0.8, r.throughputRatio(1), 1e-9);
-        assertEquals(46 - 42, r.downtimeDifferenceMs(1), 1e-9);
-        assertEquals((46 + 9) - (42 + 5), r.switchoverDifferenceMs(1), 1e-9);
-        assertEquals(0.6, MigrationBenchReport.median(r.samples("relayed", 1), MigrationSample::daemonCpuSecondsPerGiB), 1e-9);
-        assertTrue(Double.isNaN(r.throughputRatio(2)), "no relayed samples with 2 channels");
+        MigrationBenchReport.Setting one = new MigrationBenchReport.Setting(100000, 1);
+        assertEquals(0.8, r.throughputRatio(one), 1e-9);
+        assertEquals(46 - 42, r.downtimeDifferenceMs(one), 1e-9);
+        assertEquals((46 + 9) - (42 + 5), r.switchoverDifferenceMs(one), 1e-9);
+        assertEquals(0.6, MigrationBenchReport.median(r.samples("relayed", one), MigrationSample::daemonCpuSecondsPerGiB), 1e-9);
+        assertTrue(Double.isNaN(r.throughputRatio(new MigrationBenchReport.Setting(100000, 2))), "no relayed samples with 2 channels");
+    }
+
+    @Test
+    void shouldCompareEachBandwidthCapOnItsOwnWhenSeveralRanInOneRun() {
+        MigrationBenchReport r = new MigrationBenchReport();
+        r.add(new MigrationSample("direct", 1, 4000, 1300, 20, 30, GIB, 1500, -1));
+        r.add(new MigrationSample("relayed", 1, 4000, 1300, 22, 31, GIB, 1600, 900));
+        r.add(new MigrationSample("direct", 1, 100000, 500, 100, 110, GIB, 700, -1));
+        r.add(new MigrationSample("relayed", 1, 100000, 1000, 60, 70, GIB, 1200, 1000));
+
+        assertEquals(java.util.List.of(new MigrationBenchReport.Setting(4000, 1), new MigrationBenchReport.Setting(100000, 1)),
+                r.settings());
+        assertEquals(1.0, r.throughputRatio(new MigrationBenchReport.Setting(4000, 1)), 1e-9);
+        assertEquals(0.5, r.throughputRatio(new MigrationBenchReport.Setting(100000, 1)), 1e-9);
+        assertEquals(2, r.downtimeDifferenceMs(new MigrationBenchReport.Setting(4000, 1)), 1e-9);
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        r.print(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+        String printed = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(printed.matches("(?s).*\\n1 @4000 +relayed/direct throughput 1\\.000 \\(target >= 0\\.95: met\\).*"), printed);
+        assertTrue(printed.matches("(?s).*\\n1 @100000 +relayed/direct throughput 0\\.500 \\(target >= 0\\.95: missed\\).*"), printed);
     }
 
     @Test
     void shouldHaveNoDaemonCpuWhenDirect() {
-        assertTrue(Double.isNaN(new MigrationSample("direct", 1, 1000, 40, 45, GIB, 1200, -1).daemonCpuSecondsPerGiB()));
-        assertEquals(8589.934592, new MigrationSample("direct", 1, 1000, 40, 45, GIB, 1200, -1).mbps(), 1e-6);
+        assertTrue(Double.isNaN(new MigrationSample("direct", 1, 100000, 1000, 40, 45, GIB, 1200, -1).daemonCpuSecondsPerGiB()));
+        assertEquals(8589.934592, new MigrationSample("direct", 1, 100000, 1000, 40, 45, GIB, 1200, -1).mbps(), 1e-6);
     }
 }

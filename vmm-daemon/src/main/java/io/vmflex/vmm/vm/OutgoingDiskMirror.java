@@ -20,6 +20,7 @@ import java.util.function.BooleanSupplier;
  */
 final class OutgoingDiskMirror implements AutoCloseable {
     private final MigrationSource relay;
+    private final DiskMirror.JobEvents jobEvents = new DiskMirror.JobEvents();
     private boolean finished;
 
     private OutgoingDiskMirror(MigrationSource relay) {
@@ -45,6 +46,11 @@ final class OutgoingDiskMirror implements AutoCloseable {
         return DiskMirror.awaitReady(ops, stall, () -> cancelled.getAsBoolean() || relayBroke());
     }
 
+    /** A QMP event about the mirror job ({@link DiskMirror.JobEvents#concerns}); any thread, does not block. */
+    void onJobEvent() {
+        jobEvents.onEvent();
+    }
+
     /** The relay failed while the mirror still needed it. */
     boolean relayBroke() {
         return !finished && relay.completion().isCompletedExceptionally();
@@ -57,7 +63,7 @@ final class OutgoingDiskMirror implements AutoCloseable {
 
     /** Guest paused at pre-switchover: completes the job; the target holds every write from here. */
     void finish(QmpOps ops, Duration timeout) throws QmpOps.QmpFailure, InterruptedException {
-        DiskMirror.finish(ops, timeout);
+        DiskMirror.finish(ops, timeout, jobEvents);
         finished = true;
     }
 

@@ -127,10 +127,16 @@ public final class OutgoingMigration {
     private long completedSeenNanos;
     /** The VM has a root disk whose writes go along (decided in Prepare). */
     private boolean mirrorDisk;
-    /** From Mirror on: the disk relay and the source QEMU's mirror job, which roll-back removes. */
-    private OutgoingDiskMirror diskMirror;
+    /**
+     * From Mirror on: the disk relay and the source QEMU's mirror job, which roll-back removes.
+     * Volatile: QMP events reach it from an I/O thread ({@link #onQemuDiskMirrorEvent}).
+     */
+    private volatile OutgoingDiskMirror diskMirror;
     /** {@code migrate-continue} was sent (QEMU leaves pre-switchover on its own from there). */
     private boolean switchoverContinued;
+    /** When the watch loop saw pre-switchover, and when QEMU accepted {@code migrate-continue} (System.nanoTime). */
+    private long preSwitchoverSeenNanos;
+    private long continuedNanos;
     private boolean pastCancel; // guarded by this: committing or finished
 
     OutgoingMigration(Request request, ClusterSecret secret, NodeContext node, MigrationStatus initial,
@@ -164,6 +170,14 @@ public final class OutgoingMigration {
      */
     public void onQemuMigrationEvent() {
         wakeUp.release();
+    }
+
+    /** QEMU's event about the disk mirror job; any thread, does not block. */
+    public void onQemuDiskMirrorEvent() {
+        OutgoingDiskMirror mirror = diskMirror;
+        if (mirror != null) {
+            mirror.onJobEvent();
+        }
     }
 
     private synchronized boolean cancelRequested() {
@@ -352,18 +366,19 @@ public final class OutgoingMigration {
                         // Only with a disk mirror: the guest is paused; complete the mirror, then go on
                         // (once: QEMU may still say pre-switchover at the next query).
                         if (!switchoverContinued) {
+                            preSwitchoverSeenNanos = System.nanoTime();
                             if (diskMirror != null) {
                                 try {
-                                    long t0 = System.nanoTime();
                                     diskMirror.finish(vm.ops(), SHORT_CONTROL_TIMEOUT);
                                     LOG.info("vm={} migration {}: root disk mirror completed in {} us with the guest paused",
-                                            vm.name(), request.id(), (System.nanoTime() - t0) / 1000);
+                                            vm.name(), request.id(), (System.nanoTime() - preSwitchoverSeenNanos) / 1000);
                                 } catch (RuntimeException e) {
                                     return new Step.RollBack(MigrationPhase.Failed, "DiskMirrorFailed", message(e)
                                             + diskMirror.relayCause(), true);
                                 }
                             }
                             MigrationTuning.continueFromPreSwitchover(vm.ops());
+                            continuedNanos = System.nanoTime();
                             switchoverContinued = true;
                             continue;
                         }
@@ -451,10 +466,12 @@ public final class OutgoingMigration {
             long answered = System.nanoTime();
             long resumedIn = answer.path("resumedInMicros").asLong(-1);
             status = status.withSwitchoverMs(switchoverMs(status.downtimeMs(), sent - completedSeenNanos, resumedIn));
-            LOG.info("vm={} migration {}: guest paused {} ms = QEMU downtime {} ms + commit sent {} us after completion"
+            LOG.info("vm={} migration {}: guest paused {} ms = QEMU downtime {} ms{} + commit sent {} us after completion"
                             + " + target resumed it {} us later (commit answered after {} us)", vm.name(), request.id(),
-                    status.switchoverMs(), status.downtimeMs(), (sent - completedSeenNanos) / 1000, resumedIn,
-                    (answered - sent) / 1000);
+                    status.switchoverMs(), status.downtimeMs(), switchoverContinued
+                            ? String.format(" (pre-switchover seen to migrate-continue %d us, then to completion seen %d us)",
+                            (continuedNanos - preSwitchoverSeenNanos) / 1000, (completedSeenNanos - continuedNanos) / 1000) : "",
+                    (sent - completedSeenNanos) / 1000, resumedIn, (answered - sent) / 1000);
             return done(vm);
         } catch (TargetRefused e) {
             // The target answered: it did not resume its copy, and dropped it.

@@ -359,6 +359,10 @@ public final class VmSupervisor {
             migrating.onQemuMigrationEvent();
             return;
         }
+        if (migrating != null && DiskMirror.JobEvents.concerns(event, data)) {
+            migrating.onQemuDiskMirrorEvent();
+            return;
+        }
         try {
             loop.execute(() -> {
                 switch (event) {

@@ -99,15 +99,34 @@ class DiskMirrorTest {
         ScriptedQmp qmp = new ScriptedQmp();
         qmp.jobs.add(job(3 << 20, 3 << 20, true));
         qmp.jobs.add("[]");
-        DiskMirror.finish(qmp.ops(), Duration.ofSeconds(5));
+        DiskMirror.finish(qmp.ops(), Duration.ofSeconds(5), new DiskMirror.JobEvents());
         assertTrue(qmp.calls.contains("block-job-cancel {\"device\":\"vmflex-mirror\"}"), qmp.calls.toString());
         assertFalse(qmp.calls.stream().anyMatch(c -> c.startsWith("block-job-complete")), "a pivot would move the source's disk");
         assertEquals("blockdev-del {\"node-name\":\"vmflex-mirror\"}", qmp.calls.getLast());
 
         ScriptedQmp behind = new ScriptedQmp();
         behind.jobs.add(job(1 << 20, 3 << 20, false));
-        assertThrows(IllegalStateException.class, () -> DiskMirror.finish(behind.ops(), Duration.ofSeconds(5)));
+        assertThrows(IllegalStateException.class, () -> DiskMirror.finish(behind.ops(), Duration.ofSeconds(5), new DiskMirror.JobEvents()));
         assertFalse(behind.calls.stream().anyMatch(c -> c.startsWith("block-job-cancel")), behind.calls.toString());
+    }
+
+    @Test
+    void shouldFailWhenTheCompletedJobNeverEndsAndKeepTheNode() {
+        ScriptedQmp stuck = new ScriptedQmp();
+        stuck.jobs.add(job(3 << 20, 3 << 20, true));
+        DiskMirror.JobEvents events = new DiskMirror.JobEvents();
+        events.onEvent(); // an earlier event (e.g. BLOCK_JOB_READY) must not end the wait
+        var e = assertThrows(IllegalStateException.class, () -> DiskMirror.finish(stuck.ops(), Duration.ofMillis(100), events));
+        assertTrue(e.getMessage().contains("did not end"), e.getMessage());
+        assertFalse(stuck.calls.stream().anyMatch(c -> c.startsWith("blockdev-del")), "the job still uses the node");
+    }
+
+    @Test
+    void shouldTakeOnlyTheMirrorJobsEventsAsJobEvents() throws Exception {
+        assertTrue(DiskMirror.JobEvents.concerns("BLOCK_JOB_COMPLETED", JSON.readTree("{\"device\":\"vmflex-mirror\",\"type\":\"mirror\"}")));
+        assertTrue(DiskMirror.JobEvents.concerns("BLOCK_JOB_CANCELLED", JSON.readTree("{\"device\":\"vmflex-mirror\"}")));
+        assertFalse(DiskMirror.JobEvents.concerns("BLOCK_JOB_COMPLETED", JSON.readTree("{\"device\":\"backup-7\"}")));
+        assertFalse(DiskMirror.JobEvents.concerns("MIGRATION", JSON.readTree("{\"status\":\"completed\"}")));
     }
 
     @Test
