@@ -198,6 +198,9 @@ public final class Relay implements AutoCloseable {
             closeChannels();
             stats.end();
             RelayStats.Snapshot snapshot = stats.snapshot();
+            // Read sizes tell whether a slow relay was starved by small writes or by CPU.
+            LOG.info("relay {} ended: to peer {}; from peer {}", name, snapshot.localToRemote().describe(),
+                    snapshot.remoteToLocal().describe());
             Throwable failed = failure.get();
             if (failed != null) {
                 outcome.complete(new RelayOutcome.Failed(failed, snapshot));

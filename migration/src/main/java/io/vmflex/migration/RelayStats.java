@@ -48,6 +48,12 @@ public final class RelayStats {
         public boolean ended() {
             return endNanos != 0;
         }
+
+        /** For a log line: "12.5 MiB in 80 reads (160 KiB each), CPU 9 ms". */
+        public String describe() {
+            return String.format(java.util.Locale.ROOT, "%.1f MiB in %d reads (%d KiB each), CPU %d ms", bytes / 1048576.0, chunks,
+                    chunks == 0 ? 0 : bytes / chunks / 1024, cpuNanos < 0 ? -1 : cpuNanos / 1_000_000);
+        }
     }
 
     /**

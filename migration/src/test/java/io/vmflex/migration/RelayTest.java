@@ -205,6 +205,9 @@ class RelayTest {
             RelayOutcome.Finished f = assertInstanceOf(RelayOutcome.Finished.class, rig.relay.outcome().get(5, TimeUnit.SECONDS));
             assertEquals(size, f.stats().localToRemote().bytes());
             assertEquals(size / 2, f.stats().remoteToLocal().bytes());
+            RelayStats.DirectionStats up1 = f.stats().localToRemote();
+            assertTrue(up1.describe().startsWith("64.0 MiB in " + up1.chunks() + " reads (" + size / up1.chunks() / 1024 + " KiB each)"),
+                    up1.describe());
         }
     }
 
