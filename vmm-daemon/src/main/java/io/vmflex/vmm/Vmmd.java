@@ -18,7 +18,6 @@ import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.vm.IncomingMigrations;
 import io.vmflex.vmm.vm.MigrationHistory;
 import io.vmflex.vmm.vm.OutgoingMigrations;
-import io.vmflex.vmm.vm.TcgMigrationGuard;
 import io.vmflex.vmm.http.Route;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +30,6 @@ import io.vmflex.vmm.image.ImageStore;
 import io.vmflex.vmm.node.NodeCheck;
 import io.vmflex.vmm.qemu.QemuLauncher;
 import io.vmflex.vmm.qemu.QmpSessions;
-import io.vmflex.vmm.qemu.QemuVmConfig;
 import io.vmflex.vmm.store.StateStore;
 import io.vmflex.vmm.vm.NodeContext;
 import io.vmflex.vmm.vm.VmRegistry;
@@ -154,8 +152,7 @@ public final class Vmmd implements AutoCloseable {
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
         routes.addAll(new ProfileRoutes().routes());
-        var guard = TcgMigrationGuard.of(check.accel() == QemuVmConfig.Accel.tcg, check.qemuMajor());
-        routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret, guard,
+        routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret,
                 new MigrationHistory(config.stateDir().resolve("migrations.json"))),
                 clusterNetwork::resolveTarget).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),

@@ -295,13 +295,10 @@ public final class MigrationBenchCommand implements Callable<Integer> {
     /**
      * The benchmark VM: the test image, 1 vCPU, {@code --memory-mib} of boot memory, and the fill command.
      *
-     * <p>No hot-pluggable memory (memorySlots max = min, so no virtio-mem device). Under TCG the migration
-     * dirty-bitmap sync of QEMU since 9.0 (seen with 10.0.2) passes a RAM block's <em>relative</em> offset to
-     * {@code tlb_reset_dirty_range_all}, which asserts that the range lies in one RAM block. vmmd's
-     * virtio-mem backend ({@code -object memory-backend-ram}) is allocated before the boot memory
-     * ({@code pc.ram}), so it sits at RAM offset 0; once the boot memory is larger than it and the guest
-     * dirtied boot memory, the second sync (the end of the first pass) aborts the source QEMU. With boot
-     * memory only, {@code pc.ram} is at offset 0 and the relative offset is the absolute one.
+     * <p>No hot-pluggable memory (memorySlots max = min, so no virtio-mem device): under TCG vmmd then
+     * gives a VM's boot memory a length QEMU syncs page by page (see QemuCommandLine's
+     * TCG_BOOT_MEMORY_TRIM_BYTES), which costs CPU per sync that has nothing to do with the relay.
+     * With boot memory only, it sits at RAM address 0 and QEMU's fast sync is right for it.
      */
     private String manifest() {
         int slots = memoryMib / 128;

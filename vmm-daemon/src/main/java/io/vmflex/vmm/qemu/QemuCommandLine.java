@@ -16,6 +16,24 @@ public final class QemuCommandLine {
     public static final String MONITOR_PORT_NAME = "vmflex.monitor";
     /** QOM id of the virtio-mem device; its path is {@code /machine/peripheral/vmem0}. */
     public static final String VIRTIO_MEM_ID = "vmem0";
+    /**
+     * What a TCG VM with hot-pluggable memory gets less boot memory than its spec says: one step of
+     * QEMU's RAM size alignment (8 KiB), so that the boot RAM block is not a whole number of 256 KiB.
+     *
+     * <p>Why: after each dirty-bitmap sync of a live migration, TCG must re-arm write tracking in
+     * the vCPUs' TLBs for the pages it just found dirty. On the path QEMU (9.0 and later, seen with
+     * 10.0.2) takes for a block whose length is a multiple of 64 pages it re-arms the block's range
+     * at its offset <em>within the block</em> instead of its RAM address. Only the block at RAM
+     * address 0 comes out right: here that is the virtio-mem backend, which is created first. Boot
+     * memory follows it, so its TLB entries were never re-armed, and a page the guest wrote through
+     * an entry older than a sync was not sent again: the guest resumed on the target with stale
+     * pages (kernel "Bad page state" and list corruption, seen in MigrationIT), or QEMU aborted the
+     * source when boot memory outgrew the virtio-mem region (an assertion in
+     * {@code tlb_reset_dirty_range_all}). A block of any other length is synced page by page with
+     * RAM addresses, which is correct (and costs a little more CPU per sync). KVM tracks dirty
+     * pages in the kernel and takes neither path, so it keeps the exact size.
+     */
+    public static final long TCG_BOOT_MEMORY_TRIM_BYTES = 8192;
 
     private QemuCommandLine() {
     }
@@ -42,7 +60,8 @@ public final class QemuCommandLine {
         a.addAll(List.of("-smp", "cpus=" + c.bootCpus() + ",maxcpus=" + c.possibleCpus()));
         long maxMem = c.baseMemoryBytes() + c.hotplugMemoryBytes();
         if (c.hotplugMemoryBytes() > 0) {
-            a.addAll(List.of("-m", "size=" + c.baseMemoryBytes() + "b,maxmem=" + maxMem + "b"));
+            long boot = c.accel() == QemuVmConfig.Accel.tcg ? c.baseMemoryBytes() - TCG_BOOT_MEMORY_TRIM_BYTES : c.baseMemoryBytes();
+            a.addAll(List.of("-m", "size=" + boot + "b,maxmem=" + maxMem + "b"));
             a.addAll(List.of("-object", "memory-backend-ram,id=" + VIRTIO_MEM_ID + "-ram,size=" + c.hotplugMemoryBytes() + "b"));
             a.addAll(List.of("-device", "virtio-mem-pci,id=" + VIRTIO_MEM_ID + ",memdev=" + VIRTIO_MEM_ID
                     + "-ram,block-size=" + c.virtioMemBlockBytes() + "b,requested-size="

@@ -32,7 +32,6 @@ public final class OutgoingMigrations {
     private final NodeContext node;
     private final VmRegistry registry;
     private final ClusterSecret secret;
-    private final TcgMigrationGuard guard;
     private final MigrationHistory history;
     private final LinkedHashMap<String, MigrationStatus> recent = new LinkedHashMap<>(); // guarded by this
     private final Map<String, OutgoingMigration> running = new HashMap<>(); // by id; guarded by this
@@ -41,12 +40,11 @@ public final class OutgoingMigrations {
      * @param secret  null when this daemon has no cluster secret: migrations are then refused
      * @param history where ended migrations are kept across restarts
      */
-    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret, TcgMigrationGuard guard,
+    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret,
             MigrationHistory history) {
         this.node = node;
         this.registry = registry;
         this.secret = secret;
-        this.guard = guard;
         this.history = history;
         for (MigrationStatus s : history.load()) {
             recent.put(s.id(), s);
@@ -131,10 +129,6 @@ public final class OutgoingMigrations {
             int multifdChannels, MigrationTimeouts timeouts) {
         if (secret == null) {
             throw new IllegalStateException("this daemon has no cluster secret (--cluster-secret): it cannot migrate");
-        }
-        var refusal = registry.get(vm).flatMap(s -> guard.refusal(SpecView.of(s.snapshot())));
-        if (refusal.isPresent()) {
-            throw new IllegalStateException(refusal.get());
         }
         UUID id = UUID.randomUUID();
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), vm,
