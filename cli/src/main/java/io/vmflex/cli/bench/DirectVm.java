@@ -141,8 +141,8 @@ final class DirectVm implements AutoCloseable {
             if (disk) {
                 Path nbd = paths.dir().resolve("nbd.sock");
                 DiskMirror.export(target.ops(), nbd);
-                DiskMirror.start(current.ops(), nbd);
-                if (DiskMirror.awaitReady(current.ops(), Duration.ofMinutes(5), () -> false)
+                DiskMirror.start(current.ops(), nbd, maxBandwidthMbps);
+                if (DiskMirror.awaitReady(current.ops(), Duration.ofMinutes(5), () -> false, DiskMirror.Progress.NONE)
                         instanceof DiskMirror.Readiness.Failed f) {
                     throw new IllegalStateException(f.message());
                 }

@@ -107,16 +107,28 @@ public final class DiskMirror {
     /**
      * Source: connects to the target's export through {@code socket} (the relay) and starts the
      * mirror job; {@link #awaitReady} follows.
+     *
+     * @param maxBandwidthMbps the migration's bandwidth cap, which binds the disk copy as it binds
+     *                         the RAM stream (QEMU's {@code max-bandwidth} covers only RAM); it limits the
+     *                         background copy, not the guest's own writes once in sync
      */
-    public static void start(QmpOps ops, Path socket) throws QmpOps.QmpFailure {
+    public static void start(QmpOps ops, Path socket, long maxBandwidthMbps) throws QmpOps.QmpFailure {
         ObjectNode add = JSON.createObjectNode();
         add.put("driver", "nbd").put("node-name", JOB).put("export", DEVICE);
         add.putObject("server").put("type", "unix").put("path", socket.toString());
         ops.call("blockdev-add", add);
         ObjectNode mirror = JSON.createObjectNode();
         mirror.put("job-id", JOB).put("device", DEVICE).put("target", JOB).put("sync", "top")
-                .put("copy-mode", "write-blocking");
+                .put("copy-mode", "write-blocking").put("speed", maxBandwidthMbps * 1_000_000L / 8);
         ops.call("blockdev-mirror", mirror);
+    }
+
+    /** The copy's progress while {@link #awaitReady} waits. */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (copied, total) -> { };
+
+        void copied(long bytes, long totalBytes);
     }
 
     /** What {@link #awaitReady} saw. */
@@ -137,8 +149,9 @@ public final class DiskMirror {
      * @param stall gives up when the job's copied offset does not grow for this long (a large overlay
      *              may take long; a stuck one fails like a stalled RAM stream)
      * @param stop  true ends the wait early (cancel, or the relay broke)
+     * @param progress told the job's copied offset and total length after every look
      */
-    public static Readiness awaitReady(QmpOps ops, Duration stall, BooleanSupplier stop)
+    public static Readiness awaitReady(QmpOps ops, Duration stall, BooleanSupplier stop, Progress progress)
             throws QmpOps.QmpFailure, InterruptedException {
         long lastOffset = -1;
         long lastProgress = System.nanoTime();
@@ -157,6 +170,7 @@ public final class DiskMirror {
                 return new Readiness.Stopped();
             }
             long offset = job.path("offset").asLong();
+            progress.copied(offset, job.path("len").asLong());
             if (offset != lastOffset) {
                 lastOffset = offset;
                 lastProgress = System.nanoTime();

@@ -40,10 +40,10 @@ final class OutgoingDiskMirror implements AutoCloseable {
     }
 
     /** Starts the mirror job through the relay and waits until it is in sync (or fails, stalls, is stopped). */
-    DiskMirror.Readiness sync(QmpOps ops, Duration stall, BooleanSupplier cancelled)
-            throws QmpOps.QmpFailure, InterruptedException {
-        DiskMirror.start(ops, relay.path());
-        return DiskMirror.awaitReady(ops, stall, () -> cancelled.getAsBoolean() || relayBroke());
+    DiskMirror.Readiness sync(QmpOps ops, long maxBandwidthMbps, Duration stall, BooleanSupplier cancelled,
+            DiskMirror.Progress progress) throws QmpOps.QmpFailure, InterruptedException {
+        DiskMirror.start(ops, relay.path(), maxBandwidthMbps);
+        return DiskMirror.awaitReady(ops, stall, () -> cancelled.getAsBoolean() || relayBroke(), progress);
     }
 
     /** A QMP event about the mirror job ({@link DiskMirror.JobEvents#concerns}); any thread, does not block. */
@@ -51,9 +51,13 @@ final class OutgoingDiskMirror implements AutoCloseable {
         jobEvents.onEvent();
     }
 
-    /** The relay failed while the mirror still needed it. */
+    /**
+     * The relay ended, either way, while the mirror still needed it. An orderly end counts too: a
+     * dead target QEMU closes its NBD socket, which reaches the source as end of stream, and the
+     * rate-limited job itself would notice only at its next request, seconds later.
+     */
     boolean relayBroke() {
-        return !finished && relay.completion().isCompletedExceptionally();
+        return !finished && relay.completion().isDone();
     }
 
     /** Why the relay failed, as a suffix for a message; empty if it did not. */

@@ -197,6 +197,22 @@ public final class OutgoingMigration {
         pastCancel = true;
     }
 
+    /** Shows the disk copy in the status message, at most twice a second (QEMU is asked every 20 ms). */
+    private final class DiskCopyProgress implements DiskMirror.Progress {
+        private static final long EVERY_NANOS = 500_000_000L;
+        private long shownAt = System.nanoTime();
+
+        @Override
+        public void copied(long bytes, long totalBytes) {
+            long now = System.nanoTime();
+            if (now - shownAt >= EVERY_NANOS) {
+                shownAt = now;
+                update(status.withPhase(MigrationPhase.Migrating, String.format(java.util.Locale.ROOT,
+                        "copying the root disk's writes to the target: %.1f of %.1f MiB", bytes / 1048576.0, totalBytes / 1048576.0)));
+            }
+        }
+    }
+
     private void update(MigrationStatus s) {
         status = s;
         publish.accept(s);
@@ -272,7 +288,9 @@ public final class OutgoingMigration {
         try {
             diskMirror = OutgoingDiskMirror.open(vm.paths().dir().resolve("nbd-relay.sock"), request.target(), request.id(),
                     MigrationTuning.connections(request.multifdChannels()), secret, wakeUp::release);
-            return switch (diskMirror.sync(vm.ops(), request.timeouts().progress(), this::cancelRequested)) {
+            DiskCopyProgress shown = new DiskCopyProgress();
+            return switch (diskMirror.sync(vm.ops(), request.maxBandwidthMbps(), request.timeouts().progress(),
+                    this::cancelRequested, shown)) {
                 case DiskMirror.Readiness.Ready r -> {
                     LOG.info("vm={} migration {}: root disk in sync with the target ({} bytes copied)", vm.name(),
                             request.id(), r.bytes());

@@ -100,15 +100,23 @@ final class MigrationProbe {
 
     /** The target has no VM, no VM dir, and {@code targetQemuPid} (if known) is gone. */
     static void assertTargetClean(TestDaemon target, int targetQemuPid) throws IOException {
+        assertTargetClean(target, targetQemuPid, VM);
+    }
+
+    static void assertTargetClean(TestDaemon target, int targetQemuPid, String vm) throws IOException {
         Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
-                !Files.exists(target.stateDir().resolve("vms").resolve(VM))
+                !Files.exists(target.stateDir().resolve("vms").resolve(vm))
                         && (targetQemuPid <= 0 || !Guest.processRuns(targetQemuPid)));
-        assertEquals(404, target.http().get("/v1/vms/" + VM).status());
+        assertEquals(404, target.http().get("/v1/vms/" + vm).status());
     }
 
     /** The incoming QEMU's pid on {@code target}, once it has one (during a prepared migration). */
     static int incomingQemuPid(TestDaemon target) {
-        Path pidFile = target.stateDir().resolve("vms").resolve(VM).resolve("qemu.pid");
+        return incomingQemuPid(target, VM);
+    }
+
+    static int incomingQemuPid(TestDaemon target, String vm) {
+        Path pidFile = target.stateDir().resolve("vms").resolve(vm).resolve("qemu.pid");
         int[] pid = new int[1];
         Awaitility.await().atMost(STEP).pollInterval(Duration.ofMillis(100)).until(() -> {
             if (!Files.exists(pidFile)) {

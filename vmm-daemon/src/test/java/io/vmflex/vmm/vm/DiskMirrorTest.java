@@ -57,7 +57,7 @@ class DiskMirrorTest {
     @Test
     void shouldMirrorTheTopLayerWriteBlockingThroughTheGivenSocket() throws Exception {
         ScriptedQmp qmp = new ScriptedQmp();
-        DiskMirror.start(qmp.ops(), Path.of("/run/vm/nbd-relay.sock"));
+        DiskMirror.start(qmp.ops(), Path.of("/run/vm/nbd-relay.sock"), 40);
         assertEquals(2, qmp.calls.size(), qmp.calls.toString());
         assertTrue(qmp.calls.get(0).startsWith("blockdev-add ") && qmp.calls.get(0).contains("\"driver\":\"nbd\"")
                 && qmp.calls.get(0).contains("/run/vm/nbd-relay.sock"), qmp.calls.get(0));
@@ -65,6 +65,7 @@ class DiskMirrorTest {
         assertEquals("rootdisk", mirror.path("device").asText());
         assertEquals("top", mirror.path("sync").asText(), "only the VM's overlay: the image is on every node");
         assertEquals("write-blocking", mirror.path("copy-mode").asText(), "in sync once ready, so it converges");
+        assertEquals(5_000_000, mirror.path("speed").asLong(), "the migration's 40 Mbit/s cap binds the disk copy too");
     }
 
     @Test
@@ -74,24 +75,29 @@ class DiskMirrorTest {
         qmp.jobs.add(job(1 << 20, 3 << 20, false));
         qmp.jobs.add(job(2 << 20, 3 << 20, false));
         qmp.jobs.add(job(3 << 20, 3 << 20, true));
-        var r = DiskMirror.awaitReady(qmp.ops(), Duration.ofSeconds(5), () -> false);
+        List<Long> seen = new ArrayList<>();
+        var r = DiskMirror.awaitReady(qmp.ops(), Duration.ofSeconds(5), () -> false, (copied, total) -> {
+            assertEquals(3 << 20, total);
+            seen.add(copied);
+        });
         assertEquals(3 << 20, assertInstanceOf(DiskMirror.Readiness.Ready.class, r).bytes());
+        assertEquals(List.of(0L, 1L << 20, 2L << 20), seen, "each look at the copy before it was ready");
     }
 
     @Test
     void shouldGiveUpWhenTheCopyStallsAndStopWhenAsked() throws Exception {
         ScriptedQmp stalled = new ScriptedQmp();
         stalled.jobs.add(job(1 << 20, 3 << 20, false));
-        var r = DiskMirror.awaitReady(stalled.ops(), Duration.ofMillis(200), () -> false);
+        var r = DiskMirror.awaitReady(stalled.ops(), Duration.ofMillis(200), () -> false, DiskMirror.Progress.NONE);
         assertTrue(assertInstanceOf(DiskMirror.Readiness.Failed.class, r).message().contains("no progress"), r.toString());
 
         ScriptedQmp running = new ScriptedQmp();
         running.jobs.add(job(1 << 20, 3 << 20, false));
-        assertInstanceOf(DiskMirror.Readiness.Stopped.class, DiskMirror.awaitReady(running.ops(), Duration.ofSeconds(5), () -> true));
+        assertInstanceOf(DiskMirror.Readiness.Stopped.class, DiskMirror.awaitReady(running.ops(), Duration.ofSeconds(5), () -> true, DiskMirror.Progress.NONE));
 
         ScriptedQmp gone = new ScriptedQmp();
         gone.jobs.add("[]");
-        assertInstanceOf(DiskMirror.Readiness.Failed.class, DiskMirror.awaitReady(gone.ops(), Duration.ofSeconds(5), () -> false));
+        assertInstanceOf(DiskMirror.Readiness.Failed.class, DiskMirror.awaitReady(gone.ops(), Duration.ofSeconds(5), () -> false, DiskMirror.Progress.NONE));
     }
 
     @Test
