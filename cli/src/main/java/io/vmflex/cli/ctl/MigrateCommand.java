@@ -54,7 +54,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--downtime-limit", paramLabel = "MS", defaultValue = "300", description = "Max downtime (default ${DEFAULT-VALUE} ms).")
     private long downtimeMs;
 
-    @Option(names = "--max-bandwidth", paramLabel = "MBPS", defaultValue = "10000", description = "Max bandwidth (default ${DEFAULT-VALUE} Mbit/s).")
+    @Option(names = "--max-bandwidth", paramLabel = "MBPS", defaultValue = "10000", description = "Max bandwidth of the RAM stream and of the root disk copy (default ${DEFAULT-VALUE} Mbit/s).")
     private long bandwidthMbps;
 
     @Option(names = "--multifd", paramLabel = "N", defaultValue = "1",
