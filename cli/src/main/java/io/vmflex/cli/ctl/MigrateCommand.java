@@ -134,19 +134,20 @@ final class MigrateCommand implements Callable<Integer> {
         }
         try {
             JsonNode m = first;
-            String lastPhase = "";
+            String lastStage = "";
             long lastLine = 0;
             while (true) {
-                String phase = m.path("phase").asText();
+                // "lines" mode: a new line per phase, and when QEMU starts sending RAM after the disk copy.
+                String stage = m.path("phase").asText() + (MigrationProgress.sendingRam(m) ? "" : " (before RAM)");
                 long now = System.nanoTime();
                 if (bar) {
                     out.print("\r" + MigrationProgress.line(m) + "\u001b[K");
                     out.flush();
-                } else if (!phase.equals(lastPhase) || now - lastLine >= Duration.ofSeconds(LINE_EVERY_SECONDS).toNanos()) {
+                } else if (!stage.equals(lastStage) || now - lastLine >= Duration.ofSeconds(LINE_EVERY_SECONDS).toNanos()) {
                     out.println(MigrationProgress.line(m));
                     lastLine = now;
                 }
-                lastPhase = phase;
+                lastStage = stage;
                 if (MigrationProgress.isFinal(m)) {
                     if (bar) {
                         out.println();

@@ -26,12 +26,20 @@ final class MigrationProgress {
         return (int) Math.min(99, sent * 100 / (sent + left));
     }
 
-    /** {@code Migrating [#####...............]  27%  36Mi/135Mi  5.0Mi/s  dirty 120Ki/s  expected downtime 31 ms}. */
+    /**
+     * {@code Migrating [#####...............]  27%  36Mi/135Mi  5.0Mi/s  dirty 120Ki/s  expected downtime 31 ms};
+     * before QEMU sends RAM (preparing the target, copying the root disk's writes), the phase and what
+     * the daemon says it is doing, e.g. {@code Migrating copying the root disk's writes to the target: 16.0 of 41.0 MiB}.
+     */
     static String line(JsonNode m) {
         int pct = percent(m);
         int filled = pct * BAR_WIDTH / 100;
         long sent = m.path("transferredBytes").asLong();
         long left = m.path("remainingBytes").asLong();
+        String message = m.path("message").asText("");
+        if (!sendingRam(m) && !isFinal(m) && !message.isEmpty()) {
+            return String.format("%-9s %s", m.path("phase").asText(), message);
+        }
         return String.format("%-9s [%s%s] %3d%%  %s/%s  %s/s  dirty %s/s  expected downtime %d ms",
                 m.path("phase").asText(), "#".repeat(filled), ".".repeat(BAR_WIDTH - filled), pct,
                 Quantities.bytes(sent), Quantities.bytes(sent + left),
@@ -49,6 +57,11 @@ final class MigrationProgress {
                 reason.isEmpty() ? "" : " (" + reason + ")", Quantities.bytes(m.path("transferredBytes").asLong()),
                 m.path("downtimeMs").asLong(), paused > 0 ? " (guest paused " + paused + " ms in all)" : "",
                 m.path("totalMs").asLong(), message.isEmpty() ? "" : " (" + message + ")");
+    }
+
+    /** Whether QEMU has started the RAM stream (before it: preparing the target, copying the disk). */
+    static boolean sendingRam(JsonNode m) {
+        return m.path("transferredBytes").asLong() + m.path("remainingBytes").asLong() > 0;
     }
 
     static boolean isFinal(JsonNode m) {

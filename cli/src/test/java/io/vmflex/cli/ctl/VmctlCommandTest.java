@@ -415,6 +415,9 @@ class VmctlCommandTest {
                 {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Preparing"}""");
         String[] polls = {
             """
+            {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Migrating",
+             "message":"copying the root disk's writes to the target: 16.0 of 41.0 MiB"}""",
+            """
             {"id":"m1","vm":"test-vm","target":"10.0.0.2:7451","phase":"Migrating","transferredBytes":52428800,
              "remainingBytes":52428800,"rateBytesPerSecond":5242880,"dirtyRateBytesPerSecond":4096,"expectedDowntimeMs":31}""",
             """
@@ -427,6 +430,8 @@ class VmctlCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Migrating [##########..........]  50%  50Mi/100Mi  5Mi/s  dirty 4Ki/s  expected downtime 31 ms"),
                 r.out());
+        assertTrue(r.out().contains("Migrating copying the root disk's writes to the target: 16.0 of 41.0 MiB"),
+                "before QEMU sends RAM the line says what runs: " + r.out());
         assertTrue(r.out().contains("Completed") && r.out().contains("downtime 29 ms (guest paused 33 ms in all)"), r.out());
         String body = daemon.requests().getFirst().bodyText();
         assertTrue(body.contains("\"target\":\"10.0.0.2:7451\"") && body.contains("\"downtimeLimitMs\":300"), body);
