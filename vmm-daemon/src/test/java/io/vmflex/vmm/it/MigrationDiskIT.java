@@ -111,14 +111,8 @@ class MigrationDiskIT {
         return seen[0][0];
     }
 
-    private static JsonNode migrate(TestDaemon from, TestDaemon to) throws Exception {
-        UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + VM + "/migrate?wait=true", "application/json",
-                "{\"target\":\"" + to.migrationAddress() + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":10000}");
-        assertEquals(200, r.status(), r.body());
-        JsonNode st = r.json();
-        System.out.println("MigrationDiskIT: " + st);
-        assertEquals("Completed", st.path("phase").asText(), st.toString());
-        return st;
+    private static void migrate(TestDaemon from, TestDaemon to) throws Exception {
+        MigrationProbe.migrateAndWait(from, to, VM, 10_000);
     }
 
     @Test

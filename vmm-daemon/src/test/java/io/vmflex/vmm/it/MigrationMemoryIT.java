@@ -1,6 +1,5 @@
 package io.vmflex.vmm.it;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AutoClose;
@@ -98,11 +97,7 @@ class MigrationMemoryIT {
     }
 
     private static void migrate(TestDaemon from, TestDaemon to) throws Exception {
-        UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + VM + "/migrate?wait=true", "application/json",
-                "{\"target\":\"" + to.migrationAddress() + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":" + SLOW_MBPS + "}");
-        assertEquals(200, r.status(), r.body());
-        JsonNode st = r.json();
-        assertEquals("Completed", st.path("phase").asText(), st.toString());
+        MigrationProbe.migrateAndWait(from, to, VM, SLOW_MBPS);
         Guest.awaitPhase(to.http(), VM, "Running", STEP);
     }
 

@@ -132,6 +132,17 @@ final class MigrationProbe {
         return pid[0];
     }
 
+    /** Migrates {@code vm} with {@code ?wait=true}; asserts it completed and returns its final status. */
+    static JsonNode migrateAndWait(TestDaemon from, TestDaemon to, String vm, long maxBandwidthMbps) throws IOException {
+        UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + vm + "/migrate?wait=true", "application/json",
+                "{\"target\":\"" + to.migrationAddress() + "\",\"downtimeLimitMs\":300,\"maxBandwidthMbps\":" + maxBandwidthMbps + "}");
+        assertEquals(200, r.status(), r.body());
+        JsonNode st = r.json();
+        System.out.println("migration " + st);
+        assertEquals("Completed", st.path("phase").asText(), st.toString());
+        return st;
+    }
+
     /** A full-speed migration {@code from} → {@code to} completes, and the guest runs on {@code to}. */
     static void assertMigrates(TestDaemon from, TestDaemon to) throws IOException {
         int pidFrom = pid(from);
