@@ -32,14 +32,14 @@ final class MigrationProgress {
      * the daemon says it is doing, e.g. {@code Migrating copying the root disk's writes to the target: 16.0 of 41.0 MiB}.
      */
     static String line(JsonNode m) {
-        int pct = percent(m);
-        int filled = pct * BAR_WIDTH / 100;
-        long sent = m.path("transferredBytes").asLong();
-        long left = m.path("remainingBytes").asLong();
         String message = m.path("message").asText("");
         if (!sendingRam(m) && !isFinal(m) && !message.isEmpty()) {
             return String.format("%-9s %s", m.path("phase").asText(), message);
         }
+        int pct = percent(m);
+        int filled = pct * BAR_WIDTH / 100;
+        long sent = m.path("transferredBytes").asLong();
+        long left = m.path("remainingBytes").asLong();
         return String.format("%-9s [%s%s] %3d%%  %s/%s  %s/s  dirty %s/s  expected downtime %d ms",
                 m.path("phase").asText(), "#".repeat(filled), ".".repeat(BAR_WIDTH - filled), pct,
                 Quantities.bytes(sent), Quantities.bytes(sent + left),

@@ -195,15 +195,7 @@ public final class DiskMirror {
         ObjectNode cancel = JSON.createObjectNode();
         cancel.put("device", JOB);
         ops.call("block-job-cancel", cancel);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        // QEMU dismisses the job in the same main-loop turn that sends BLOCK_JOB_COMPLETED, so the
-        // query after the event no longer lists it.
-        while (job(ops) != null) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the disk mirror job did not end within " + timeout.toSeconds() + " s");
-            }
-            events.awaitNext(FINISH_POLL);
-        }
+        awaitGone(ops, timeout, events);
         deleteNode(ops);
     }
 
@@ -214,7 +206,8 @@ public final class DiskMirror {
                 ObjectNode cancel = JSON.createObjectNode();
                 cancel.put("device", JOB).put("force", true);
                 ops.call("block-job-cancel", cancel);
-                awaitGone(ops, Duration.ofSeconds(10));
+                // No events here (a restarted daemon settling, or a roll-back): a look every FINISH_POLL.
+                awaitGone(ops, Duration.ofSeconds(10), new JobEvents());
             }
         } catch (QmpOps.QmpFailure | RuntimeException e) {
             // the node is dropped below either way
@@ -234,13 +227,18 @@ public final class DiskMirror {
         ops.call("blockdev-del", del);
     }
 
-    private static void awaitGone(QmpOps ops, Duration timeout) throws QmpOps.QmpFailure, InterruptedException {
+    /**
+     * Waits until QEMU no longer lists the job, looking again at each of {@code events} and at least
+     * every {@link #FINISH_POLL}. QEMU dismisses the job in the same main-loop turn that sends
+     * BLOCK_JOB_COMPLETED, so the query after the event no longer lists it.
+     */
+    private static void awaitGone(QmpOps ops, Duration timeout, JobEvents events) throws QmpOps.QmpFailure, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (job(ops) != null) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the disk mirror job did not end within " + timeout.toSeconds() + " s");
             }
-            Thread.sleep(5);
+            events.awaitNext(FINISH_POLL);
         }
     }
 

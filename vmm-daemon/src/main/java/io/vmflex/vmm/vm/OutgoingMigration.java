@@ -288,9 +288,8 @@ public final class OutgoingMigration {
         try {
             diskMirror = OutgoingDiskMirror.open(vm.paths().dir().resolve("nbd-relay.sock"), request.target(), request.id(),
                     MigrationTuning.connections(request.multifdChannels()), secret, wakeUp::release);
-            DiskCopyProgress shown = new DiskCopyProgress();
             return switch (diskMirror.sync(vm.ops(), request.maxBandwidthMbps(), request.timeouts().progress(),
-                    this::cancelRequested, shown)) {
+                    this::cancelRequested, new DiskCopyProgress())) {
                 case DiskMirror.Readiness.Ready r -> {
                     LOG.info("vm={} migration {}: root disk in sync with the target ({} bytes copied)", vm.name(),
                             request.id(), r.bytes());
