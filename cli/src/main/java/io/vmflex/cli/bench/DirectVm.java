@@ -21,6 +21,7 @@ import io.vmflex.vmm.vm.GuestParameters;
 import io.vmflex.vmm.vm.MigrationTuning;
 import io.vmflex.vmm.vm.QmpOps;
 import io.vmflex.vmm.vm.SpecView;
+import io.vmflex.vmm.vm.SwitchoverHold;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ final class DirectVm implements AutoCloseable {
     private final Path work;
     private final QemuVmConfig template;
     private final QemuLauncher launcher = new QemuLauncher(Duration.ofSeconds(60));
-    /** Released by the QMP I/O threads on every MIGRATION event of any of this VM's QEMUs. */
+    /** Released by the QMP I/O threads on every MIGRATION and MIGRATION_PASS event of any of this VM's QEMUs. */
     private final Semaphore migrationEvent = new Semaphore(0);
     private final DiskMirror.JobEvents mirrorEvents = new DiskMirror.JobEvents();
     private final ConsoleLog console;
@@ -120,7 +121,7 @@ final class DirectVm implements AutoCloseable {
         }
         // The MIGRATION event wakes migrate()'s watch loop, as it wakes the daemon's.
         QmpClient qmp = QmpClient.connect(paths.qmpSocket(), QmpClientOptions.defaults().withEventListener(e -> {
-            if (e.name().equals("MIGRATION")) {
+            if (e.name().equals("MIGRATION") || e.name().equals("MIGRATION_PASS")) {
                 migrationEvent.release();
             } else if (DiskMirror.JobEvents.concerns(e.name(), e.data())) {
                 mirrorEvents.onEvent();
@@ -149,7 +150,7 @@ final class DirectVm implements AutoCloseable {
             }
             MigrationTuning.applyTarget(target.ops(), multifdChannels);
             target.ops().call("migrate-incoming", uri(sock));
-            MigrationTuning.applySource(current.ops(), downtimeLimitMs, maxBandwidthMbps, multifdChannels, disk);
+            SwitchoverHold hold = MigrationTuning.applySource(current.ops(), downtimeLimitMs, maxBandwidthMbps, multifdChannels, disk);
             migrationEvent.drainPermits();
             current.ops().call("migrate", uri(sock));
             JsonNode q;
@@ -157,6 +158,7 @@ final class DirectVm implements AutoCloseable {
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (true) {
                 q = current.ops().call("query-migrate", null);
+                hold.observe(current.ops(), q);
                 String s = q.path("status").asText();
                 if (s.equals("completed")) {
                     break;

@@ -51,7 +51,7 @@ final class MigrateCommand implements Callable<Integer> {
             description = "With --wait: a bar rewritten in place (bar), a line per change (lines), or bar on a terminal (auto).")
     private String progress;
 
-    @Option(names = "--downtime-limit", paramLabel = "MS", defaultValue = "300", description = "Max downtime (default ${DEFAULT-VALUE} ms).")
+    @Option(names = "--downtime-limit", paramLabel = "MS", defaultValue = "300", description = "Longest guest pause QEMU may plan for once all memory went over once (default ${DEFAULT-VALUE} ms).")
     private long downtimeMs;
 
     @Option(names = "--max-bandwidth", paramLabel = "MBPS", defaultValue = "10000", description = "Max bandwidth of the RAM stream and of the root disk copy (default ${DEFAULT-VALUE} Mbit/s).")

@@ -59,10 +59,13 @@ public final class MigrationTuning {
         return caps;
     }
 
-    /** Arguments of the source's {@code migrate-set-parameters}. */
-    public static ObjectNode sourceParameters(long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels) {
+    /**
+     * Arguments of the source's {@code migrate-set-parameters}; the downtime limit is held at
+     * {@link SwitchoverHold#HELD_LIMIT_MS} until the first pass is done.
+     */
+    public static ObjectNode sourceParameters(long maxBandwidthMbps, int multifdChannels) {
         ObjectNode params = JSON.createObjectNode();
-        params.put("downtime-limit", downtimeLimitMs);
+        params.put("downtime-limit", SwitchoverHold.HELD_LIMIT_MS);
         params.put("max-bandwidth", maxBandwidthMbps * 1_000_000L / 8);
         if (checkChannels(multifdChannels) > 1) {
             params.put("multifd-channels", multifdChannels);
@@ -70,11 +73,17 @@ public final class MigrationTuning {
         return params;
     }
 
-    /** Sets the source QEMU up; call before {@code migrate}. */
-    public static void applySource(QmpOps ops, long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels,
+    /**
+     * Sets the source QEMU up; call before {@code migrate}.
+     *
+     * @return the hold on the switch-over, to be shown every {@code query-migrate} answer of this
+     *         migration: it gives QEMU {@code downtimeLimitMs} once the first pass is done
+     */
+    public static SwitchoverHold applySource(QmpOps ops, long downtimeLimitMs, long maxBandwidthMbps, int multifdChannels,
             boolean pauseBeforeSwitchover) throws QmpOps.QmpFailure {
         ops.call("migrate-set-capabilities", sourceCapabilities(multifdChannels, pauseBeforeSwitchover));
-        ops.call("migrate-set-parameters", sourceParameters(downtimeLimitMs, maxBandwidthMbps, multifdChannels));
+        ops.call("migrate-set-parameters", sourceParameters(maxBandwidthMbps, multifdChannels));
+        return new SwitchoverHold(downtimeLimitMs);
     }
 
     /** Source paused in {@code pre-switchover} (see {@code pauseBeforeSwitchover}): lets QEMU finish the migration. */

@@ -85,7 +85,7 @@ public final class OutgoingMigration {
         record Stream() implements Step {
         }
 
-        record Watch(ProgressWatch progress) implements Step {
+        record Watch(ProgressWatch progress, SwitchoverHold hold) implements Step {
         }
 
         record Commit() implements Step {
@@ -164,8 +164,9 @@ public final class OutgoingMigration {
     }
 
     /**
-     * QEMU's {@code MIGRATION} event (status changes, with the {@code events} capability on): the
-     * watch loop queries QEMU at once instead of at its next poll. Any thread; does not block, so the
+     * QEMU's {@code MIGRATION} and {@code MIGRATION_PASS} events (status changes and new passes,
+     * with the {@code events} capability on): the watch loop queries QEMU at once instead of at its
+     * next poll. Any thread; does not block, so the
      * QMP I/O thread may call it.
      */
     public void onQemuMigrationEvent() {
@@ -239,7 +240,7 @@ public final class OutgoingMigration {
                     case Step.Prepare p -> prepare(vm);
                     case Step.Mirror m -> mirror(vm);
                     case Step.Stream s -> stream(vm);
-                    case Step.Watch w -> watch(vm, w.progress());
+                    case Step.Watch w -> watch(vm, w.progress(), w.hold());
                     case Step.Commit c -> commit(vm);
                     case Step.RollBack r -> rollBack(vm, r);
                     case Step.Done d -> d;
@@ -340,12 +341,14 @@ public final class OutgoingMigration {
     // Stream -- relay listening, QEMU told to migrate --> Watch
     private Step stream(Vm vm) {
         Path sock = vm.paths().dir().resolve("migrate.sock");
+        SwitchoverHold hold;
         try {
             Files.deleteIfExists(sock);
             source = MigrationSource.open(sock, request.target(), request.id(),
                     MigrationTuning.connections(request.multifdChannels()), secret, RelayOptions.DEFAULTS);
             source.completion().whenComplete((ok, failed) -> wakeUp.release());
-            configureQemu(vm.ops());
+            hold = MigrationTuning.applySource(vm.ops(), request.downtimeLimitMs(), request.maxBandwidthMbps(),
+                    request.multifdChannels(), mirrorDisk);
             // From here a daemon that dies leaves a QEMU that may complete on its own: the next
             // daemon must ask the target before it resumes or drops it.
             InterruptedMigration.write(vm.paths(), new InterruptedMigration.Marker(request.id(), status.target()));
@@ -357,20 +360,18 @@ public final class OutgoingMigration {
         }
         update(status.withPhase(MigrationPhase.Migrating, "QEMU is migrating"));
         long memory = vm.spec().baseMemoryBytes() + vm.spec().hotplugMemoryBytes();
-        return new Step.Watch(new ProgressWatch(request.timeouts(), memory, System.nanoTime()));
-    }
-
-    /** Migration capabilities and parameters of the source QEMU. */
-    private void configureQemu(QmpOps ops) throws QmpOps.QmpFailure {
-        MigrationTuning.applySource(ops, request.downtimeLimitMs(), request.maxBandwidthMbps(), request.multifdChannels(),
-                mirrorDisk);
+        return new Step.Watch(new ProgressWatch(request.timeouts(), memory, System.nanoTime()), hold);
     }
 
     // Watch -- completed --> Commit; failed, relay broken, timeout, cancel --> RollBack
-    private Step watch(Vm vm, ProgressWatch progress) {
+    private Step watch(Vm vm, ProgressWatch progress, SwitchoverHold hold) {
         try {
             while (true) {
                 JsonNode q = vm.ops().call("query-migrate", null);
+                if (hold.observe(vm.ops(), q)) {
+                    LOG.debug("vm={} migration {}: first pass done, switch-over allowed within {} ms", vm.name(), request.id(),
+                            request.downtimeLimitMs());
+                }
                 MigrationStatus.Progress p = progressOf(q);
                 // A failed or cancelled migration has no "ram" figures any more: keep the last ones.
                 update(q.has("ram") ? status.withProgress(p) : status.withQemuStatus(p.qemuStatus()));

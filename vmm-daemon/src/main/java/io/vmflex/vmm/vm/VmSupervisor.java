@@ -354,7 +354,8 @@ public final class VmSupervisor {
     /** Runs on a QMP I/O thread: only hands the event to the supervisor's thread. */
     private void onQmpEvent(String event, JsonNode data) {
         OutgoingMigration migrating = outgoing;
-        if (migrating != null && event.equals("MIGRATION")) {
+        // MIGRATION_PASS: a new pass may lift the switch-over hold (SwitchoverHold).
+        if (migrating != null && (event.equals("MIGRATION") || event.equals("MIGRATION_PASS"))) {
             // Not through the loop: the migration runs on the supervisor's thread and waits for this.
             migrating.onQemuMigrationEvent();
             return;

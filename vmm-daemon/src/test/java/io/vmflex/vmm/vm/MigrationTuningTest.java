@@ -29,9 +29,10 @@ class MigrationTuningTest {
         // Off explicitly: the source may have been a multifd migration's target, which turned it on.
         assertEquals(List.of("events=true", "auto-converge=true", "multifd=false", "pause-before-switchover=false"),
                 capabilityNames(MigrationTuning.sourceCapabilities(1, false)));
-        ObjectNode p = MigrationTuning.sourceParameters(300, 10_000, 1);
+        ObjectNode p = MigrationTuning.sourceParameters(10_000, 1);
         assertFalse(p.has("multifd-channels"));
-        assertEquals(300, p.path("downtime-limit").asLong());
+        // The operator's limit comes with the second pass (SwitchoverHold).
+        assertEquals(SwitchoverHold.HELD_LIMIT_MS, p.path("downtime-limit").asLong());
         assertEquals(1_250_000_000L, p.path("max-bandwidth").asLong());
     }
 
@@ -40,7 +41,7 @@ class MigrationTuningTest {
         assertEquals(3, MigrationTuning.connections(2));
         assertEquals(List.of("events=true", "auto-converge=true", "multifd=true", "pause-before-switchover=false"),
                 capabilityNames(MigrationTuning.sourceCapabilities(2, false)));
-        assertEquals(2, MigrationTuning.sourceParameters(300, 10_000, 2).path("multifd-channels").asInt());
+        assertEquals(2, MigrationTuning.sourceParameters(10_000, 2).path("multifd-channels").asInt());
     }
 
     @Test
