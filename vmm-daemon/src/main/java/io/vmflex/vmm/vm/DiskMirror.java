@@ -242,6 +242,19 @@ public final class DiskMirror {
         }
     }
 
+    /**
+     * How far the job is: {@code done} of {@code total} bytes. Once in sync, every guest write adds to
+     * both, {@code total} when it starts and {@code done} when the target acknowledged it.
+     */
+    public record JobProgress(long done, long total) {
+    }
+
+    /** Source: the mirror job's progress, or null when there is no job. */
+    public static JobProgress progress(QmpOps ops) throws QmpOps.QmpFailure {
+        JsonNode job = job(ops);
+        return job == null ? null : new JobProgress(job.path("offset").asLong(), job.path("len").asLong());
+    }
+
     private static JsonNode job(QmpOps ops) throws QmpOps.QmpFailure {
         for (JsonNode j : ops.call("query-block-jobs", null)) {
             if (j.path("device").asText().equals(JOB)) {

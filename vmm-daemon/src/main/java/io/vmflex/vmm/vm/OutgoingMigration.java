@@ -39,11 +39,14 @@ import java.util.function.Consumer;
  *      |                                  |                            |                         |                         |
  *      +----------------------------------+----------------------------+-------------------------+-------------------------+--> RollBack --> Done(stayed)
  *        error / cancel                     mirror failed, stalled,      error / cancel              QEMU failed, relay broke,     target refused,
- *                                           cancel                                                   timeout, cancel               had not run it
+ *                                           cancel                                                   timeout, disk writes          had not run it
+ *                                                                                                    stalled, cancel
  * </pre>
  *
  * A VM with a root disk goes through Mirror ({@link DiskMirror}): its disk writes move with it, and
  * Watch completes the mirror while QEMU waits in {@code pre-switchover} with the guest paused.
+ * Meanwhile each guest disk write waits for the target, so Watch also gives up when one has waited
+ * {@link DiskWriteWatch#LIMIT} ({@link DiskWriteWatch}).
  *
  * RollBack leaves the VM running here: {@code migrate_cancel}, {@code cont} if QEMU had paused it,
  * and {@code abort} to the target (retried in the background if the target is unreachable, since
@@ -365,6 +368,7 @@ public final class OutgoingMigration {
 
     // Watch -- completed --> Commit; failed, relay broken, timeout, cancel --> RollBack
     private Step watch(Vm vm, ProgressWatch progress, SwitchoverHold hold) {
+        DiskWriteWatch diskWrites = new DiskWriteWatch(DiskWriteWatch.LIMIT);
         try {
             while (true) {
                 JsonNode q = vm.ops().call("query-migrate", null);
@@ -420,6 +424,11 @@ public final class OutgoingMigration {
                 }
                 if (progress.observe(System.nanoTime(), p.transferredBytes(), p.remainingBytes())
                         instanceof ProgressWatch.Verdict.GiveUp g) {
+                    return new Step.RollBack(MigrationPhase.Failed, g.reason(), g.message(), true);
+                }
+                if (diskMirror != null && !switchoverContinued
+                        && DiskMirror.progress(vm.ops()) instanceof DiskMirror.JobProgress job
+                        && diskWrites.observe(System.nanoTime(), job) instanceof ProgressWatch.Verdict.GiveUp g) {
                     return new Step.RollBack(MigrationPhase.Failed, g.reason(), g.message(), true);
                 }
                 if (wakeUp.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -61,7 +61,11 @@ final class MigrationProbe {
 
     /** Starts a migration of the test VM to {@code to}'s migration address; returns its id. */
     static String start(TestDaemon from, TestDaemon to, String extraJson) throws IOException {
-        UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + VM + "/migrate", "application/json",
+        return start(from, to, VM, extraJson);
+    }
+
+    static String start(TestDaemon from, TestDaemon to, String vm, String extraJson) throws IOException {
+        UnixHttp.Response r = from.http().send("POST", "/v1/vms/" + vm + "/migrate", "application/json",
                 "{\"target\":\"" + to.migrationAddress() + "\",\"downtimeLimitMs\":300" + extraJson + "}");
         assertEquals(202, r.status(), r.body());
         return r.json().path("id").asText();
