@@ -35,6 +35,8 @@ import java.util.function.Function;
  * </ul>
  */
 public final class MigrationRoutes {
+    /** QEMU's {@code MAX_MIGRATE_DOWNTIME} (2000 s). */
+    static final long MAX_DOWNTIME_LIMIT_MS = 2_000_000;
     private final VmService vms;
     private final OutgoingMigrations migrations;
     private final Function<String, InetSocketAddress> targets;
@@ -93,6 +95,10 @@ public final class MigrationRoutes {
         if (downtime <= 0 || bandwidth <= 0 || progress <= 0 || perGiB <= 0) {
             throw ApiException.badRequest("downtimeLimitMs, maxBandwidthMbps, progressTimeoutSeconds and "
                     + "completionTimeoutPerGiBSeconds must be positive");
+        }
+        // QEMU's own bound; QEMU gets the limit only after its first pass (SwitchoverHold), too late to refuse it.
+        if (downtime > MAX_DOWNTIME_LIMIT_MS) {
+            throw ApiException.badRequest("downtimeLimitMs must be at most " + MAX_DOWNTIME_LIMIT_MS + ": " + downtime);
         }
         int multifd = body.path("multifdChannels").asInt(1);
         try {

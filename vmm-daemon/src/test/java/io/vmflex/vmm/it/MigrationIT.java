@@ -116,6 +116,11 @@ class MigrationIT {
         assertEquals("Failed", st.path("phase").asText(), st.toString());
         assertTrue(st.path("message").asText().contains("AUTH_FAILED"), st.toString());
         assertEquals(404, wrongSecret.http().get("/v1/vms/" + VM).status());
+        // A limit QEMU would refuse only after its first pass is refused at once, and nothing starts.
+        UnixHttp.Response tooLong = a.http().send("POST", "/v1/vms/" + VM + "/migrate", "application/json",
+                "{\"target\":\"" + b.migrationAddress() + "\",\"downtimeLimitMs\":2000001}");
+        assertEquals(400, tooLong.status(), tooLong.body());
+        assertTrue(tooLong.body().contains("downtimeLimitMs must be at most 2000000"), tooLong.body());
         JsonNode vm = Guest.awaitPhase(a.http(), VM, "Running", STEP);
         assertEquals(pid, vm.path("status").path("pid").asInt());
         long[] after = awaitUptimeAbove(a, before[1] + 1);
