@@ -169,8 +169,7 @@ public final class OutgoingMigration {
     /**
      * QEMU's {@code MIGRATION} and {@code MIGRATION_PASS} events (status changes and new passes,
      * with the {@code events} capability on): the watch loop queries QEMU at once instead of at its
-     * next poll. Any thread; does not block, so the
-     * QMP I/O thread may call it.
+     * next poll. Any thread; does not block, so the QMP I/O thread may call it.
      */
     public void onQemuMigrationEvent() {
         wakeUp.release();

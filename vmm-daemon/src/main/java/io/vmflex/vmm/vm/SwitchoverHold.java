@@ -62,8 +62,4 @@ public final class SwitchoverHold {
         released = true;
         return true;
     }
-
-    public boolean released() {
-        return released;
-    }
 }
