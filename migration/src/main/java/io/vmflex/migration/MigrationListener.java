@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Target side of the migration data plane: a TCP server that runs the hello on every connection
  * (on its own short-lived thread, at most {@value #MAX_HANDSHAKES} at a time, each bounded by the
- * handshake timeout) and, for accepted channels, connects the expectation's {@link LocalEndpoint}
+ * handshake timeout; an authenticated control connection keeps its thread until its one request,
+ * at most {@link MigrationControl#REQUEST_WAIT}) and, for accepted channels, connects the expectation's {@link LocalEndpoint}
  * (the target QEMU's incoming Unix socket) and starts a {@link Relay}. Nothing reaches the local
  * endpoint, not even a connection, before the peer proved the cluster secret.
  *
@@ -152,7 +153,7 @@ public final class MigrationListener implements AutoCloseable {
                     control != null);
             MigrationHello hello = accepted.hello();
             if (accepted.expectation() == null) {
-                MigrationControl.serve(tcp, control, options.handshakeTimeout());
+                MigrationControl.serve(tcp, control, MigrationControl.REQUEST_WAIT);
                 return;
             }
             String name = "vmflex-relay-" + hello.migrationId().toString().substring(0, 8) + "-" + hello.channel() + "-tgt";

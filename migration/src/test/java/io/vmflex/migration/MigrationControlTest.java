@@ -1,7 +1,9 @@
 package io.vmflex.migration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,6 +35,28 @@ class MigrationControlTest {
             String r = MigrationControl.call(l.address(), secret, "{\"op\":\"prepare\"}", TIMEOUT, RelayOptions.DEFAULTS);
             assertEquals("{\"echo\":{\"op\":\"prepare\"}}", r);
             assertEquals(1, calls.get());
+        }
+    }
+
+    @Test
+    void shouldAnswerARequestOnAConnectionOpenedAheadAndHeldLongerThanAHandshake() throws Exception {
+        RelayOptions quick = RelayOptions.DEFAULTS.withHandshakeTimeout(Duration.ofMillis(300));
+        try (MigrationListener l = MigrationListener.start(TestSockets.loopback(0), secret, quick)) {
+            l.onControl(req -> "{\"echo\":" + req + "}");
+            MigrationControl.Connection c = MigrationControl.Connection.open(l.address(), secret, quick);
+            Thread.sleep(900); // three handshake timeouts: holding is not a slow hello
+            assertTrue(c.held());
+            assertEquals("{\"echo\":{\"op\":\"commit\"}}", c.call("{\"op\":\"commit\"}", TIMEOUT));
+            assertFalse(c.held(), "one request per connection");
+
+            MigrationControl.Connection dropped = MigrationControl.Connection.open(l.address(), secret, quick);
+            l.close(); // a target daemon that stops closes what it holds
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (dropped.held() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(dropped.held(), "the source must see that the target let go, and open a new connection");
+            dropped.close();
         }
     }
 

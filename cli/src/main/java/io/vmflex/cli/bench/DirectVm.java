@@ -18,6 +18,7 @@ import io.vmflex.vmm.qmp.QmpClient;
 import io.vmflex.vmm.qmp.QmpClientOptions;
 import io.vmflex.vmm.vm.DiskMirror;
 import io.vmflex.vmm.vm.GuestParameters;
+import io.vmflex.vmm.vm.IncomingLoad;
 import io.vmflex.vmm.vm.MigrationTuning;
 import io.vmflex.vmm.vm.QmpOps;
 import io.vmflex.vmm.vm.SpecView;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The baseline of the migration benchmark: the benchmark VM run by QEMU processes this class starts
@@ -44,8 +46,14 @@ final class DirectVm implements AutoCloseable {
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(100);
 
-    /** One QEMU of the VM and the QMP connection to it. */
-    private record Instance(VmPaths paths, QemuProcess process, QmpClient qmp, QmpOps ops) {
+    /**
+     * One QEMU of the VM and the QMP connection to it.
+     *
+     * @param reported the status of its last MIGRATION event, as a source
+     * @param load     its MIGRATION events, as a target
+     */
+    private record Instance(VmPaths paths, QemuProcess process, QmpClient qmp, QmpOps ops, AtomicReference<String> reported,
+                            IncomingLoad load) {
         void stop() {
             try {
                 ops.quit();
@@ -119,15 +127,21 @@ final class DirectVm implements AutoCloseable {
         if (process == null) {
             throw new IllegalStateException("QEMU exited at start: " + Files.readString(paths.qemuStderr()));
         }
-        // The MIGRATION event wakes migrate()'s watch loop, as it wakes the daemon's.
+        // The events drive migrate() as they drive the daemon: its watch loop, the mirror's end, the target's load.
+        AtomicReference<String> reported = new AtomicReference<>("");
+        IncomingLoad load = new IncomingLoad();
         QmpClient qmp = QmpClient.connect(paths.qmpSocket(), QmpClientOptions.defaults().withEventListener(e -> {
             if (e.name().equals("MIGRATION") || e.name().equals("MIGRATION_PASS")) {
+                if (e.name().equals("MIGRATION")) {
+                    reported.set(e.data().path("status").asText(""));
+                }
+                load.onEvent(e.name(), e.data());
                 migrationEvent.release();
             } else if (DiskMirror.JobEvents.concerns(e.name(), e.data())) {
-                mirrorEvents.onEvent();
+                mirrorEvents.onEvent(e.name(), e.data());
             }
         })).get(10, TimeUnit.SECONDS);
-        return new Instance(paths, process, qmp, new QmpOps(qmp::execute, QMP_TIMEOUT));
+        return new Instance(paths, process, qmp, new QmpOps(qmp::execute, QMP_TIMEOUT), reported, load);
     }
 
     /** Migrates the VM from the running QEMU to a new one; returns when the new one runs it. */
@@ -152,21 +166,28 @@ final class DirectVm implements AutoCloseable {
             target.ops().call("migrate-incoming", uri(sock));
             SwitchoverHold hold = MigrationTuning.applySource(current.ops(), downtimeLimitMs, maxBandwidthMbps, multifdChannels, disk);
             migrationEvent.drainPermits();
+            current.reported().set(""); // it heard "completed" as the target of the last move
             current.ops().call("migrate", uri(sock));
-            JsonNode q;
             boolean continued = false;
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (true) {
-                q = current.ops().call("query-migrate", null);
+                // As the daemon: with the guest paused, act on QEMU's event without asking first.
+                String reported = current.reported().get();
+                if (reported.equals("completed")) {
+                    break;
+                }
+                if (reported.equals("pre-switchover") && !continued) {
+                    continued = switchOver(disk);
+                    continue;
+                }
+                JsonNode q = current.ops().call("query-migrate", null);
                 hold.observe(current.ops(), q);
                 String s = q.path("status").asText();
                 if (s.equals("completed")) {
                     break;
                 }
                 if (s.equals("pre-switchover") && !continued) {
-                    continued = true;
-                    DiskMirror.finish(current.ops(), Duration.ofSeconds(10), mirrorEvents);
-                    MigrationTuning.continueFromPreSwitchover(current.ops());
+                    continued = switchOver(disk);
                     continue;
                 }
                 if (s.equals("failed") || s.equals("cancelled") || System.nanoTime() > deadline) {
@@ -177,18 +198,15 @@ final class DirectVm implements AutoCloseable {
                 }
             }
             long completedSeen = System.nanoTime();
-            // Like the daemon's commit: wait until the target loaded everything, then run it.
-            while (!target.ops().call("query-migrate", null).path("status").asText().equals("completed")) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("target did not finish loading");
-                }
-                Thread.sleep(2);
-            }
+            // Like the daemon's commit: export stopped, wait until the target loaded everything, then run it.
             if (disk) {
                 DiskMirror.stopExport(target.ops());
             }
+            target.load().awaitCompleted(target.ops(), Duration.ofSeconds(30));
             target.ops().call("cont", null);
-            long paused = q.path("downtime").asLong() + Math.round((System.nanoTime() - completedSeen) / 1e6);
+            long resumed = System.nanoTime();
+            JsonNode q = current.ops().call("query-migrate", null);
+            long paused = q.path("downtime").asLong() + Math.round((resumed - completedSeen) / 1e6);
             long wall = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             current.stop();
             current = target;
@@ -198,6 +216,15 @@ final class DirectVm implements AutoCloseable {
             target.stop();
             throw e;
         }
+    }
+
+    /** The source paused the guest before its final pass: completes the disk mirror, lets QEMU go on. */
+    private boolean switchOver(boolean disk) throws Exception {
+        if (disk) {
+            DiskMirror.finish(current.ops(), Duration.ofSeconds(10), mirrorEvents);
+        }
+        MigrationTuning.continueFromPreSwitchover(current.ops());
+        return true;
     }
 
     /** QEMU's run state of the current instance ({@code running} after a good migration). */

@@ -62,7 +62,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
 
     /** @param disk the source mirrors its root disk into this QEMU's NBD export, stopped at commit */
     private record Pending(String name, VirtualMachine vm, VmPaths paths, QemuRuntime runtime, QemuProcess process,
-                           QmpSession qmp, Expectation expectation, VmNic nic, boolean disk) {
+                           QmpSession qmp, IncomingLoad load, Expectation expectation, VmNic nic, boolean disk) {
     }
 
     private final NodeContext node;
@@ -194,7 +194,8 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
                 throw new IllegalStateException("target QEMU exited right after starting");
             }
             AtomicFiles.write(paths.dir().resolve(MARKER), JSON.writeValueAsBytes(rt));
-            qmp = node.qmp().connect(paths.qmpSocket(), (e, d) -> { }, () -> { });
+            IncomingLoad load = new IncomingLoad();
+            qmp = node.qmp().connect(paths.qmpSocket(), load::onEvent, () -> { });
             Path sock = paths.dir().resolve("incoming.sock");
             ObjectNode args = JSON.createObjectNode();
             args.put("uri", "unix:" + sock);
@@ -216,7 +217,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             // A cut link sends no reset: without keep-alive this paused QEMU would wait for the TTL.
             Duration deadPeer = Duration.ofSeconds(Math.max(3, r.path("progressTimeoutSeconds").asLong(30)));
             Expectation e = listener.expect(id, connections + (disk ? 1 : 0), ttl, endpoint, deadPeer);
-            pending.put(id, new Pending(name, vm, paths, rt, process, qmp, e, nic, disk));
+            pending.put(id, new Pending(name, vm, paths, rt, process, qmp, load, e, nic, disk));
             node.events().publish(VmEvent.normal(name, "IncomingMigration", "QEMU pid " + rt.pid()
                     + " waits for migration " + id));
             long deadline = System.nanoTime() + ttl.toNanos();
@@ -297,20 +298,12 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         long resumedIn;
         try {
             QmpOps ops = new QmpOps(p.qmp(), QMP_TIMEOUT);
-            // The source saw "completed" when it sent the last byte; the target may still be loading it.
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            String s = ops.call("query-migrate", null).path("status").asText();
-            while (!s.equals("completed")) {
-                if (s.equals("failed") || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("incoming migration is " + s);
-                }
-                // Short: every millisecond here is guest downtime (the source is paused already).
-                Thread.sleep(2);
-                s = ops.call("query-migrate", null).path("status").asText();
-            }
+            // The source's disk writes ended before its final pass, so the export can go while the
+            // last of the stream still loads (the source saw "completed" at its last byte sent).
             if (p.disk()) {
                 DiskMirror.stopExport(ops);
             }
+            p.load().awaitCompleted(ops, Duration.ofSeconds(30));
             ops.call("cont", null);
             resumedIn = (System.nanoTime() - t0) / 1000;
             if (p.nic() != null) {

@@ -93,16 +93,23 @@ public final class MigrationTuning {
         ops.call("migrate-continue", go);
     }
 
-    /** Sets the target QEMU (started with {@code -incoming defer}) up; call before {@code migrate-incoming}. */
+    /**
+     * Sets the target QEMU (started with {@code -incoming defer}) up; call before {@code migrate-incoming}.
+     * Events on, so that the commit learns the moment the load completed ({@link IncomingLoad}).
+     */
     public static void applyTarget(QmpOps ops, int multifdChannels) throws QmpOps.QmpFailure {
-        if (checkChannels(multifdChannels) == 1) {
-            return;
-        }
+        boolean multifd = checkChannels(multifdChannels) > 1;
         ObjectNode caps = JSON.createObjectNode();
-        caps.putArray("capabilities").addObject().put("capability", "multifd").put("state", true);
+        ArrayNode list = caps.putArray("capabilities");
+        list.addObject().put("capability", "events").put("state", true);
+        if (multifd) {
+            list.addObject().put("capability", "multifd").put("state", true);
+        }
         ops.call("migrate-set-capabilities", caps);
-        ObjectNode params = JSON.createObjectNode();
-        params.put("multifd-channels", multifdChannels);
-        ops.call("migrate-set-parameters", params);
+        if (multifd) {
+            ObjectNode params = JSON.createObjectNode();
+            params.put("multifd-channels", multifdChannels);
+            ops.call("migrate-set-parameters", params);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.vmflex.vmm.vm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vmflex.migration.ClusterSecret;
 import io.vmflex.migration.MigrationSource;
 import io.vmflex.migration.RelayOptions;
@@ -47,8 +48,8 @@ final class OutgoingDiskMirror implements AutoCloseable {
     }
 
     /** A QMP event about the mirror job ({@link DiskMirror.JobEvents#concerns}); any thread, does not block. */
-    void onJobEvent() {
-        jobEvents.onEvent();
+    void onJobEvent(String event, JsonNode data) {
+        jobEvents.onEvent(event, data);
     }
 
     /**

@@ -140,6 +140,13 @@ public final class OutgoingMigration {
     /** When the watch loop saw pre-switchover, and when QEMU accepted {@code migrate-continue} (System.nanoTime). */
     private long preSwitchoverSeenNanos;
     private long continuedNanos;
+    /**
+     * The status of QEMU's last {@code MIGRATION} event. With the guest paused the watch loop acts on
+     * it (pre-switchover, completed) without asking QEMU first: each query there is a round trip of pause.
+     */
+    private volatile String qemuReported = "";
+    /** From Stream on: the connection the commit goes over, authenticated ahead of time. */
+    private CommitLink commitLink;
     private boolean pastCancel; // guarded by this: committing or finished
 
     OutgoingMigration(Request request, ClusterSecret secret, NodeContext node, MigrationStatus initial,
@@ -171,15 +178,18 @@ public final class OutgoingMigration {
      * with the {@code events} capability on): the watch loop queries QEMU at once instead of at its
      * next poll. Any thread; does not block, so the QMP I/O thread may call it.
      */
-    public void onQemuMigrationEvent() {
+    public void onQemuMigrationEvent(String event, JsonNode data) {
+        if (event.equals("MIGRATION")) {
+            qemuReported = data.path("status").asText("");
+        }
         wakeUp.release();
     }
 
     /** QEMU's event about the disk mirror job; any thread, does not block. */
-    public void onQemuDiskMirrorEvent() {
+    public void onQemuDiskMirrorEvent(String event, JsonNode data) {
         OutgoingDiskMirror mirror = diskMirror;
         if (mirror != null) {
-            mirror.onJobEvent();
+            mirror.onJobEvent(event, data);
         }
     }
 
@@ -255,6 +265,9 @@ public final class OutgoingMigration {
             }
             if (diskMirror != null) {
                 diskMirror.close();
+            }
+            if (commitLink != null) {
+                commitLink.close();
             }
             if (!(step instanceof Step.Done d && d.unresolved())) {
                 InterruptedMigration.delete(vm.paths());
@@ -349,6 +362,7 @@ public final class OutgoingMigration {
             source = MigrationSource.open(sock, request.target(), request.id(),
                     MigrationTuning.connections(request.multifdChannels()), secret, RelayOptions.DEFAULTS);
             source.completion().whenComplete((ok, failed) -> wakeUp.release());
+            commitLink = CommitLink.open(request.target(), secret, RelayOptions.DEFAULTS);
             hold = MigrationTuning.applySource(vm.ops(), request.downtimeLimitMs(), request.maxBandwidthMbps(),
                     request.multifdChannels(), mirrorDisk);
             // From here a daemon that dies leaves a QEMU that may complete on its own: the next
@@ -370,6 +384,19 @@ public final class OutgoingMigration {
         DiskWriteWatch diskWrites = new DiskWriteWatch(DiskWriteWatch.LIMIT);
         try {
             while (true) {
+                String reported = qemuReported;
+                if (reported.equals("completed")) {
+                    // QEMU's final figures are asked for after the commit: until then the guest is paused.
+                    completedSeenNanos = System.nanoTime();
+                    return new Step.Commit();
+                }
+                if (reported.equals("pre-switchover") && !switchoverContinued) {
+                    if (switchOver(vm) instanceof Step.RollBack r) {
+                        return r;
+                    }
+                    continue;
+                }
+                commitLink.refresh();
                 JsonNode q = vm.ops().call("query-migrate", null);
                 if (hold.observe(vm.ops(), q)) {
                     LOG.debug("vm={} migration {}: first pass done, switch-over allowed within {} ms", vm.name(), request.id(),
@@ -384,23 +411,10 @@ public final class OutgoingMigration {
                         return new Step.Commit();
                     }
                     case "pre-switchover" -> {
-                        // Only with a disk mirror: the guest is paused; complete the mirror, then go on
-                        // (once: QEMU may still say pre-switchover at the next query).
                         if (!switchoverContinued) {
-                            preSwitchoverSeenNanos = System.nanoTime();
-                            if (diskMirror != null) {
-                                try {
-                                    diskMirror.finish(vm.ops(), SHORT_CONTROL_TIMEOUT);
-                                    LOG.info("vm={} migration {}: root disk mirror completed in {} us with the guest paused",
-                                            vm.name(), request.id(), (System.nanoTime() - preSwitchoverSeenNanos) / 1000);
-                                } catch (RuntimeException e) {
-                                    return new Step.RollBack(MigrationPhase.Failed, "DiskMirrorFailed", message(e)
-                                            + diskMirror.relayCause(), true);
-                                }
+                            if (switchOver(vm) instanceof Step.RollBack r) {
+                                return r;
                             }
-                            MigrationTuning.continueFromPreSwitchover(vm.ops());
-                            continuedNanos = System.nanoTime();
-                            switchoverContinued = true;
                             continue;
                         }
                     }
@@ -440,6 +454,30 @@ public final class OutgoingMigration {
         } catch (QmpOps.QmpFailure e) {
             return new Step.RollBack(MigrationPhase.Failed, "QmpFailed", message(e), true);
         }
+    }
+
+    /**
+     * QEMU paused the guest before its final pass (pre-switchover, only with a disk mirror): completes
+     * the mirror, then lets QEMU go on. Once: QEMU may still say pre-switchover at the next query.
+     *
+     * @return a roll-back, or null when QEMU goes on
+     */
+    private Step.RollBack switchOver(Vm vm) throws QmpOps.QmpFailure {
+        preSwitchoverSeenNanos = System.nanoTime();
+        if (diskMirror != null) {
+            try {
+                diskMirror.finish(vm.ops(), SHORT_CONTROL_TIMEOUT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Step.RollBack(MigrationPhase.Failed, "Interrupted", "the daemon is stopping", true);
+            } catch (RuntimeException | QmpOps.QmpFailure e) {
+                return new Step.RollBack(MigrationPhase.Failed, "DiskMirrorFailed", message(e) + diskMirror.relayCause(), true);
+            }
+        }
+        MigrationTuning.continueFromPreSwitchover(vm.ops());
+        continuedNanos = System.nanoTime();
+        switchoverContinued = true;
+        return null;
     }
 
     static MigrationStatus.Progress progressOf(JsonNode q) {
@@ -488,8 +526,9 @@ public final class OutgoingMigration {
         commit.put("migrationId", request.id().toString());
         try {
             long sent = System.nanoTime();
-            JsonNode answer = control(commit, CONTROL_TIMEOUT);
+            JsonNode answer = answer(commit, commitLink.call(JSON.writeValueAsString(commit), CONTROL_TIMEOUT));
             long answered = System.nanoTime();
+            updateFinalFigures(vm);
             long resumedIn = answer.path("resumedInMicros").asLong(-1);
             status = status.withSwitchoverMs(switchoverMs(status.downtimeMs(), sent - completedSeenNanos, resumedIn));
             LOG.info("vm={} migration {}: guest paused {} ms = QEMU downtime {} ms{} + commit sent {} us after completion"
@@ -507,6 +546,18 @@ public final class OutgoingMigration {
         }
         update(status.withPhase(MigrationPhase.Migrating, "QEMU completed; the target's answer to the commit was lost"));
         return resolveLostCommit(vm);
+    }
+
+    /** The source QEMU's figures of the whole migration (downtime, totals), which it keeps after completing. */
+    private void updateFinalFigures(Vm vm) {
+        try {
+            JsonNode q = vm.ops().call("query-migrate", null);
+            if (q.has("ram")) {
+                status = status.withProgress(progressOf(q));
+            }
+        } catch (QmpOps.QmpFailure e) {
+            LOG.warn("vm={} migration {}: QEMU's final figures are unknown: {}", vm.name(), request.id(), message(e));
+        }
     }
 
     /**
@@ -528,6 +579,7 @@ public final class OutgoingMigration {
             try {
                 switch (askTarget(vm.name())) {
                     case "committed" -> {
+                        updateFinalFigures(vm);
                         return done(vm);
                     }
                     case "pending", "absent" -> {
@@ -661,8 +713,11 @@ public final class OutgoingMigration {
     }
 
     private JsonNode control(ObjectNode req, Duration timeout) throws IOException {
-        String response = MigrationControl.call(request.target(), secret, JSON.writeValueAsString(req), timeout,
-                RelayOptions.DEFAULTS);
+        return answer(req, MigrationControl.call(request.target(), secret, JSON.writeValueAsString(req), timeout,
+                RelayOptions.DEFAULTS));
+    }
+
+    private static JsonNode answer(ObjectNode req, String response) throws IOException {
         JsonNode r = JSON.readTree(response);
         if (!r.path("ok").asBoolean(false)) {
             throw new TargetRefused("target refused " + req.path("op").asText() + ": " + r.path("error").asText("no reason"));

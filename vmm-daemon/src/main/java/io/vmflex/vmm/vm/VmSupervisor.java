@@ -357,11 +357,11 @@ public final class VmSupervisor {
         // MIGRATION_PASS: a new pass may lift the switch-over hold (SwitchoverHold).
         if (migrating != null && (event.equals("MIGRATION") || event.equals("MIGRATION_PASS"))) {
             // Not through the loop: the migration runs on the supervisor's thread and waits for this.
-            migrating.onQemuMigrationEvent();
+            migrating.onQemuMigrationEvent(event, data);
             return;
         }
         if (migrating != null && DiskMirror.JobEvents.concerns(event, data)) {
-            migrating.onQemuDiskMirrorEvent();
+            migrating.onQemuDiskMirrorEvent(event, data);
             return;
         }
         try {

@@ -28,10 +28,15 @@ class DiskMirrorTest {
         final List<String> calls = new ArrayList<>();
         final Deque<String> jobs = new ArrayDeque<>();
         String block = "[]";
+        /** Runs when block-job-cancel arrives: QEMU's events about the job's end. */
+        Runnable onCancel = () -> { };
 
         @Override
         public CompletableFuture<JsonNode> execute(String command, ObjectNode arguments) {
             calls.add(command + (arguments == null ? "" : " " + arguments));
+            if (command.equals("block-job-cancel")) {
+                onCancel.run();
+            }
             try {
                 String answer = switch (command) {
                     case "query-block-jobs" -> jobs.size() > 1 ? jobs.poll() : jobs.peek();
@@ -100,31 +105,56 @@ class DiskMirrorTest {
         assertInstanceOf(DiskMirror.Readiness.Failed.class, DiskMirror.awaitReady(gone.ops(), Duration.ofSeconds(5), () -> false, DiskMirror.Progress.NONE));
     }
 
-    @Test
-    void shouldCompleteOnlyASynchronisedMirrorWithoutPivotingThenDropTheNode() throws Exception {
-        ScriptedQmp qmp = new ScriptedQmp();
-        qmp.jobs.add(job(3 << 20, 3 << 20, true));
-        qmp.jobs.add("[]");
-        DiskMirror.finish(qmp.ops(), Duration.ofSeconds(5), new DiskMirror.JobEvents());
-        assertTrue(qmp.calls.contains("block-job-cancel {\"device\":\"vmflex-mirror\"}"), qmp.calls.toString());
-        assertFalse(qmp.calls.stream().anyMatch(c -> c.startsWith("block-job-complete")), "a pivot would move the source's disk");
-        assertEquals("blockdev-del {\"node-name\":\"vmflex-mirror\"}", qmp.calls.getLast());
-
-        ScriptedQmp behind = new ScriptedQmp();
-        behind.jobs.add(job(1 << 20, 3 << 20, false));
-        assertThrows(IllegalStateException.class, () -> DiskMirror.finish(behind.ops(), Duration.ofSeconds(5), new DiskMirror.JobEvents()));
-        assertFalse(behind.calls.stream().anyMatch(c -> c.startsWith("block-job-cancel")), behind.calls.toString());
+    private static void event(DiskMirror.JobEvents events, String name, String data) {
+        try {
+            events.onEvent(name, JSON.readTree(data));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
-    void shouldFailWhenTheCompletedJobNeverEndsAndKeepTheNode() {
+    void shouldCompleteTheMirrorWithoutPivotingOrAskingFirstAndKeepTheNodeForQemu() throws Exception {
+        ScriptedQmp qmp = new ScriptedQmp();
+        qmp.jobs.add(job(3 << 20, 3 << 20, true));
+        DiskMirror.JobEvents events = new DiskMirror.JobEvents();
+        qmp.onCancel = () -> event(events, "BLOCK_JOB_COMPLETED", "{\"device\":\"vmflex-mirror\",\"len\":3145728,\"offset\":3145728}");
+        DiskMirror.finish(qmp.ops(), Duration.ofSeconds(5), events);
+        assertEquals(List.of("block-job-cancel {\"device\":\"vmflex-mirror\"}"), qmp.calls,
+                "one command with the guest paused: no look first, no pivot (block-job-complete), the node stays");
+    }
+
+    @Test
+    void shouldFailWhenTheMirrorWasNotInSyncOrItsLastFlushFailed() {
+        ScriptedQmp behind = new ScriptedQmp();
+        behind.jobs.add(job(1 << 20, 3 << 20, false));
+        DiskMirror.JobEvents events = new DiskMirror.JobEvents();
+        behind.onCancel = () -> event(events, "BLOCK_JOB_CANCELLED", "{\"device\":\"vmflex-mirror\"}");
+        var e = assertThrows(IllegalStateException.class, () -> DiskMirror.finish(behind.ops(), Duration.ofSeconds(5), events));
+        assertTrue(e.getMessage().contains("not in sync"), e.getMessage());
+
+        ScriptedQmp broken = new ScriptedQmp();
+        broken.jobs.add(job(3 << 20, 3 << 20, true));
+        DiskMirror.JobEvents brokenEvents = new DiskMirror.JobEvents();
+        broken.onCancel = () -> event(brokenEvents, "BLOCK_JOB_COMPLETED", "{\"device\":\"vmflex-mirror\",\"error\":\"Input/output error\"}");
+        e = assertThrows(IllegalStateException.class, () -> DiskMirror.finish(broken.ops(), Duration.ofSeconds(5), brokenEvents));
+        assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+    }
+
+    @Test
+    void shouldFailWhenTheCompletedJobNeverEndsOrEndsUnseen() {
         ScriptedQmp stuck = new ScriptedQmp();
         stuck.jobs.add(job(3 << 20, 3 << 20, true));
         DiskMirror.JobEvents events = new DiskMirror.JobEvents();
-        events.onEvent(); // an earlier event (e.g. BLOCK_JOB_READY) must not end the wait
+        event(events, "BLOCK_JOB_COMPLETED", "{\"device\":\"vmflex-mirror\"}"); // before the cancel: not this end
         var e = assertThrows(IllegalStateException.class, () -> DiskMirror.finish(stuck.ops(), Duration.ofMillis(100), events));
         assertTrue(e.getMessage().contains("did not end"), e.getMessage());
-        assertFalse(stuck.calls.stream().anyMatch(c -> c.startsWith("blockdev-del")), "the job still uses the node");
+
+        ScriptedQmp unseen = new ScriptedQmp();
+        unseen.jobs.add("[]");
+        e = assertThrows(IllegalStateException.class, () -> DiskMirror.finish(unseen.ops(), Duration.ofSeconds(5),
+                new DiskMirror.JobEvents()));
+        assertTrue(e.getMessage().contains("without saying how"), e.getMessage());
     }
 
     @Test

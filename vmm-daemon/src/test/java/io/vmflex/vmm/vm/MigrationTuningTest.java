@@ -58,17 +58,20 @@ class MigrationTuningTest {
     }
 
     @Test
-    void shouldSetMultifdOnTheTargetBeforeItListensWhenSeveralChannels() throws Exception {
+    void shouldTurnEventsOnAndSetMultifdOnTheTargetBeforeItListensWhenSeveralChannels() throws Exception {
         List<String> sent = new ArrayList<>();
         QmpOps ops = new QmpOps((command, args) -> {
             sent.add(command + " " + args);
             return CompletableFuture.completedFuture(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
         }, java.time.Duration.ofSeconds(1));
         MigrationTuning.applyTarget(ops, 1);
-        assertTrue(sent.isEmpty(), sent.toString());
+        assertEquals(List.of("migrate-set-capabilities {\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}"),
+                sent, "the commit waits for the target's MIGRATION event");
+        sent.clear();
         MigrationTuning.applyTarget(ops, 4);
         assertEquals(List.of(
-                "migrate-set-capabilities {\"capabilities\":[{\"capability\":\"multifd\",\"state\":true}]}",
+                "migrate-set-capabilities {\"capabilities\":[{\"capability\":\"events\",\"state\":true},"
+                        + "{\"capability\":\"multifd\",\"state\":true}]}",
                 "migrate-set-parameters {\"multifd-channels\":4}"), sent);
     }
 }
