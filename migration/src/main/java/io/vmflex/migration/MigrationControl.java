@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The control path between daemons: after the same mutual HMAC hello as a data channel, but on
@@ -31,6 +33,7 @@ public final class MigrationControl {
     /** How long the target waits for the request on an authenticated control connection. */
     public static final Duration REQUEST_WAIT = Duration.ofMinutes(10);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationControl.class);
 
     /** The target daemon's answer to one request; runs on the connection's own thread. */
     @FunctionalInterface
@@ -140,7 +143,15 @@ public final class MigrationControl {
     /** Target side, after the hello: one request in, one response out, then close. */
     static void serve(SocketChannel tcp, Handler handler, Duration requestTimeout) throws IOException {
         try (tcp) {
-            byte[] request = readMessage(tcp, System.nanoTime() + requestTimeout.toNanos());
+            byte[] request;
+            try {
+                request = readMessage(tcp, System.nanoTime() + requestTimeout.toNanos());
+            } catch (HandshakeException e) {
+                // A source that held the connection and needed it no more (its migration failed or
+                // was cancelled, or it replaced an old one) closes it: nothing to answer, no refusal.
+                LOG.debug("control connection ended without a request: {}", e.getMessage());
+                return;
+            }
             String response;
             try {
                 response = handler.handle(new String(request, StandardCharsets.UTF_8));
