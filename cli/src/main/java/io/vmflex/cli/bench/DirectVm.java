@@ -177,7 +177,8 @@ final class DirectVm implements AutoCloseable {
                     break;
                 }
                 if (reported.equals("pre-switchover") && !continued) {
-                    continued = switchOver(disk);
+                    switchOver(disk);
+                    continued = true;
                     continue;
                 }
                 JsonNode q = current.ops().call("query-migrate", null);
@@ -187,7 +188,8 @@ final class DirectVm implements AutoCloseable {
                     break;
                 }
                 if (s.equals("pre-switchover") && !continued) {
-                    continued = switchOver(disk);
+                    switchOver(disk);
+                    continued = true;
                     continue;
                 }
                 if (s.equals("failed") || s.equals("cancelled") || System.nanoTime() > deadline) {
@@ -219,12 +221,11 @@ final class DirectVm implements AutoCloseable {
     }
 
     /** The source paused the guest before its final pass: completes the disk mirror, lets QEMU go on. */
-    private boolean switchOver(boolean disk) throws Exception {
+    private void switchOver(boolean disk) throws Exception {
         if (disk) {
             DiskMirror.finish(current.ops(), Duration.ofSeconds(10), mirrorEvents);
         }
         MigrationTuning.continueFromPreSwitchover(current.ops());
-        return true;
     }
 
     /** QEMU's run state of the current instance ({@code running} after a good migration). */
