@@ -8,6 +8,7 @@ import io.vmflex.api.validation.VmValidator;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.vm.VmConflictException;
 import io.vmflex.vmm.vm.VmRegistry;
 import io.vmflex.vmm.vm.VmSupervisor;
 
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The VM operations of the admin API, independent of HTTP: parse, default, validate, then hand the
@@ -92,7 +94,16 @@ public final class VmService {
         if (f == null) {
             throw ApiException.notFound("virtualmachine \"" + name + "\"");
         }
-        return f;
+        return conflictsAs409(f);
+    }
+
+    /** The supervisor's refusals (the VM migrates, or left while the request waited) are the caller's conflict. */
+    private static <T> CompletableFuture<T> conflictsAs409(CompletableFuture<T> f) {
+        return f.exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return CompletableFuture.failedFuture(
+                    cause instanceof VmConflictException c ? ApiException.conflict(c.getMessage()) : cause);
+        });
     }
 
     private VirtualMachine parse(byte[] body, boolean yaml) {
@@ -115,8 +126,11 @@ public final class VmService {
         checkImages(vm);
         VirtualMachine stamped = Metadata.stampCreated(vm, UUID.randomUUID().toString(), clock.instant());
         try {
-            if (!registry.create(stamped)) {
-                throw ApiException.conflict("virtualmachine \"" + vm.metadata().name() + "\" already exists");
+            switch (registry.create(stamped)) {
+                case CREATED -> { }
+                case EXISTS -> throw ApiException.conflict("virtualmachine \"" + vm.metadata().name() + "\" already exists");
+                case ARRIVING -> throw ApiException.conflict("virtualmachine \"" + vm.metadata().name()
+                        + "\" is migrating to this node: its name is taken until the migration ends");
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store VM " + vm.metadata().name(), e);
@@ -138,7 +152,7 @@ public final class VmService {
                 && Objects.equals(current.metadata().annotations(), withDefaults.metadata().annotations())) {
             return CompletableFuture.completedFuture(current);
         }
-        return s.apply(Metadata.stampUpdated(current, withDefaults));
+        return conflictsAs409(s.apply(Metadata.stampUpdated(current, withDefaults)));
     }
 
     private void checkImages(VirtualMachine vm) {

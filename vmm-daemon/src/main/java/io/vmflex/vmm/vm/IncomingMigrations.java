@@ -61,7 +61,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
 
     /** @param disk the source mirrors its root disk into this QEMU's NBD export, stopped at commit */
-    private record Pending(String name, VirtualMachine vm, VmPaths paths, QemuRuntime runtime, QemuProcess process,
+    private record Pending(UUID id, String name, VirtualMachine vm, VmPaths paths, QemuRuntime runtime, QemuProcess process,
                            QmpSession qmp, IncomingLoad load, Expectation expectation, VmNic nic, boolean disk) {
     }
 
@@ -163,7 +163,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         VirtualMachine vm = JSON.treeToValue(r.get("vm"), VirtualMachine.class);
         String name = vm.metadata().name();
         if (registry.get(name).isPresent()) {
-            throw new IllegalStateException("a VM named \"" + name + "\" exists on node " + node.nodeName());
+            throw existsHere(name);
         }
         // An uncommitted copy of the same VM: its source has moved on (one migration per VM at a
         // time), perhaps unable to tell us across a cut link.
@@ -178,14 +178,18 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
                     c.path("socketId").asInt(), c.path("coreId").asInt(), c.path("threadId").asInt()));
         }
         var incoming = new QemuCommandLine.Incoming(cpus, r.path("virtioMemRequestedBytes").asLong());
-        // Leftovers of an earlier incoming attempt for this name: no supervisor owns them.
-        store.deleteVm(name);
+        // From here until commit or abort, the API cannot create a VM of this name (its folder is QEMU's).
+        if (!registry.expectArrival(name, id)) {
+            throw existsHere(name);
+        }
         VmPaths paths = store.paths(name);
-        Files.createDirectories(paths.dir());
         VmNic nic = null;
         QemuProcess process = null;
         QmpSession qmp = null;
         try {
+            // Leftovers of an earlier incoming attempt for this name: no supervisor owns them.
+            store.deleteVm(name);
+            Files.createDirectories(paths.dir());
             nic = node.network() == null ? null : node.network().attach(name, keptAddress(name, r));
             var config = QemuConfigs.of(node, paths, vm, SpecView.of(vm), nic);
             QemuRuntime rt = node.launcher().launch(config, incoming).withCpuPlugs(cpus.size());
@@ -217,7 +221,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             // A cut link sends no reset: without keep-alive this paused QEMU would wait for the TTL.
             Duration deadPeer = Duration.ofSeconds(Math.max(3, r.path("progressTimeoutSeconds").asLong(30)));
             Expectation e = listener.expect(id, connections + (disk ? 1 : 0), ttl, endpoint, deadPeer);
-            pending.put(id, new Pending(name, vm, paths, rt, process, qmp, load, e, nic, disk));
+            pending.put(id, new Pending(id, name, vm, paths, rt, process, qmp, load, e, nic, disk));
             node.events().publish(VmEvent.normal(name, "IncomingMigration", "QEMU pid " + rt.pid()
                     + " waits for migration " + id));
             long deadline = System.nanoTime() + ttl.toNanos();
@@ -235,8 +239,13 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
                 node.network().detach(name);
             }
             store.deleteVm(name);
+            registry.arrivalCancelled(name, id);
             throw e;
         }
+    }
+
+    private IllegalStateException existsHere(String name) {
+        return new IllegalStateException("a VM named \"" + name + "\" exists on node " + node.nodeName());
     }
 
     /** The source's address of the VM, which it keeps here; null if the source sent none. */
@@ -344,6 +353,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             node.network().detach(p.name());
         }
         store.deleteVm(p.name());
+        registry.arrivalCancelled(p.name(), p.id());
         node.events().publish(VmEvent.warning(p.name(), "IncomingMigrationAborted", why));
     }
 

@@ -126,6 +126,7 @@ public final class OutgoingMigration {
      */
     private final Semaphore wakeUp = new Semaphore(0);
     private boolean cancelRequested; // guarded by this
+    private String cancelReason; // guarded by this; the first cancel's
     /** When the watch loop saw QEMU's "completed" (System.nanoTime); the start of the daemons' part of the pause. */
     private long completedSeenNanos;
     /** The VM has a root disk whose writes go along (decided in Prepare). */
@@ -163,10 +164,23 @@ public final class OutgoingMigration {
         return request.id();
     }
 
+    /** The target's migration address, for messages; any thread. */
+    String target() {
+        return request.target().getHostString() + ":" + request.target().getPort();
+    }
+
     /** Any thread. */
-    public synchronized CancelAnswer requestCancel() {
+    public CancelAnswer requestCancel() {
+        return requestCancel("cancelled by the operator");
+    }
+
+    /** @param why the migration's message when the cancel takes effect */
+    synchronized CancelAnswer requestCancel(String why) {
         if (pastCancel) {
             return CancelAnswer.TOO_LATE;
+        }
+        if (!cancelRequested) {
+            cancelReason = why;
         }
         cancelRequested = true;
         wakeUp.release();
@@ -624,7 +638,11 @@ public final class OutgoingMigration {
     }
 
     private Step.RollBack cancelled(boolean targetPrepared) {
-        return new Step.RollBack(MigrationPhase.Cancelled, "Cancelled", "cancelled by the operator", targetPrepared);
+        String why;
+        synchronized (this) {
+            why = cancelReason;
+        }
+        return new Step.RollBack(MigrationPhase.Cancelled, "Cancelled", why, targetPrepared);
     }
 
     // RollBack -- VM runs here, target told to drop its copy --> Done(stayed)

@@ -8,8 +8,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,6 +28,12 @@ public final class VmRegistry {
     private final NodeContext node;
     private final StateStore store;
     private final ConcurrentHashMap<String, VmSupervisor> vms = new ConcurrentHashMap<>();
+    /**
+     * Names held for VMs a migration is bringing here (prepared, not committed), with the migration's
+     * id: QEMU already runs in the VM's folder, so no VM of that name may be created meanwhile.
+     * Guarded by this.
+     */
+    private final Map<String, UUID> arriving = new HashMap<>();
 
     public VmRegistry(NodeContext node, StateStore store) {
         this.node = node;
@@ -57,14 +66,44 @@ public final class VmRegistry {
         return vms.size();
     }
 
-    /** @return false when a VM of that name exists already */
-    public synchronized boolean create(VirtualMachine vm) throws IOException {
+    /** What {@link #create} did. */
+    public enum Creation {
+        CREATED,
+        /** a VM of that name is here already */
+        EXISTS,
+        /** a migration is bringing a VM of that name here */
+        ARRIVING
+    }
+
+    public synchronized Creation create(VirtualMachine vm) throws IOException {
         String name = vm.metadata().name();
+        if (vms.containsKey(name)) {
+            return Creation.EXISTS;
+        }
+        if (arriving.containsKey(name)) {
+            return Creation.ARRIVING;
+        }
+        vms.put(name, VmSupervisor.create(node, store, vm));
+        return Creation.CREATED;
+    }
+
+    /**
+     * Holds {@code name} for the VM migration {@code migration} brings here, replacing an older
+     * hold (the caller dropped that migration).
+     *
+     * @return false when a VM of that name is here
+     */
+    public synchronized boolean expectArrival(String name, UUID migration) {
         if (vms.containsKey(name)) {
             return false;
         }
-        vms.put(name, VmSupervisor.create(node, store, vm));
+        arriving.put(name, migration);
         return true;
+    }
+
+    /** Lets go of the hold of {@link #expectArrival}, if {@code migration} still has it. */
+    public synchronized void arrivalCancelled(String name, UUID migration) {
+        arriving.remove(name, migration);
     }
 
     public synchronized CompletableFuture<VirtualMachine> delete(String name) {
@@ -75,12 +114,16 @@ public final class VmRegistry {
         return s.delete().whenComplete((v, e) -> vms.remove(name, s));
     }
 
-    /** A VM that arrived by live migration; {@code supervisor} is made only when the name is free. */
+    /**
+     * A VM that arrived by live migration; {@code supervisor} is made only when the name is free.
+     * Ends the hold of {@link #expectArrival}.
+     */
     public synchronized void adopt(String name, SupervisorFactory supervisor) throws IOException {
         if (vms.containsKey(name)) {
             throw new IllegalStateException("a VM named \"" + name + "\" exists already");
         }
         vms.put(name, supervisor.make());
+        arriving.remove(name);
     }
 
     /** Makes a supervisor; may fail like {@link VmSupervisor#recover}. */

@@ -63,6 +63,15 @@ public final class VmSupervisor {
     private final QemuLifecycle lifecycle;
 
     private boolean stopped;
+    /** Why the loop stopped, for requests that waited behind that: "was deleted", "moved to ...". */
+    private volatile String gone;
+    /**
+     * Orders spec changes and deletes, which come from API threads, against the start of a
+     * migration: one that arrives while a migration runs must not queue behind it on the loop.
+     */
+    private final Object admission = new Object();
+    /** The migration handed to {@link #migrateOut} until it ended; guarded by {@link #admission}. */
+    private OutgoingMigration migrating;
     /** The migration running on the loop thread; read by the QMP I/O thread to pass it QEMU's events. */
     private volatile OutgoingMigration outgoing;
     private ScheduledFuture<?> nextTick;
@@ -132,26 +141,60 @@ public final class VmSupervisor {
         return console;
     }
 
-    /** Replaces the spec (already validated by the caller) and reconciles at once. */
+    /**
+     * Replaces the spec (already validated by the caller) and reconciles at once. Refused with a
+     * {@link VmConflictException} while the VM migrates: the target took the spec at prepare, and a
+     * change queued behind the migration would land on a VM that has left.
+     */
     public CompletableFuture<VirtualMachine> apply(VirtualMachine updated) {
-        return submit(() -> {
-            boolean specChanged = !Objects.equals(status.vm().spec(), updated.spec());
-            status.replaceSpec(updated);
-            node.events().publish(specChanged ? VmEvent.normal(name(), "SpecChanged", describeSpec())
-                    : VmEvent.normal(name(), "MetadataChanged", "labels or annotations changed"));
-            reconcile();
-            return status.vm();
-        });
+        synchronized (admission) {
+            if (migrating != null) {
+                return CompletableFuture.failedFuture(new VmConflictException("VM " + name() + " is migrating to "
+                        + migrating.target() + " (migration " + migrating.id() + "): its spec cannot change until the"
+                        + " migration ends; apply it then on the node that runs the VM, or cancel the migration"));
+            }
+            return submit(() -> applyNow(updated));
+        }
     }
 
-    /** Stops QEMU (quit, then SIGKILL after a grace period) and forgets the VM. */
+    private VirtualMachine applyNow(VirtualMachine updated) throws IOException {
+        checkHere();
+        boolean specChanged = !Objects.equals(status.vm().spec(), updated.spec());
+        status.replaceSpec(updated);
+        node.events().publish(specChanged ? VmEvent.normal(name(), "SpecChanged", describeSpec())
+                : VmEvent.normal(name(), "MetadataChanged", "labels or annotations changed"));
+        reconcile();
+        return status.vm();
+    }
+
+    /**
+     * Stops QEMU (quit, then SIGKILL after a grace period) and forgets the VM. A running migration
+     * is cancelled first (deleting wins over moving) and the VM deleted once it rolled back; if the
+     * migration was already committing, the VM runs on the target and the delete fails with a
+     * {@link VmConflictException} that says so.
+     */
     public CompletableFuture<VirtualMachine> delete() {
-        return submit(() -> {
-            VirtualMachine last = status.vm();
-            forget();
-            node.events().publish(VmEvent.normal(name(), "Deleted", "VM deleted"));
-            return last;
-        });
+        synchronized (admission) {
+            if (migrating != null) {
+                migrating.requestCancel("cancelled: the VM is being deleted");
+            }
+            return submit(() -> {
+                checkHere();
+                VirtualMachine last = status.vm();
+                gone = "was deleted";
+                forget();
+                node.events().publish(VmEvent.normal(name(), "Deleted", "VM deleted"));
+                return last;
+            });
+        }
+    }
+
+    /** On the loop: a request that waited while the VM left this node must not touch it. */
+    private void checkHere() {
+        if (stopped) {
+            throw new VmConflictException("VM " + name() + " " + (gone == null ? "is no longer supervised here" : gone)
+                    + " while the request waited");
+        }
     }
 
     /** Stops QEMU and removes every trace of the VM on this node; ends the loop. Supervisor thread. */
@@ -172,32 +215,47 @@ public final class VmSupervisor {
      * otherwise the VM keeps running here and reconciling resumes (false).
      */
     public CompletableFuture<Boolean> migrateOut(OutgoingMigration migration) {
-        return submit(() -> {
-            if (stopped || qemu.process() == null || qemu.process().exited()) {
-                throw new IllegalStateException("VM " + name() + " has no running QEMU to migrate");
+        synchronized (admission) {
+            if (migrating != null) {
+                return CompletableFuture.failedFuture(new VmConflictException("VM " + name() + " is migrating already"));
             }
-            if (!qemu.ensureQmp()) {
-                throw new IllegalStateException("VM " + name() + ": QMP not reachable");
-            }
-            Observation before = observed;
-            VirtualMachine vm = status.vm();
-            boolean moved;
-            outgoing = migration;
-            try {
-                moved = migration.run(new OutgoingMigration.Vm(name(), vm, SpecView.of(vm), paths,
-                        qemu.ops(QMP_TIMEOUT)), this::onMigrationStatus);
-            } finally {
-                outgoing = null;
-            }
-            if (moved) {
-                forget();
-            } else {
-                observed = before;
-                publishStatus();
-                schedule(Duration.ZERO);
-            }
+            migrating = migration;
+            CompletableFuture<Boolean> moved = submit(() -> migrateOutNow(migration));
+            moved.whenComplete((m, e) -> {
+                synchronized (admission) {
+                    migrating = null;
+                }
+            });
             return moved;
-        });
+        }
+    }
+
+    private boolean migrateOutNow(OutgoingMigration migration) throws IOException {
+        if (stopped || qemu.process() == null || qemu.process().exited()) {
+            throw new IllegalStateException("VM " + name() + " has no running QEMU to migrate");
+        }
+        if (!qemu.ensureQmp()) {
+            throw new IllegalStateException("VM " + name() + ": QMP not reachable");
+        }
+        Observation before = observed;
+        VirtualMachine vm = status.vm();
+        boolean moved;
+        outgoing = migration;
+        try {
+            moved = migration.run(new OutgoingMigration.Vm(name(), vm, SpecView.of(vm), paths,
+                    qemu.ops(QMP_TIMEOUT)), this::onMigrationStatus);
+        } finally {
+            outgoing = null;
+        }
+        if (moved) {
+            gone = "moved to " + migration.target();
+            forget();
+        } else {
+            observed = before;
+            publishStatus();
+            schedule(Duration.ZERO);
+        }
+        return moved;
     }
 
     /** A migration a previous daemon left unfinished ({@code outgoing.json}); any thread. */
@@ -287,7 +345,7 @@ public final class VmSupervisor {
                 }
             });
         } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new IllegalStateException("VM " + name() + " is being deleted"));
+            f.completeExceptionally(new VmConflictException("VM " + name() + " " + (gone == null ? "is being deleted" : gone)));
         }
         return f;
     }
