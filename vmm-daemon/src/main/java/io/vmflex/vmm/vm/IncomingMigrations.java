@@ -335,7 +335,12 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         return resumedIn;
     }
 
-    private void abort(UUID id, String why) throws Exception {
+    /**
+     * Synchronized with {@link #prepare}: dropping a copy removes the VM's folder and tap by name,
+     * which must not happen to a newer prepare of the same VM (a source retrying after a cut link)
+     * while the watch thread still drops the old one.
+     */
+    private synchronized void abort(UUID id, String why) throws Exception {
         Pending p = pending.remove(id);
         if (p != null) {
             discard(p, why);
