@@ -317,9 +317,17 @@ public final class VmSupervisor {
 
     /**
      * Lets go of the VM without touching QEMU (daemon shutdown): closes QMP and the console, stops
-     * the loop. The VM keeps running and the next daemon re-adopts it.
+     * the loop. The VM keeps running and the next daemon re-adopts it. A running migration is
+     * cancelled first and rolls back on the loop before the detach runs: interrupted instead, it
+     * could not tell QEMU anything (every QMP call fails on an interrupted thread), and a guest
+     * paused for the switch-over would stay paused until the next daemon.
      */
     public void detach() {
+        synchronized (admission) {
+            if (migrating != null) {
+                migrating.requestCancel("cancelled: the daemon is stopping");
+            }
+        }
         CompletableFuture<Void> done = submit(() -> {
             stopped = true;
             qemu.release();

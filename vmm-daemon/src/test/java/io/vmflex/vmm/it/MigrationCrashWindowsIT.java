@@ -23,6 +23,7 @@ import java.util.UUID;
 
 import static io.vmflex.vmm.it.MigrationProbe.VM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -99,6 +100,30 @@ class MigrationCrashWindowsIT {
         MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
         JsonNode m = a.http().get("/v1/vms/" + VM).json().path("status").path("migration");
         assertEquals("Interrupted", m.path("reason").asText(), m.toString());
+        MigrationProbe.assertMigratesThereAndBack(a, b);
+    }
+
+    @Test
+    @Order(3)
+    void shouldRollBackAndLeaveTheGuestRunningWhenTheSourceDaemonIsStoppedMidStream() throws Exception {
+        int pid = MigrationProbe.pid(a);
+        long uptime = MigrationProbe.uptime(a);
+        String id = MigrationProbe.start(a, b, ",\"maxBandwidthMbps\":40");
+        int targetQemu = MigrationProbe.incomingQemuPid(b);
+        MigrationProbe.awaitTransferred(a, id, 16);
+        long t0 = System.nanoTime();
+        a.terminate(); // what systemctl stop does
+        long stopMs = (System.nanoTime() - t0) / 1_000_000;
+        String run = QmpProbe.status(a.stateDir().resolve("vms").resolve(VM).resolve("qmp.sock"));
+        System.out.printf("MEASURED source daemon stopped mid-stream: exited after %d ms, its QEMU %s%n", stopMs, run);
+        assertTrue(Guest.processRuns(pid), "the source QEMU must survive its daemon");
+        assertEquals("running", run, "the guest must run on while no daemon is there");
+        assertTrue(stopMs < 15_000, "stopping took " + stopMs + " ms");
+        MigrationProbe.assertTargetClean(b, targetQemu);
+
+        a.start();
+        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Cancelled");
+        assertFalse(Files.exists(a.stateDir().resolve("vms").resolve(VM).resolve("outgoing.json")));
         MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 }
