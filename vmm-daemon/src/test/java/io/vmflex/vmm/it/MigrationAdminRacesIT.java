@@ -94,35 +94,28 @@ class MigrationAdminRacesIT {
     @Test
     @Order(2)
     void shouldCancelTheMigrationWhenTheVmIsDeletedMidStream() throws Exception {
-        int pid = MigrationProbe.pid(a);
-        String id = MigrationProbe.start(a, b, SLOW);
-        int targetQemu = MigrationProbe.incomingQemuPid(b);
-        MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
+        var m = MigrationProbe.midStream(a, b, SLOW, MID_STREAM_MIB);
 
         long t0 = System.nanoTime();
         UnixHttp.Response deleted = a.http().send("DELETE", "/v1/vms/" + VM, null, null);
         long deleteMs = (System.nanoTime() - t0) / 1_000_000;
-        JsonNode end = MigrationProbe.awaitEnd(a, id);
+        JsonNode end = MigrationProbe.awaitEnd(a, m.id());
         System.out.printf("MEASURED delete mid-migration: %d in %d ms, migration %s (%s)%n", deleted.status(), deleteMs,
                 end.path("phase").asText(), end.path("message").asText());
         assertEquals(200, deleted.status(), deleted.body());
         assertEquals("Cancelled", end.path("phase").asText(), end.toString());
         assertTrue(deleteMs < 10_000, "DELETE took " + deleteMs + " ms");
         assertEquals(404, a.http().get("/v1/vms/" + VM).status());
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(pid));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(m.sourcePid()));
         assertFalse(Files.exists(a.stateDir().resolve("vms").resolve(VM)));
-        MigrationProbe.assertTargetClean(b, targetQemu);
+        MigrationProbe.assertTargetClean(b, m.targetQemuPid());
     }
 
     @Test
     @Order(3)
     void shouldRefuseToCreateAVmOnTheTargetUnderTheNameOfOneMigratingIn() throws Exception {
         MigrationProbe.bootTestVm(a);
-        int pid = MigrationProbe.pid(a);
-        long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, b, SLOW);
-        int targetQemu = MigrationProbe.incomingQemuPid(b);
-        MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
+        var m = MigrationProbe.midStream(a, b, SLOW, MID_STREAM_MIB);
 
         UnixHttp.Response created = b.http().send("POST", "/v1/vms", "application/yaml", TestVm.yaml());
         UnixHttp.Response put = b.http().send("PUT", "/v1/vms/" + VM, "application/yaml", TestVm.yaml());
@@ -132,11 +125,10 @@ class MigrationAdminRacesIT {
         assertEquals(409, put.status(), put.body());
         assertEquals(404, b.http().get("/v1/vms/" + VM).status());
 
-        UnixHttp.Response cancel = a.http().send("POST", "/v1/migrations/" + id + "/cancel", "application/json", "");
+        UnixHttp.Response cancel = a.http().send("POST", "/v1/migrations/" + m.id() + "/cancel", "application/json", "");
         assertEquals(202, cancel.status(), cancel.body());
-        assertEquals("Cancelled", MigrationProbe.awaitEnd(a, id).path("phase").asText());
-        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Cancelled");
-        MigrationProbe.assertTargetClean(b, targetQemu);
+        assertEquals("Cancelled", MigrationProbe.awaitEnd(a, m.id()).path("phase").asText());
+        m.assertRolledBack(a, b, "Cancelled");
         MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 }

@@ -78,51 +78,43 @@ class MigrationCrashWindowsIT {
     @Test
     @Order(2)
     void shouldKeepTheVmOnTheSourceWhenTheSourceDaemonDiesMidStreamAndComesBack() throws Exception {
-        int pid = MigrationProbe.pid(a);
-        long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, b, ",\"maxBandwidthMbps\":40");
-        int targetQemu = MigrationProbe.incomingQemuPid(b);
-        MigrationProbe.awaitTransferred(a, id, 16);
+        var m = MigrationProbe.midStream(a, b, ",\"maxBandwidthMbps\":40", 16);
         Path marker = a.stateDir().resolve("vms").resolve(VM).resolve("outgoing.json");
         assertTrue(Files.exists(marker), "outgoing.json while streaming");
         long t0 = System.nanoTime();
         a.kill9();
-        MigrationProbe.assertTargetClean(b, targetQemu);
+        MigrationProbe.assertTargetClean(b, m.targetQemuPid());
         System.out.printf("MEASURED source daemon killed mid-stream: target cleaned up after %d ms%n",
                 (System.nanoTime() - t0) / 1_000_000);
-        assertTrue(Guest.processRuns(pid), "the source QEMU must survive its daemon");
+        assertTrue(Guest.processRuns(m.sourcePid()), "the source QEMU must survive its daemon");
 
         long t1 = System.nanoTime();
         a.start();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(marker));
         System.out.printf("MEASURED restarted source settled the interrupted migration %d ms after start began%n",
                 (System.nanoTime() - t1) / 1_000_000);
-        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
-        JsonNode m = a.http().get("/v1/vms/" + VM).json().path("status").path("migration");
-        assertEquals("Interrupted", m.path("reason").asText(), m.toString());
+        MigrationProbe.assertStillRunsOn(a, m.sourcePid(), m.uptime(), "Failed");
+        JsonNode last = a.http().get("/v1/vms/" + VM).json().path("status").path("migration");
+        assertEquals("Interrupted", last.path("reason").asText(), last.toString());
         MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 
     @Test
     @Order(3)
     void shouldRollBackAndLeaveTheGuestRunningWhenTheSourceDaemonIsStoppedMidStream() throws Exception {
-        int pid = MigrationProbe.pid(a);
-        long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, b, ",\"maxBandwidthMbps\":40");
-        int targetQemu = MigrationProbe.incomingQemuPid(b);
-        MigrationProbe.awaitTransferred(a, id, 16);
+        var m = MigrationProbe.midStream(a, b, ",\"maxBandwidthMbps\":40", 16);
         long t0 = System.nanoTime();
         a.terminate(); // what systemctl stop does
         long stopMs = (System.nanoTime() - t0) / 1_000_000;
         String run = QmpProbe.status(a.stateDir().resolve("vms").resolve(VM).resolve("qmp.sock"));
         System.out.printf("MEASURED source daemon stopped mid-stream: exited after %d ms, its QEMU %s%n", stopMs, run);
-        assertTrue(Guest.processRuns(pid), "the source QEMU must survive its daemon");
+        assertTrue(Guest.processRuns(m.sourcePid()), "the source QEMU must survive its daemon");
         assertEquals("running", run, "the guest must run on while no daemon is there");
         assertTrue(stopMs < 15_000, "stopping took " + stopMs + " ms");
-        MigrationProbe.assertTargetClean(b, targetQemu);
+        MigrationProbe.assertTargetClean(b, m.targetQemuPid());
 
         a.start();
-        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Cancelled");
+        MigrationProbe.assertStillRunsOn(a, m.sourcePid(), m.uptime(), "Cancelled");
         assertFalse(Files.exists(a.stateDir().resolve("vms").resolve(VM).resolve("outgoing.json")));
         MigrationProbe.assertMigratesThereAndBack(a, b);
     }

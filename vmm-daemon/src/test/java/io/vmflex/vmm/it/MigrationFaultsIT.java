@@ -47,49 +47,39 @@ class MigrationFaultsIT {
     @Test
     @Order(1)
     void shouldKeepTheVmOnTheSourceWhenTheTargetQemuIsKilledMidStream() throws Exception {
-        int pid = MigrationProbe.pid(a);
-        long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, b, SLOW);
-        int targetQemu = MigrationProbe.incomingQemuPid(b);
-        JsonNode mid = MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
-        assertEquals("Migrating", mid.path("phase").asText(), mid.toString());
+        var m = MigrationProbe.midStream(a, b, SLOW, MID_STREAM_MIB);
+        assertEquals("Migrating", m.status().path("phase").asText(), m.status().toString());
         long t0 = System.nanoTime();
-        new ProcessBuilder("kill", "-9", Integer.toString(targetQemu)).inheritIO().start().waitFor();
-        JsonNode end = MigrationProbe.awaitEnd(a, id);
+        new ProcessBuilder("kill", "-9", Integer.toString(m.targetQemuPid())).inheritIO().start().waitFor();
+        JsonNode end = MigrationProbe.awaitEnd(a, m.id());
         System.out.printf("MEASURED target QEMU killed: Failed after %d ms (%s)%n", (System.nanoTime() - t0) / 1_000_000,
                 end.path("message").asText());
         assertEquals("Failed", end.path("phase").asText(), end.toString());
-        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
-        MigrationProbe.assertTargetClean(b, targetQemu);
+        m.assertRolledBack(a, b, "Failed");
         MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 
     @Test
     @Order(2)
     void shouldShowProgressThenKeepTheVmOnTheSourceWhenCancelledMidStream() throws Exception {
-        int pid = MigrationProbe.pid(a);
-        long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, b, SLOW);
-        int targetQemu = MigrationProbe.incomingQemuPid(b);
-        MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
+        var m = MigrationProbe.midStream(a, b, SLOW, MID_STREAM_MIB);
         JsonNode vm = a.http().get("/v1/vms/" + VM).json();
         assertEquals("Migrating", vm.path("status").path("phase").asText(), vm.toString());
         JsonNode progress = vm.path("status").path("migration");
-        assertEquals(id, progress.path("id").asText());
+        assertEquals(m.id(), progress.path("id").asText());
         assertTrue(progress.path("transferredBytes").asLong() > 0 && progress.path("remainingBytes").asLong() > 0
                 && progress.path("rateBytesPerSecond").asLong() > 0, progress.toString());
 
         long t0 = System.nanoTime();
-        UnixHttp.Response cancel = a.http().send("POST", "/v1/migrations/" + id + "/cancel", "application/json", "");
+        UnixHttp.Response cancel = a.http().send("POST", "/v1/migrations/" + m.id() + "/cancel", "application/json", "");
         assertEquals(202, cancel.status(), cancel.body());
-        JsonNode end = MigrationProbe.awaitEnd(a, id);
+        JsonNode end = MigrationProbe.awaitEnd(a, m.id());
         System.out.printf("MEASURED cancel: Cancelled after %d ms (%s)%n", (System.nanoTime() - t0) / 1_000_000,
                 end.path("message").asText());
         assertEquals("Cancelled", end.path("phase").asText(), end.toString());
-        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Cancelled");
-        MigrationProbe.assertTargetClean(b, targetQemu);
+        m.assertRolledBack(a, b, "Cancelled");
 
-        UnixHttp.Response again = a.http().send("POST", "/v1/migrations/" + id + "/cancel", "application/json", "");
+        UnixHttp.Response again = a.http().send("POST", "/v1/migrations/" + m.id() + "/cancel", "application/json", "");
         assertEquals(409, again.status(), again.body());
         assertTrue(again.body().contains("cannot be cancelled: it is Cancelled"), again.body());
         MigrationProbe.assertMigratesThereAndBack(a, b);
@@ -98,23 +88,19 @@ class MigrationFaultsIT {
     @Test
     @Order(3)
     void shouldKeepTheVmOnTheSourceAndCleanTheTargetWhenTheTargetDaemonIsKilledMidStream() throws Exception {
-        int pid = MigrationProbe.pid(a);
-        long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, b, SLOW);
-        int targetQemu = MigrationProbe.incomingQemuPid(b);
-        MigrationProbe.awaitTransferred(a, id, MID_STREAM_MIB);
+        var m = MigrationProbe.midStream(a, b, SLOW, MID_STREAM_MIB);
         long t0 = System.nanoTime();
         b.kill9();
-        JsonNode end = MigrationProbe.awaitEnd(a, id);
+        JsonNode end = MigrationProbe.awaitEnd(a, m.id());
         System.out.printf("MEASURED target daemon killed: Failed after %d ms (%s)%n", (System.nanoTime() - t0) / 1_000_000,
                 end.path("message").asText());
         assertEquals("Failed", end.path("phase").asText(), end.toString());
-        MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
+        MigrationProbe.assertStillRunsOn(a, m.sourcePid(), m.uptime(), "Failed");
 
         // The restarted target removes what its predecessor left of the uncommitted migration.
         b.start();
-        MigrationProbe.assertTargetClean(b, targetQemu);
-        assertFalse(Guest.processRuns(targetQemu));
+        MigrationProbe.assertTargetClean(b, m.targetQemuPid());
+        assertFalse(Guest.processRuns(m.targetQemuPid()));
         MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 

@@ -101,22 +101,18 @@ class MigrationLinkCutIT {
 
     @Test
     void shouldFailWithinTheProgressTimeoutAndKeepTheVmOnTheSourceWhenTheLinkIsCutMidStream() throws Exception {
-        int pid = MigrationProbe.pid(a);
-        long uptime = MigrationProbe.uptime(a);
-        String id = MigrationProbe.start(a, b, ",\"maxBandwidthMbps\":40,\"progressTimeoutSeconds\":5");
-        int targetQemu = MigrationProbe.incomingQemuPid(b);
-        MigrationProbe.awaitTransferred(a, id, 16);
+        var m = MigrationProbe.midStream(a, b, ",\"maxBandwidthMbps\":40,\"progressTimeoutSeconds\":5", 16);
         long t0 = System.nanoTime();
         sh("ip", "link", "set", HOST_END, "down");
         JsonNode end;
         try {
-            end = MigrationProbe.awaitEnd(a, id);
+            end = MigrationProbe.awaitEnd(a, m.id());
             System.out.printf("MEASURED link cut: Failed after %d ms (%s)%n", (System.nanoTime() - t0) / 1_000_000,
                     end.path("message").asText());
             assertEquals("Failed", end.path("phase").asText(), end.toString());
             assertEquals("ProgressTimeout", end.path("reason").asText(), end.toString());
-            MigrationProbe.assertStillRunsOn(a, pid, uptime, "Failed");
-            MigrationProbe.assertTargetClean(b, targetQemu);
+            MigrationProbe.assertStillRunsOn(a, m.sourcePid(), m.uptime(), "Failed");
+            MigrationProbe.assertTargetClean(b, m.targetQemuPid());
             System.out.printf("MEASURED link still down: target cleaned up %d ms after the cut%n",
                     (System.nanoTime() - t0) / 1_000_000);
         } finally {
@@ -125,7 +121,7 @@ class MigrationLinkCutIT {
         MigrationProbe.assertMigratesThereAndBack(a, b);
     }
 
-    /** The writer's rounds on {@code d}'s console as {round, uptime in ms}, oldest first. */
+    /** The writer's rounds on {@code d}'s console as {round, m.uptime() in ms}, oldest first. */
     private static List<long[]> writes(TestDaemon d) throws Exception {
         Matcher m = WROTE.matcher(d.http().get("/v1/vms/" + WRITER + "/console?tail=400").body());
         List<long[]> rounds = new ArrayList<>();

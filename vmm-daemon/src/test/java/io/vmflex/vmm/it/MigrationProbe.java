@@ -94,6 +94,24 @@ final class MigrationProbe {
                 || m.path("phase").asText().matches("Completed|Failed|Cancelled"));
     }
 
+    /** A migration of the test VM caught mid-stream, where the fault tests strike. */
+    record MidStream(int sourcePid, long uptime, String id, int targetQemuPid, JsonNode status) {
+        /** The fault left the VM on the source ({@link #assertStillRunsOn}) and nothing of it on the target. */
+        void assertRolledBack(TestDaemon source, TestDaemon target, String phase) throws IOException {
+            assertStillRunsOn(source, sourcePid, uptime, phase);
+            assertTargetClean(target, targetQemuPid);
+        }
+    }
+
+    /** Starts a migration of the test VM and returns once more than {@code mib} MiB went through. */
+    static MidStream midStream(TestDaemon from, TestDaemon to, String extraJson, long mib) throws IOException {
+        int pid = pid(from);
+        long uptime = uptime(from);
+        String id = start(from, to, extraJson);
+        int targetQemu = incomingQemuPid(to);
+        return new MidStream(pid, uptime, id, targetQemu, awaitTransferred(from, id, mib));
+    }
+
     /** The fault left the VM where it was: same QEMU, running, its guest still counting. */
     static void assertStillRunsOn(TestDaemon source, int pid, long uptimeBefore, String phase) throws IOException {
         JsonNode vm = Guest.awaitPhase(source.http(), VM, "Running", STEP);
