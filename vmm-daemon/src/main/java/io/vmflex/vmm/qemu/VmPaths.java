@@ -17,6 +17,16 @@ public record VmPaths(Path dir) {
     public Path consoleLog() { return dir.resolve("console.log"); }
     public Path pidFile() { return dir.resolve("qemu.pid"); }
     public Path qemuStderr() { return dir.resolve("qemu.stderr"); }
+    /**
+     * An incoming migration's copy that is not committed (its QEMU's runtime): while it exists the
+     * folder is not a VM of this node, whatever else it holds, and a restarted daemon drops it.
+     */
+    public Path incomingMarker() { return dir.resolve("incoming.json"); }
+    /**
+     * Renamed from {@link #incomingMarker()} at an incoming migration's commit point and deleted once
+     * QEMU runs the guest: a restarted daemon that finds it resumes the VM's paused QEMU.
+     */
+    public Path resumeMarker() { return dir.resolve("resume.json"); }
     /** The VM's own copy-on-write layer over its image's (shared, never written) disk. */
     public Path rootOverlay() { return dir.resolve("root.qcow2"); }
 

@@ -42,6 +42,13 @@ public final class AtomicFiles {
         fsyncDirectory(dir);
     }
 
+    /** Deletes {@code target} if it exists and makes the deletion durable (fsync of its directory). */
+    public static void delete(Path target) throws IOException {
+        if (Files.deleteIfExists(target)) {
+            fsyncDirectory(target.toAbsolutePath().getParent());
+        }
+    }
+
     static void fsyncDirectory(Path dir) throws IOException {
         // Opening a directory for READ and forcing it is how the JDK exposes fsync(dirfd) on Linux.
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

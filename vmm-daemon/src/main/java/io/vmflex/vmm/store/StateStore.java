@@ -77,7 +77,8 @@ public final class StateStore {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(vmsDir, Files::isDirectory)) {
             for (Path dir : dirs) {
                 VmPaths p = new VmPaths(dir);
-                if (!Files.exists(p.spec())) {
+                // An uncommitted incoming copy holds vm.json too; the migration side owns (and drops) it.
+                if (!Files.exists(p.spec()) || Files.exists(p.incomingMarker())) {
                     continue;
                 }
                 try {

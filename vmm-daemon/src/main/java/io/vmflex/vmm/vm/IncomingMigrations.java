@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,6 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
     /** How long a prepared migration may wait for its commit: long enough for a 100 GiB guest at 10 Gbit/s. */
     public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
     private static final Duration WATCH = Duration.ofSeconds(1);
-    private static final String MARKER = "incoming.json";
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
 
     /** @param disk the source mirrors its root disk into this QEMU's NBD export, stopped at commit */
@@ -93,17 +93,17 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
     }
 
     /**
-     * A VM dir with {@code incoming.json} but no {@code vm.json} is a prepare that was never
-     * committed by a daemon that died: its QEMU (if still there, paused) is killed, the dir removed.
-     * The marker holds the QEMU's pid and start time, so a reused pid is never killed.
+     * A VM dir with {@code incoming.json} ({@link VmPaths#incomingMarker()}) is a prepare that was
+     * never committed by a daemon that died: its QEMU (if still there, paused) is killed, the dir
+     * removed. The marker holds the QEMU's pid and start time, so a reused pid is never killed.
      */
     private void removeLeftovers() {
         Path vms = store.paths("x").dir().getParent();
         try (var dirs = Files.newDirectoryStream(vms, Files::isDirectory)) {
             for (Path dir : dirs) {
                 VmPaths p = new VmPaths(dir);
-                Path marker = dir.resolve(MARKER);
-                if (!Files.exists(marker) || Files.exists(p.spec())) {
+                Path marker = p.incomingMarker();
+                if (!Files.exists(marker)) {
                     continue;
                 }
                 String name = dir.getFileName().toString();
@@ -156,7 +156,10 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         if (pending.containsKey(id)) {
             return "pending";
         }
-        return registry.get(vm).isPresent() ? "committed" : "absent";
+        // A committed copy is on disk (vm.json, no incoming marker) even where its supervisor failed to start.
+        VmPaths p = store.paths(vm);
+        boolean onDisk = Files.exists(p.spec()) && !Files.exists(p.incomingMarker());
+        return registry.get(vm).isPresent() || onDisk ? "committed" : "absent";
     }
 
     private synchronized void prepare(UUID id, JsonNode r) throws Exception {
@@ -197,7 +200,11 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             if (process == null) {
                 throw new IllegalStateException("target QEMU exited right after starting");
             }
-            AtomicFiles.write(paths.dir().resolve(MARKER), JSON.writeValueAsBytes(rt));
+            AtomicFiles.write(paths.incomingMarker(), JSON.writeValueAsBytes(rt));
+            // Written now, not at the commit: once the guest runs here nothing may fail the commit
+            // (the source would resume its copy too), and these writes can (a full disk).
+            store.saveRuntime(name, rt);
+            store.saveVm(vm);
             IncomingLoad load = new IncomingLoad();
             qmp = node.qmp().connect(paths.qmpSocket(), load::onEvent, () -> { });
             Path sock = paths.dir().resolve("incoming.sock");
@@ -238,9 +245,22 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
             if (nic != null) {
                 node.network().detach(name);
             }
-            store.deleteVm(name);
+            dropFolder(name);
             registry.arrivalCancelled(name, id);
             throw e;
+        }
+    }
+
+    /**
+     * Removes an incoming copy's folder. vm.json goes first (the walk deletes in reverse name order),
+     * so a removal that fails midway leaves nothing a restarted daemon would take for a VM; what is
+     * left keeps its incoming marker and goes at the next start or the next prepare of that VM.
+     */
+    private void dropFolder(String name) {
+        try {
+            store.deleteVm(name);
+        } catch (IOException e) {
+            LOG.warn("vm={} could not remove the incoming copy's folder: {}", name, e.toString());
         }
     }
 
@@ -298,41 +318,67 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         }
     }
 
+    // Pending -- load completed --> commit point (incoming.json renamed resume.json) -- cont --> runs here
+    //                                                                              -- failure --> dropped
     private long commitOwned(UUID id) throws Exception {
         long t0 = System.nanoTime();
         Pending p = pending.remove(id);
         if (p == null) {
             throw new IllegalStateException("no prepared migration " + id);
         }
+        QmpOps ops = new QmpOps(p.qmp(), QMP_TIMEOUT);
         long resumedIn;
         try {
-            QmpOps ops = new QmpOps(p.qmp(), QMP_TIMEOUT);
             // The source's disk writes ended before its final pass, so the export can go while the
             // last of the stream still loads (the source saw "completed" at its last byte sent).
             if (p.disk()) {
                 DiskMirror.stopExport(ops);
             }
             p.load().awaitCompleted(ops, Duration.ofSeconds(30));
+            // The commit point: a daemon that dies after this rename resumes this QEMU when it
+            // comes back (and tells a source that asks "committed"); before it, it drops it.
+            Files.move(p.paths().incomingMarker(), p.paths().resumeMarker(), StandardCopyOption.ATOMIC_MOVE);
             ops.call("cont", null);
             resumedIn = (System.nanoTime() - t0) / 1000;
-            if (p.nic() != null) {
-                ObjectNode a = JSON.createObjectNode();
-                a.put("initial", 50).put("max", 550).put("rounds", 5).put("step", 100);
-                ops.call("announce-self", a);
-            }
         } catch (Exception e) {
             discard(p, "commit failed: " + e.getMessage());
             throw e;
         }
+        arrived(p, ops);
+        return resumedIn;
+    }
+
+    /**
+     * The guest runs here: from now on nothing fails the commit, since the source would resume its
+     * own copy on a refusal. What goes wrong is logged and, where it matters, left for the next
+     * daemon (which adopts the VM from its folder and resumes it if the resume marker is still there).
+     */
+    private void arrived(Pending p, QmpOps ops) {
+        if (p.nic() != null) {
+            try {
+                ops.announceSelf();
+            } catch (QmpOps.QmpFailure e) {
+                LOG.warn("vm={} announce after the migration failed: {}; the network learns its place from its own traffic",
+                        p.name(), e.getMessage());
+            }
+        }
+        try {
+            AtomicFiles.delete(p.paths().resumeMarker());
+        } catch (IOException e) {
+            LOG.warn("vm={} resume marker not removed: {} (harmless: the next daemon finds the VM running)", p.name(), e.toString());
+        }
         p.qmp().close();
         p.process().close();
         p.expectation().close();
-        store.saveVm(p.vm());
-        store.saveRuntime(p.name(), p.runtime());
-        Files.deleteIfExists(p.paths().dir().resolve(MARKER));
-        registry.adopt(p.name(), () -> VmSupervisor.recover(node, store, p.vm(), p.runtime()));
+        try {
+            registry.adopt(p.name(), () -> VmSupervisor.recover(node, store, p.vm(), p.runtime()));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("vm={} runs here (QEMU pid {}) but could not be taken into supervision", p.name(), p.runtime().pid(), e);
+            node.events().publish(VmEvent.warning(p.name(), "MigratedInUnsupervised", "the VM runs here (QEMU pid "
+                    + p.runtime().pid() + ") but its supervisor failed: " + e.getMessage() + "; restart vmmd to adopt it"));
+            return;
+        }
         node.events().publish(VmEvent.normal(p.name(), "MigratedIn", "now runs here (QEMU pid " + p.runtime().pid() + ")"));
-        return resumedIn;
     }
 
     /**
@@ -357,7 +403,7 @@ public final class IncomingMigrations implements MigrationControl.Handler, AutoC
         if (p.nic() != null) {
             node.network().detach(p.name());
         }
-        store.deleteVm(p.name());
+        dropFolder(p.name());
         registry.arrivalCancelled(p.name(), p.id());
         node.events().publish(VmEvent.warning(p.name(), "IncomingMigrationAborted", why));
     }

@@ -30,6 +30,16 @@ public final class QmpOps {
         this.timeout = timeout;
     }
 
+    /**
+     * Has QEMU announce the VM's NICs (gratuitous ARP/RARP, 5 rounds over ~1 s) so that the
+     * bridges and the overlay learn where it runs now; after a migration, on the target.
+     */
+    public void announceSelf() throws QmpFailure {
+        ObjectNode a = NODES.objectNode();
+        a.put("initial", 50).put("max", 550).put("rounds", 5).put("step", 100);
+        call("announce-self", a);
+    }
+
     public JsonNode call(String command, ObjectNode args) throws QmpFailure {
         try {
             return qmp.execute(command, args).get(timeout.toMillis(), TimeUnit.MILLISECONDS);

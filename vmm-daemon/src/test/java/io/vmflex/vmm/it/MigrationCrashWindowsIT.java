@@ -118,4 +118,26 @@ class MigrationCrashWindowsIT {
         assertFalse(Files.exists(a.stateDir().resolve("vms").resolve(VM).resolve("outgoing.json")));
         MigrationProbe.assertMigratesThereAndBack(a, b);
     }
+
+    @Test
+    @Order(4)
+    void shouldResumeAnArrivedVmWhoseDaemonDiedBetweenTheCommitPointAndResumingIt() throws Exception {
+        // The state a target daemon killed right after its commit point leaves: the guest loaded in a
+        // paused QEMU, the VM's files written, the resume marker there. Made here from a VM on a.
+        int pid = MigrationProbe.pid(a);
+        long uptime = MigrationProbe.awaitUptimeAbove(a, 0);
+        Path dir = a.stateDir().resolve("vms").resolve(VM);
+        a.kill9();
+        QmpProbe.execute(dir.resolve("qmp.sock"), "stop");
+        assertEquals("paused", QmpProbe.status(dir.resolve("qmp.sock")));
+        Files.writeString(dir.resolve("resume.json"), "{}");
+
+        a.start();
+        JsonNode vm = Guest.awaitPhase(a.http(), VM, "Running", MigrationProbe.STEP);
+        assertEquals(pid, vm.path("status").path("pid").asInt(), vm.toString());
+        MigrationProbe.awaitUptimeAbove(a, uptime + 1);
+        assertTrue(!Files.exists(dir.resolve("resume.json")), "resume marker left");
+        assertTrue(a.http().get("/v1/events?vm=" + VM).body().contains("resumed by a restarted daemon"));
+        MigrationProbe.assertMigratesThereAndBack(a, b);
+    }
 }

@@ -2,6 +2,7 @@ package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -106,6 +107,32 @@ class MigrationFaultsIT {
 
     @Test
     @Order(4)
+    void shouldKeepOneCopyWhenTheTargetCannotWriteItsStateAtTheCommit() throws Exception {
+        Path dir = b.stateDir().resolve("vms").resolve(VM);
+        var m = MigrationProbe.midStream(a, b, ",\"maxBandwidthMbps\":200", MID_STREAM_MIB);
+        // Like a full or failing disk on the target: nothing can be created in the VM's folder.
+        Assumptions.assumeTrue(chattr("+i", dir), "chattr +i is not supported on " + dir + "; skipped");
+        try {
+            JsonNode end = MigrationProbe.awaitEnd(a, m.id());
+            System.out.printf("MEASURED target's VM folder unwritable at the commit: %s (%s)%n", end.path("phase").asText(),
+                    end.path("message").asText());
+            assertEquals("Failed", end.path("phase").asText(), end.toString());
+            MigrationProbe.assertStillRunsOn(a, m.sourcePid(), m.uptime(), "Failed");
+            // One copy: the target's QEMU, which may have run the guest, must be gone.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Guest.processRuns(m.targetQemuPid()));
+            assertEquals(404, b.http().get("/v1/vms/" + VM).status());
+        } finally {
+            chattr("-i", dir);
+        }
+        MigrationProbe.assertMigratesThereAndBack(a, b);
+    }
+
+    private static boolean chattr(String flag, Path dir) throws Exception {
+        return new ProcessBuilder("chattr", flag, dir.toString()).inheritIO().start().waitFor() == 0;
+    }
+
+    @Test
+    @Order(5)
     void shouldRefuseToCancelWhenNothingRuns() throws Exception {
         UnixHttp.Response r = a.http().send("POST", "/v1/vms/" + VM + "/migrate/cancel", "application/json", "");
         assertEquals(409, r.status(), r.body());

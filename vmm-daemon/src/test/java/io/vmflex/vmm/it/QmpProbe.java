@@ -23,20 +23,29 @@ final class QmpProbe {
 
     /** QEMU's {@code query-status} status, e.g. "running", "paused", "postmigrate". */
     static String status(Path qmpSocket) throws IOException {
+        return execute(qmpSocket, "query-status").path("status").asText();
+    }
+
+    /** Runs one argument-less QMP command; returns its {@code return} value. */
+    static JsonNode execute(Path qmpSocket, String command) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(qmpSocket));
             var in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
             var out = Channels.newOutputStream(ch);
             in.readLine(); // greeting
-            out.write("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-status\",\"id\":1}\n".getBytes(StandardCharsets.UTF_8));
+            out.write(("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"" + command + "\",\"id\":1}\n")
+                    .getBytes(StandardCharsets.UTF_8));
             out.flush();
             for (String line; (line = in.readLine()) != null; ) {
                 JsonNode msg = ApiMapper.json().readTree(line);
                 if (msg.path("id").asInt(0) == 1) {
-                    return msg.path("return").path("status").asText(msg.toString());
+                    if (!msg.has("return")) {
+                        throw new IOException(command + " failed: " + msg);
+                    }
+                    return msg.get("return");
                 }
             }
-            throw new IOException("QMP at " + qmpSocket + " closed before answering query-status");
+            throw new IOException("QMP at " + qmpSocket + " closed before answering " + command);
         }
     }
 }
