@@ -10,13 +10,11 @@ import io.vmflex.vmm.events.VmEvent;
 import io.vmflex.vmm.guest.GuestChannel;
 import io.vmflex.vmm.qemu.QemuRuntime;
 import io.vmflex.vmm.qemu.VmPaths;
-import io.vmflex.vmm.store.AtomicFiles;
 import io.vmflex.vmm.store.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -261,37 +259,11 @@ public final class VmSupervisor {
         return moved;
     }
 
-    /**
-     * The VM came here by a migration that passed its commit point, and the daemon that took it
-     * stopped before QEMU ran the guest ({@link VmPaths#resumeMarker()} is still there): QEMU waits
-     * paused with the whole guest loaded, and the source has let go of its copy or will once it asks.
-     * Resume it. Supervisor thread.
-     */
+    /** See {@link InterruptedArrival}. Supervisor thread. */
     private void resumeInterruptedArrival() {
-        if (!Files.exists(paths.resumeMarker())) {
-            return;
-        }
-        if (qemu.process() != null && !qemu.process().exited() && qemu.ensureQmp()) {
-            try {
-                QmpOps ops = qemu.ops(QMP_TIMEOUT);
-                String run = ops.status();
-                if (!run.equals("running")) {
-                    ops.call("cont", null);
-                    ops.announceSelf();
-                    node.events().publish(VmEvent.normal(name(), "MigratedIn", "resumed by a restarted daemon: the migration"
-                            + " here had committed, QEMU was still " + run));
-                }
-            } catch (QmpOps.QmpFailure e) {
-                LOG.error("vm={} arrived by migration but could not be resumed: {}", name(), e.getMessage());
-                node.events().publish(VmEvent.warning(name(), "ResumeFailed", "arrived by migration, committed, but QEMU"
-                        + " did not resume: " + e.getMessage()));
-                return;
-            }
-        }
-        try {
-            AtomicFiles.delete(paths.resumeMarker());
-        } catch (IOException e) {
-            LOG.warn("vm={} resume marker not removed: {}", name(), e.toString());
+        if (InterruptedArrival.pending(paths)) {
+            boolean alive = qemu.process() != null && !qemu.process().exited() && qemu.ensureQmp();
+            InterruptedArrival.resume(name(), paths, alive ? qemu.ops(QMP_TIMEOUT) : null, node.events());
         }
     }
 
