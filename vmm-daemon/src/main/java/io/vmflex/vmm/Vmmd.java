@@ -148,13 +148,13 @@ public final class Vmmd implements AutoCloseable {
             migrationListener.onControl(incoming);
             LOG.info("live migration: listening on {}", migrationListener.address());
         }
-        VmService service = new VmService(registry, images, Clock.systemUTC());
+        OutgoingMigrations outgoing = new OutgoingMigrations(node, registry, secret,
+                new MigrationHistory(config.stateDir().resolve("migrations.json")));
+        VmService service = new VmService(registry, images, Clock.systemUTC(), outgoing::movedAway);
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
         routes.addAll(new ProfileRoutes().routes());
-        routes.addAll(new MigrationRoutes(service, new OutgoingMigrations(node, registry, secret,
-                new MigrationHistory(config.stateDir().resolve("migrations.json"))),
-                clusterNetwork::resolveTarget).routes());
+        routes.addAll(new MigrationRoutes(service, outgoing, clusterNetwork::resolveTarget).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
                 new PeerAuthorizer(adminGid(config.adminGroup())), routes);
         server.start();

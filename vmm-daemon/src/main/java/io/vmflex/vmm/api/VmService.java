@@ -5,6 +5,7 @@ import io.vmflex.api.validation.Manifests;
 import io.vmflex.api.validation.Patches;
 import io.vmflex.api.validation.VmDefaults;
 import io.vmflex.api.validation.VmValidator;
+import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.image.ImageStore;
@@ -17,9 +18,11 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * The VM operations of the admin API, independent of HTTP: parse, default, validate, then hand the
@@ -31,11 +34,14 @@ public final class VmService {
     private final VmRegistry registry;
     private final ImageStore images;
     private final Clock clock;
+    private final Function<String, Optional<MigrationStatus>> movedAway;
 
-    public VmService(VmRegistry registry, ImageStore images, Clock clock) {
+    /** @param movedAway a VM's completed migration away from this node, if it was its last one */
+    public VmService(VmRegistry registry, ImageStore images, Clock clock, Function<String, Optional<MigrationStatus>> movedAway) {
         this.registry = registry;
         this.images = images;
         this.clock = clock;
+        this.movedAway = movedAway;
     }
 
     /** The outcome of an apply: the VM and whether it was new. */
@@ -51,7 +57,16 @@ public final class VmService {
     }
 
     public VmSupervisor supervisor(String name) {
-        return registry.get(name).orElseThrow(() -> ApiException.notFound("virtualmachine \"" + name + "\""));
+        return registry.get(name).orElseThrow(() -> notHere(name));
+    }
+
+    /** 404; for a VM that migrated away, saying where it runs now (standalone nodes know no better). */
+    private ApiException notHere(String name) {
+        String what = "virtualmachine \"" + name + "\"";
+        return movedAway.apply(name)
+                .map(m -> ApiException.notFound(what + " (it moved to " + m.target() + " by migration " + m.id()
+                        + (m.finishedAt() == null ? "" : " at " + m.finishedAt()) + ")"))
+                .orElseGet(() -> ApiException.notFound(what));
     }
 
     public CompletableFuture<Applied> create(byte[] body, boolean yaml) {
@@ -92,7 +107,7 @@ public final class VmService {
     public CompletableFuture<VirtualMachine> delete(String name) {
         CompletableFuture<VirtualMachine> f = registry.delete(name);
         if (f == null) {
-            throw ApiException.notFound("virtualmachine \"" + name + "\"");
+            throw notHere(name);
         }
         return conflictsAs409(f);
     }

@@ -217,6 +217,17 @@ public final class OutgoingMigrations {
         return Optional.ofNullable(recent.get(id));
     }
 
+    /** VM {@code vm}'s newest migration from here, if it completed: where it went. */
+    public synchronized Optional<MigrationStatus> movedAway(String vm) {
+        MigrationStatus newest = null;
+        for (MigrationStatus s : recent.values()) {
+            if (s.vm().equals(vm)) {
+                newest = s;
+            }
+        }
+        return newest != null && newest.phase() == MigrationPhase.Completed ? Optional.of(newest) : Optional.empty();
+    }
+
     /** Newest first. */
     public synchronized List<MigrationStatus> list() {
         List<MigrationStatus> l = new ArrayList<>(recent.values());

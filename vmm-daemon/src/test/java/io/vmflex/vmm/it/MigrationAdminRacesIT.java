@@ -75,12 +75,16 @@ class MigrationAdminRacesIT {
         int pidOnB = onB.path("status").path("pid").asInt();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.http().get("/v1/vms/" + VM).status() == 404);
         assertFalse(Files.exists(a.stateDir().resolve("vms").resolve(VM)), "the source kept the VM's folder");
+        String movedTo = "it moved to " + b.migrationAddress() + " by migration " + id;
+        assertTrue(a.http().get("/v1/vms/" + VM).body().contains(movedTo), a.http().get("/v1/vms/" + VM).body());
 
         // A restarted source must not bring back a VM that runs on the target.
         a.terminate();
         a.start();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.http().get("/v1/vms").status() == 200);
-        assertEquals(404, a.http().get("/v1/vms/" + VM).status());
+        UnixHttp.Response gone = a.http().get("/v1/vms/" + VM);
+        assertEquals(404, gone.status());
+        assertTrue(gone.body().contains(movedTo), gone.body());
         assertEquals(pidOnB, b.http().get("/v1/vms/" + VM).json().path("status").path("pid").asInt());
 
         // The node that runs the VM now takes the change.
