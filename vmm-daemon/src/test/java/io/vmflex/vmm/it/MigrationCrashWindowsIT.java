@@ -7,6 +7,8 @@ import io.vmflex.migration.ClusterSecret;
 import io.vmflex.migration.MigrationControl;
 import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.MigrationSettings;
+import io.vmflex.vmm.qmp.QmpClient;
+import io.vmflex.vmm.qmp.QmpClientOptions;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static io.vmflex.vmm.it.MigrationProbe.VM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -106,7 +109,7 @@ class MigrationCrashWindowsIT {
         long t0 = System.nanoTime();
         a.terminate(); // what systemctl stop does
         long stopMs = (System.nanoTime() - t0) / 1_000_000;
-        String run = QmpProbe.status(a.stateDir().resolve("vms").resolve(VM).resolve("qmp.sock"));
+        String run = qmp(a.stateDir().resolve("vms").resolve(VM).resolve("qmp.sock"), "query-status").path("status").asText();
         System.out.printf("MEASURED source daemon stopped mid-stream: exited after %d ms, its QEMU %s%n", stopMs, run);
         assertTrue(Guest.processRuns(m.sourcePid()), "the source QEMU must survive its daemon");
         assertEquals("running", run, "the guest must run on while no daemon is there");
@@ -128,8 +131,8 @@ class MigrationCrashWindowsIT {
         long uptime = MigrationProbe.awaitUptimeAbove(a, 0);
         Path dir = a.stateDir().resolve("vms").resolve(VM);
         a.kill9();
-        QmpProbe.execute(dir.resolve("qmp.sock"), "stop");
-        assertEquals("paused", QmpProbe.status(dir.resolve("qmp.sock")));
+        qmp(dir.resolve("qmp.sock"), "stop");
+        assertEquals("paused", qmp(dir.resolve("qmp.sock"), "query-status").path("status").asText());
         Files.writeString(dir.resolve("resume.json"), "{}");
 
         a.start();
@@ -139,5 +142,12 @@ class MigrationCrashWindowsIT {
         assertTrue(!Files.exists(dir.resolve("resume.json")), "resume marker left");
         assertTrue(a.http().get("/v1/events?vm=" + VM).body().contains("resumed by a restarted daemon"));
         MigrationProbe.assertMigratesThereAndBack(a, b);
+    }
+
+    /** One QMP command to a VM's QEMU while no daemon holds its QMP socket (the daemon's own client). */
+    private static JsonNode qmp(Path socket, String command) throws Exception {
+        try (QmpClient client = QmpClient.connect(socket, QmpClientOptions.defaults()).get(10, TimeUnit.SECONDS)) {
+            return client.execute(command, null).get(10, TimeUnit.SECONDS);
+        }
     }
 }
