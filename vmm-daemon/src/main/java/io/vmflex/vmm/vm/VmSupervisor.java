@@ -70,10 +70,11 @@ public final class VmSupervisor {
      * migration: one that arrives while a migration runs must not queue behind it on the loop.
      */
     private final Object admission = new Object();
-    /** The migration handed to {@link #migrateOut} until it ended; guarded by {@link #admission}. */
-    private OutgoingMigration migrating;
-    /** The migration running on the loop thread; read by the QMP I/O thread to pass it QEMU's events. */
-    private volatile OutgoingMigration outgoing;
+    /**
+     * The migration handed to {@link #migrateOut} until it ended; written under {@link #admission},
+     * read without it by the QMP I/O thread to pass it QEMU's events.
+     */
+    private volatile OutgoingMigration migrating;
     private ScheduledFuture<?> nextTick;
     private Observation observed;
 
@@ -240,14 +241,8 @@ public final class VmSupervisor {
         }
         Observation before = observed;
         VirtualMachine vm = status.vm();
-        boolean moved;
-        outgoing = migration;
-        try {
-            moved = migration.run(new OutgoingMigration.Vm(name(), vm, SpecView.of(vm), paths,
-                    qemu.ops(QMP_TIMEOUT)), this::onMigrationStatus);
-        } finally {
-            outgoing = null;
-        }
+        boolean moved = migration.run(new OutgoingMigration.Vm(name(), vm, SpecView.of(vm), paths,
+                qemu.ops(QMP_TIMEOUT)), this::onMigrationStatus);
         if (moved) {
             gone = "moved to " + migration.target();
             forget();
@@ -428,7 +423,7 @@ public final class VmSupervisor {
 
     /** Runs on a QMP I/O thread: only hands the event to the supervisor's thread. */
     private void onQmpEvent(String event, JsonNode data) {
-        OutgoingMigration migrating = outgoing;
+        OutgoingMigration migrating = this.migrating;
         // MIGRATION_PASS: a new pass may lift the switch-over hold (SwitchoverHold).
         if (migrating != null && (event.equals("MIGRATION") || event.equals("MIGRATION_PASS"))) {
             // Not through the loop: the migration runs on the supervisor's thread and waits for this.
