@@ -171,19 +171,18 @@ final class DirectVm implements AutoCloseable {
             boolean continued = false;
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (true) {
-                // As the daemon: with the guest paused, act on QEMU's event without asking first.
-                String reported = current.reported().get();
-                if (reported.equals("completed")) {
-                    break;
+                // As the daemon: with the guest paused (completed, pre-switchover) QEMU's event is
+                // enough; otherwise ask QEMU.
+                String s = current.reported().get();
+                if (!atSwitchover(s, continued)) {
+                    JsonNode q = current.ops().call("query-migrate", null);
+                    hold.observe(current.ops(), q);
+                    s = q.path("status").asText();
+                    if (!atSwitchover(s, continued)
+                            && (s.equals("failed") || s.equals("cancelled") || System.nanoTime() > deadline)) {
+                        throw new IllegalStateException("direct migration " + s + ": " + q.path("error-desc").asText(""));
+                    }
                 }
-                if (reported.equals("pre-switchover") && !continued) {
-                    switchOver(disk);
-                    continued = true;
-                    continue;
-                }
-                JsonNode q = current.ops().call("query-migrate", null);
-                hold.observe(current.ops(), q);
-                String s = q.path("status").asText();
                 if (s.equals("completed")) {
                     break;
                 }
@@ -191,9 +190,6 @@ final class DirectVm implements AutoCloseable {
                     switchOver(disk);
                     continued = true;
                     continue;
-                }
-                if (s.equals("failed") || s.equals("cancelled") || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("direct migration " + s + ": " + q.path("error-desc").asText(""));
                 }
                 if (migrationEvent.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
                     migrationEvent.drainPermits();
@@ -221,6 +217,11 @@ final class DirectVm implements AutoCloseable {
     }
 
     /** The source paused the guest before its final pass: completes the disk mirror, lets QEMU go on. */
+    /** QEMU completed, or paused the guest for a switch-over not yet continued: the loop acts at once. */
+    private static boolean atSwitchover(String qemuStatus, boolean continued) {
+        return qemuStatus.equals("completed") || (qemuStatus.equals("pre-switchover") && !continued);
+    }
+
     private void switchOver(boolean disk) throws Exception {
         if (disk) {
             DiskMirror.finish(current.ops(), Duration.ofSeconds(10), mirrorEvents);
