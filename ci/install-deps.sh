@@ -17,7 +17,9 @@ apt_update() { [[ $updated == 1 ]] || { apt-get update -qq; updated=1; }; }
 BACKPORTS="${VERSION_CODENAME:-bookworm}-backports"
 if [[ "${VERSION_CODENAME:-}" == bookworm ]]; then
   if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    echo "deb http://deb.debian.org/debian bookworm-backports main" > /etc/apt/sources.list.d/vmflex-backports.list
+    # The backports suite comes from the mirror apt already uses (or VMFLEX_DEBIAN_MIRROR).
+    MIRROR=$("$(dirname "${BASH_SOURCE[0]}")/../rootfs/debian-mirror.sh" bookworm)
+    echo "deb $MIRROR bookworm-backports main" > /etc/apt/sources.list.d/vmflex-backports.list
     updated=0
   fi
   qemu_version=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)

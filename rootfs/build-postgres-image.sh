@@ -20,7 +20,8 @@ KERNEL_DIR=${KERNEL_DIR:-$REPO/build/kernel}
 CACHE=${VMFLEX_CACHE_DIR:-$HOME/.cache/vmflex}/postgres
 NAME=postgres
 SUITE=bookworm
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The mirror this machine's apt uses for the suite (VMFLEX_DEBIAN_MIRROR overrides it).
+MIRROR=$("$HERE/debian-mirror.sh" "$SUITE")
 PACKAGES=postgresql-15
 # Read-only root: the guest never writes the shared image file; PGDATA lives on a tmpfs.
 CMDLINE="console=ttyS0 quiet loglevel=3 memhp_default_state=online_movable panic=1 root=/dev/vda ro"
