@@ -28,9 +28,6 @@ public final class Cgroup {
     private static final String PROCS = "cgroup.procs";
     private static final String CONTROLLERS = "cgroup.controllers";
     private static final String SUBTREE_CONTROL = "cgroup.subtree_control";
-    private static final long MIN_CPU_PERIOD_US = 1_000;
-    private static final long MAX_CPU_PERIOD_US = 1_000_000;
-    private static final long MIN_CPU_QUOTA_US = 1_000;
     private static final int MIN_CPU_WEIGHT = 1;
     private static final int MAX_CPU_WEIGHT = 10_000;
 
@@ -103,12 +100,7 @@ public final class Cgroup {
      * @param periodUs period in microseconds, 1000 to 1000000
      */
     public void setCpuMax(long quotaUs, long periodUs) throws IOException {
-        if (periodUs < MIN_CPU_PERIOD_US || periodUs > MAX_CPU_PERIOD_US) {
-            throw new IllegalArgumentException("cpu period must be 1000..1000000 us: " + periodUs);
-        }
-        if (quotaUs != -1 && quotaUs < MIN_CPU_QUOTA_US) {
-            throw new IllegalArgumentException("cpu quota must be -1 or at least 1000 us: " + quotaUs);
-        }
+        CpuLimits.check(quotaUs, periodUs);
         write("cpu.max", (quotaUs == -1 ? "max" : Long.toString(quotaUs)) + " " + periodUs);
     }
 
@@ -146,7 +138,7 @@ public final class Cgroup {
         }
     }
 
-    private String read(String fileName) throws IOException {
+    String read(String fileName) throws IOException {
         return Files.readString(path.resolve(fileName), StandardCharsets.US_ASCII);
     }
 

@@ -1,7 +1,10 @@
 package io.vmflex.sys.cgroup;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -34,6 +37,27 @@ final class Mountinfo {
             }
         }
         return Optional.empty();
+    }
+
+    /** One mount: where, and its super options ({@code rw,cpu,cpuacct} for a v1 cpu hierarchy). */
+    record Mount(Path mountPoint, Set<String> superOptions) {
+    }
+
+    /** Every mount of {@code fsType}, in mountinfo order. */
+    static List<Mount> mountsOf(String mountinfo, String fsType) {
+        List<Mount> mounts = new ArrayList<>();
+        for (String line : mountinfo.split("\n")) {
+            String[] fields = line.strip().split(" ");
+            int separator = Arrays.asList(fields).indexOf("-");
+            if (separator <= MOUNT_POINT_FIELD || separator + 3 >= fields.length) {
+                continue;
+            }
+            if (fields[separator + 1].equals(fsType)) {
+                mounts.add(new Mount(Path.of(unescape(fields[MOUNT_POINT_FIELD])),
+                        Set.copyOf(Arrays.asList(fields[separator + 3].split(",")))));
+            }
+        }
+        return mounts;
     }
 
     static String unescape(String field) {
