@@ -1,6 +1,7 @@
 package io.vmflex.migration;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
@@ -19,11 +20,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Target side of the migration data plane: a TCP server that runs the hello on every connection
- * (on its own short-lived thread, at most {@value #MAX_HANDSHAKES} at a time, each bounded by the
- * handshake timeout; an authenticated control connection keeps its thread until its one request,
- * at most {@link MigrationControl#REQUEST_WAIT}) and, for accepted channels, connects the expectation's {@link LocalEndpoint}
- * (the target QEMU's incoming Unix socket) and starts a {@link Relay}. Nothing reaches the local
- * endpoint, not even a connection, before the peer proved the cluster secret.
+ * and, for accepted channels, connects the expectation's {@link LocalEndpoint} (the target QEMU's
+ * incoming Unix socket) and starts a {@link Relay}. Nothing reaches the local endpoint, not even a
+ * connection, before the peer proved the cluster secret.
+ *
+ * <p>This is the one port vmflex opens to the network, so strangers must not be able to block it:
+ * a connection from an address the {@link PeerFilter} does not admit is closed before a byte is
+ * read; the hello runs on its own short-lived thread, at most {@value #MAX_HANDSHAKES} at a time and
+ * {@value #MAX_HANDSHAKES_PER_PEER} per remote address, each bounded by the handshake timeout; a
+ * connection gives its handshake slot back as soon as it authenticated (an authenticated control
+ * connection keeps its thread until its one request, at most {@link MigrationControl#REQUEST_WAIT},
+ * at most {@value #MAX_CONTROL_CONNECTIONS} at a time); a failing {@code accept} (out of file
+ * descriptors) backs off instead of spinning.
  *
  * <p>Thread-safe. {@link #close()} is idempotent: it stops accepting, aborts handshakes, closes every
  * expectation and relay, and returns once all threads it started have ended.
@@ -32,6 +40,8 @@ public final class MigrationListener implements AutoCloseable {
 
     public static final int DEFAULT_PORT = 7451;
     static final int MAX_HANDSHAKES = 64;
+    static final int MAX_HANDSHAKES_PER_PEER = 16;
+    static final int MAX_CONTROL_CONNECTIONS = 256;
     private static final Logger LOG = LoggerFactory.getLogger(MigrationListener.class);
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
 
@@ -39,7 +49,9 @@ public final class MigrationListener implements AutoCloseable {
     private final ClusterSecret secret;
     private final RelayOptions options;
     private final MigrationAcceptor acceptor;
-    private final Semaphore handshakeSlots = new Semaphore(MAX_HANDSHAKES);
+    private final HandshakeAdmission admission = new HandshakeAdmission(MAX_HANDSHAKES, MAX_HANDSHAKES_PER_PEER);
+    private final Semaphore controlSlots = new Semaphore(MAX_CONTROL_CONNECTIONS);
+    private final AtomicLong refused = new AtomicLong();
     private final Set<SocketChannel> handshaking = ConcurrentHashMap.newKeySet();
     private final Set<Thread> handshakeThreads = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -110,50 +122,94 @@ public final class MigrationListener implements AutoCloseable {
         this.controlHandler = handler;
     }
 
+    /**
+     * From now on, connections from addresses {@code filter} does not admit are closed before a
+     * byte is read (the daemon passes its configured peers). The default admits everyone.
+     */
+    public void admitOnly(PeerFilter filter) {
+        admission.filter(filter);
+    }
+
+    /** Connections turned away before their hello (not a peer, or too many handshakes). */
+    public long refusedConnections() {
+        return refused.get();
+    }
+
     private void acceptLoop() {
+        AcceptBackoff backoff = new AcceptBackoff();
         while (!closed.get()) {
             SocketChannel ch;
             try {
                 ch = server.accept();
+                backoff.onSuccess();
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                if (!closed.get()) {
-                    LOG.warn("accept failed: {}", e.toString());
+                if (closed.get()) {
+                    return;
+                }
+                long pause = backoff.onFailure();
+                LOG.warn("accept failed, pausing {} ms: {}", pause, e.toString());
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException ie) {
+                    return;
                 }
                 continue;
             }
-            if (!handshakeSlots.tryAcquire()) {
-                LOG.warn("too many handshakes in progress; dropping {}", remote(ch));
+            InetAddress peer = remoteAddress(ch);
+            if (peer == null) {
+                Relay.closeQuietly(ch);
+                continue;
+            }
+            HandshakeAdmission.Decision decision = admission.admit(peer);
+            if (decision.slot() == null) {
+                refused.incrementAndGet();
+                if (decision.refusal() == HandshakeAdmission.Refusal.NOT_A_PEER) {
+                    LOG.debug("closed connection from {}: not a configured peer", remote(ch));
+                } else {
+                    LOG.warn("dropping {}: {}", remote(ch), decision.refusal());
+                }
                 Relay.closeQuietly(ch);
                 continue;
             }
             handshaking.add(ch);
             Thread t = Thread.ofPlatform().daemon()
                     .name("vmflex-migration-handshake-" + CONNECTION_IDS.incrementAndGet())
-                    .unstarted(() -> handshake(ch));
+                    .unstarted(() -> handshake(ch, decision.slot()));
             handshakeThreads.add(t);
             if (closed.get()) {
                 // close() may have swept the sets already; do not start work it cannot see.
                 handshakeThreads.remove(t);
                 handshaking.remove(ch);
                 Relay.closeQuietly(ch);
-                handshakeSlots.release();
+                decision.slot().release();
                 return;
             }
             t.start();
         }
     }
 
-    private void handshake(SocketChannel tcp) {
+    private void handshake(SocketChannel tcp, HandshakeAdmission.Slot slot) {
         try {
             configure(tcp, options);
             MigrationControl.Handler control = controlHandler;
             Handshake.Accepted accepted = Handshake.asTarget(tcp, secret, acceptor, options.handshakeTimeout(),
                     control != null);
+            // Authenticated: what follows is no longer a handshake and must not hold a stranger's slot.
+            slot.release();
             MigrationHello hello = accepted.hello();
             if (accepted.expectation() == null) {
-                MigrationControl.serve(tcp, control, MigrationControl.REQUEST_WAIT);
+                if (!controlSlots.tryAcquire()) {
+                    LOG.warn("too many control connections; closing one from {}", remote(tcp));
+                    Relay.closeQuietly(tcp);
+                    return;
+                }
+                try {
+                    MigrationControl.serve(tcp, control, MigrationControl.REQUEST_WAIT);
+                } finally {
+                    controlSlots.release();
+                }
                 return;
             }
             String name = "vmflex-relay-" + hello.migrationId().toString().substring(0, 8) + "-" + hello.channel() + "-tgt";
@@ -169,7 +225,7 @@ public final class MigrationListener implements AutoCloseable {
         } finally {
             handshaking.remove(tcp);
             handshakeThreads.remove(Thread.currentThread());
-            handshakeSlots.release();
+            slot.release();
         }
     }
 
@@ -178,6 +234,15 @@ public final class MigrationListener implements AutoCloseable {
         if (options.socketBufferBytes() > 0) {
             tcp.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferBytes());
             tcp.setOption(StandardSocketOptions.SO_RCVBUF, options.socketBufferBytes());
+        }
+    }
+
+    /** The peer's address, or null for a connection that is already gone. */
+    private static InetAddress remoteAddress(SocketChannel ch) {
+        try {
+            return ch.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        } catch (IOException e) {
+            return null;
         }
     }
 
