@@ -2,7 +2,7 @@ package io.vmflex.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vmflex.cli.client.AdminClient;
+import io.vmflex.client.AdminClient;
 import io.vmflex.vmm.Vmmd;
 import io.vmflex.vmm.VmmdConfig;
 import picocli.CommandLine.Command;

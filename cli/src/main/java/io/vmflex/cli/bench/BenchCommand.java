@@ -1,6 +1,6 @@
 package io.vmflex.cli.bench;
 
-import io.vmflex.cli.client.AdminClient;
+import io.vmflex.client.AdminClient;
 import io.vmflex.vmm.Vmmd;
 import io.vmflex.vmm.VmmdConfig;
 import io.vmflex.vmm.console.ConsoleLog;

@@ -1,7 +1,7 @@
 package io.vmflex.cli.bench;
 
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.Response;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.Response;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -3,7 +3,7 @@ package io.vmflex.cli.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmflex.api.json.ApiMapper;
 import io.vmflex.api.vm.VirtualMachine;
-import io.vmflex.cli.client.Response;
+import io.vmflex.client.Response;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

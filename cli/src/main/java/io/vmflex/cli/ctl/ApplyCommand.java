@@ -1,10 +1,10 @@
 package io.vmflex.cli.ctl;
 
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.AdminClientException;
-import io.vmflex.cli.client.ApiPaths;
-import io.vmflex.cli.client.DaemonUnreachableException;
-import io.vmflex.cli.client.Response;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.AdminClientException;
+import io.vmflex.client.ApiPaths;
+import io.vmflex.client.DaemonUnreachableException;
+import io.vmflex.client.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

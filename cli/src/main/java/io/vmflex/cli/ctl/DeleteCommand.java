@@ -1,9 +1,9 @@
 package io.vmflex.cli.ctl;
 
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.AdminClientException;
-import io.vmflex.cli.client.ApiPaths;
-import io.vmflex.cli.client.DaemonUnreachableException;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.AdminClientException;
+import io.vmflex.client.ApiPaths;
+import io.vmflex.client.DaemonUnreachableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

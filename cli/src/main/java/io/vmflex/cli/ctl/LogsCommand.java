@@ -1,7 +1,7 @@
 package io.vmflex.cli.ctl;
 
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.ApiPaths;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.ApiPaths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -2,8 +2,8 @@ package io.vmflex.cli.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.ApiPaths;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.ApiPaths;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,7 +1,7 @@
 package io.vmflex.cli.ctl;
 
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.Response;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.Response;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package io.vmflex.cli.ctl;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.ApiPaths;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.ApiPaths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,8 +1,8 @@
 package io.vmflex.cli.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.ApiPaths;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.ApiPaths;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

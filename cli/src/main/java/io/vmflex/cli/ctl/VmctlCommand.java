@@ -1,7 +1,7 @@
 package io.vmflex.cli.ctl;
 
-import io.vmflex.cli.client.AdminClient;
-import io.vmflex.cli.client.AdminClientException;
+import io.vmflex.client.AdminClient;
+import io.vmflex.client.AdminClientException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

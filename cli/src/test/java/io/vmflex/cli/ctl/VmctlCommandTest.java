@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vmflex.cli.client.FakeDaemon;
+import io.vmflex.client.FakeDaemon;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -258,7 +258,7 @@ class VmctlCommandTest {
         Result quiet = vmctlWith(Map.of("VMFLEX_SOCKET", missing.toString()), "", "get", "vms");
         assertFalse(quiet.err().contains("\tat "), quiet.err());
         Result debug = vmctlWith(Map.of("VMFLEX_SOCKET", missing.toString(), "VMFLEX_DEBUG", "1"), "", "get", "vms");
-        assertTrue(debug.err().contains("\tat io.vmflex.cli.client.AdminClient"), debug.err());
+        assertTrue(debug.err().contains("\tat io.vmflex.client.AdminClient"), debug.err());
     }
 
     // ---- describe

@@ -1,6 +1,6 @@
 /**
  * HTTP/1.1 client of the vmmd admin API over its Unix domain socket (docs/admin-api.md):
- * {@link io.vmflex.cli.client.AdminClient} for whole responses and line streams, and the
+ * {@link io.vmflex.client.AdminClient} for whole responses and line streams, and the
  * one-line exceptions vmctl prints.
  */
-package io.vmflex.cli.client;
+package io.vmflex.client;

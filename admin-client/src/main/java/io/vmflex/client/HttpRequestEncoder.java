@@ -1,4 +1,4 @@
-package io.vmflex.cli.client;
+package io.vmflex.client;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.vmflex.cli.client;
+package io.vmflex.client;
 
 import java.util.Locale;
 import java.util.Map;

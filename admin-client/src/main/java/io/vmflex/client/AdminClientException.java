@@ -1,4 +1,4 @@
-package io.vmflex.cli.client;
+package io.vmflex.client;
 
 /**
  * A failure talking to vmmd whose message is already the one line a user should read.

@@ -1,4 +1,4 @@
-package io.vmflex.cli.client;
+package io.vmflex.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.vmflex.cli.client;
+package io.vmflex.client;
 
 /** vmmd answered with something that is not a well-formed HTTP/1.1 response, or not in time. */
 public final class BadResponseException extends AdminClientException {

@@ -1,4 +1,4 @@
-package io.vmflex.cli.client;
+package io.vmflex.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
