@@ -32,8 +32,7 @@ final class Planner {
     void plan(ScalingState.Builder s, Goal goal, long now, StepOutput out) {
         trackWindow(s, goal, now);
         if (!(s.operation instanceof Idle)) {
-            out.wakeAt(s.operation.startedAtMs() + config.operationTimeoutMs());
-            return;
+            return; // the core wakes it at the operation's timeout
         }
         if (s.vm.migrating()) {
             return; // the observation that it landed wakes the VM up

@@ -55,6 +55,9 @@ public final class ScalingCore {
     private Step decide(ScalingState.Builder s, long nowMs, StepOutput out) {
         timeOut(s, nowMs, out);
         planner.plan(s, goal(s, nowMs), nowMs, out);
+        if (!(s.operation instanceof Idle)) {
+            out.wakeAt(s.operation.startedAtMs() + config.operationTimeoutMs());
+        }
         return out.toStep(s.build());
     }
 
