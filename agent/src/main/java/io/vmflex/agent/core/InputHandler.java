@@ -148,7 +148,8 @@ final class InputHandler {
     }
 
     private void onMonitorUpscale(ScalingState.Builder s, Goal goal, long now, StepOutput out) {
-        if (s.lastMonitorRequestAtMs != ScalingState.NEVER && now - s.lastMonitorRequestAtMs < config.monitorUpscaleMinIntervalMs()) {
+        if (s.lastMonitorRequestAtMs != ScalingState.NEVER
+                && now - s.lastMonitorRequestAtMs < config.monitorUpscaleMinIntervalMs()) {
             s.monitorRequestsDropped++;
             if (s.monitorRequestsDropped % 60 == 1) {
                 out.explain(s, goal, now, DecisionKind.MONITOR_UPSCALE_RATE_LIMITED, s.vm.use(),
@@ -227,7 +228,8 @@ final class InputHandler {
     private void onPatchNotApplied(ScalingState.Builder s, Applying op, Goal goal, long now, StepOutput out,
                                    DecisionKind kind, String reason) {
         s.operation = Operation.IDLE;
-        s.patchRetryAtMs = now + config.patchRetryMs();
+        s.patchRetryAtMs = now + (kind == DecisionKind.PATCH_REFUSED_MIGRATING ? config.migratingRetryMs()
+                : config.patchRetryMs());
         if (op.chain().direction() == Direction.DOWN) {
             // The monitor already gave the memory up for a downscale that did not happen: tell it
             // what it still has.

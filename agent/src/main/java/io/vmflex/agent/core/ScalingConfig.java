@@ -20,9 +20,14 @@ package io.vmflex.agent.core;
  * @param permitRetryAfterFailureMs  Neon: 3 s
  * @param permitRetryAfterDenialMs   Neon: 2 s
  * @param permitRefreshMs            ask the scheduler at least this often, even with no change (Neon: 15 s); 0 = never
- * @param patchRetryMs               retry of a failed or refused (409) patch
+ * @param metricsIntervalMs          how often the guest's metrics arrive (pushed every 1 s; Neon polls every 5 s);
+ *                                   the executor uses it, the core only through {@code metricsStaleAfterMs}
+ * @param patchRetryMs               retry of a failed patch
+ * @param migratingRetryMs           retry of a patch refused with 409 because the VM migrates, unless
+ *                                   the VM is seen landing first
  * @param monitorRetryMs             retry of a failed monitor notification or release
- * @param operationTimeoutMs         an operation without an answer this long counts as failed (Neon's patch timeout: 10 s)
+ * @param operationTimeoutMs         an operation without an answer this long counts as failed
+ *                                   (Neon's patch timeout: 10 s)
  * @param maxLoadAverage             larger reported load averages are clamped to this
  */
 public record ScalingConfig(
@@ -41,7 +46,9 @@ public record ScalingConfig(
         long permitRetryAfterFailureMs,
         long permitRetryAfterDenialMs,
         long permitRefreshMs,
+        long metricsIntervalMs,
         long patchRetryMs,
+        long migratingRetryMs,
         long monitorRetryMs,
         long operationTimeoutMs,
         double maxLoadAverage) {
@@ -58,7 +65,7 @@ public record ScalingConfig(
     /** Neon's rules: metrics every 5 s (stale after three missed polls), no window, no hysteresis. */
     public static ScalingConfig neonRules() {
         return new ScalingConfig(ScalingMode.NEON_RULES, 0.9, 0.9, 0.95, 0.75, 100 * MIB, 15_000, 0, 0.0,
-                10_000, 1_000, 5_000, 3_000, 2_000, 15_000, 1_000, 1_000, 10_000, 65_536);
+                10_000, 1_000, 5_000, 3_000, 2_000, 15_000, 5_000, 1_000, 5_000, 1_000, 10_000, 65_536);
     }
 
     /**
@@ -67,20 +74,22 @@ public record ScalingConfig(
      */
     public static ScalingConfig vmflex() {
         return new ScalingConfig(ScalingMode.VMFLEX, 0.9, 0.9, 0.95, 0.75, 100 * MIB, 5_000, 20_000, 0.10,
-                10_000, 1_000, 5_000, 3_000, 2_000, 15_000, 1_000, 1_000, 10_000, 65_536);
+                10_000, 1_000, 5_000, 3_000, 2_000, 15_000, 1_000, 1_000, 5_000, 1_000, 10_000, 65_536);
     }
 
     public ScalingConfig withDownscaleWindowMs(long windowMs) {
         return new ScalingConfig(mode, loadAverageTarget, cpuBusyTarget, cpuSaturatedAbove, memoryUsageTarget,
                 memoryHeadroomBytes, metricsStaleAfterMs, windowMs, downscaleHysteresis, monitorUpscaleValidMs,
                 monitorUpscaleMinIntervalMs, deniedDownscaleHoldMs, permitRetryAfterFailureMs,
-                permitRetryAfterDenialMs, permitRefreshMs, patchRetryMs, monitorRetryMs, operationTimeoutMs, maxLoadAverage);
+                permitRetryAfterDenialMs, permitRefreshMs, metricsIntervalMs, patchRetryMs, migratingRetryMs,
+                monitorRetryMs, operationTimeoutMs, maxLoadAverage);
     }
 
     public ScalingConfig withPermitRefreshMs(long refreshMs) {
         return new ScalingConfig(mode, loadAverageTarget, cpuBusyTarget, cpuSaturatedAbove, memoryUsageTarget,
                 memoryHeadroomBytes, metricsStaleAfterMs, downscaleWindowMs, downscaleHysteresis,
                 monitorUpscaleValidMs, monitorUpscaleMinIntervalMs, deniedDownscaleHoldMs, permitRetryAfterFailureMs,
-                permitRetryAfterDenialMs, refreshMs, patchRetryMs, monitorRetryMs, operationTimeoutMs, maxLoadAverage);
+                permitRetryAfterDenialMs, refreshMs, metricsIntervalMs, patchRetryMs, migratingRetryMs, monitorRetryMs,
+                operationTimeoutMs, maxLoadAverage);
     }
 }

@@ -12,7 +12,10 @@ import java.util.concurrent.CompletionStage;
  */
 public interface SchedulerPort {
 
-    /** Completes with the permit (the most the VM may use now), or exceptionally when the scheduler could not be asked. */
+    /**
+     * Completes with the permit (the most the VM may use now), or exceptionally when the scheduler
+     * could not be asked.
+     */
     CompletionStage<Allocation> requestPermit(PermitRequest request);
 
     /** The VM now uses only {@code newUse}; the scheduler may release the rest. */

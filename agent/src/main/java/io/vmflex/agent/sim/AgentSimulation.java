@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * The real {@link AgentRunner} and {@link ScalingCore} against simulated guests on one in-memory
  * node, stepped in ticks of a simulated clock. Monitors push metrics every
- * {@code metricsIntervalMs} (1 s for vmflex, 5 s to model Neon's poll), each VM at its own phase.
+ * {@link ScalingConfig#metricsIntervalMs()} (1 s for vmflex, 5 s to model Neon's poll), each VM at
+ * its own phase.
  * Not thread-safe.
  */
 public final class AgentSimulation {
@@ -52,9 +53,9 @@ public final class AgentSimulation {
         }
     }
 
-    public AgentSimulation(ScalingConfig config, long metricsIntervalMs, Allocation capacity, long startMs) {
+    public AgentSimulation(ScalingConfig config, Allocation capacity, long startMs) {
         this.config = config;
-        this.metricsIntervalMs = metricsIntervalMs;
+        this.metricsIntervalMs = config.metricsIntervalMs();
         this.clock = new SimClock(startMs);
         this.node = new SimulatedNode(capacity);
         EventSink sink = new EventSink() {
@@ -153,8 +154,10 @@ public final class AgentSimulation {
                 t.slotBytes(), node.revision(name)));
     }
 
+    /** Whether decisions, latencies and the node's calls are kept (benchmarks turn it off). */
     public void setRecordEvents(boolean record) {
         recordEvents = record;
+        node.setRecordCalls(record);
     }
 
     public SimClock clock() {

@@ -29,7 +29,13 @@ public final class SimulatedNode implements SchedulerPort, VmPatcher, MonitorPor
     private final Map<String, Allocation> reserved = new HashMap<>();
     private final Set<String> migrating = new HashSet<>();
     private final Map<String, Long> revisions = new HashMap<>();
-    private final List<String> calls = new ArrayList<>();
+    private final List<String> calls = new ArrayList<>() {
+        @Override
+        public boolean add(String call) {
+            return recordCalls && super.add(call);
+        }
+    };
+    private boolean recordCalls = true;
     private boolean denyDownscale;
     private boolean failPermits;
 
@@ -56,6 +62,11 @@ public final class SimulatedNode implements SchedulerPort, VmPatcher, MonitorPor
 
     public void setFailPermits(boolean fail) {
         failPermits = fail;
+    }
+
+    /** Whether {@link #calls()} records (benchmarks turn it off so that it does not grow). */
+    public void setRecordCalls(boolean record) {
+        recordCalls = record;
     }
 
     public List<String> calls() {

@@ -24,11 +24,11 @@ class AgentSimulationTest {
     static final Allocation BIG_NODE = new Allocation(64_000, 256 * GI);
 
     static AgentSimulation vmflex() {
-        return new AgentSimulation(ScalingConfig.vmflex(), 1_000, BIG_NODE, 1_000_000);
+        return new AgentSimulation(ScalingConfig.vmflex(), BIG_NODE, 1_000_000);
     }
 
     static AgentSimulation neon() {
-        return new AgentSimulation(ScalingConfig.neonRules(), 5_000, BIG_NODE, 1_000_000);
+        return new AgentSimulation(ScalingConfig.neonRules(), BIG_NODE, 1_000_000);
     }
 
     static SimulatedGuest addVm(AgentSimulation sim, String name) {
@@ -224,8 +224,7 @@ class AgentSimulationTest {
 
     @Test
     void shouldGrantOnlyWhatFitsWhenNodeIsFull() {
-        AgentSimulation sim = new AgentSimulation(ScalingConfig.vmflex(), 1_000, new Allocation(750, 16 * GI),
-                1_000_000);
+        AgentSimulation sim = new AgentSimulation(ScalingConfig.vmflex(), new Allocation(750, 16 * GI), 1_000_000);
         SimulatedGuest a = addVm(sim, "a");
         SimulatedGuest b = addVm(sim, "b");
         a.setDemandCpus(2);
