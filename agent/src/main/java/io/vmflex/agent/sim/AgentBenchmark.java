@@ -89,7 +89,8 @@ public final class AgentBenchmark {
         for (boolean vmflex : new boolean[] {true, false}) {
             Random random = new Random(7);
             double[] back = new double[runs];
-            long resizes = 0;
+            long ups = 0;
+            long downs = 0;
             for (int i = 0; i < runs; i++) {
                 AgentSimulation sim = sim(vmflex);
                 SimulatedGuest guest = sim.addVm("pg", MIN, MIN, MAX, UNIT, GI, random.nextInt(5_000));
@@ -98,15 +99,17 @@ public final class AgentBenchmark {
                 sim.run(60_000);
                 long steadyFrom = sim.clock().millis();
                 sim.run(120_000);
-                resizes += sim.decisions().stream().filter(d -> d.atMs() >= steadyFrom
-                        && (d.kind() == DecisionKind.SCALED_UP || d.kind() == DecisionKind.SCALED_DOWN)).count();
+                ups += sim.decisions().stream().filter(d -> d.atMs() >= steadyFrom
+                        && d.kind() == DecisionKind.SCALED_UP).count();
+                downs += sim.decisions().stream().filter(d -> d.atMs() >= steadyFrom
+                        && d.kind() == DecisionKind.SCALED_DOWN).count();
                 guest.setDemandCpus(0);
                 long stop = sim.clock().millis();
                 sim.runUntil(() -> guest.allocation().equals(MIN), 600_000);
                 back[i] = (sim.clock().millis() - stop) / 1000.0;
             }
-            System.out.printf(Locale.ROOT, "   %s resizes under steady load: %d in %d runs; back to min p50 %.1f  "
-                    + "p95 %.1f  max %.1f%n", vmflex ? "vmflex    " : "Neon rules", resizes, runs, pct(back, 50),
+            System.out.printf(Locale.ROOT, "   %s under steady load %d up / %d down in %d runs; back to min p50 %.1f  "
+                    + "p95 %.1f  max %.1f%n", vmflex ? "vmflex    " : "Neon rules", ups, downs, runs, pct(back, 50),
                     pct(back, 95), pct(back, 100));
         }
     }

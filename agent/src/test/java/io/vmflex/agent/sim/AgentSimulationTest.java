@@ -115,6 +115,24 @@ class AgentSimulationTest {
     }
 
     @Test
+    void shouldNotResizeBackAndForthWhenLoadIsNoisy() {
+        AgentSimulation sim = vmflex();
+        SimulatedGuest guest = addVm(sim, "pg");
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 120; i++) {
+            guest.setDemandCpus(1.0 + (random.nextDouble() - 0.5) * 0.3);
+            sim.run(1_000);
+        }
+        long since = sim.clock().millis();
+        for (int i = 0; i < 600; i++) {
+            guest.setDemandCpus(1.0 + (random.nextDouble() - 0.5) * 0.3);
+            sim.run(1_000);
+        }
+        long resizes = count(sim, DecisionKind.SCALED_UP, since) + count(sim, DecisionKind.SCALED_DOWN, since);
+        assertEquals(0, resizes, "load of 1 ± 0.15 CPU for 10 minutes after settling: " + guest.allocation());
+    }
+
+    @Test
     void shouldReturnToMinimumAfterWindowWhenLoadRemoved() {
         AgentSimulation sim = vmflex();
         SimulatedGuest guest = addVm(sim, "pg");
