@@ -66,7 +66,7 @@ public record ScalingState(
      * A VM the agent starts to follow. The scheduler already holds its {@code use}, so that is
      * the first permit.
      */
-    public static ScalingState initial(VmView vm, long nowMs) {
+    public static ScalingState initial(VmView vm) {
         return new ScalingState(vm, null, false, Operation.IDLE, vm.use(), 0, 0, 0, null, 0, 0, 0, NEVER, NEVER, null,
                 null, 0, null, 0, 1, vm.revision(), 0, 0);
     }

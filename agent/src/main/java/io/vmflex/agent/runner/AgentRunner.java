@@ -137,7 +137,7 @@ public final class AgentRunner {
             if (!(envelope.input() instanceof ScalingInput.VmObserved(VmView vm))) {
                 return;
             }
-            entry = new Entry(ScalingState.initial(vm, now));
+            entry = new Entry(ScalingState.initial(vm));
             vms.put(envelope.vm(), entry);
         }
         apply(envelope.vm(), entry, core.onInput(entry.state, envelope.input(), now));

@@ -39,7 +39,7 @@ class ScalingCoreTest {
 
     /** A VM at {@code use} with its monitor connected, no metrics yet. */
     static ScalingState state(ScalingCore core, Allocation use) {
-        ScalingState s = ScalingState.initial(vm(use), T0);
+        ScalingState s = ScalingState.initial(vm(use));
         return core.onInput(s, new MonitorConnection(true), T0).state();
     }
 
@@ -249,6 +249,24 @@ class ScalingCoreTest {
         }
         assertEquals(1, accepted, "one per second");
         assertEquals(99, s.monitorRequestsDropped());
+    }
+
+    @Test
+    void shouldNotDownscaleButStillUpscaleWhenMonitorDisconnected() {
+        ScalingState high = neon.onInput(state(neon, new Allocation(2000, 8 * GI)), new MonitorConnection(false), T0)
+                .state();
+        assertTrue(neon.onInput(high, metrics(0, Double.NaN, 100, T0), T0).actions().isEmpty(),
+                "no downscale without the monitor's approval");
+
+        ScalingState low = neon.onInput(state(neon, MIN), new MonitorConnection(false), T0).state();
+        Step step = neon.onInput(low, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step granted = neon.onInput(step.state(), new PermitGranted(ask.chain(), ask.request().requested()), T0);
+        PatchUse patch = (PatchUse) granted.actions().getFirst();
+        Step applied = neon.onInput(granted.state(), new PatchApplied(patch.chain()), T0 + 20);
+        assertTrue(applied.actions().isEmpty(), "no notification to a monitor that is not there");
+        assertEquals(20, applied.latencies().getFirst().totalMs());
+        assertEquals(-1, applied.latencies().getFirst().monitorMs());
     }
 
     @Test
