@@ -24,7 +24,7 @@ final class GoalCalculator {
     }
 
     static Goal compute(ScalingConfig config, VmView vm, GuestMetrics metrics, long floorBytes, long floorUntilMs,
-                        long nowMs) {
+                        long cpuResizedAtMs, long nowMs) {
         Allocation unit = vm.unit();
         Allocation use = vm.use();
         long floor = nowMs < floorUntilMs ? floorBytes : 0;
@@ -38,11 +38,18 @@ final class GoalCalculator {
         }
         double unitCpus = unit.cpuMillis() / 1000.0;
         double loadUnits = metrics.loadAvg1() / config.loadAverageTarget() / unitCpus;
-        double busy = config.mode() == ScalingMode.VMFLEX && metrics.hasCpuBusy() ? metrics.cpuBusyFraction()
-                : Double.NaN;
+        boolean fastSignal = config.mode() == ScalingMode.VMFLEX && metrics.hasCpuBusy();
+        double busy = fastSignal ? metrics.cpuBusyFraction() : Double.NaN;
+        double useCpus = use.cpuMillis() / 1000.0;
         double cpuUnits = loadUnits;
-        if (!Double.isNaN(busy)) {
-            double useCpus = use.cpuMillis() / 1000.0;
+        if (fastSignal && cpuResizedAtMs != ScalingState.NEVER
+                && metrics.receivedAtMs() - cpuResizedAtMs < config.cpuBusyWindowMs()) {
+            // The sample may span the last CPU resize, measured against another allocation: hold
+            // the CPU where it is until a clean sample comes (the load average would pull it back
+            // toward its minute of history).
+            busy = Double.NaN;
+            cpuUnits = useCpus / unitCpus;
+        } else if (fastSignal) {
             if (busy >= config.cpuSaturatedAbove()) {
                 // Saturated: the demand is unknown, at least double; the load average may know more.
                 cpuUnits = Math.max(loadUnits, Math.max(2 * useCpus, useCpus + unitCpus) / unitCpus);

@@ -206,6 +206,9 @@ final class InputHandler {
     private void onApplied(ScalingState.Builder s, Applying op, Goal goal, long now, StepOutput out) {
         Allocation before = s.vm.use();
         s.vm = s.vm.withUse(op.target());
+        if (before.cpuMillis() != op.target().cpuMillis()) {
+            s.cpuResizedAtMs = now;
+        }
         Chain chain = op.chain().endLeg(Chain.Leg.APPLY, now);
         if (chain.direction() == Direction.UP) {
             out.explain(s, goal, now, DecisionKind.SCALED_UP, op.target(), "from " + before);

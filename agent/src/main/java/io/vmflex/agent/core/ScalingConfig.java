@@ -6,6 +6,8 @@ package io.vmflex.agent.core;
  * @param mode                       which rules decide
  * @param loadAverageTarget          wanted load average per vCPU (Neon: 0.9)
  * @param cpuBusyTarget              wanted busy fraction of the allocation, fast signal (vmflex)
+ * @param cpuBusyWindowMs            how far back the guest's busy fraction looks (1–2 s); a sample
+ *                                   received sooner than this after a CPU resize is not used
  * @param cpuSaturatedAbove          busy fraction from which the fast signal reads "demand unknown,
  *                                   at least double"
  * @param memoryUsageTarget          wanted fraction of memory in use (Neon: 0.75)
@@ -34,6 +36,7 @@ public record ScalingConfig(
         ScalingMode mode,
         double loadAverageTarget,
         double cpuBusyTarget,
+        long cpuBusyWindowMs,
         double cpuSaturatedAbove,
         double memoryUsageTarget,
         long memoryHeadroomBytes,
@@ -64,7 +67,7 @@ public record ScalingConfig(
 
     /** Neon's rules: metrics every 5 s (stale after three missed polls), no window, no hysteresis. */
     public static ScalingConfig neonRules() {
-        return new ScalingConfig(ScalingMode.NEON_RULES, 0.9, 0.9, 0.95, 0.75, 100 * MIB, 15_000, 0, 0.0,
+        return new ScalingConfig(ScalingMode.NEON_RULES, 0.9, 0.9, 2_000, 0.95, 0.75, 100 * MIB, 15_000, 0, 0.0,
                 10_000, 1_000, 5_000, 3_000, 2_000, 15_000, 5_000, 1_000, 5_000, 1_000, 10_000, 65_536);
     }
 
@@ -73,12 +76,12 @@ public record ScalingConfig(
      * downscale window and 10 % hysteresis.
      */
     public static ScalingConfig vmflex() {
-        return new ScalingConfig(ScalingMode.VMFLEX, 0.9, 0.9, 0.95, 0.75, 100 * MIB, 5_000, 20_000, 0.10,
+        return new ScalingConfig(ScalingMode.VMFLEX, 0.9, 0.9, 2_000, 0.95, 0.75, 100 * MIB, 5_000, 20_000, 0.10,
                 10_000, 1_000, 5_000, 3_000, 2_000, 15_000, 1_000, 1_000, 5_000, 1_000, 10_000, 65_536);
     }
 
     public ScalingConfig withDownscaleWindowMs(long windowMs) {
-        return new ScalingConfig(mode, loadAverageTarget, cpuBusyTarget, cpuSaturatedAbove, memoryUsageTarget,
+        return new ScalingConfig(mode, loadAverageTarget, cpuBusyTarget, cpuBusyWindowMs, cpuSaturatedAbove, memoryUsageTarget,
                 memoryHeadroomBytes, metricsStaleAfterMs, windowMs, downscaleHysteresis, monitorUpscaleValidMs,
                 monitorUpscaleMinIntervalMs, deniedDownscaleHoldMs, permitRetryAfterFailureMs,
                 permitRetryAfterDenialMs, permitRefreshMs, metricsIntervalMs, patchRetryMs, migratingRetryMs,
@@ -86,7 +89,7 @@ public record ScalingConfig(
     }
 
     public ScalingConfig withPermitRefreshMs(long refreshMs) {
-        return new ScalingConfig(mode, loadAverageTarget, cpuBusyTarget, cpuSaturatedAbove, memoryUsageTarget,
+        return new ScalingConfig(mode, loadAverageTarget, cpuBusyTarget, cpuBusyWindowMs, cpuSaturatedAbove, memoryUsageTarget,
                 memoryHeadroomBytes, metricsStaleAfterMs, downscaleWindowMs, downscaleHysteresis,
                 monitorUpscaleValidMs, monitorUpscaleMinIntervalMs, deniedDownscaleHoldMs, permitRetryAfterFailureMs,
                 permitRetryAfterDenialMs, refreshMs, metricsIntervalMs, patchRetryMs, migratingRetryMs, monitorRetryMs,

@@ -31,6 +31,9 @@ package io.vmflex.agent.core;
  * @param releaseRetryAtMs      not retried before this
  * @param nextChain             the id of the next chain
  * @param lastRevision          the last {@code targetRevision} value the agent patched
+ * @param cpuResizedAtMs        when the VM's CPU last changed by the agent's patch; a busy fraction
+ *                              received within {@link ScalingConfig#cpuBusyWindowMs()} after it may
+ *                              have been measured against the old allocation, so it is not used
  * @param metricsRejected       guest samples refused as absurd
  * @param monitorRequestsDropped monitor upscale requests dropped by the rate limit
  */
@@ -56,6 +59,7 @@ public record ScalingState(
         long releaseRetryAtMs,
         long nextChain,
         long lastRevision,
+        long cpuResizedAtMs,
         long metricsRejected,
         long monitorRequestsDropped) {
 
@@ -68,7 +72,7 @@ public record ScalingState(
      */
     public static ScalingState initial(VmView vm) {
         return new ScalingState(vm, null, false, Operation.IDLE, vm.use(), 0, 0, 0, null, 0, 0, 0, NEVER, NEVER, null,
-                null, 0, null, 0, 1, vm.revision(), 0, 0);
+                null, 0, null, 0, 1, vm.revision(), NEVER, 0, 0);
     }
 
     Builder toBuilder() {
@@ -98,6 +102,7 @@ public record ScalingState(
         long releaseRetryAtMs;
         long nextChain;
         long lastRevision;
+        long cpuResizedAtMs;
         long metricsRejected;
         long monitorRequestsDropped;
 
@@ -123,6 +128,7 @@ public record ScalingState(
             releaseRetryAtMs = s.releaseRetryAtMs;
             nextChain = s.nextChain;
             lastRevision = s.lastRevision;
+            cpuResizedAtMs = s.cpuResizedAtMs;
             metricsRejected = s.metricsRejected;
             monitorRequestsDropped = s.monitorRequestsDropped;
         }
@@ -139,7 +145,7 @@ public record ScalingState(
             return new ScalingState(vm, metrics, monitorConnected, operation, permit, lastPermitRequestAtMs,
                     permitRetryAtMs, patchRetryAtMs, deniedTarget, deniedUntilMs, monitorFloorBytes,
                     monitorFloorUntilMs, lastMonitorRequestAtMs, lowerSinceMs, lowerPeak, pendingNotify,
-                    notifyRetryAtMs, pendingRelease, releaseRetryAtMs, nextChain, lastRevision, metricsRejected,
+                    notifyRetryAtMs, pendingRelease, releaseRetryAtMs, nextChain, lastRevision, cpuResizedAtMs, metricsRejected,
                     monitorRequestsDropped);
         }
     }

@@ -270,6 +270,26 @@ class ScalingCoreTest {
     }
 
     @Test
+    void shouldIgnoreBusySampleWhenItMaySpanTheLastCpuResize() {
+        ScalingState s = state(vmflex, MIN);
+        Step step = vmflex.onInput(s, metrics(0, 1.0, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step granted = vmflex.onInput(step.state(), new PermitGranted(ask.chain(), ask.request().requested()), T0);
+        Step applied = vmflex.onInput(granted.state(), new PatchApplied(((PatchUse) granted.actions().getFirst())
+                .chain()), T0);
+        ScalingState at500 = vmflex.onInput(applied.state(),
+                new ScalingInput.UpscaleNotified(((ScalingAction.NotifyUpscale) applied.actions().getFirst()).chain()),
+                T0).state();
+        assertEquals(new Allocation(500, 2 * GI), at500.vm().use());
+
+        Step soon = vmflex.onInput(at500, metrics(0, 1.0, 100, T0 + 1_000), T0 + 1_000);
+        assertTrue(soon.actions().isEmpty(), "a sample from across the resize does not double again");
+        Step clean = vmflex.onInput(soon.state(), metrics(0, 1.0, 100, T0 + 2_000), T0 + 2_000);
+        RequestPermit again = assertInstanceOf(RequestPermit.class, clean.actions().getFirst());
+        assertEquals(new Allocation(1000, 4 * GI), again.request().requested());
+    }
+
+    @Test
     void shouldExplainDecisionWithItsInputs() {
         ScalingState s = state(vmflex, MIN);
         Step step = vmflex.onInput(s, metrics(0.05, 1.0, 100, T0), T0);
