@@ -1,6 +1,7 @@
 package io.vmflex.api.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.api.autoscaling.AutoscalingSettings;
 import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.CpuRange;
 import io.vmflex.api.vm.Disk;
@@ -119,6 +120,8 @@ public final class VmValidator {
         jsonShape("spec.extraInitContainers", spec.extraInitContainers(), false);
         jsonShape("spec.overcommit", spec.overcommit(), true);
         validateGuest(require("spec.guest", spec.guest()));
+        // Labels and annotations of the autoscaler, checked against the guest's range just validated.
+        AutoscalingSettings.of(vm);
         validateDisks(spec.disks());
         validateRevision("spec.targetRevision", spec.targetRevision());
     }

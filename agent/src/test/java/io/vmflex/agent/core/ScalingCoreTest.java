@@ -1,0 +1,303 @@
+package io.vmflex.agent.core;
+
+import io.vmflex.agent.core.ScalingAction.PatchUse;
+import io.vmflex.agent.core.ScalingAction.RequestDownscaleApproval;
+import io.vmflex.agent.core.ScalingAction.RequestPermit;
+import io.vmflex.agent.core.ScalingInput.DownscaleApproved;
+import io.vmflex.agent.core.ScalingInput.DownscaleDenied;
+import io.vmflex.agent.core.ScalingInput.MetricsReceived;
+import io.vmflex.agent.core.ScalingInput.MonitorConnection;
+import io.vmflex.agent.core.ScalingInput.PatchApplied;
+import io.vmflex.agent.core.ScalingInput.PatchRefusedMigrating;
+import io.vmflex.agent.core.ScalingInput.PermitFailed;
+import io.vmflex.agent.core.ScalingInput.PermitGranted;
+import io.vmflex.agent.core.ScalingInput.VmObserved;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pure core, call by call, on a hand-held clock. */
+class ScalingCoreTest {
+
+    static final long GI = 1024L * 1024 * 1024;
+    static final long MI = 1024L * 1024;
+    static final Allocation UNIT = new Allocation(250, GI);
+    static final Allocation MIN = new Allocation(250, GI);
+    static final Allocation MAX = new Allocation(2000, 8 * GI);
+    static final long T0 = 1_000_000;
+
+    private final ScalingCore neon = new ScalingCore(ScalingConfig.neonRules().withPermitRefreshMs(0));
+    private final ScalingCore vmflex = new ScalingCore(ScalingConfig.vmflex().withPermitRefreshMs(0));
+
+    static VmView vm(Allocation use) {
+        return new VmView("pg", "node-a", use, use, false, MIN, MAX, UNIT, GI, 0);
+    }
+
+    /** A VM at {@code use} with its monitor connected, no metrics yet. */
+    static ScalingState state(ScalingCore core, Allocation use) {
+        ScalingState s = ScalingState.initial(vm(use));
+        return core.onInput(s, new MonitorConnection(true), T0).state();
+    }
+
+    static MetricsReceived metrics(double load, double busy, double usedMi, long at) {
+        return new MetricsReceived(new GuestMetrics(load, busy, usedMi * MI, 8.0 * GI, at));
+    }
+
+    @Test
+    void shouldComputeNeonGoalWhenLoadAndMemoryGiven() {
+        ScalingState s = state(neon, MIN);
+        // load 0.9 → 0.9 / 0.9 / 0.25 = 4 units; memory (2972 + 100) MiB / 0.75 / 1 GiB = 4 units.
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 500, T0), T0);
+        assertEquals(new Allocation(1000, 4 * GI), neon.goal(step.state(), T0).target());
+        Step memory = neon.onInput(s, metrics(0.1, Double.NaN, 3072 - 100 + 1, T0), T0);
+        assertEquals(new Allocation(1250, 5 * GI), neon.goal(memory.state(), T0).target(),
+                "one byte over 4 units of memory asks for 5");
+        Step huge = neon.onInput(s, metrics(1e9, Double.NaN, 500, T0), T0);
+        assertEquals(MAX, neon.goal(huge.state(), T0).target(), "clamped to the bounds");
+    }
+
+    @Test
+    void shouldRequestPermitThenPatchWhenGoalAboveUse() {
+        ScalingState s = state(neon, MIN);
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = assertInstanceOf(RequestPermit.class, step.actions().getFirst());
+        assertEquals(new Allocation(1000, 4 * GI), ask.request().requested());
+        assertEquals(MIN, ask.request().current());
+
+        Step granted = neon.onInput(step.state(), new PermitGranted(ask.chain(), ask.request().requested()), T0 + 5);
+        PatchUse patch = assertInstanceOf(PatchUse.class, granted.actions().getFirst());
+        assertEquals(new Allocation(1000, 4 * GI), patch.use());
+        assertTrue(patch.revision() > 0);
+    }
+
+    @Test
+    void shouldApplyPartOnlyWhenPermitIsPartial() {
+        ScalingState s = state(neon, MIN);
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step partial = neon.onInput(step.state(), new PermitGranted(ask.chain(), new Allocation(500, 2 * GI)), T0);
+        assertEquals(new Allocation(500, 2 * GI), ((PatchUse) partial.actions().getFirst()).use());
+        assertEquals(DecisionKind.UPSCALE_PARTIAL, partial.decisions().getFirst().kind());
+    }
+
+    @Test
+    void shouldRetryPermitAfterTwoSecondsWhenDeniedAndThreeWhenFailed() {
+        ScalingState s = state(neon, MIN);
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step denied = neon.onInput(step.state(), new PermitGranted(ask.chain(), MIN), T0);
+        assertEquals(DecisionKind.UPSCALE_DENIED, denied.decisions().getFirst().kind());
+        assertTrue(denied.actions().isEmpty());
+        assertEquals(T0 + 2_000, denied.wakeAtMs());
+        assertTrue(neon.nextActions(denied.state(), T0 + 1_999).actions().isEmpty());
+        RequestPermit again = assertInstanceOf(RequestPermit.class,
+                neon.nextActions(denied.state(), T0 + 2_000).actions().getFirst());
+
+        ScalingState retried = neon.nextActions(denied.state(), T0 + 2_000).state();
+        Step failed = neon.onInput(retried, new PermitFailed(again.chain(), "unreachable"), T0 + 2_000);
+        assertEquals(T0 + 5_000, failed.wakeAtMs());
+        assertTrue(neon.nextActions(failed.state(), T0 + 4_999).actions().isEmpty());
+        assertInstanceOf(RequestPermit.class, neon.nextActions(failed.state(), T0 + 5_000).actions().getFirst());
+    }
+
+    @Test
+    void shouldIgnoreAnswerWhenChainIsNotAwaited() {
+        ScalingState s = state(neon, MIN);
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step stale = neon.onInput(step.state(), new PermitGranted(ask.chain() + 7, MAX), T0);
+        assertTrue(stale.actions().isEmpty());
+        assertEquals(step.state().operation(), stale.state().operation());
+    }
+
+    @Test
+    void shouldFailOperationWhenNoAnswerWithinTimeout() {
+        ScalingState s = state(neon, MIN);
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 100, T0), T0);
+        assertEquals(T0 + 10_000, step.wakeAtMs());
+        Step timedOut = neon.nextActions(step.state(), T0 + 10_000);
+        assertEquals(DecisionKind.PERMIT_FAILED, timedOut.decisions().getFirst().kind());
+        assertInstanceOf(Operation.Idle.class, timedOut.state().operation());
+    }
+
+    @Test
+    void shouldNotDownscaleWhenMetricsMissingOrStale() {
+        ScalingState s = state(neon, new Allocation(2000, 8 * GI));
+        assertTrue(neon.nextActions(s, T0 + 60_000).actions().isEmpty(), "no metrics at all");
+        Step fresh = neon.onInput(s, metrics(0, Double.NaN, 100, T0), T0);
+        assertInstanceOf(RequestDownscaleApproval.class, fresh.actions().getFirst(), "fresh and low: downscale");
+        ScalingState withOld = neon.onInput(s, metrics(0, Double.NaN, 100, T0), T0).state();
+        ScalingState idleAgain = neon.onInput(withOld,
+                new DownscaleDenied(((Operation.AwaitingApproval) withOld.operation()).chain().id(), "no"), T0).state();
+        assertTrue(neon.nextActions(idleAgain, T0 + 15_001).actions().isEmpty(), "stale sample: no downscale");
+    }
+
+    @Test
+    void shouldRefuseAbsurdMetricsWhenGuestSendsThem() {
+        ScalingState s = state(neon, MIN);
+        Step nan = neon.onInput(s, new MetricsReceived(new GuestMetrics(Double.NaN, 0.5, 100, GI, T0)), T0);
+        assertEquals(DecisionKind.METRICS_REJECTED, nan.decisions().getFirst().kind());
+        assertEquals(null, nan.state().metrics());
+        Step negative = neon.onInput(s, new MetricsReceived(new GuestMetrics(1, 0.5, -1, GI, T0)), T0);
+        assertEquals(null, negative.state().metrics());
+        Step over = neon.onInput(s, new MetricsReceived(new GuestMetrics(1e9, 7, 4.0 * GI, GI, T0)), T0);
+        GuestMetrics kept = over.state().metrics();
+        assertEquals(65_536, kept.loadAvg1());
+        assertEquals(GI, kept.memUsedBytes(), "used clamped to total");
+        assertTrue(Double.isNaN(kept.cpuBusyFraction()), "busy outside 0..1 dropped");
+    }
+
+    @Test
+    void shouldWaitForWindowAndTakeItsPeakWhenGoalDrops() {
+        ScalingState s = state(vmflex, new Allocation(2000, 8 * GI));
+        long t = T0;
+        Step step = null;
+        for (int i = 0; i <= 20; i++, t += 1_000) {
+            // busy 0.25 of 2 CPUs = 0.5 CPU: ×1.1 / 0.9 / 0.25 → 3 units; one sample at 0.5 → 5 units.
+            double busy = i == 10 ? 0.5 : 0.25;
+            step = vmflex.onInput(s, metrics(0, busy, 100, t), t);
+            s = step.state();
+            if (i < 20) {
+                assertTrue(step.actions().isEmpty(), "nothing before the window ends, at " + i + " s");
+            }
+        }
+        RequestDownscaleApproval ask = assertInstanceOf(RequestDownscaleApproval.class, step.actions().getFirst());
+        assertEquals(new Allocation(1250, 5 * GI), ask.target(), "the highest goal seen in the window");
+    }
+
+    @Test
+    void shouldHoldAndStepUpWhenDownscaleDenied() {
+        ScalingState s = state(neon, new Allocation(2000, 8 * GI));
+        Step step = neon.onInput(s, metrics(0, Double.NaN, 100, T0), T0);
+        RequestDownscaleApproval ask = (RequestDownscaleApproval) step.actions().getFirst();
+        assertEquals(MIN, ask.target());
+        Step denied = neon.onInput(step.state(), new DownscaleDenied(ask.chain(), "needs it"), T0);
+        assertEquals(DecisionKind.DOWNSCALE_DENIED, denied.decisions().getFirst().kind());
+        assertEquals(T0 + 5_000, denied.wakeAtMs());
+
+        Step during = neon.onInput(denied.state(), metrics(0, Double.NaN, 100, T0 + 4_000), T0 + 4_000);
+        assertTrue(during.actions().isEmpty(), "held for 5 s");
+        Step after = neon.nextActions(during.state(), T0 + 5_000);
+        RequestDownscaleApproval next = assertInstanceOf(RequestDownscaleApproval.class, after.actions().getFirst());
+        assertEquals(new Allocation(500, 2 * GI), next.target(), "denied + 1 unit");
+    }
+
+    @Test
+    void shouldPatchReleaseAndResetWindowWhenDownscaleApproved() {
+        ScalingState s = state(neon, new Allocation(2000, 8 * GI));
+        Step step = neon.onInput(s, metrics(0, Double.NaN, 100, T0), T0);
+        RequestDownscaleApproval ask = (RequestDownscaleApproval) step.actions().getFirst();
+        Step approved = neon.onInput(step.state(), new DownscaleApproved(ask.chain()), T0 + 10);
+        PatchUse patch = assertInstanceOf(PatchUse.class, approved.actions().getFirst());
+        Step applied = neon.onInput(approved.state(), new PatchApplied(patch.chain()), T0 + 30);
+        ScalingAction.ReleaseToScheduler release = assertInstanceOf(ScalingAction.ReleaseToScheduler.class,
+                applied.actions().getFirst());
+        assertEquals(MIN, release.newUse());
+        assertEquals(DecisionKind.SCALED_DOWN, applied.decisions().getFirst().kind());
+        Step released = neon.onInput(applied.state(), new ScalingInput.Released(release.chain()), T0 + 40);
+        LatencySample latency = released.latencies().getFirst();
+        assertEquals(new LatencySample("pg", LatencySample.Direction.DOWN, 40, -1, 20, 10, 10), latency);
+        assertEquals(MIN, released.state().permit());
+    }
+
+    @Test
+    void shouldWaitForMoveAndGoOnWhereLandedWhenPatchRefused() {
+        ScalingState s = state(neon, MIN);
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step granted = neon.onInput(step.state(), new PermitGranted(ask.chain(), ask.request().requested()), T0);
+        PatchUse patch = (PatchUse) granted.actions().getFirst();
+        Step refused = neon.onInput(granted.state(), new PatchRefusedMigrating(patch.chain(), "migrating"), T0);
+        assertEquals(DecisionKind.PATCH_REFUSED_MIGRATING, refused.decisions().getFirst().kind());
+
+        VmView moving = new VmView("pg", "node-a", MIN, MIN, true, MIN, MAX, UNIT, GI, 0);
+        Step whileMoving = neon.onInput(refused.state(), new VmObserved(moving), T0 + 5_000);
+        assertTrue(whileMoving.actions().isEmpty(), "nothing while it moves");
+
+        VmView landed = new VmView("pg", "node-b", MIN, MIN, false, MIN, MAX, UNIT, GI, 0);
+        Step afterMove = neon.onInput(whileMoving.state(), new VmObserved(landed), T0 + 6_000);
+        assertEquals(MIN, afterMove.state().permit(), "the new node's scheduler holds only its use");
+        RequestPermit onNewNode = assertInstanceOf(RequestPermit.class, afterMove.actions().getFirst());
+        assertEquals("node-b", onNewNode.request().node());
+    }
+
+    @Test
+    void shouldKeepOwnPatchWhenObservationIsOlder() {
+        ScalingState s = state(neon, MIN);
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step granted = neon.onInput(step.state(), new PermitGranted(ask.chain(), ask.request().requested()), T0);
+        PatchUse patch = (PatchUse) granted.actions().getFirst();
+        ScalingState applied = neon.onInput(granted.state(), new PatchApplied(patch.chain()), T0).state();
+        ScalingState lagging = neon.onInput(applied, new VmObserved(vm(MIN)), T0).state();
+        assertEquals(patch.use(), lagging.vm().use(), "a view from before the patch does not undo it");
+    }
+
+    @Test
+    void shouldRateLimitMonitorRequestsWhenGuestFloods() {
+        ScalingState s = state(neon, MIN);
+        int accepted = 0;
+        for (int i = 0; i < 100; i++) {
+            Step step = neon.onInput(s, new ScalingInput.MonitorUpscaleRequested(), T0 + i * 10L);
+            accepted += (int) step.decisions().stream()
+                    .filter(d -> d.kind() == DecisionKind.MONITOR_UPSCALE_REQUESTED).count();
+            s = step.state();
+        }
+        assertEquals(1, accepted, "one per second");
+        assertEquals(99, s.monitorRequestsDropped());
+    }
+
+    @Test
+    void shouldNotDownscaleButStillUpscaleWhenMonitorDisconnected() {
+        ScalingState high = neon.onInput(state(neon, new Allocation(2000, 8 * GI)), new MonitorConnection(false), T0)
+                .state();
+        assertTrue(neon.onInput(high, metrics(0, Double.NaN, 100, T0), T0).actions().isEmpty(),
+                "no downscale without the monitor's approval");
+
+        ScalingState low = neon.onInput(state(neon, MIN), new MonitorConnection(false), T0).state();
+        Step step = neon.onInput(low, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step granted = neon.onInput(step.state(), new PermitGranted(ask.chain(), ask.request().requested()), T0);
+        PatchUse patch = (PatchUse) granted.actions().getFirst();
+        Step applied = neon.onInput(granted.state(), new PatchApplied(patch.chain()), T0 + 20);
+        assertTrue(applied.actions().isEmpty(), "no notification to a monitor that is not there");
+        assertEquals(20, applied.latencies().getFirst().totalMs());
+        assertEquals(-1, applied.latencies().getFirst().monitorMs());
+    }
+
+    @Test
+    void shouldIgnoreBusySampleWhenItMaySpanTheLastCpuResize() {
+        ScalingState s = state(vmflex, MIN);
+        Step step = vmflex.onInput(s, metrics(0, 1.0, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step granted = vmflex.onInput(step.state(), new PermitGranted(ask.chain(), ask.request().requested()), T0);
+        Step applied = vmflex.onInput(granted.state(), new PatchApplied(((PatchUse) granted.actions().getFirst())
+                .chain()), T0);
+        ScalingState at500 = vmflex.onInput(applied.state(),
+                new ScalingInput.UpscaleNotified(((ScalingAction.NotifyUpscale) applied.actions().getFirst()).chain()),
+                T0).state();
+        assertEquals(new Allocation(500, 2 * GI), at500.vm().use());
+
+        Step soon = vmflex.onInput(at500, metrics(0, 1.0, 100, T0 + 1_000), T0 + 1_000);
+        assertTrue(soon.actions().isEmpty(), "a sample from across the resize does not double again");
+        Step clean = vmflex.onInput(soon.state(), metrics(0, 1.0, 100, T0 + 2_000), T0 + 2_000);
+        RequestPermit again = assertInstanceOf(RequestPermit.class, clean.actions().getFirst());
+        assertEquals(new Allocation(1000, 4 * GI), again.request().requested());
+    }
+
+    @Test
+    void shouldExplainDecisionWithItsInputs() {
+        ScalingState s = state(vmflex, MIN);
+        Step step = vmflex.onInput(s, metrics(0.05, 1.0, 100, T0), T0);
+        Decision d = step.decisions().getFirst();
+        assertEquals(DecisionKind.UPSCALE_REQUESTED, d.kind());
+        assertEquals(1.0, d.inputs().cpuBusyFraction());
+        assertEquals(0.05, d.inputs().loadAvg1());
+        assertEquals(new Allocation(500, 2 * GI), d.goal(), "saturated: double");
+        assertEquals(List.of(), step.latencies());
+    }
+}
