@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Node → scheduler, {@code PUT /v1/nodes/{node}/report}: every autoscaled VM the node runs, with
+ * Node → scheduler, {@code PUT /v1/nodes/{node}/report}: every VM the node runs (autoscaled or not:
+ * all of them take the node's resources), with
  * what it uses and the permit its agent holds. A scheduler that (re)starts knows nothing; it grants
  * no increase on a node until that node's report has told it what runs there.
  *

@@ -19,6 +19,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * request with the seq the scheduler saw last is a retry and gets the same answer without reserving
  * again; an older seq is stale and changes nothing.
  *
+ * <p>The agent's side of the bargain: from the moment it sends a request it lets the VM use at most
+ * {@code min(permit held, requested)} per resource, until an answer gives it a new permit. So a
+ * release that is lost on the way can not leave the agent holding what the scheduler gave away.
+ *
  * <p>Immutable and thread-safe. The constructor enforces the ranges, so an in-process caller gets
  * the same one-line errors as a remote one.
  *
