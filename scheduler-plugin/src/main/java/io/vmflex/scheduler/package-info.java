@@ -44,6 +44,8 @@
  *       {@code autoscaling.neon.tech/auto-migration-enabled: "true"} that would have to move until
  *       it is at or below it, as data to report.</li>
  *   <li><b>Placement</b>: Filter (synced, fits) then Score (peak at 80 % use after placing).</li>
+ *   <li><b>Not yet</b>: answers never carry {@code migrate}, because nothing carries out the
+ *       migrations yet (the Kubernetes issue); VMs being migrated are not booked on two nodes.</li>
  * </ul>
  *
  * <h2>Threads</h2>

@@ -150,6 +150,30 @@ class PermitCodecTest {
     }
 
     @Test
+    void shouldRefuseDeepNestingWithOneLine() {
+        String deep = "{\"version\":1,\"metrics\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
+        var e = requestError(deep);
+        assertTrue(e.getMessage().startsWith("body exceeds a nesting or length limit: "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void shouldRefuseNodeReportWhenItListsTooManyVmsOrIsOverItsCap() {
+        String vm = "{\"vm\":\"pg-%d\",\"use\":{\"cpuMillis\":0,\"memBytes\":0},\"max\":{\"cpuMillis\":0,"
+                + "\"memBytes\":0},\"lastSeq\":0,\"createdAt\":\"2026-12-06T00:00:00Z\",\"autoMigration\":false}";
+        StringBuilder sb = new StringBuilder("{\"version\":1,\"node\":\"n1\",\"vms\":[");
+        for (int i = 0; i <= NodeReport.MAX_VMS; i++) {
+            sb.append(i == 0 ? "" : ",").append(vm.formatted(i));
+        }
+        String many = sb.append("]}").toString();
+        var e = assertThrows(InvalidPermitMessageException.class, () -> PermitCodec.decodeReport(utf8(many)));
+        assertEquals("vms: at most 4096 entries, got 4097", e.getMessage());
+        byte[] huge = new byte[PermitCodec.MAX_REPORT_BODY + 1];
+        e = assertThrows(InvalidPermitMessageException.class, () -> PermitCodec.decodeReport(huge));
+        assertEquals("body of 1048577 bytes exceeds the 1048576 byte cap", e.getMessage());
+    }
+
+    @Test
     void shouldRefuseUnknownOutcomeWhenDecodingResponse() {
         var e = assertThrows(InvalidPermitMessageException.class, () -> PermitCodec.decodeResponse(utf8(
                 "{\"version\":1,\"permit\":{\"cpuMillis\":0,\"memBytes\":0},\"outcome\":\"maybe\"}")));

@@ -140,7 +140,10 @@ public final class Accounts {
             return vm.lastResponse;
         }
         if (r.seq() <= vm.lastSeq) {
-            String why = r.seq() == vm.lastSeq
+            String why = vm.lastRequest == null
+                    ? "seq " + r.seq() + " is not newer than " + vm.lastSeq + ", the last answer " + vm.name
+                    + "'s agent had when its node reported"
+                    : r.seq() == vm.lastSeq
                     ? "seq " + r.seq() + " was already decided for " + vm.name + " with a different request"
                     : "seq " + r.seq() + " is older than " + vm.lastSeq + ", the last decided for " + vm.name;
             return PermitResponse.of(new ResourceAmount(vm.reservedCpu, vm.reservedMem), PermitOutcome.STALE, why);

@@ -275,7 +275,9 @@ class AccountsTest {
         assertTrue(result.rebuilt());
         assertTrue(accounts.allSynced());
         assertEquals(amt(2000, 4), reserved("n1"), "the permit the agent still holds counts, once");
-        assertEquals(PermitOutcome.STALE, ask("a", 9, res(1000, 4), res(3000, 4)).outcome());
+        var stale = ask("a", 9, res(1000, 4), res(3000, 4));
+        assertEquals(PermitOutcome.STALE, stale.outcome());
+        assertEquals("seq 9 is not newer than 9, the last answer a's agent had when its node reported", stale.reason());
         assertEquals(res(3000, 4), ask("a", 10, res(1000, 4), res(3000, 4)).permit());
         assertEquals(amt(3000, 4), reserved("n1"));
     }
