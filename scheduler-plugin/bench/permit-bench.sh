@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Permit decisions per second with 1,000 nodes against the same decisions on 1 node, through the
-# facade, and against building or JSON-decoding the request alone (JMH, one fork, 3 x 1 s warm-up,
-# 5 x 1 s measurement per benchmark and parameter; about 1 minute).
+# facade, and against building or JSON-decoding the request alone (JMH, one fork, 5 x 1 s warm-up,
+# 5 x 1 s measurement per benchmark and parameter; about 2 minutes).
 #
 #   scheduler-plugin/bench/permit-bench.sh                  # all benchmarks
 #   scheduler-plugin/bench/permit-bench.sh 'decide$'        # a JMH regexp; extra JMH options may follow
