@@ -1,5 +1,6 @@
 package io.vmflex.scheduler;
 
+import io.vmflex.api.permit.PermitService;
 import io.vmflex.api.permit.NodeReport;
 import io.vmflex.api.permit.PermitOutcome;
 import io.vmflex.api.permit.PermitRequest;
@@ -9,7 +10,7 @@ import io.vmflex.scheduler.core.AdmitRequest;
 import io.vmflex.scheduler.core.Admission;
 import io.vmflex.scheduler.core.Amount;
 import io.vmflex.scheduler.core.NodeView;
-import io.vmflex.scheduler.core.ReportResult;
+import io.vmflex.api.permit.ReportResult;
 import io.vmflex.scheduler.core.SchedulerConfig;
 import io.vmflex.scheduler.core.VmView;
 import io.vmflex.scheduler.placement.Placement;

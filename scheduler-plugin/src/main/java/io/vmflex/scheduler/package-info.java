@@ -8,7 +8,7 @@
  *   vmmd / Kubernetes ──admit, deleteVm, addNode──▶ Scheduler     watermark.WatermarkChoice (pure)
  *                                                                  placement.Placement (pure)
  * </pre>
- * In standalone mode ({@code vmflex up}) the agent calls {@link io.vmflex.scheduler.PermitService}
+ * In standalone mode ({@code vmflex up}) the agent calls {@link io.vmflex.api.permit.PermitService}
  * in-process; in cluster mode the same messages ({@code io.vmflex.api.permit}) reach it through an
  * authenticated HTTPS front. The core does no I/O and reads no clock; the fronts do.
  *

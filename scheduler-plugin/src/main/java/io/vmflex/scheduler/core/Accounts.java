@@ -1,5 +1,6 @@
 package io.vmflex.scheduler.core;
 
+import io.vmflex.api.permit.ReportResult;
 import io.vmflex.api.permit.NodeReport;
 import io.vmflex.api.permit.PermitOutcome;
 import io.vmflex.api.permit.PermitRequest;

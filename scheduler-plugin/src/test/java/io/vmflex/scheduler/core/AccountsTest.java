@@ -1,5 +1,6 @@
 package io.vmflex.scheduler.core;
 
+import io.vmflex.api.permit.ReportResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

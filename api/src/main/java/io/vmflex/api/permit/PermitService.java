@@ -1,13 +1,9 @@
-package io.vmflex.scheduler;
+package io.vmflex.api.permit;
 
-import io.vmflex.api.permit.NodeReport;
-import io.vmflex.api.permit.PermitRequest;
-import io.vmflex.api.permit.PermitResponse;
-import io.vmflex.scheduler.core.ReportResult;
 
 /**
  * What the agent side needs from the scheduler: one decision per permit request, and the node's
- * report after either side (re)starts. In standalone mode the agent holds a {@link Scheduler}
+ * report after either side (re)starts. In standalone mode the agent holds the scheduler-plugin's {@code Scheduler}
  * through this interface and calls it in-process; in cluster mode a client implementing it speaks
  * the same messages over the scheduler's authenticated HTTPS API ({@code POST /v1/permits},
  * {@code PUT /v1/nodes/{node}/report}).

@@ -1,4 +1,4 @@
-package io.vmflex.scheduler.core;
+package io.vmflex.api.permit;
 
 import java.util.List;
 
