@@ -1,0 +1,143 @@
+package io.vmflex.cli;
+
+import io.vmflex.netbridge.Ipv4Cidr;
+import io.vmflex.vmm.ClusterSettings;
+import io.vmflex.vmm.MigrationSettings;
+import io.vmflex.vmm.Vmmd;
+import io.vmflex.vmm.VmmdConfig;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The node daemon's options, shared by {@code vmflex daemon} and {@code vmflex up} (a picocli
+ * mixin), and starting vmmd from them.
+ */
+final class DaemonOptions {
+
+    /** A bad combination of options: exit 2 with the message. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** vmmd did not start: exit 1 with the message. */
+    static final class StartException extends RuntimeException {
+        StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    @Option(names = "--state-dir", description = "State directory (default ${DEFAULT-VALUE})", defaultValue = "/var/lib/vmflex")
+    Path stateDir;
+
+    @Option(names = "--socket", description = "Admin API socket (default ${DEFAULT-VALUE})", defaultValue = "/run/vmflex/vmmd.sock")
+    Path socket;
+
+    @Option(names = "--node-name", description = "This node's name (default: the host name)")
+    String nodeName;
+
+    @Option(names = "--image-dir", description = "Image store (default: <state-dir>/images)")
+    Path imageDir;
+
+    @Option(names = "--qemu", description = "QEMU binary (default ${DEFAULT-VALUE})", defaultValue = "/usr/bin/qemu-system-x86_64")
+    Path qemu;
+
+    @Option(names = "--admin-group", description = "Group whose members may use the admin socket besides root")
+    String adminGroup;
+
+    @Option(names = "--socket-mode", description = "Admin socket permissions (default ${DEFAULT-VALUE})", defaultValue = "rw-rw----")
+    String socketMode;
+
+    @Option(names = "--accel", description = "auto, kvm or tcg (default ${DEFAULT-VALUE})", defaultValue = "auto")
+    String accel;
+
+    @Option(names = "--cgroup-root", description = "cgroup v2 mount (default: detected)")
+    Path cgroupRoot;
+
+    @Option(names = "--cgroup-parent", description = "Folder under the cgroup root for VM groups (default ${DEFAULT-VALUE})", defaultValue = "vmflex")
+    String cgroupParent;
+
+    @Option(names = "--bridge", description = "Node bridge the VMs' taps join (default ${DEFAULT-VALUE})", defaultValue = "vmfxbr0")
+    String bridge;
+
+    @Option(names = "--vm-network", description = "VM address pool; its first address goes to the bridge (default ${DEFAULT-VALUE})",
+            defaultValue = "10.77.0.0/24")
+    String vmNetwork;
+
+    @Option(names = "--tap-prefix", description = "VM taps are named <prefix><8 hex> (default ${DEFAULT-VALUE})", defaultValue = "vmfx")
+    String tapPrefix;
+
+    @Option(names = "--vm-ip-range", paramLabel = "FIRST-LAST",
+            description = "Addresses of --vm-network this node gives new VMs; disjoint per node on one overlay"
+                    + " (default: the whole network), e.g. 10.78.0.64-10.78.0.127")
+    String vmIpRange;
+
+    @Option(names = "--underlay-address", paramLabel = "IP",
+            description = "This node's underlay address: joins the VXLAN overlay (device vmfxvx0, UDP 4789) with the peers")
+    String underlayAddress;
+
+    @Option(names = "--overlay-vni", paramLabel = "N", defaultValue = "7800",
+            description = "VXLAN network id of the overlay, the same on every node (default ${DEFAULT-VALUE})")
+    int overlayVni;
+
+    @Option(names = "--peers", paramLabel = "FILE",
+            description = "YAML list of the other nodes {name, underlay, migration}; re-read when it changes")
+    Path peersFile;
+
+    @Option(names = "--no-network", description = "Give VMs no NIC")
+    boolean noNetwork;
+
+    @Option(names = "--migration-listen", paramLabel = "HOST:PORT",
+            description = "Accept live migrations from other daemons here (needs --cluster-secret); e.g. 10.0.0.5:7451")
+    String migrationListen;
+
+    @Option(names = "--cluster-secret", paramLabel = "FILE",
+            description = "Shared secret of the daemons that may migrate to each other (>= 32 bytes, mode 0600)")
+    Path clusterSecret;
+
+    @Option(names = "--migration-incoming-ttl", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Drop a prepared incoming migration nobody committed after this long (default ${DEFAULT-VALUE} s)")
+    long incomingTtlSeconds;
+
+    /** This node's name: {@code --node-name}, else the host name. */
+    String node() throws UnknownHostException {
+        return nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
+    }
+
+    /** Starts vmmd as the options say. */
+    Vmmd start() throws UnknownHostException {
+        if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
+            throw new UsageException("--accel must be auto, kvm or tcg, got \"" + accel + "\"");
+        }
+        String node = node();
+        VmmdConfig d = VmmdConfig.defaults(node);
+        VmmdConfig config = new VmmdConfig(stateDir, socket, node, imageDir != null ? imageDir : stateDir.resolve("images"),
+                qemu, adminGroup, socketMode, d.devKvm(), cgroupRoot, cgroupParent, accel, d.consoleMaxBytes(),
+                d.virtioMemBlockBytes(), noNetwork ? null : new VmmdConfig.Network(bridge, vmNetwork, tapPrefix, vmIpRange));
+        try {
+            MigrationSettings migration = null;
+            if (clusterSecret != null) {
+                migration = new MigrationSettings(
+                        MigrationSettings.parseAddress(migrationListen != null ? migrationListen : "127.0.0.1:7451"), clusterSecret,
+                        Duration.ofSeconds(incomingTtlSeconds));
+            } else if (migrationListen != null) {
+                throw new UsageException("--migration-listen needs --cluster-secret");
+            }
+            ClusterSettings cluster = null;
+            if (peersFile != null || underlayAddress != null) {
+                cluster = new ClusterSettings(peersFile,
+                        underlayAddress == null ? null : Ipv4Cidr.parseAddress(underlayAddress), overlayVni);
+            }
+            return Vmmd.start(config, migration, cluster);
+        } catch (UsageException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new StartException("vmmd: " + e.getMessage(), e);
+        }
+    }
+}

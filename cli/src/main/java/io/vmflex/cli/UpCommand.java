@@ -1,0 +1,126 @@
+package io.vmflex.cli;
+
+import io.vmflex.agent.AgentService;
+import io.vmflex.agent.core.ScalingConfig;
+import io.vmflex.agent.runner.EventSink;
+import io.vmflex.api.autoscaling.AutoscalingSettings;
+import io.vmflex.api.autoscaling.ComputeUnit;
+import io.vmflex.api.vm.ByteQuantity;
+import io.vmflex.api.vm.MilliCpu;
+import io.vmflex.scheduler.Scheduler;
+import io.vmflex.scheduler.core.Amount;
+import io.vmflex.scheduler.core.SchedulerConfig;
+import io.vmflex.vmm.Vmmd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code vmflex up}: the embedded default for one machine. The node daemon, the autoscaler agent and
+ * the scheduler in one process, with every option {@code vmflex daemon} takes (same socket, same
+ * state directory, same vmctl). The agent talks to the daemon through the admin socket as it would
+ * from another process; the scheduler is in-process. SIGTERM stops all three and leaves the VMs
+ * running; the next {@code vmflex up} re-adopts them, re-reports the node to the fresh scheduler and
+ * scaling goes on.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Run daemon, autoscaler agent and scheduler for this machine in the foreground (the embedded default).")
+final class UpCommand implements Callable<Integer> {
+    @Mixin
+    DaemonOptions daemon;
+
+    @Option(names = "--scaling-rules", paramLabel = "vmflex|neon", defaultValue = "vmflex",
+            description = "vmflex: metrics every second and a fast CPU signal; neon: Neon's rules (load average, 5 s poll). Default ${DEFAULT-VALUE}")
+    String rules;
+
+    @Option(names = "--compute-unit", paramLabel = "CPU/MEMORY", defaultValue = "250m/1Gi",
+            description = "The node's compute unit for VMs that name none (default ${DEFAULT-VALUE}, Neon's)")
+    String computeUnit;
+
+    @Option(names = "--host-reserve", paramLabel = "CPU/MEMORY", defaultValue = "250m/512Mi",
+            description = "Kept back from the VMs for the host itself (default ${DEFAULT-VALUE})")
+    String hostReserve;
+
+    @Option(names = "--watermark", defaultValue = "0.9",
+            description = "Fraction of the node's capacity above which VMs would be moved away (default ${DEFAULT-VALUE})")
+    double watermark;
+
+    @Override
+    public Integer call() throws Exception {
+        ScalingConfig scaling;
+        ComputeUnit unit;
+        Amount reserve;
+        try {
+            scaling = switch (rules) {
+                case "vmflex" -> ScalingConfig.vmflex();
+                case "neon" -> ScalingConfig.neonRules();
+                default -> throw new DaemonOptions.UsageException("--scaling-rules must be vmflex or neon, got \"" + rules + "\"");
+            };
+            Amount u = amount(computeUnit, "--compute-unit");
+            unit = new ComputeUnit(new MilliCpu(u.cpuMillis()), ByteQuantity.ofBytes(u.memBytes()));
+            reserve = amount(hostReserve, "--host-reserve");
+            if (!(watermark > 0 && watermark <= 1)) {
+                throw new DaemonOptions.UsageException("--watermark must be in (0, 1], got " + watermark);
+            }
+        } catch (DaemonOptions.UsageException | IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        Scheduler scheduler = new Scheduler(new SchedulerConfig(reserve, watermark, SchedulerConfig.NEON_UNIT));
+        String node = daemon.node();
+        scheduler.addNode(node, new Amount(Runtime.getRuntime().availableProcessors() * 1000L, memTotalBytes()));
+
+        Vmmd vmmd;
+        try {
+            vmmd = daemon.start();
+        } catch (DaemonOptions.UsageException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        } catch (DaemonOptions.StartException e) {
+            System.err.println(e.getMessage());
+            return 1;
+        }
+        AgentService agent = new AgentService(new AgentService.Config(daemon.socket, node, scaling, unit), scheduler,
+                EventSink.NONE);
+        agent.start();
+        System.err.printf("vmflex up: node %s, VMs labelled %s=\"true\" are autoscaled (%s rules)%n", node,
+                AutoscalingSettings.LABEL_ENABLED, rules);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            vmmd.close();
+            stopped.countDown();
+        }, "vmflex-up-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** {@code 250m/1Gi}, {@code 2/4Gi}. */
+    static Amount amount(String text, String option) {
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            throw new DaemonOptions.UsageException(option + " must be CPU/MEMORY, e.g. 250m/1Gi, got \"" + text + "\"");
+        }
+        try {
+            return new Amount(MilliCpu.parse(text.substring(0, slash)).millis(),
+                    ByteQuantity.parse(text.substring(slash + 1)).bytes());
+        } catch (RuntimeException e) {
+            throw new DaemonOptions.UsageException(option + ": " + e.getMessage());
+        }
+    }
+
+    private static long memTotalBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemTotal:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IOException("no MemTotal in /proc/meminfo");
+    }
+}
