@@ -117,7 +117,8 @@ final class Handshake {
             throw refuse(tcp, HelloStatus.ENCRYPTION_REQUIRED, hello.toString());
         }
         ChannelProtection protection = hello.encrypt()
-                ? ChannelProtection.ofTarget(secret.channelKeys(helloBytes, serverNonce)) : new ChannelProtection.Plain();
+                ? ChannelProtection.ofTarget(secret.channelKeys(helloBytes, serverNonce))
+                : new ChannelProtection.Plain();
         if (hello.channel() == MigrationControl.CHANNEL) {
             if (!controlEnabled) {
                 throw refuse(tcp, HelloStatus.UNKNOWN_MIGRATION, hello + " (no control handler)");

@@ -200,11 +200,12 @@ public final class MigrationControl {
             }
             case ChannelProtection.Encrypted e -> {
                 if (length < RecordLayout.TAG_LENGTH || length > MAX_MESSAGE_BYTES + RecordLayout.TAG_LENGTH) {
-                    throw new IOException("control record of " + Integer.toUnsignedString(length) + " bytes out of range "
-                            + RecordLayout.TAG_LENGTH + ".." + (MAX_MESSAGE_BYTES + RecordLayout.TAG_LENGTH));
+                    throw new IOException("control record of " + Integer.toUnsignedString(length)
+                            + " bytes out of range " + RecordLayout.TAG_LENGTH + ".."
+                            + (MAX_MESSAGE_BYTES + RecordLayout.TAG_LENGTH));
                 }
-                ByteBuffer record = ByteBuffer.allocate(4 + length).put(header).put(Handshake.readFully(tcp, length, deadline))
-                        .flip();
+                byte[] sealed = Handshake.readFully(tcp, length, deadline);
+                ByteBuffer record = ByteBuffer.allocate(4 + length).put(header).put(sealed).flip();
                 byte[] body = new byte[length];
                 int n = new RecordOpener(e.receiveKey(), MAX_MESSAGE_BYTES).open(record, body, 0);
                 if (n == RecordOpener.END) {

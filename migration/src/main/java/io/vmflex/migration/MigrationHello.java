@@ -35,7 +35,8 @@ public record MigrationHello(int version, int channel, UUID migrationId, byte[] 
     @Override
     public boolean equals(Object o) {
         return o instanceof MigrationHello h && version == h.version && channel == h.channel
-                && migrationId.equals(h.migrationId) && Arrays.equals(clientNonce, h.clientNonce) && encrypt == h.encrypt;
+                && migrationId.equals(h.migrationId) && Arrays.equals(clientNonce, h.clientNonce)
+                && encrypt == h.encrypt;
     }
 
     @Override
@@ -46,6 +47,7 @@ public record MigrationHello(int version, int channel, UUID migrationId, byte[] 
 
     @Override
     public String toString() {
-        return "MigrationHello[version=" + version + ", channel=" + channel + ", migrationId=" + migrationId + ", encrypt=" + encrypt + "]";
+        return "MigrationHello[version=" + version + ", channel=" + channel + ", migrationId=" + migrationId
+                + ", encrypt=" + encrypt + "]";
     }
 }

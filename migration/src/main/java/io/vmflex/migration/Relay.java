@@ -26,15 +26,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> One platform thread per direction, each blocking in {@code read} then
  * {@code write} on its own buffers allocated once when the relay starts (plain: a page-aligned
- * direct buffer, Agrona {@link BufferUtil#allocateDirectAligned}). Why not a Selector: with one busy stream per direction, a
- * blocking thread does exactly one syscall per read and per write, while a selector adds an
- * {@code epoll_wait} and a wakeup per round and serialises both directions on one core; why not
- * virtual threads: their blocking socket reads park on the JDK poller, which costs the same extra
- * epoll round. Platform threads are two per channel and a migration has a handful of channels.
+ * direct buffer, Agrona {@link BufferUtil#allocateDirectAligned}). Why not a Selector: with one
+ * busy stream per direction, a blocking thread does exactly one syscall per read and per write,
+ * while a selector adds an {@code epoll_wait} and a wakeup per round and serialises both directions
+ * on one core; why not virtual threads: their blocking socket reads park on the JDK poller, which
+ * costs the same extra epoll round. Platform threads are two per channel and a migration has a
+ * handful of channels.
  *
- * <p><b>Backpressure</b> is by construction: a direction reads only when its buffer is empty, and
- * writes until the buffer is drained before reading again, so a slow reader on one side stalls the
- * writer on the other through the kernel's socket buffers, never through a queue in this process.
+ * <p><b>Backpressure</b> is by construction: a direction reads only when it has written all it
+ * could (plain: the whole buffer; sealed: every complete record), and writes until drained, so a
+ * slow reader on one side stalls the writer on the other through the kernel's socket buffers,
+ * never through a queue in this process.
  *
  * <p><b>Half close.</b> When one direction reads end of stream it shuts down output on the other
  * side and ends; the relay finishes when both directions ended, then closes both channels.
@@ -96,7 +98,8 @@ public final class Relay implements AutoCloseable {
         applyLocalOptions(local, options);
         Relay relay = switch (protection) {
             case ChannelProtection.Plain p -> new Relay(name, local, remote,
-                    new CopyPump(local, remote, options.bufferBytes()), new CopyPump(remote, local, options.bufferBytes()));
+                    new CopyPump(local, remote, options.bufferBytes()),
+                    new CopyPump(remote, local, options.bufferBytes()));
             case ChannelProtection.Encrypted e -> new Relay(name, local, remote,
                     new SealingPump(local, remote, new RecordSealer(e.sendKey(), RecordLayout.MAX_DATA_PLAINTEXT)),
                     new OpeningPump(remote, local, new RecordOpener(e.receiveKey(), RecordLayout.MAX_DATA_PLAINTEXT),
