@@ -16,7 +16,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The secret shared by all daemons of a cluster; it keys the HMAC proofs of the migration hello.
+ * The secret shared by all daemons of a cluster; it keys the HMAC proofs of the migration hello and,
+ * through HKDF, the per-connection keys of the encrypted migration stream.
  *
  * <p>The file's bytes are used as they are (e.g. {@code head -c 32 /dev/urandom > secret}); it must
  * hold at least {@value #MIN_BYTES} bytes and must carry no permission bit for group or others,
@@ -74,22 +75,40 @@ public final class ClusterSecret {
     }
 
     /**
-     * HMAC-SHA256 over {@code label | migrationId | channel | clientNonce | serverNonce}, the fields
-     * taken from the encoded hello so both sides hash exactly the bytes that crossed the wire.
+     * HMAC-SHA256 over {@code label | hello from its version field to its end | serverNonce}: the
+     * bytes exactly as they crossed the wire, so the proofs also cover the version and the flags (a
+     * peer in the middle cannot strip the request for encryption).
      */
     byte[] proof(String label, byte[] encodedHello, byte[] serverNonce) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
             mac.update(label.getBytes(StandardCharsets.US_ASCII));
-            mac.update(encodedHello, HelloCodec.MIGRATION_ID_OFFSET, HelloCodec.MIGRATION_ID_LENGTH);
-            mac.update(encodedHello, HelloCodec.CHANNEL_OFFSET, 2);
-            mac.update(encodedHello, HelloCodec.CLIENT_NONCE_OFFSET, HelloCodec.NONCE_LENGTH);
+            mac.update(encodedHello, HelloCodec.VERSION_OFFSET, HelloCodec.HELLO_LENGTH - HelloCodec.VERSION_OFFSET);
             mac.update(serverNonce, 0, HelloCodec.NONCE_LENGTH);
             return mac.doFinal();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
+    }
+
+    /**
+     * 64 bytes of key material for one connection: HKDF-SHA256 with the secret as input keying
+     * material, {@code clientNonce | serverNonce} as salt and {@code label | hello from its version
+     * field to its end} (version, channel, migration id, client nonce, flags) as info. Both nonces
+     * are fresh per connection, so no two connections share keys. Bytes 0..31 key the source → target
+     * direction, 32..63 the target → source one.
+     */
+    byte[] channelKeys(byte[] encodedHello, byte[] serverNonce) {
+        byte[] salt = new byte[2 * HelloCodec.NONCE_LENGTH];
+        System.arraycopy(encodedHello, HelloCodec.CLIENT_NONCE_OFFSET, salt, 0, HelloCodec.NONCE_LENGTH);
+        System.arraycopy(serverNonce, 0, salt, HelloCodec.NONCE_LENGTH, HelloCodec.NONCE_LENGTH);
+        byte[] label = HelloCodec.KEYS_LABEL.getBytes(StandardCharsets.US_ASCII);
+        int helloPart = HelloCodec.HELLO_LENGTH - HelloCodec.VERSION_OFFSET;
+        byte[] info = new byte[label.length + helloPart];
+        System.arraycopy(label, 0, info, 0, label.length);
+        System.arraycopy(encodedHello, HelloCodec.VERSION_OFFSET, info, label.length, helloPart);
+        return Hkdf.derive(salt, key.getEncoded(), info, 64);
     }
 
     /** Constant-time comparison, so a forger learns nothing from how long a refusal takes. */

@@ -24,12 +24,18 @@ final class Handshake {
     private Handshake() {
     }
 
-    /** What the target accepted: the hello, its expectation, and the local channel already connected. */
-    record Accepted(MigrationHello hello, Expectation expectation, SocketChannel local) {
+    /**
+     * What the target accepted: the hello, its expectation, the local channel already connected, and
+     * how the bytes that follow are protected.
+     */
+    record Accepted(MigrationHello hello, Expectation expectation, SocketChannel local, ChannelProtection protection) {
     }
 
-    /** Source side: sends the hello, proves the secret, checks the target's proof. */
-    static void asSource(SocketChannel tcp, MigrationHello hello, ClusterSecret secret, Duration timeout)
+    /**
+     * Source side: sends the hello, proves the secret, checks the target's proof. Returns the
+     * protection of what follows: sealed records when the hello asked for encryption.
+     */
+    static ChannelProtection asSource(SocketChannel tcp, MigrationHello hello, ClusterSecret secret, Duration timeout)
             throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] helloBytes = new byte[HelloCodec.HELLO_LENGTH];
@@ -54,6 +60,8 @@ final class Handshake {
             throw new HandshakeException("target did not prove knowledge of the cluster secret", (HelloStatus) null);
         }
         tcp.socket().setSoTimeout(0);
+        return hello.encrypt() ? ChannelProtection.ofSource(secret.channelKeys(helloBytes, serverNonce))
+                : new ChannelProtection.Plain();
     }
 
     /**
@@ -63,17 +71,33 @@ final class Handshake {
      */
     static Accepted asTarget(SocketChannel tcp, ClusterSecret secret, MigrationAcceptor acceptor, Duration timeout)
             throws IOException {
-        return asTarget(tcp, secret, acceptor, timeout, false);
+        return asTarget(tcp, secret, acceptor, timeout, false, true);
     }
 
     /**
      * As above; with {@code controlEnabled} an authenticated hello on {@link MigrationControl#CHANNEL}
      * is accepted without an expectation and returned with a null expectation and local channel.
+     * With {@code requireEncryption} an authenticated source that asks for a plain stream is refused
+     * with {@link HelloStatus#ENCRYPTION_REQUIRED}; without it both are accepted, as the source asks.
      */
     static Accepted asTarget(SocketChannel tcp, ClusterSecret secret, MigrationAcceptor acceptor, Duration timeout,
-            boolean controlEnabled) throws IOException {
+            boolean controlEnabled, boolean requireEncryption) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        byte[] helloBytes = readFully(tcp, HelloCodec.HELLO_LENGTH, deadline);
+        byte[] header = readFully(tcp, HelloCodec.HEADER_LENGTH, deadline);
+        HelloStatus wrongHeader = HelloCodec.checkHeader(new UnsafeBuffer(header), 0);
+        if (wrongHeader != null) {
+            // Before reading on: an older or foreign peer sent fewer bytes than this version's hello.
+            if (wrongHeader == HelloStatus.BAD_VERSION && (header[HelloCodec.VERSION_OFFSET + 1] == 1
+                    && header[HelloCodec.VERSION_OFFSET] == 0)) {
+                // A version-1 source sent 56 bytes: take the rest, so closing sends it the answer, not a reset.
+                readFully(tcp, HelloCodec.V1_HELLO_LENGTH - HelloCodec.HEADER_LENGTH, deadline);
+            }
+            throw refuse(tcp, wrongHeader, "hello");
+        }
+        byte[] helloBytes = new byte[HelloCodec.HELLO_LENGTH];
+        System.arraycopy(header, 0, helloBytes, 0, header.length);
+        byte[] rest = readFully(tcp, HelloCodec.HELLO_LENGTH - header.length, deadline);
+        System.arraycopy(rest, 0, helloBytes, header.length, rest.length);
         MigrationHello hello = switch (HelloCodec.decodeHello(new UnsafeBuffer(helloBytes), 0)) {
             case HelloCodec.Decoded.Valid v -> v.hello();
             case HelloCodec.Decoded.Invalid i -> throw refuse(tcp, i.status(), "hello");
@@ -89,12 +113,18 @@ final class Handshake {
         if (!ClusterSecret.sameProof(expected, proof)) {
             throw refuse(tcp, HelloStatus.AUTH_FAILED, hello.toString());
         }
+        if (requireEncryption && !hello.encrypt()) {
+            throw refuse(tcp, HelloStatus.ENCRYPTION_REQUIRED, hello.toString());
+        }
+        ChannelProtection protection = hello.encrypt()
+                ? ChannelProtection.ofTarget(secret.channelKeys(helloBytes, serverNonce))
+                : new ChannelProtection.Plain();
         if (hello.channel() == MigrationControl.CHANNEL) {
             if (!controlEnabled) {
                 throw refuse(tcp, HelloStatus.UNKNOWN_MIGRATION, hello + " (no control handler)");
             }
             writeReply(tcp, HelloStatus.ACCEPTED, secret.proof(HelloCodec.TARGET_LABEL, helloBytes, serverNonce));
-            return new Accepted(hello, null, null);
+            return new Accepted(hello, null, null, protection);
         }
         Expectation expectation = switch (acceptor.claim(hello.migrationId(), hello.channel())) {
             case MigrationAcceptor.Claim.Granted g -> g.expectation();
@@ -114,7 +144,7 @@ final class Handshake {
             Relay.closeQuietly(local);
             throw e;
         }
-        return new Accepted(hello, expectation, local);
+        return new Accepted(hello, expectation, local, protection);
     }
 
     private static HandshakeException refuse(SocketChannel tcp, HelloStatus status, String what) {

@@ -12,20 +12,22 @@ import java.nio.ByteOrder;
  *
  * <pre>
  * Exchange (S = source daemon, connecting; T = target daemon, listening):
- *   S → T  Hello        56 bytes
+ *   S → T  Hello        60 bytes   (T reads the first 8, refuses a wrong magic or version at once)
  *   T → S  Challenge    33 bytes   status, server nonce          (closes if status != 0)
- *   S → T  Proof        32 bytes   HMAC(secret, "vmflex-migration-v1" | id | channel | cn | sn)
- *   T → S  Verdict      33 bytes   status, HMAC(secret, "vmflex-migration-v1-target" | same)
+ *   S → T  Proof        32 bytes   HMAC(secret, "vmflex-migration-v2" | hello[4..60) | sn)
+ *   T → S  Verdict      33 bytes   status, HMAC(secret, "vmflex-migration-v2-target" | same)
  *                                  (proof bytes are zero and T closes if status != 0)
- *   then the QEMU stream, full duplex.
+ *   then, with flag ENCRYPT, sealed records ({@link RecordLayout}) both ways under keys
+ *   HKDF(secret, cn | sn, "vmflex-migration-v2-keys" | hello[4..60)); without it, the plain
+ *   stream (only when T opted out of encryption: otherwise T answers ENCRYPTION_REQUIRED).
  *
- * Hello
+ * Hello (version 2; version 1 had no flags word and was 56 bytes long)
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |      'V'      |      'M'      |      'F'      |      'X'      |  0
  *  +-------------------------------+-------------------------------+
- *  |        version (u16) = 1      |        channel (u16)          |  4
+ *  |        version (u16) = 2      |        channel (u16)          |  4
  *  +-------------------------------+-------------------------------+
  *  |        migration id: UUID most significant 64 bits            |  8
  *  |                                                               |
@@ -35,7 +37,9 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  *  |        client nonce (32 bytes)                                | 24
  *  ~                                                               ~
- *  +---------------------------------------------------------------+ 56
+ *  +---------------------------------------------------------------+
+ *  |        flags (u32): bit 0 ENCRYPT, every other bit zero       | 56
+ *  +---------------------------------------------------------------+ 60
  *
  * Challenge / Verdict
  *  +---------------+-----------------------------------------------+
@@ -43,12 +47,18 @@ import java.nio.ByteOrder;
  *  +---------------+-----------------------------------------------+
  * </pre>
  *
+ * <p>A version-1 target reads 56 bytes of a version-2 hello, sees version 2 and answers
+ * BAD_VERSION; a version-2 target reads the 8-byte header of a version-1 hello and does the same,
+ * so mixed versions fail at once with a clear status rather than a timeout.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class HelloCodec {
 
     public static final int MAGIC = 0x564D4658; // "VMFX"
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** Flag bit: the source wants the stream sealed ({@link RecordLayout}). */
+    public static final int FLAG_ENCRYPT = 1;
     public static final int NONCE_LENGTH = 32;
     public static final int PROOF_LENGTH = 32;
 
@@ -58,15 +68,21 @@ public final class HelloCodec {
     static final int MIGRATION_ID_OFFSET = 8;
     static final int MIGRATION_ID_LENGTH = 16;
     static final int CLIENT_NONCE_OFFSET = 24;
-    public static final int HELLO_LENGTH = CLIENT_NONCE_OFFSET + NONCE_LENGTH;
+    static final int FLAGS_OFFSET = CLIENT_NONCE_OFFSET + NONCE_LENGTH;
+    public static final int HELLO_LENGTH = FLAGS_OFFSET + 4;
+    /** Length of a version-1 hello (no flags word), which a target drains before refusing it. */
+    static final int V1_HELLO_LENGTH = 56;
+    /** Magic, version and channel: what the target reads before it knows the hello's layout. */
+    public static final int HEADER_LENGTH = MIGRATION_ID_OFFSET;
 
     static final int STATUS_OFFSET = 0;
     static final int REPLY_BODY_OFFSET = 1;
     /** Size of both the challenge and the verdict. */
     public static final int REPLY_LENGTH = REPLY_BODY_OFFSET + NONCE_LENGTH;
 
-    static final String CLIENT_LABEL = "vmflex-migration-v1";
-    static final String TARGET_LABEL = "vmflex-migration-v1-target";
+    static final String CLIENT_LABEL = "vmflex-migration-v2";
+    static final String TARGET_LABEL = "vmflex-migration-v2-target";
+    static final String KEYS_LABEL = "vmflex-migration-v2-keys";
 
     private static final ByteOrder ORDER = ByteOrder.BIG_ENDIAN;
 
@@ -89,6 +105,21 @@ public final class HelloCodec {
         buffer.putLong(offset + MIGRATION_ID_OFFSET, hello.migrationId().getMostSignificantBits(), ORDER);
         buffer.putLong(offset + MIGRATION_ID_OFFSET + 8, hello.migrationId().getLeastSignificantBits(), ORDER);
         buffer.putBytes(offset + CLIENT_NONCE_OFFSET, hello.clientNonce());
+        buffer.putInt(offset + FLAGS_OFFSET, hello.encrypt() ? FLAG_ENCRYPT : 0, ORDER);
+    }
+
+    /**
+     * Checks the first {@value #HEADER_LENGTH} bytes of a hello: null if magic and version are this
+     * version's, else the status to refuse with.
+     */
+    public static HelloStatus checkHeader(DirectBuffer buffer, int offset) {
+        if (buffer.getInt(offset + MAGIC_OFFSET, ORDER) != MAGIC) {
+            return HelloStatus.BAD_MAGIC;
+        }
+        if ((buffer.getShort(offset + VERSION_OFFSET, ORDER) & 0xFFFF) != VERSION) {
+            return HelloStatus.BAD_VERSION;
+        }
+        return null;
     }
 
     /** Decodes {@link #HELLO_LENGTH} bytes at {@code offset}; the caller has read exactly that many. */
@@ -96,11 +127,14 @@ public final class HelloCodec {
         if (buffer.capacity() - offset < HELLO_LENGTH) {
             throw new IllegalArgumentException("hello needs " + HELLO_LENGTH + " bytes");
         }
-        if (buffer.getInt(offset + MAGIC_OFFSET, ORDER) != MAGIC) {
-            return new Decoded.Invalid(HelloStatus.BAD_MAGIC);
+        HelloStatus header = checkHeader(buffer, offset);
+        if (header != null) {
+            return new Decoded.Invalid(header);
         }
         int version = buffer.getShort(offset + VERSION_OFFSET, ORDER) & 0xFFFF;
-        if (version != VERSION) {
+        int flags = buffer.getInt(offset + FLAGS_OFFSET, ORDER);
+        if ((flags & ~FLAG_ENCRYPT) != 0) {
+            // A flag this version does not know would change what follows the hello: not ours.
             return new Decoded.Invalid(HelloStatus.BAD_VERSION);
         }
         int channel = buffer.getShort(offset + CHANNEL_OFFSET, ORDER) & 0xFFFF;
@@ -108,7 +142,7 @@ public final class HelloCodec {
                 buffer.getLong(offset + MIGRATION_ID_OFFSET + 8, ORDER));
         byte[] nonce = new byte[NONCE_LENGTH];
         buffer.getBytes(offset + CLIENT_NONCE_OFFSET, nonce);
-        return new Decoded.Valid(new MigrationHello(version, channel, id, nonce));
+        return new Decoded.Valid(new MigrationHello(version, channel, id, nonce, (flags & FLAG_ENCRYPT) != 0));
     }
 
     /** Writes a challenge (server nonce) or verdict (target proof); {@code body} is null for zeros. */

@@ -14,6 +14,11 @@ public enum HelloStatus {
     CHANNEL_OUT_OF_RANGE(6),
     /** Authenticated and expected, but the target QEMU's incoming socket could not be connected. */
     TARGET_UNAVAILABLE(7),
+    /**
+     * Authenticated, but the source asked for a plain stream and this target requires encryption
+     * (the default; only a target with the explicit opt-out accepts a plain stream).
+     */
+    ENCRYPTION_REQUIRED(8),
     /** A code this version does not know (from a newer peer, or garbage). */
     UNKNOWN_STATUS(255);
 

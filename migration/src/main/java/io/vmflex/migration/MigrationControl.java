@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * channel {@value #CHANNEL} and without any prior expectation, the source sends ONE request and the
  * target answers ONE response, each a 4-byte big-endian length and that many bytes of UTF-8 (the
  * daemons put JSON there), at most {@value #MAX_MESSAGE_BYTES} bytes. The handler may take as long as
- * it needs (the caller bounds the wait).
+ * it needs (the caller bounds the wait). On an encrypted connection (the default, see
+ * {@link RelayOptions#encryption()}) each message is instead one sealed record ({@link RecordLayout}),
+ * the request record 0 of the source's direction and the response record 0 of the target's.
  *
  * <p>A source may open the connection ahead of its request ({@link Connection#open}) and hold it for
  * up to {@link #REQUEST_WAIT}: the commit of a migration is sent with the guest paused, where a TCP
@@ -66,10 +68,12 @@ public final class MigrationControl {
      */
     public static final class Connection implements AutoCloseable {
         private final SocketChannel tcp;
+        private final ChannelProtection protection;
         private final long openedNanos = System.nanoTime();
 
-        private Connection(SocketChannel tcp) {
+        private Connection(SocketChannel tcp, ChannelProtection protection) {
             this.tcp = tcp;
+            this.protection = protection;
         }
 
         /**
@@ -85,9 +89,9 @@ public final class MigrationControl {
                 tcp.socket().connect(target, (int) Math.max(1, options.handshakeTimeout().toMillis()));
                 byte[] nonce = new byte[HelloCodec.NONCE_LENGTH];
                 RANDOM.nextBytes(nonce);
-                Handshake.asSource(tcp, new MigrationHello(HelloCodec.VERSION, CHANNEL, UUID.randomUUID(), nonce), secret,
-                        options.handshakeTimeout());
-                return new Connection(tcp);
+                ChannelProtection protection = Handshake.asSource(tcp, new MigrationHello(HelloCodec.VERSION, CHANNEL,
+                        UUID.randomUUID(), nonce, options.encryption()), secret, options.handshakeTimeout());
+                return new Connection(tcp, protection);
             } catch (IOException | RuntimeException e) {
                 Relay.closeQuietly(tcp);
                 throw e;
@@ -121,8 +125,9 @@ public final class MigrationControl {
 
         private String send(byte[] body, Duration timeout) throws IOException {
             try (tcp) {
-                writeMessage(tcp, body);
-                return new String(readMessage(tcp, System.nanoTime() + timeout.toNanos()), StandardCharsets.UTF_8);
+                writeMessage(tcp, body, protection);
+                return new String(readMessage(tcp, System.nanoTime() + timeout.toNanos(), protection),
+                        StandardCharsets.UTF_8);
             }
         }
 
@@ -141,11 +146,12 @@ public final class MigrationControl {
     }
 
     /** Target side, after the hello: one request in, one response out, then close. */
-    static void serve(SocketChannel tcp, Handler handler, Duration requestTimeout) throws IOException {
+    static void serve(SocketChannel tcp, ChannelProtection protection, Handler handler, Duration requestTimeout)
+            throws IOException {
         try (tcp) {
             byte[] request;
             try {
-                request = readMessage(tcp, System.nanoTime() + requestTimeout.toNanos());
+                request = readMessage(tcp, System.nanoTime() + requestTimeout.toNanos(), protection);
             } catch (HandshakeException e) {
                 // A source that held the connection and needed it no more (its migration failed or
                 // was cancelled, or it replaced an old one) closes it: nothing to answer, no refusal.
@@ -162,24 +168,53 @@ public final class MigrationControl {
             if (out.length > MAX_MESSAGE_BYTES) {
                 throw new IOException("control response of " + out.length + " bytes exceeds " + MAX_MESSAGE_BYTES);
             }
-            writeMessage(tcp, out);
+            writeMessage(tcp, out, protection);
         }
     }
 
-    private static void writeMessage(SocketChannel tcp, byte[] body) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
+    private static void writeMessage(SocketChannel tcp, byte[] body, ChannelProtection protection) throws IOException {
+        ByteBuffer b = switch (protection) {
+            case ChannelProtection.Plain p -> ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
+            case ChannelProtection.Encrypted e -> {
+                byte[] record = new byte[body.length + RecordLayout.OVERHEAD];
+                int n = new RecordSealer(e.sendKey(), MAX_MESSAGE_BYTES).seal(body, 0, body.length, record, 0);
+                yield ByteBuffer.wrap(record, 0, n);
+            }
+        };
         while (b.hasRemaining()) {
             tcp.write(b);
         }
     }
 
-    private static byte[] readMessage(SocketChannel tcp, long deadline) throws IOException {
-        int length = ByteBuffer.wrap(Handshake.readFully(tcp, 4, deadline)).getInt();
-        if (length < 0 || length > MAX_MESSAGE_BYTES) {
-            throw new IOException("control message of " + Integer.toUnsignedString(length) + " bytes exceeds "
-                    + MAX_MESSAGE_BYTES);
-        }
-        return Handshake.readFully(tcp, length, deadline);
+    private static byte[] readMessage(SocketChannel tcp, long deadline, ChannelProtection protection)
+            throws IOException {
+        byte[] header = Handshake.readFully(tcp, 4, deadline);
+        int length = ByteBuffer.wrap(header).getInt();
+        return switch (protection) {
+            case ChannelProtection.Plain p -> {
+                if (length < 0 || length > MAX_MESSAGE_BYTES) {
+                    throw new IOException("control message of " + Integer.toUnsignedString(length) + " bytes exceeds "
+                            + MAX_MESSAGE_BYTES);
+                }
+                yield Handshake.readFully(tcp, length, deadline);
+            }
+            case ChannelProtection.Encrypted e -> {
+                if (length < RecordLayout.TAG_LENGTH || length > MAX_MESSAGE_BYTES + RecordLayout.TAG_LENGTH) {
+                    throw new IOException("control record of " + Integer.toUnsignedString(length)
+                            + " bytes out of range " + RecordLayout.TAG_LENGTH + ".."
+                            + (MAX_MESSAGE_BYTES + RecordLayout.TAG_LENGTH));
+                }
+                byte[] sealed = Handshake.readFully(tcp, length, deadline);
+                ByteBuffer record = ByteBuffer.allocate(4 + length).put(header).put(sealed).flip();
+                byte[] body = new byte[length];
+                int n = new RecordOpener(e.receiveKey(), MAX_MESSAGE_BYTES).open(record, body, 0);
+                if (n == RecordOpener.END) {
+                    // An empty message is sealed like the end record; it is still a message.
+                    yield new byte[0];
+                }
+                yield java.util.Arrays.copyOf(body, n);
+            }
+        };
     }
 
     private static String quote(String s) {

@@ -10,8 +10,9 @@ import java.util.UUID;
  * @param channel      which of the migration's QEMU connections this TCP connection carries (0 = main)
  * @param migrationId  the migration the target was told to expect
  * @param clientNonce  {@value HelloCodec#NONCE_LENGTH} fresh random bytes
+ * @param encrypt      the source wants the stream sealed ({@link HelloCodec#FLAG_ENCRYPT})
  */
-public record MigrationHello(int version, int channel, UUID migrationId, byte[] clientNonce) {
+public record MigrationHello(int version, int channel, UUID migrationId, byte[] clientNonce, boolean encrypt) {
 
     public MigrationHello {
         if (version < 0 || version > 0xFFFF) {
@@ -34,16 +35,19 @@ public record MigrationHello(int version, int channel, UUID migrationId, byte[] 
     @Override
     public boolean equals(Object o) {
         return o instanceof MigrationHello h && version == h.version && channel == h.channel
-                && migrationId.equals(h.migrationId) && Arrays.equals(clientNonce, h.clientNonce);
+                && migrationId.equals(h.migrationId) && Arrays.equals(clientNonce, h.clientNonce)
+                && encrypt == h.encrypt;
     }
 
     @Override
     public int hashCode() {
-        return 31 * (31 * (31 * version + channel) + migrationId.hashCode()) + Arrays.hashCode(clientNonce);
+        return 31 * (31 * (31 * (31 * version + channel) + migrationId.hashCode()) + Arrays.hashCode(clientNonce))
+                + Boolean.hashCode(encrypt);
     }
 
     @Override
     public String toString() {
-        return "MigrationHello[version=" + version + ", channel=" + channel + ", migrationId=" + migrationId + "]";
+        return "MigrationHello[version=" + version + ", channel=" + channel + ", migrationId=" + migrationId
+                + ", encrypt=" + encrypt + "]";
     }
 }

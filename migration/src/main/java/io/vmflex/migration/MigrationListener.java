@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * Target side of the migration data plane: a TCP server that runs the hello on every connection
  * and, for accepted channels, connects the expectation's {@link LocalEndpoint} (the target QEMU's
  * incoming Unix socket) and starts a {@link Relay}. Nothing reaches the local endpoint, not even a
- * connection, before the peer proved the cluster secret.
+ * connection, before the peer proved the cluster secret. With {@link RelayOptions#encryption()} on (the
+ * default) every connection, data or control, must ask for sealed records, or it is refused with
+ * {@link HelloStatus#ENCRYPTION_REQUIRED}; with it off, connections run as their source asks.
  *
  * <p>This is the one port vmflex opens to the network, so strangers must not be able to block it:
  * a connection from an address the {@link PeerFilter} does not admit is closed before a byte is
@@ -195,7 +197,7 @@ public final class MigrationListener implements AutoCloseable {
             configure(tcp, options);
             MigrationControl.Handler control = controlHandler;
             Handshake.Accepted accepted = Handshake.asTarget(tcp, secret, acceptor, options.handshakeTimeout(),
-                    control != null);
+                    control != null, options.encryption());
             // Authenticated: what follows is no longer a handshake and must not hold a stranger's slot.
             slot.release();
             MigrationHello hello = accepted.hello();
@@ -206,7 +208,7 @@ public final class MigrationListener implements AutoCloseable {
                     return;
                 }
                 try {
-                    MigrationControl.serve(tcp, control, MigrationControl.REQUEST_WAIT);
+                    MigrationControl.serve(tcp, accepted.protection(), control, MigrationControl.REQUEST_WAIT);
                 } finally {
                     controlSlots.release();
                 }
@@ -214,7 +216,7 @@ public final class MigrationListener implements AutoCloseable {
             }
             String name = "vmflex-relay-" + hello.migrationId().toString().substring(0, 8) + "-" + hello.channel() + "-tgt";
             accepted.expectation().add(Relay.start(name, accepted.local(), tcp,
-                    options.withDeadPeerAfter(accepted.expectation().deadPeerAfter())));
+                    options.withDeadPeerAfter(accepted.expectation().deadPeerAfter()), accepted.protection()));
             LOG.info("accepted migration {} channel {} from {}", hello.migrationId(), hello.channel(), remote(tcp));
         } catch (HandshakeException e) {
             LOG.info("refused migration connection from {}: {}", remote(tcp), e.getMessage());

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Source side of the migration data plane: listens on a daemon-owned Unix socket for the source
  * QEMU's connections ({@code migrate uri=unix:<path>}) and relays each to the target daemon over
- * its own authenticated TCP connection.
+ * its own authenticated TCP connection, sealed unless {@link RelayOptions#encryption()} is off.
  *
  * <p>One thread accepts QEMU's connections in order and numbers them 0, 1, 2…; it connects and
  * completes the hello of channel {@code n} before accepting channel {@code n+1}, so the target
@@ -128,10 +128,11 @@ public final class MigrationSource implements AutoCloseable {
                 SocketChannel tcp = null;
                 try {
                     tcp = connect();
-                    MigrationHello hello = new MigrationHello(HelloCodec.VERSION, channel, migrationId, nonce());
-                    Handshake.asSource(tcp, hello, secret, options.handshakeTimeout());
+                    MigrationHello hello = new MigrationHello(HelloCodec.VERSION, channel, migrationId, nonce(),
+                            options.encryption());
+                    ChannelProtection protection = Handshake.asSource(tcp, hello, secret, options.handshakeTimeout());
                     String name = "vmflex-relay-" + migrationId.toString().substring(0, 8) + "-" + channel + "-src";
-                    group.add(Relay.start(name, qemu, tcp, options));
+                    group.add(Relay.start(name, qemu, tcp, options, protection));
                     LOG.info("migration {} channel {} relaying to {}", migrationId, channel, target);
                 } catch (IOException | RuntimeException e) {
                     Relay.closeQuietly(qemu);

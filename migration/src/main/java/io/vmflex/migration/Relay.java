@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.StandardSocketOptions;
 import jdk.net.ExtendedSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -19,19 +18,25 @@ import org.slf4j.LoggerFactory;
  * Copies bytes full duplex between a local channel (QEMU's Unix socket) and a remote one (the TCP
  * connection to the peer daemon) until both directions reach end of stream.
  *
- * <p><b>Threading.</b> One platform thread per direction, each blocking in {@code read} then
- * {@code write} on its own page-aligned direct buffer (Agrona {@link BufferUtil#allocateDirectAligned})
- * allocated once when the relay starts. Why not a Selector: with one busy stream per direction, a
- * blocking thread does exactly one syscall per read and per write, while a selector adds an
- * {@code epoll_wait} and a wakeup per round and serialises both directions on one core; why not
- * virtual threads: their blocking socket reads park on the JDK poller, which costs the same extra
- * epoll round. Platform threads are two per channel and a migration has a handful of channels.
- * A direct buffer lets the JDK pass the memory straight to {@code read(2)}/{@code write(2)}
- * (a heap array would be copied through a temporary direct buffer on every call).
+ * <p><b>Encryption.</b> When the hello settled on it ({@link ChannelProtection.Encrypted}), the
+ * direction to the peer seals what it reads into records ({@link SealingPump}) and the direction
+ * from the peer opens them ({@link OpeningPump}); the record layout is drawn in {@link RecordLayout}.
+ * A record that fails to open fails the relay like a broken socket. Otherwise ({@link CopyPump})
+ * bytes are copied as they are.
  *
- * <p><b>Backpressure</b> is by construction: a direction reads only when its buffer is empty, and
- * writes until the buffer is drained before reading again, so a slow reader on one side stalls the
- * writer on the other through the kernel's socket buffers, never through a queue in this process.
+ * <p><b>Threading.</b> One platform thread per direction, each blocking in {@code read} then
+ * {@code write} on its own buffers allocated once when the relay starts (plain: a page-aligned
+ * direct buffer, Agrona {@link BufferUtil#allocateDirectAligned}). Why not a Selector: with one
+ * busy stream per direction, a blocking thread does exactly one syscall per read and per write,
+ * while a selector adds an {@code epoll_wait} and a wakeup per round and serialises both directions
+ * on one core; why not virtual threads: their blocking socket reads park on the JDK poller, which
+ * costs the same extra epoll round. Platform threads are two per channel and a migration has a
+ * handful of channels.
+ *
+ * <p><b>Backpressure</b> is by construction: a direction reads only when it has written all it
+ * could (plain: the whole buffer; sealed: every complete record), and writes until drained, so a
+ * slow reader on one side stalls the writer on the other through the kernel's socket buffers,
+ * never through a queue in this process.
  *
  * <p><b>Half close.</b> When one direction reads end of stream it shuts down output on the other
  * side and ends; the relay finishes when both directions ended, then closes both channels.
@@ -62,32 +67,44 @@ public final class Relay implements AutoCloseable {
     private final Thread toRemote;
     private final Thread toLocal;
 
-    private Relay(String name, SocketChannel local, SocketChannel remote, int bufferBytes) {
+    private Relay(String name, SocketChannel local, SocketChannel remote, DirectionPump up, DirectionPump down) {
         this.name = name;
         this.local = local;
         this.remote = remote;
-        ByteBuffer up = BufferUtil.allocateDirectAligned(bufferBytes, 4096);
-        ByteBuffer down = BufferUtil.allocateDirectAligned(bufferBytes, 4096);
         this.toRemote = Thread.ofPlatform().daemon().name(name + "-l2r")
-                .unstarted(() -> pump(local, remote, up, stats.localToRemote));
+                .unstarted(() -> pump(up, stats.localToRemote));
         this.toLocal = Thread.ofPlatform().daemon().name(name + "-r2l")
-                .unstarted(() -> pump(remote, local, down, stats.remoteToLocal));
+                .unstarted(() -> pump(down, stats.remoteToLocal));
     }
 
     /**
-     * Starts relaying between two connected, blocking channels; the relay owns them from now on and
-     * closes both when it ends.
+     * Starts relaying bytes as they are between two connected, blocking channels; the relay owns
+     * them from now on and closes both when it ends.
      *
      * @param name thread name prefix, e.g. {@code "vmflex-relay-<migration>-<channel>"}
      */
     public static Relay start(String name, SocketChannel local, SocketChannel remote, RelayOptions options) {
+        return start(name, local, remote, options, new ChannelProtection.Plain());
+    }
+
+    /** As above, sealing what goes to {@code remote} and opening what comes from it when {@code protection} says so. */
+    static Relay start(String name, SocketChannel local, SocketChannel remote, RelayOptions options,
+            ChannelProtection protection) {
         Objects.requireNonNull(name);
         if (!local.isBlocking() || !remote.isBlocking()) {
             throw new IllegalArgumentException("relay channels must be in blocking mode");
         }
         applyTcpOptions(remote, options);
         applyLocalOptions(local, options);
-        Relay relay = new Relay(name, local, remote, options.bufferBytes());
+        Relay relay = switch (protection) {
+            case ChannelProtection.Plain p -> new Relay(name, local, remote,
+                    new CopyPump(local, remote, options.bufferBytes()),
+                    new CopyPump(remote, local, options.bufferBytes()));
+            case ChannelProtection.Encrypted e -> new Relay(name, local, remote,
+                    new SealingPump(local, remote, new RecordSealer(e.sendKey(), RecordLayout.MAX_DATA_PLAINTEXT)),
+                    new OpeningPump(remote, local, new RecordOpener(e.receiveKey(), RecordLayout.MAX_DATA_PLAINTEXT),
+                            options.bufferBytes()));
+        };
         relay.toRemote.start();
         relay.toLocal.start();
         return relay;
@@ -161,24 +178,12 @@ public final class Relay implements AutoCloseable {
         return new long[] {toRemote.threadId(), toLocal.threadId()};
     }
 
-    private void pump(SocketChannel in, SocketChannel out, ByteBuffer buffer, RelayStats.Direction counters) {
+    private void pump(DirectionPump pump, RelayStats.Direction counters) {
         long cpuBefore = cpuTime();
         long allocatedBefore = allocated();
         Throwable cause = null;
         try {
-            while (true) {
-                int n = in.read(buffer);
-                if (n < 0) {
-                    break;
-                }
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                buffer.clear();
-                counters.add(n);
-            }
-            out.shutdownOutput();
+            pump.run(counters);
         } catch (IOException | RuntimeException e) {
             cause = e;
         }

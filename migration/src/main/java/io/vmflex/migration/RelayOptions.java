@@ -25,12 +25,17 @@ import java.time.Duration;
  *                           longer hears from (a cut link sends no reset) within about this long: idle
  *                           a third of it, then four probes a sixth apart; zero leaves keep-alive off
  *                           (the default: a sender notices through its own timeouts)
+ * @param encryption         on (the default): a source asks for sealed records ({@link RecordLayout}) on
+ *                           every connection it opens, data and control alike, and a target refuses a
+ *                           source that does not ({@link HelloStatus#ENCRYPTION_REQUIRED}). Off is the
+ *                           explicit opt-out for a trusted network: a source then sends the stream in
+ *                           clear and a target accepts both, encrypting whenever the source asks
  */
 public record RelayOptions(int bufferBytes, int socketBufferBytes, int localSendBufferBytes, boolean tcpNoDelay,
-        Duration handshakeTimeout, Duration deadPeerAfter) {
+        Duration handshakeTimeout, Duration deadPeerAfter, boolean encryption) {
 
     public static final RelayOptions DEFAULTS = new RelayOptions(1024 * 1024, 0, 4 * 1024 * 1024, true,
-            Duration.ofSeconds(5), Duration.ZERO);
+            Duration.ofSeconds(5), Duration.ZERO, true);
 
     public RelayOptions {
         if (bufferBytes < 4096) {
@@ -51,26 +56,32 @@ public record RelayOptions(int bufferBytes, int socketBufferBytes, int localSend
     }
 
     public RelayOptions withBufferBytes(int bytes) {
-        return new RelayOptions(bytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, deadPeerAfter);
+        return new RelayOptions(bytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, deadPeerAfter, encryption);
     }
 
     public RelayOptions withSocketBufferBytes(int bytes) {
-        return new RelayOptions(bufferBytes, bytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, deadPeerAfter);
+        return new RelayOptions(bufferBytes, bytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, deadPeerAfter, encryption);
     }
 
     public RelayOptions withLocalSendBufferBytes(int bytes) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, bytes, tcpNoDelay, handshakeTimeout, deadPeerAfter);
+        return new RelayOptions(bufferBytes, socketBufferBytes, bytes, tcpNoDelay, handshakeTimeout, deadPeerAfter, encryption);
     }
 
     public RelayOptions withDeadPeerAfter(Duration after) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, after);
+        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout, after, encryption);
     }
 
     public RelayOptions withTcpNoDelay(boolean on) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, on, handshakeTimeout, deadPeerAfter);
+        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, on, handshakeTimeout, deadPeerAfter, encryption);
     }
 
     public RelayOptions withHandshakeTimeout(Duration timeout) {
-        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, timeout, deadPeerAfter);
+        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, timeout, deadPeerAfter, encryption);
+    }
+
+    /** See {@code encryption} above; {@code false} is the opt-out for trusted networks. */
+    public RelayOptions withEncryption(boolean on) {
+        return new RelayOptions(bufferBytes, socketBufferBytes, localSendBufferBytes, tcpNoDelay, handshakeTimeout,
+                deadPeerAfter, on);
     }
 }

@@ -115,8 +115,9 @@ class EndToEndTest {
 
         source.close();
         assertThrows(CancellationException.class, () -> source.completion().getNow(null));
-        // The source QEMU's connection is gone and the target QEMU sees end of stream: the relay
-        // cannot tell a cut stream from a complete one; QEMU can, and reports it.
+        // The source QEMU's connection is gone and the target QEMU's connection ends: the sealed
+        // stream lacked its end record, so the target relay failed it as truncated (a plain relay
+        // cannot tell a cut stream from a complete one; QEMU can, and reports it).
         assertThrows(ExecutionException.class, () -> writer.get(5, TimeUnit.SECONDS));
         assertTrue(reader.get(5, TimeUnit.SECONDS)[0] >= 10_000_000);
         listener.close();

@@ -54,9 +54,22 @@ class HandshakeTest {
     }
 
     private static MigrationHello hello(UUID id, int channel) {
+        return hello(id, channel, true);
+    }
+
+    private static MigrationHello hello(UUID id, int channel, boolean encrypt) {
         byte[] nonce = new byte[32];
         new SecureRandom().nextBytes(nonce);
-        return new MigrationHello(1, channel, id, nonce);
+        return new MigrationHello(HelloCodec.VERSION, channel, id, nonce, encrypt);
+    }
+
+    /** Reads exactly {@code n} bytes the fake target QEMU received. */
+    private static byte[] readExactly(SocketChannel ch, int n) throws IOException {
+        ByteBuffer got = ByteBuffer.allocate(n);
+        while (got.hasRemaining() && ch.read(got) >= 0) {
+            // collect
+        }
+        return got.array();
     }
 
     private static Optional<HelloStatus> refusal(ClusterSecret s, SocketChannel ch, MigrationHello hello) {
@@ -78,14 +91,89 @@ class HandshakeTest {
         UUID id = UUID.randomUUID();
         listener.expect(id, 1, Duration.ofSeconds(30), qemu.endpoint());
         try (SocketChannel tcp = connect()) {
-            Handshake.asSource(tcp, hello(id, 0), secret, TIMEOUT);
+            ChannelProtection.Encrypted keys = assertInstanceOf(ChannelProtection.Encrypted.class,
+                    Handshake.asSource(tcp, hello(id, 0), secret, TIMEOUT));
             SocketChannel fed = qemu.accept();
-            tcp.write(ByteBuffer.wrap(new byte[] {42, 43}));
-            ByteBuffer got = ByteBuffer.allocate(2);
-            while (got.hasRemaining() && fed.read(got) >= 0) {
-                // collect both bytes
+            byte[] record = new byte[2 + RecordLayout.OVERHEAD];
+            int n = new RecordSealer(keys.sendKey(), 1024).seal(new byte[] {42, 43}, 0, 2, record, 0);
+            tcp.write(ByteBuffer.wrap(record, 0, n));
+            assertArrayEquals(new byte[] {42, 43}, readExactly(fed, 2), "the target opened the record for QEMU");
+        }
+    }
+
+    @Test
+    void shouldRefuseWithEncryptionRequiredWhenSourceAsksForAPlainStream() throws Exception {
+        UUID id = UUID.randomUUID();
+        listener.expect(id, 1, Duration.ofSeconds(30), qemu.endpoint());
+        try (SocketChannel tcp = connect()) {
+            assertEquals(Optional.of(HelloStatus.ENCRYPTION_REQUIRED), refusal(secret, tcp, hello(id, 0, false)));
+        }
+        assertEquals(0, qemu.pendingConnections());
+        // The refusal did not burn channel 0: an encrypting source still gets it.
+        try (SocketChannel tcp = connect()) {
+            Handshake.asSource(tcp, hello(id, 0), secret, TIMEOUT);
+        }
+    }
+
+    @Test
+    void shouldRelayInClearWhenTargetOptedOutAndSourceAsksForAPlainStream() throws Exception {
+        try (MigrationListener optedOut = MigrationListener.start(TestSockets.loopback(0), secret, options.withEncryption(false))) {
+            UUID id = UUID.randomUUID();
+            optedOut.expect(id, 1, Duration.ofSeconds(30), qemu.endpoint());
+            try (SocketChannel tcp = SocketChannel.open(optedOut.address())) {
+                assertInstanceOf(ChannelProtection.Plain.class, Handshake.asSource(tcp, hello(id, 0, false), secret, TIMEOUT));
+                SocketChannel fed = qemu.accept();
+                tcp.write(ByteBuffer.wrap(new byte[] {42, 43}));
+                assertArrayEquals(new byte[] {42, 43}, readExactly(fed, 2));
             }
-            assertArrayEquals(new byte[] {42, 43}, got.array());
+        }
+    }
+
+    @Test
+    void shouldStillEncryptWhenTargetOptedOutButSourceAsks() throws Exception {
+        try (MigrationListener optedOut = MigrationListener.start(TestSockets.loopback(0), secret, options.withEncryption(false))) {
+            UUID id = UUID.randomUUID();
+            optedOut.expect(id, 1, Duration.ofSeconds(30), qemu.endpoint());
+            try (SocketChannel tcp = SocketChannel.open(optedOut.address())) {
+                assertInstanceOf(ChannelProtection.Encrypted.class, Handshake.asSource(tcp, hello(id, 0), secret, TIMEOUT));
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseWithAuthFailedWhenTheEncryptFlagIsStrippedInTransit() throws Exception {
+        // A peer in the middle clears the flag of an encrypting source's hello: the proof the source
+        // computed covers the flag as sent, so the target sees a forged hello, not a plain request.
+        try (MigrationListener optedOut = MigrationListener.start(TestSockets.loopback(0), secret, options.withEncryption(false))) {
+            UUID id = UUID.randomUUID();
+            optedOut.expect(id, 1, Duration.ofSeconds(30), qemu.endpoint());
+            MigrationHello asSent = hello(id, 0, true);
+            byte[] sentBytes = new byte[HelloCodec.HELLO_LENGTH];
+            HelloCodec.encodeHello(asSent, new org.agrona.concurrent.UnsafeBuffer(sentBytes), 0);
+            byte[] stripped = sentBytes.clone();
+            stripped[HelloCodec.FLAGS_OFFSET + 3] = 0;
+            try (SocketChannel tcp = SocketChannel.open(optedOut.address())) {
+                Handshake.write(tcp, stripped);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                byte[] challenge = Handshake.readFully(tcp, HelloCodec.REPLY_LENGTH, deadline);
+                byte[] serverNonce = java.util.Arrays.copyOfRange(challenge, 1, HelloCodec.REPLY_LENGTH);
+                Handshake.write(tcp, secret.proof(HelloCodec.CLIENT_LABEL, sentBytes, serverNonce));
+                byte[] verdict = Handshake.readFully(tcp, HelloCodec.REPLY_LENGTH, deadline);
+                assertEquals(HelloStatus.AUTH_FAILED.code(), verdict[0]);
+            }
+            assertEquals(0, qemu.pendingConnections());
+        }
+    }
+
+    @Test
+    void shouldAnswerBadVersionAtOnceWhenTheSourceSendsAVersionOneHello() throws Exception {
+        // A version-1 source sends 56 bytes and waits: the target must not wait for 60.
+        byte[] v1 = new byte[56];
+        ByteBuffer.wrap(v1).putInt(HelloCodec.MAGIC).putShort((short) 1).putShort((short) 0);
+        try (SocketChannel tcp = connect()) {
+            tcp.write(ByteBuffer.wrap(v1));
+            byte[] reply = Handshake.readFully(tcp, HelloCodec.REPLY_LENGTH, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300));
+            assertEquals(HelloStatus.BAD_VERSION.code(), reply[0]);
         }
     }
 
@@ -174,7 +262,7 @@ class HandshakeTest {
     void shouldCloseTricklingPeerWhenDeadlinePasses() throws Exception {
         try (SocketChannel tcp = connect()) {
             // One byte every 100 ms: each read succeeds well within SO_TIMEOUT, only the overall
-            // deadline (500 ms) can end this; 30 bytes never complete the 56-byte hello.
+            // deadline (500 ms) can end this; 30 bytes never complete the 60-byte hello.
             long t0 = System.nanoTime();
             boolean closedByTarget = false;
             for (int i = 0; i < 30 && !closedByTarget; i++) {
@@ -209,7 +297,8 @@ class HandshakeTest {
 
     @Test
     void shouldAnswerBadMagicAndCloseWhenHelloIsRandomBytes() throws Exception {
-        byte[] garbage = new byte[HelloCodec.HELLO_LENGTH];
+        // The target answers once it has the header; a longer burst would meet a reset after the answer.
+        byte[] garbage = new byte[HelloCodec.HEADER_LENGTH];
         new SecureRandom().nextBytes(garbage);
         garbage[0] = 'X';
         try (SocketChannel tcp = connect()) {

@@ -85,8 +85,9 @@ class MigrationControlTest {
             byte[] nonce = new byte[HelloCodec.NONCE_LENGTH];
             new SecureRandom().nextBytes(nonce);
             Handshake.asSource(tcp, new MigrationHello(HelloCodec.VERSION, MigrationControl.CHANNEL, UUID.randomUUID(),
-                    nonce), secret, TIMEOUT);
-            tcp.write(ByteBuffer.allocate(4).putInt(MigrationControl.MAX_MESSAGE_BYTES + 1).flip());
+                    nonce, true), secret, TIMEOUT);
+            // The request is one sealed record: announce one longer than the largest message sealed.
+            tcp.write(ByteBuffer.allocate(4).putInt(MigrationControl.MAX_MESSAGE_BYTES + RecordLayout.TAG_LENGTH + 1).flip());
             tcp.socket().setSoTimeout(5000);
             assertEquals(-1, tcp.socket().getInputStream().read(), "the target must close the connection");
             assertEquals(0, calls.get());

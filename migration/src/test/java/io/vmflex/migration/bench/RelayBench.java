@@ -48,10 +48,16 @@ import java.util.concurrent.TimeUnit;
  * migration/README.md for how to run it.
  *
  * <p>Arguments: {@code --gib N} bytes per run (default 2), {@code --rounds N} (default 5),
- * {@code --variants LIST} comma-separated relay configurations {@code BUFFER[-delay][-sb<BYTES>]}, e.g.
- * {@code 256k,1m,4m,1m-delay,1m-sb4m} ({@code delay}: TCP_NODELAY off; {@code sb}: SO_SNDBUF/RCVBUF;
+ * {@code --variants LIST} comma-separated relay configurations {@code BUFFER[-delay][-sb<BYTES>][-plain]}, e.g.
+ * {@code 256k,1m,4m,1m-delay,1m-sb4m,1m-plain} ({@code delay}: TCP_NODELAY off; {@code sb}: SO_SNDBUF/RCVBUF;
+ * {@code plain}: encryption off, the opt-out; without it the relay seals the stream, the default;
  * default {@code 256k,1m,4m,1m-delay}), {@code --buffer BYTES} copy buffer of plain-copy, socat and
- * the C program (default 1 MiB), {@code --only vmflex} to skip the other variants.
+ * the C program (default 1 MiB), {@code --only vmflex} to skip plain-copy, socat and C (the
+ * {@code direct} baseline still runs: writer ─unix─▶ reader, no hop at all, as QEMU→QEMU over a Unix
+ * socket), {@code --cap-mbit LIST} comma-separated writer pacing in Mbit/s, 0 for none (default 0):
+ * every variant runs at every cap, playing a link of that speed as {@code vmflex bench migration}'s
+ * {@code --max-bandwidth} does; the hop CPU per GiB then shows what the relay costs when it is not
+ * the bottleneck. Each vmflex variant first runs once, unmeasured, to warm up the JIT.
  */
 public final class RelayBench {
 
@@ -69,6 +75,8 @@ public final class RelayBench {
             for (int i = 1; i < parts.length; i++) {
                 if (parts[i].equals("delay")) {
                     o = o.withTcpNoDelay(false);
+                } else if (parts[i].equals("plain")) {
+                    o = o.withEncryption(false);
                 } else if (parts[i].startsWith("sb")) {
                     o = o.withSocketBufferBytes(bytes(parts[i].substring(2)));
                 } else {
@@ -96,8 +104,10 @@ public final class RelayBench {
         int buffer = 1024 * 1024;
         String variantList = "256k,1m,4m,1m-delay";
         String only = null;
+        String caps = "0";
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
+                case "--cap-mbit" -> caps = args[i + 1];
                 case "--gib" -> gib = Double.parseDouble(args[i + 1]);
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
                 case "--buffer" -> buffer = bytes(args[i + 1]);
@@ -118,9 +128,18 @@ public final class RelayBench {
         Path dir = Files.createTempDirectory("relaybench");
         List<RelayBenchResult> results = new ArrayList<>();
         List<String> order = new ArrayList<>();
+        // One unmeasured 256 MiB transfer per variant first: the JIT compiles the copy and crypto
+        // paths there, not in round 1 (the first sealed run cost ~3x the CPU of the later ones).
+        for (Variant v : variants) {
+            vmflex(dir, Math.min(bytes, 256L << 20), v, 0);
+        }
         for (int r = 0; r < rounds; r++) {
-            for (Variant v : variants) {
-                results.add(print(vmflex(dir, bytes, v)));
+            for (String capText : caps.split(",")) {
+                long cap = Long.parseLong(capText.trim());
+                results.add(print(direct(dir, bytes, cap)));
+                for (Variant v : variants) {
+                    results.add(print(vmflex(dir, bytes, v, cap)));
+                }
             }
             if (only == null) {
                 results.add(print(plainCopy(dir, bytes, buffer)));
@@ -140,8 +159,8 @@ public final class RelayBench {
         double socat = median(results, "socat");
         System.out.printf(Locale.ROOT, "median of %d rounds, Gbit/s (load now %.2f):%n", rounds,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        System.out.printf(Locale.ROOT, "  %-22s %7s %7s %7s  %-28s %s%n", "variant", "median", "min", "max",
-                "ratio to plain-copy / socat", "hop CPU ms/GiB (median)");
+        System.out.printf(Locale.ROOT, "  %-28s %7s %7s %7s  %-28s %-10s %s%n", "variant", "median", "min", "max",
+                "ratio to plain-copy / socat", "÷ direct", "hop CPU ms/GiB (median)");
         for (String v : order) {
             double m = median(results, v);
             DoubleSummaryStatistics st = results.stream().filter(x -> x.variant().equals(v)).mapToDouble(RelayBenchResult::gbit)
@@ -149,8 +168,10 @@ public final class RelayBench {
             double[] cpu = results.stream().filter(x -> x.variant().equals(v)).mapToDouble(RelayBenchResult::cpuMsPerGib)
                     .filter(c -> c >= 0).sorted().toArray();
             String cpuText = cpu.length == 0 ? "-" : String.format(Locale.ROOT, "%.0f", cpu[cpu.length / 2]);
-            System.out.printf(Locale.ROOT, "  %-22s %7.2f %7.2f %7.2f  %-28s %s%n", v, m, st.getMin(), st.getMax(),
-                    ratio(m, plain) + " / " + ratio(m, socat), cpuText);
+            int at = v.indexOf('@');
+            double direct = median(results, "direct" + (at < 0 ? "" : v.substring(at)));
+            System.out.printf(Locale.ROOT, "  %-28s %7.2f %7.2f %7.2f  %-28s %-10s %s%n", v, m, st.getMin(), st.getMax(),
+                    ratio(m, plain) + " / " + ratio(m, socat), ratio(m, direct), cpuText);
         }
     }
 
@@ -167,13 +188,32 @@ public final class RelayBench {
     }
 
     private static RelayBenchResult print(RelayBenchResult r) {
-        System.out.printf(Locale.ROOT, "%-22s %6.2f Gbit/s  %.2f s %s%n", r.variant(), r.gbit(), r.nanos() / 1e9, r.extra());
+        System.out.printf(Locale.ROOT, "%-28s %6.2f Gbit/s  %.2f s %s%n", r.variant(), r.gbit(), r.nanos() / 1e9, r.extra());
         return r;
     }
 
     // --- variants -------------------------------------------------------------------------
 
     static RelayBenchResult vmflex(Path dir, long bytes, Variant variant) throws Exception {
+        return vmflex(dir, bytes, variant, 0);
+    }
+
+    private static String capped(String label, long capMbit) {
+        return capMbit > 0 ? label + "@" + capMbit : label;
+    }
+
+    /** The baseline without any hop: the writer's Unix socket is the reader's. */
+    private static RelayBenchResult direct(Path dir, long bytes, long capMbit) throws Exception {
+        Path a = dir.resolve("direct.sock");
+        try (ServerSocketChannel sink = unixListen(a)) {
+            long nanos = drive(a, sink, bytes, capMbit);
+            return new RelayBenchResult(capped("direct", capMbit), bytes, nanos, "| writer -unix-> reader, no hop");
+        } finally {
+            Files.deleteIfExists(a);
+        }
+    }
+
+    static RelayBenchResult vmflex(Path dir, long bytes, Variant variant, long capMbit) throws Exception {
         RelayOptions options = variant.options();
         Path a = dir.resolve("vmflex-a.sock");
         Path b = dir.resolve("vmflex-b.sock");
@@ -184,7 +224,7 @@ public final class RelayBench {
             Expectation expectation = listener.expect(UUID.randomUUID(), 1, Duration.ofMinutes(1), LocalEndpoint.unix(b));
             try (MigrationSource source = MigrationSource.open(a, listener.address(), expectation.migrationId(), 1,
                     SECRET, options)) {
-                long nanos = drive(a, sink, bytes);
+                long nanos = drive(a, sink, bytes, capMbit);
                 source.completion().get(30, TimeUnit.SECONDS);
                 expectation.completion().get(30, TimeUnit.SECONDS);
                 RelayStats.DirectionStats hop1 = source.relays().get(0).stats().localToRemote();
@@ -195,7 +235,7 @@ public final class RelayBench {
                         (hop1.cpuNanos() + hop2.cpuNanos()) / 1e6 / gibs, hop1.cpuNanos() / 1e6 / gibs,
                         hop2.cpuNanos() / 1e6 / gibs, hop1.allocatedBytes(), hop1.chunks(), hop2.allocatedBytes(),
                         hop2.chunks(), gcCount() - gcBefore);
-                return new RelayBenchResult(variant.label(), bytes, nanos, extra, hop1.cpuNanos() + hop2.cpuNanos(),
+                return new RelayBenchResult(capped(variant.label(), capMbit), bytes, nanos, extra, hop1.cpuNanos() + hop2.cpuNanos(),
                         hop1.allocatedBytes() + hop2.allocatedBytes());
             }
         } finally {
@@ -228,7 +268,7 @@ public final class RelayBench {
                     throw new IllegalStateException(e);
                 }
             });
-            long nanos = drive(a, sink, bytes);
+            long nanos = drive(a, sink, bytes, 0);
             hop1.join();
             hop2.join();
             return new RelayBenchResult("plain-copy", bytes, nanos, "| heap byte[" + buffer + "] stream copy");
@@ -268,7 +308,7 @@ public final class RelayBench {
                 }
                 Thread.sleep(10);
             }
-            long nanos = drive(a, sink, bytes);
+            long nanos = drive(a, sink, bytes, 0);
             hop1.waitFor(10, TimeUnit.SECONDS);
             hop2.waitFor(10, TimeUnit.SECONDS);
             return new RelayBenchResult("socat", bytes, nanos, "| socat -b " + buffer + ", two processes");
@@ -303,8 +343,11 @@ public final class RelayBench {
         return s;
     }
 
-    /** Writes {@code bytes} into unix socket {@code a}, reads them from {@code sink}; returns elapsed nanos. */
-    private static long drive(Path a, ServerSocketChannel sink, long bytes) throws Exception {
+    /**
+     * Writes {@code bytes} into unix socket {@code a}, reads them from {@code sink}; returns elapsed nanos.
+     * With {@code capMbit > 0} the writer never gets ahead of that rate (checked per 1 MiB chunk).
+     */
+    private static long drive(Path a, ServerSocketChannel sink, long bytes, long capMbit) throws Exception {
         CompletableFuture<Long> received = new CompletableFuture<>();
         Thread reader = Thread.ofPlatform().name("bench-reader").start(() -> {
             try (SocketChannel in = sink.accept()) {
@@ -328,6 +371,13 @@ public final class RelayBench {
             }
             long left = bytes;
             while (left > 0) {
+                if (capMbit > 0) {
+                    long due = t0 + (bytes - left) * 8 * 1000 / capMbit; // ns at which this byte may go
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                }
                 buf.clear().limit((int) Math.min(buf.capacity(), left));
                 while (buf.hasRemaining()) {
                     left -= out.write(buf);
