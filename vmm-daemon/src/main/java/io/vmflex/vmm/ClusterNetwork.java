@@ -19,7 +19,7 @@ import java.time.Duration;
  *
  * <p>Thread-safe: {@link #peers} is a volatile snapshot; the loop runs on one virtual thread.
  */
-public final class ClusterNetwork implements AutoCloseable {
+final class ClusterNetwork implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNetwork.class);
 
     private final Path file;

@@ -34,7 +34,7 @@ import java.util.Set;
  *
  * @param peers in file order, names unique
  */
-public record Peers(List<Peer> peers) {
+record Peers(List<Peer> peers) {
 
     public static final int DEFAULT_MIGRATION_PORT = 7451;
     public static final Peers NONE = new Peers(List.of());

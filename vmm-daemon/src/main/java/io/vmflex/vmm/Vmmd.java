@@ -1,6 +1,9 @@
 package io.vmflex.vmm;
 
 import io.vmflex.api.admin.NodeInfo;
+import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.MigrationListener;
+import io.vmflex.migration.RelayOptions;
 import io.vmflex.netbridge.IpRange;
 import io.vmflex.netbridge.Ipv4Cidr;
 import io.vmflex.netbridge.NetConfig;
@@ -12,27 +15,26 @@ import io.vmflex.vmm.api.AdminRoutes;
 import io.vmflex.vmm.api.GuestRoutes;
 import io.vmflex.vmm.api.MigrationRoutes;
 import io.vmflex.vmm.api.ProfileRoutes;
-import io.vmflex.migration.ClusterSecret;
-import io.vmflex.migration.MigrationListener;
-import io.vmflex.migration.RelayOptions;
-import io.vmflex.vmm.vm.IncomingMigrations;
-import io.vmflex.vmm.vm.MigrationHistory;
-import io.vmflex.vmm.vm.OutgoingMigrations;
-import io.vmflex.vmm.http.Route;
-import java.util.ArrayList;
-import java.util.List;
 import io.vmflex.vmm.api.VmService;
 import io.vmflex.vmm.events.EventBus;
 import io.vmflex.vmm.events.VmEvent;
 import io.vmflex.vmm.http.AdminServer;
 import io.vmflex.vmm.http.PeerAuthorizer;
+import io.vmflex.vmm.http.Route;
 import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.migration.source.MigrationHistory;
+import io.vmflex.vmm.migration.source.OutgoingMigrations;
+import io.vmflex.vmm.migration.target.IncomingMigrations;
+import io.vmflex.vmm.migration.target.InterruptedArrival;
 import io.vmflex.vmm.node.NodeCheck;
+import io.vmflex.vmm.node.NodeContext;
 import io.vmflex.vmm.qemu.QemuLauncher;
 import io.vmflex.vmm.qemu.QmpSessions;
 import io.vmflex.vmm.store.StateStore;
-import io.vmflex.vmm.vm.NodeContext;
-import io.vmflex.vmm.vm.VmRegistry;
+import io.vmflex.vmm.supervisor.VmRegistry;
+
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,7 +134,7 @@ public final class Vmmd implements AutoCloseable {
                 new QemuLauncher(Duration.ofSeconds(60)), qmp, events, check.cgroups(), config.cgroupParent(),
                 check.cpuController(), check.cpuUnplugSafe(), config.consoleMaxBytes(), config.virtioMemBlockBytes(),
                 network, Clock.systemUTC());
-        registry = new VmRegistry(node, store);
+        registry = new VmRegistry(node, store, new InterruptedArrival(events));
         registry.recover();
         if (network != null) {
             var cleaned = network.cleanup(registry.names());

@@ -1,6 +1,7 @@
 package io.vmflex.api.vm;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.soabase.recordbuilder.core.RecordBuilder;
 
 import java.util.List;
 
@@ -23,6 +24,7 @@ import java.util.List;
  * @param ports                 ports to expose
  * @param settings              sysctl lines and swap
  */
+@RecordBuilder
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Guest(
         String kernelImage,
@@ -37,7 +39,7 @@ public record Guest(
         List<String> args,
         List<EnvVar> env,
         List<Port> ports,
-        GuestSettings settings) {
+        GuestSettings settings) implements GuestBuilder.With {
 
     public Guest {
         command = Copies.list(command);
@@ -52,44 +54,14 @@ public record Guest(
                 null, null, null, null, null);
     }
 
-    public Guest withCpus(CpuRange newCpus) {
-        return new Guest(kernelImage, memhpAutoMovableRatio, appendKernelCmdline, newCpus, memorySlotSize,
-                memorySlots, memoryProvider, rootDisk, command, args, env, ports, settings);
-    }
-
     /** @throws NullPointerException if {@code cpus} is absent */
     public Guest withCpusUse(MilliCpu use) {
         return withCpus(cpus.withUse(use));
     }
 
-    public Guest withMemorySlots(MemorySlots newSlots) {
-        return new Guest(kernelImage, memhpAutoMovableRatio, appendKernelCmdline, cpus, memorySlotSize,
-                newSlots, memoryProvider, rootDisk, command, args, env, ports, settings);
-    }
-
     /** @throws NullPointerException if {@code memorySlots} is absent */
     public Guest withMemorySlotsUse(int use) {
         return withMemorySlots(memorySlots.withUse(use));
-    }
-
-    public Guest withMemorySlotSize(ByteQuantity newSize) {
-        return new Guest(kernelImage, memhpAutoMovableRatio, appendKernelCmdline, cpus, newSize,
-                memorySlots, memoryProvider, rootDisk, command, args, env, ports, settings);
-    }
-
-    public Guest withRootDisk(RootDisk newRootDisk) {
-        return new Guest(kernelImage, memhpAutoMovableRatio, appendKernelCmdline, cpus, memorySlotSize,
-                memorySlots, memoryProvider, newRootDisk, command, args, env, ports, settings);
-    }
-
-    public Guest withEnv(List<EnvVar> newEnv) {
-        return new Guest(kernelImage, memhpAutoMovableRatio, appendKernelCmdline, cpus, memorySlotSize,
-                memorySlots, memoryProvider, rootDisk, command, args, newEnv, ports, settings);
-    }
-
-    public Guest withPorts(List<Port> newPorts) {
-        return new Guest(kernelImage, memhpAutoMovableRatio, appendKernelCmdline, cpus, memorySlotSize,
-                memorySlots, memoryProvider, rootDisk, command, args, env, newPorts, settings);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.vmflex.api.vm;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.soabase.recordbuilder.core.RecordBuilder;
 
 import java.time.Instant;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
  * @param name       a DNS-1123 label (at most 63 characters)
  * @param generation incremented by the server on every spec change
  */
+@RecordBuilder
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ObjectMeta(
         String name,
@@ -29,7 +31,7 @@ public record ObjectMeta(
         Map<String, String> annotations,
         List<String> finalizers,
         JsonNode ownerReferences,
-        JsonNode managedFields) {
+        JsonNode managedFields) implements ObjectMetaBuilder.With {
 
     public ObjectMeta {
         labels = Copies.map(labels);
@@ -41,57 +43,4 @@ public record ObjectMeta(
         return new ObjectMeta(name, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
-    public ObjectMeta withName(String newName) {
-        return new ObjectMeta(newName, generateName, namespace, uid, resourceVersion, generation, creationTimestamp,
-                deletionTimestamp, deletionGracePeriodSeconds, labels, annotations, finalizers, ownerReferences,
-                managedFields);
-    }
-
-    public ObjectMeta withNamespace(String newNamespace) {
-        return new ObjectMeta(name, generateName, newNamespace, uid, resourceVersion, generation, creationTimestamp,
-                deletionTimestamp, deletionGracePeriodSeconds, labels, annotations, finalizers, ownerReferences,
-                managedFields);
-    }
-
-    public ObjectMeta withUid(String newUid) {
-        return new ObjectMeta(name, generateName, namespace, newUid, resourceVersion, generation, creationTimestamp,
-                deletionTimestamp, deletionGracePeriodSeconds, labels, annotations, finalizers, ownerReferences,
-                managedFields);
-    }
-
-    public ObjectMeta withResourceVersion(String newResourceVersion) {
-        return new ObjectMeta(name, generateName, namespace, uid, newResourceVersion, generation, creationTimestamp,
-                deletionTimestamp, deletionGracePeriodSeconds, labels, annotations, finalizers, ownerReferences,
-                managedFields);
-    }
-
-    public ObjectMeta withGeneration(Long newGeneration) {
-        return new ObjectMeta(name, generateName, namespace, uid, resourceVersion, newGeneration, creationTimestamp,
-                deletionTimestamp, deletionGracePeriodSeconds, labels, annotations, finalizers, ownerReferences,
-                managedFields);
-    }
-
-    public ObjectMeta withCreationTimestamp(Instant newTimestamp) {
-        return new ObjectMeta(name, generateName, namespace, uid, resourceVersion, generation, newTimestamp,
-                deletionTimestamp, deletionGracePeriodSeconds, labels, annotations, finalizers, ownerReferences,
-                managedFields);
-    }
-
-    public ObjectMeta withDeletionTimestamp(Instant newTimestamp) {
-        return new ObjectMeta(name, generateName, namespace, uid, resourceVersion, generation, creationTimestamp,
-                newTimestamp, deletionGracePeriodSeconds, labels, annotations, finalizers, ownerReferences,
-                managedFields);
-    }
-
-    public ObjectMeta withLabels(Map<String, String> newLabels) {
-        return new ObjectMeta(name, generateName, namespace, uid, resourceVersion, generation, creationTimestamp,
-                deletionTimestamp, deletionGracePeriodSeconds, newLabels, annotations, finalizers, ownerReferences,
-                managedFields);
-    }
-
-    public ObjectMeta withAnnotations(Map<String, String> newAnnotations) {
-        return new ObjectMeta(name, generateName, namespace, uid, resourceVersion, generation, creationTimestamp,
-                deletionTimestamp, deletionGracePeriodSeconds, labels, newAnnotations, finalizers, ownerReferences,
-                managedFields);
-    }
 }

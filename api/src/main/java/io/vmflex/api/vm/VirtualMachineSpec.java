@@ -3,6 +3,7 @@ package io.vmflex.api.vm;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.soabase.recordbuilder.core.RecordBuilder;
 
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import java.util.Map;
  * @param enableAcceleration            use KVM (default true); vmflex falls back to TCG without it
  * @param cpuScalingMode                may be set once, never changed afterwards
  */
+@RecordBuilder
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VirtualMachineSpec(
         Integer qmp,
@@ -53,7 +55,7 @@ public record VirtualMachineSpec(
         JsonNode overcommit,
         RevisionWithTime targetRevision,
         CpuScalingMode cpuScalingMode,
-        Boolean enableNetworkMonitoring) {
+        Boolean enableNetworkMonitoring) implements VirtualMachineSpecBuilder.With {
 
     public VirtualMachineSpec {
         nodeSelector = Copies.map(nodeSelector);
@@ -67,43 +69,4 @@ public record VirtualMachineSpec(
                 null, guest, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
-    public VirtualMachineSpec withGuest(Guest newGuest) {
-        return new VirtualMachineSpec(qmp, qmpManual, runnerPort, terminationGracePeriodSeconds, nodeSelector,
-                affinity, tolerations, schedulerName, serviceAccountName, podResources, restartPolicy,
-                imagePullSecrets, targetArchitecture, newGuest, extraInitContainers, initScript, disks,
-                extraNetwork, serviceLinks, enableAcceleration, runnerImage, enableSsh, tls, overcommit,
-                targetRevision, cpuScalingMode, enableNetworkMonitoring);
-    }
-
-    public VirtualMachineSpec withRestartPolicy(RestartPolicy newPolicy) {
-        return new VirtualMachineSpec(qmp, qmpManual, runnerPort, terminationGracePeriodSeconds, nodeSelector,
-                affinity, tolerations, schedulerName, serviceAccountName, podResources, newPolicy,
-                imagePullSecrets, targetArchitecture, guest, extraInitContainers, initScript, disks,
-                extraNetwork, serviceLinks, enableAcceleration, runnerImage, enableSsh, tls, overcommit,
-                targetRevision, cpuScalingMode, enableNetworkMonitoring);
-    }
-
-    public VirtualMachineSpec withCpuScalingMode(CpuScalingMode newMode) {
-        return new VirtualMachineSpec(qmp, qmpManual, runnerPort, terminationGracePeriodSeconds, nodeSelector,
-                affinity, tolerations, schedulerName, serviceAccountName, podResources, restartPolicy,
-                imagePullSecrets, targetArchitecture, guest, extraInitContainers, initScript, disks,
-                extraNetwork, serviceLinks, enableAcceleration, runnerImage, enableSsh, tls, overcommit,
-                targetRevision, newMode, enableNetworkMonitoring);
-    }
-
-    public VirtualMachineSpec withDisks(List<Disk> newDisks) {
-        return new VirtualMachineSpec(qmp, qmpManual, runnerPort, terminationGracePeriodSeconds, nodeSelector,
-                affinity, tolerations, schedulerName, serviceAccountName, podResources, restartPolicy,
-                imagePullSecrets, targetArchitecture, guest, extraInitContainers, initScript, newDisks,
-                extraNetwork, serviceLinks, enableAcceleration, runnerImage, enableSsh, tls, overcommit,
-                targetRevision, cpuScalingMode, enableNetworkMonitoring);
-    }
-
-    public VirtualMachineSpec withTargetRevision(RevisionWithTime newRevision) {
-        return new VirtualMachineSpec(qmp, qmpManual, runnerPort, terminationGracePeriodSeconds, nodeSelector,
-                affinity, tolerations, schedulerName, serviceAccountName, podResources, restartPolicy,
-                imagePullSecrets, targetArchitecture, guest, extraInitContainers, initScript, disks,
-                extraNetwork, serviceLinks, enableAcceleration, runnerImage, enableSsh, tls, overcommit,
-                newRevision, cpuScalingMode, enableNetworkMonitoring);
-    }
 }

@@ -7,15 +7,15 @@ import io.vmflex.vmm.console.ConsoleLog;
 import io.vmflex.vmm.console.ConsoleReader;
 import io.vmflex.vmm.image.ImageStore;
 import io.vmflex.vmm.node.NodeCheck;
+import io.vmflex.vmm.qemu.CpuSlot;
 import io.vmflex.vmm.qemu.QemuLauncher;
 import io.vmflex.vmm.qemu.QemuProcess;
 import io.vmflex.vmm.qemu.QemuRuntime;
 import io.vmflex.vmm.qemu.QemuVmConfig;
+import io.vmflex.vmm.qemu.QmpOps;
 import io.vmflex.vmm.qemu.VmPaths;
 import io.vmflex.vmm.qmp.QmpClient;
 import io.vmflex.vmm.qmp.QmpClientOptions;
-import io.vmflex.vmm.vm.CpuSlot;
-import io.vmflex.vmm.vm.QmpOps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

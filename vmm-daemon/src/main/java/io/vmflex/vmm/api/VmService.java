@@ -9,9 +9,9 @@ import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.image.ImageStore;
-import io.vmflex.vmm.vm.VmConflictException;
-import io.vmflex.vmm.vm.VmRegistry;
-import io.vmflex.vmm.vm.VmSupervisor;
+import io.vmflex.vmm.supervisor.VmConflictException;
+import io.vmflex.vmm.supervisor.VmRegistry;
+import io.vmflex.vmm.supervisor.VmSupervisor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

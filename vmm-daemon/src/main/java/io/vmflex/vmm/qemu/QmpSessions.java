@@ -7,8 +7,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.vmflex.vmm.qmp.QmpClient;
 import io.vmflex.vmm.qmp.QmpClientOptions;
-import io.vmflex.vmm.vm.QmpConnector;
-import io.vmflex.vmm.vm.QmpSession;
 
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;

@@ -10,4 +10,4 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param id         the {@code id} echoed from the command, or {@code null} (QEMU omits it when it
  *                   could not parse the command at all)
  */
-public record QmpError(String errorClass, String desc, JsonNode id) implements QmpMessage {}
+record QmpError(String errorClass, String desc, JsonNode id) implements QmpMessage {}

@@ -21,7 +21,7 @@ import java.util.List;
  *
  * <p>Not thread-safe; one instance per channel, used by its event loop (Netty's contract).
  */
-public final class QmpFrameDecoder extends ByteToMessageDecoder {
+final class QmpFrameDecoder extends ByteToMessageDecoder {
 
     /** 1 MiB: far above the largest reply seen in practice (query-qmp-schema is about 200 KiB). */
     public static final int DEFAULT_MAX_OBJECT_BYTES = 1 << 20;

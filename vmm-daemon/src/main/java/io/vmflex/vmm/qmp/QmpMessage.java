@@ -6,4 +6,4 @@ package io.vmflex.vmm.qmp;
  * <p>Immutable records; safe to share between threads. Payloads are Jackson trees and must be
  * treated as read-only by receivers, because the same tree may reach several consumers.
  */
-public sealed interface QmpMessage permits QmpGreeting, QmpReturn, QmpError, QmpEvent {}
+sealed interface QmpMessage permits QmpGreeting, QmpReturn, QmpError, QmpEvent {}

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p>Stateless, hence {@link ChannelHandler.Sharable}.
  */
 @ChannelHandler.Sharable
-public final class QmpMessageDecoder extends MessageToMessageDecoder<ByteBuf> {
+final class QmpMessageDecoder extends MessageToMessageDecoder<ByteBuf> {
 
     private static final Logger LOG = LoggerFactory.getLogger(QmpMessageDecoder.class);
 

@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Members this client does not know are ignored, as the QMP spec asks of clients, so newer
  * QEMU versions that add members keep working.
  */
-public final class QmpMessages {
+final class QmpMessages {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 

@@ -8,4 +8,4 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param value the {@code return} member (often an empty object)
  * @param id    the {@code id} member echoed from the command, or {@code null} if the reply had none
  */
-public record QmpReturn(JsonNode value, JsonNode id) implements QmpMessage {}
+record QmpReturn(JsonNode value, JsonNode id) implements QmpMessage {}

@@ -1,0 +1,38 @@
+package io.vmflex.vmm.qemu;
+
+import io.vmflex.api.vm.RestartPolicy;
+import io.vmflex.api.vm.VirtualMachine;
+
+/**
+ * A VirtualMachine spec in QEMU's terms, the numbers the daemon needs, derived once: whole vCPUs (QEMU
+ * plugs whole CPUs; a fractional {@code use} is enforced by cgroup {@code cpu.max}) and memory in
+ * bytes.
+ */
+public record SpecView(String name, int bootCpus, int maxCpus, int desiredCpus, long cpuUseMillis,
+                       long slotBytes, int slotsMin, int slotsUse, int slotsMax, String image,
+                       String kernelImage, String appendCmdline, RestartPolicy restartPolicy) {
+
+    public long baseMemoryBytes() {
+        return slotsMin * slotBytes;
+    }
+
+    public long hotplugMemoryBytes() {
+        return (long) (slotsMax - slotsMin) * slotBytes;
+    }
+
+    public long desiredPluggedBytes() {
+        return (long) (slotsUse - slotsMin) * slotBytes;
+    }
+
+    public static SpecView of(VirtualMachine vm) {
+        var g = vm.spec().guest();
+        var cpus = g.cpus();
+        var slots = g.memorySlots();
+        RestartPolicy policy = vm.spec().restartPolicy() == null ? RestartPolicy.Always : vm.spec().restartPolicy();
+        return new SpecView(vm.metadata().name(),
+                (int) cpus.min().ceilCpus(), (int) cpus.max().ceilCpus(), (int) cpus.use().ceilCpus(), cpus.use().millis(),
+                g.memorySlotSize().bytes(), slots.min(), slots.use(), slots.max(),
+                g.rootDisk() == null ? null : g.rootDisk().image(),
+                g.kernelImage(), g.appendKernelCmdline(), policy);
+    }
+}

@@ -1,0 +1,162 @@
+package io.vmflex.vmm.supervisor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.vmm.console.ConsoleLog;
+import io.vmflex.vmm.console.ConsoleReader;
+import io.vmflex.vmm.node.NodeContext;
+import io.vmflex.vmm.qemu.QemuProcess;
+import io.vmflex.vmm.qemu.QmpOps;
+import io.vmflex.vmm.qemu.QmpSession;
+import io.vmflex.vmm.qemu.VmPaths;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The supervisor's open handles on the QEMU it runs: the pidfd ({@link QemuProcess}), the QMP
+ * session, the console reader and the {@link GuestLink}. Opens and closes them, and stops QEMU.
+ * Closing handles never touches QEMU itself; only {@link #stopQemu} does.
+ *
+ * <p>Not threadsafe; used only on its supervisor's owner thread. QMP events and disconnects arrive
+ * on QMP I/O threads and go straight to the callbacks given at construction.
+ */
+final class QemuHandles {
+    // Logs under the supervisor's name: operators filter on it.
+    private static final Logger LOG = LoggerFactory.getLogger(VmSupervisor.class);
+
+    private final String vm;
+    private final NodeContext node;
+    private final VmPaths paths;
+    private final ConsoleLog console;
+    private final GuestLink guest;
+    private final BooleanSupplier keepReading;
+    private final BiConsumer<String, JsonNode> onQmpEvent;
+    private final Runnable onQmpDisconnect;
+    private QemuProcess process;
+    private QmpSession qmp;
+    private ConsoleReader consoleReader;
+
+    /**
+     * @param keepReading false once the supervisor stopped (the console reader then gives up)
+     * @param onQmpEvent  QMP events, on a QMP I/O thread (must not block)
+     * @param onQmpDisconnect called when the QMP session drops, on a QMP I/O thread
+     */
+    QemuHandles(String vm, NodeContext node, VmPaths paths, ConsoleLog console, GuestLink guest,
+                BooleanSupplier keepReading, BiConsumer<String, JsonNode> onQmpEvent, Runnable onQmpDisconnect) {
+        this.vm = vm;
+        this.node = node;
+        this.paths = paths;
+        this.console = console;
+        this.guest = guest;
+        this.keepReading = keepReading;
+        this.onQmpEvent = onQmpEvent;
+        this.onQmpDisconnect = onQmpDisconnect;
+    }
+
+    /** QEMU's process, or null when none runs (or we let go of it). */
+    QemuProcess process() {
+        return process;
+    }
+
+    /** From now on the supervisor tracks {@code p}. */
+    void track(QemuProcess p) {
+        process = p;
+    }
+
+    boolean qmpConnected() {
+        return qmp != null && qmp.isConnected();
+    }
+
+    /** Opens a new QMP session; false when QMP is not reachable (yet). */
+    boolean connectQmp() {
+        try {
+            qmp = node.qmp().connect(paths.qmpSocket(), onQmpEvent, onQmpDisconnect);
+        } catch (Exception e) {
+            LOG.debug("vm={} QMP not reachable yet: {}", vm, e.toString());
+            qmp = null;
+        }
+        return qmp != null;
+    }
+
+    /** Connects QMP unless it is connected; false when that failed. */
+    boolean ensureQmp() {
+        return qmpConnected() || connectQmp();
+    }
+
+    /** Typed commands over the current QMP session. */
+    QmpOps ops(Duration timeout) {
+        return new QmpOps(qmp, timeout);
+    }
+
+    /** (Re)opens the console reader and the guest link. */
+    void openConsole() {
+        closeConsole();
+        consoleReader = new ConsoleReader(paths.consoleSocket(), console, keepReading);
+        consoleReader.start(vm);
+        guest.open();
+    }
+
+    void closeConsole() {
+        if (consoleReader != null) {
+            consoleReader.close();
+            consoleReader = null;
+        }
+        guest.close();
+    }
+
+    /** Closes our handles on QEMU (QMP, console, pidfd); QEMU itself is not touched. */
+    void release() {
+        if (qmp != null) {
+            qmp.close();
+            qmp = null;
+        }
+        closeConsole();
+        if (process != null) {
+            process.close();
+            process = null;
+        }
+    }
+
+    /** Stops QEMU: QMP quit (SIGTERM without QMP), SIGKILL after {@code grace}; closes QMP and the pidfd. */
+    void stopQemu(Duration grace) {
+        if (process == null) {
+            return;
+        }
+        if (qmpConnected()) {
+            try {
+                new QmpOps(qmp, Duration.ofSeconds(2)).quit();
+            } catch (QmpOps.QmpFailure e) {
+                LOG.debug("vm={} quit failed: {}", vm, e.getMessage());
+            }
+        } else {
+            process.terminate();
+        }
+        if (!process.awaitExit((int) grace.toMillis())) {
+            LOG.warn("vm={} QEMU pid {} did not exit within {} s; killing it", vm, process.pid(), grace.toSeconds());
+            process.kill();
+            process.awaitExit(2000);
+        }
+        if (qmp != null) {
+            qmp.close();
+            qmp = null;
+        }
+        process.close();
+        process = null;
+    }
+
+    /** The last line QEMU wrote to stderr, for the exit event. */
+    String lastStderr() {
+        try {
+            List<String> lines = Files.readAllLines(paths.qemuStderr());
+            return lines.isEmpty() ? "no message" : lines.getLast();
+        } catch (IOException e) {
+            return "no message";
+        }
+    }
+}

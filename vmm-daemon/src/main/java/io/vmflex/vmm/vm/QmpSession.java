@@ -1,9 +1,0 @@
-package io.vmflex.vmm.vm;
-
-/** A live QMP connection to one QEMU, as the supervisor sees it. */
-public interface QmpSession extends QmpChannel, AutoCloseable {
-    boolean isConnected();
-
-    @Override
-    void close();
-}
