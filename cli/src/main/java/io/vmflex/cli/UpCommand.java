@@ -7,6 +7,8 @@ import io.vmflex.api.autoscaling.AutoscalingSettings;
 import io.vmflex.api.autoscaling.ComputeUnit;
 import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.MilliCpu;
+import io.vmflex.cli.up.DaemonEventSink;
+import io.vmflex.cli.up.SchedulerAdmission;
 import io.vmflex.scheduler.Scheduler;
 import io.vmflex.scheduler.core.Amount;
 import io.vmflex.scheduler.core.SchedulerConfig;
@@ -86,8 +88,9 @@ final class UpCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 1;
         }
+        vmmd.admission(new SchedulerAdmission(scheduler, node));
         AgentService agent = new AgentService(new AgentService.Config(daemon.socket, node, scaling, unit), scheduler,
-                EventSink.NONE);
+                new DaemonEventSink(vmmd.events(), EventSink.NONE));
         agent.start();
         System.err.printf("vmflex up: node %s, VMs labelled %s=\"true\" are autoscaled (%s rules)%n", node,
                 AutoscalingSettings.LABEL_ENABLED, rules);

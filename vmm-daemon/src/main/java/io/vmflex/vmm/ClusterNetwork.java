@@ -1,5 +1,6 @@
 package io.vmflex.vmm;
 
+import io.vmflex.migration.PeerFilter;
 import io.vmflex.netbridge.Overlay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,14 @@ final class ClusterNetwork implements AutoCloseable {
         if (overlay != null) {
             overlay.ensure(peers.underlaysExcept(self));
         }
+    }
+
+    /**
+     * Who may connect to the migration port: with a peers file, only the peers' addresses (as the
+     * file says now; it is re-read); without one, anyone (the cluster secret is then the only gate).
+     */
+    public PeerFilter migrationPeers() {
+        return file == null ? PeerFilter.ANY : address -> peers().includes(address);
     }
 
     /** Starts re-reading and re-ensuring every {@code period}. */

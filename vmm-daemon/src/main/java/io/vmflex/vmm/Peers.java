@@ -119,6 +119,16 @@ record Peers(List<Peer> peers) {
         return peers.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
+    /** Whether {@code address} is a peer's underlay or migration address (a connection from it may migrate). */
+    public boolean includes(java.net.InetAddress address) {
+        for (Peer p : peers) {
+            if (address.equals(p.underlay()) || (p.migration() != null && address.equals(p.migration().getAddress()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The underlay addresses of every peer but {@code selfName}. */
     public List<Inet4Address> underlaysExcept(String selfName) {
         return peers.stream().filter(p -> !p.name().equals(selfName) && p.underlay() != null).map(Peer::underlay).toList();

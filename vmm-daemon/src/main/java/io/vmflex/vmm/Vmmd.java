@@ -12,6 +12,7 @@ import io.vmflex.netbridge.OverlayConfig;
 import io.vmflex.netbridge.VmNetwork;
 import io.vmflex.sys.netlink.RtNetlink;
 import io.vmflex.vmm.api.AdminRoutes;
+import io.vmflex.vmm.api.Admission;
 import io.vmflex.vmm.api.GuestRoutes;
 import io.vmflex.vmm.api.MigrationRoutes;
 import io.vmflex.vmm.api.ProfileRoutes;
@@ -60,6 +61,7 @@ public final class Vmmd implements AutoCloseable {
     private MigrationListener migrationListener;
     private IncomingMigrations incoming;
     private final EventBus events = new EventBus(1000);
+    private volatile VmService service;
     private QmpSessions qmp;
     private RtNetlink netlink;
     private VmRegistry registry;
@@ -131,8 +133,8 @@ public final class Vmmd implements AutoCloseable {
         StateStore store = new StateStore(config.stateDir());
         ImageStore images = new ImageStore(config.imageDir());
         NodeContext node = new NodeContext(config.nodeName(), config.qemuBinary(), check.accel(), images,
-                new QemuLauncher(Duration.ofSeconds(60)), qmp, events, check.cgroups(), config.cgroupParent(),
-                check.cpuController(), check.cpuUnplugSafe(), config.consoleMaxBytes(), config.virtioMemBlockBytes(),
+                new QemuLauncher(Duration.ofSeconds(60)), qmp, events, check.cpu(), config.cgroupParent(),
+                check.cpuUnplugSafe(), config.consoleMaxBytes(), config.virtioMemBlockBytes(),
                 network, Clock.systemUTC());
         registry = new VmRegistry(node, store, new InterruptedArrival(events));
         registry.recover();
@@ -146,13 +148,14 @@ public final class Vmmd implements AutoCloseable {
         if (migration != null) {
             secret = ClusterSecret.load(migration.clusterSecret());
             migrationListener = MigrationListener.start(migration.listen(), secret, RelayOptions.DEFAULTS);
+            migrationListener.admitOnly(clusterNetwork.migrationPeers());
             incoming = new IncomingMigrations(node, store, registry, migrationListener, migration.incomingTtl());
             migrationListener.onControl(incoming);
             LOG.info("live migration: listening on {}", migrationListener.address());
         }
         OutgoingMigrations outgoing = new OutgoingMigrations(node, registry, secret,
                 new MigrationHistory(config.stateDir().resolve("migrations.json")));
-        VmService service = new VmService(registry, images, Clock.systemUTC(), outgoing::movedAway);
+        service = new VmService(registry, images, Clock.systemUTC(), outgoing::movedAway);
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
         routes.addAll(new ProfileRoutes().routes());
@@ -189,6 +192,19 @@ public final class Vmmd implements AutoCloseable {
             }
         }
         throw new IOException("admin group \"" + group + "\" not in /etc/group");
+    }
+
+    /**
+     * From now on, a new VM is created only when {@code check} admits it ({@code vmflex up} asks its
+     * scheduler); deletes are reported to it.
+     */
+    public void admission(Admission check) {
+        service.admission(check);
+    }
+
+    /** The node's event stream: components in the same process (the agent in {@code vmflex up}) publish here. */
+    public EventBus events() {
+        return events;
     }
 
     public VmmdConfig config() {

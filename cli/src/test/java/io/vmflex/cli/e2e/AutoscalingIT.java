@@ -11,6 +11,8 @@ import io.vmflex.api.autoscaling.ComputeUnit;
 import io.vmflex.api.json.ApiMapper;
 import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.MilliCpu;
+import io.vmflex.cli.up.DaemonEventSink;
+import io.vmflex.cli.up.SchedulerAdmission;
 import io.vmflex.client.AdminClient;
 import io.vmflex.scheduler.Scheduler;
 import io.vmflex.scheduler.core.Amount;
@@ -66,8 +68,10 @@ class AutoscalingIT {
                 d.devKvm(), null, "vmflex-test", "auto", d.consoleMaxBytes(), d.virtioMemBlockBytes(), null));
         scheduler = new Scheduler(new SchedulerConfig(Amount.ZERO, 0.9, SchedulerConfig.NEON_UNIT));
         scheduler.addNode("node-auto", new Amount(8_000, 16L << 30));
+        vmmd.admission(new SchedulerAdmission(scheduler, "node-auto"));
         agent = new AgentService(new AgentService.Config(socket, "node-auto", ScalingConfig.vmflex(),
-                new ComputeUnit(new MilliCpu(1000), ByteQuantity.ofBytes(1L << 30))), scheduler, new EventSink() {
+                new ComputeUnit(new MilliCpu(1000), ByteQuantity.ofBytes(1L << 30))), scheduler,
+                new DaemonEventSink(vmmd.events(), new EventSink() {
             @Override
             public void decision(Decision decision) {
                 decisions.add(decision);
@@ -76,7 +80,7 @@ class AutoscalingIT {
             @Override
             public void latency(LatencySample sample) {
             }
-        });
+        }));
         agent.start();
         client = new AdminClient(socket, Duration.ofSeconds(10));
     }
@@ -132,5 +136,18 @@ class AutoscalingIT {
         int approval = kinds.lastIndexOf(DecisionKind.DOWNSCALE_REQUESTED);
         assertTrue(down > up && approval > up && approval < down, "the monitor was asked before the downscale: " + kinds);
         assertTrue(scheduler.vm("auto-vm").isPresent(), "the scheduler books the VM");
+        JsonNode events = ApiMapper.json().readTree(client.request("GET", "/v1/events", null, null).requireSuccess().body());
+        boolean explained = false;
+        for (JsonNode e : events.path("items")) {
+            explained |= e.path("reason").asText().equals("ScaledUp") && e.path("message").asText().contains("goal 2 CPU")
+                    && e.path("message").asText().contains("busy");
+        }
+        assertTrue(explained, "the upscale is an event that carries its goal and inputs: " + events);
+
+        String tooBig = manifest.replace("auto-vm", "too-big").replace("\"min\":1,\"use\":1,\"max\":2", "\"min\":16,\"use\":16,\"max\":16");
+        var refused = client.request("POST", "/v1/vms", "application/json", tooBig.getBytes(StandardCharsets.UTF_8));
+        assertEquals(403, refused.status(), refused.bodyText());
+        assertTrue(refused.bodyText().contains("not admitted"), refused.bodyText());
+        assertEquals(404, client.request("GET", "/v1/vms/too-big", null, null).status(), "nothing stored");
     }
 }

@@ -69,6 +69,10 @@ public final class GuestRoutes {
             body.put("receivedAt", m.receivedAt());
             body.put("metrics", m.metrics());
         });
+        // Measured on the host (the kernel's CPU accounting of QEMU), not reported by the guest.
+        vms.supervisor(r.pathParam("name")).hostCpu().ifPresent(c -> body.put("host", Map.of(
+                "cpuBusy", c.busyCpus(), "cpuBusyFraction", c.busyFraction(), "cpuThrottledFraction", c.throttledFraction(),
+                "windowMillis", c.windowMillis(), "at", java.time.Instant.ofEpochMilli(c.atEpochMillis()).toString())));
         body.put("stats", ch.stats());
         return CompletableFuture.completedFuture(new ApiResponse.Json(200, body));
     }

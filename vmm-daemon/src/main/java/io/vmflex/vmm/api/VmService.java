@@ -37,6 +37,8 @@ public final class VmService {
     private final Function<String, Optional<MigrationStatus>> movedAway;
 
     /** @param movedAway a VM's completed migration away from this node, if it was its last one */
+    private volatile Admission admission = Admission.ANY;
+
     public VmService(VmRegistry registry, ImageStore images, Clock clock, Function<String, Optional<MigrationStatus>> movedAway) {
         this.registry = registry;
         this.images = images;
@@ -67,6 +69,11 @@ public final class VmService {
                 .map(m -> ApiException.notFound(what + " (it moved to " + m.target() + " by migration " + m.id()
                         + (m.finishedAt() == null ? "" : " at " + m.finishedAt()) + ")"))
                 .orElseGet(() -> ApiException.notFound(what));
+    }
+
+    /** From now on, new VMs are created only when {@code check} admits them. */
+    public void admission(Admission check) {
+        this.admission = check;
     }
 
     public CompletableFuture<Applied> create(byte[] body, boolean yaml) {
@@ -109,7 +116,10 @@ public final class VmService {
         if (f == null) {
             throw notHere(name);
         }
-        return conflictsAs409(f);
+        return conflictsAs409(f).thenApply(vm -> {
+            admission.deleted(name);
+            return vm;
+        });
     }
 
     /** The supervisor's refusals (the VM migrates, or left while the request waited) are the caller's conflict. */
@@ -140,15 +150,25 @@ public final class VmService {
         }
         checkImages(vm);
         VirtualMachine stamped = Metadata.stampCreated(vm, UUID.randomUUID().toString(), clock.instant());
+        String name = vm.metadata().name();
+        if (registry.get(name).isPresent()) {
+            // Before admission: a second admit of a VM that exists must not be undone by this refusal.
+            throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
+        }
+        String refused = admission.admit(stamped);
+        if (refused != null) {
+            throw new ApiException(403, "virtualmachine \"" + name + "\" not admitted: " + refused);
+        }
         try {
             switch (registry.create(stamped)) {
                 case CREATED -> { }
-                case EXISTS -> throw ApiException.conflict("virtualmachine \"" + vm.metadata().name() + "\" already exists");
-                case ARRIVING -> throw ApiException.conflict("virtualmachine \"" + vm.metadata().name()
+                case EXISTS -> throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
+                case ARRIVING -> throw ApiException.conflict("virtualmachine \"" + name
                         + "\" is migrating to this node: its name is taken until the migration ends");
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot store VM " + vm.metadata().name(), e);
+            admission.deleted(name);
+            throw new UncheckedIOException("cannot store VM " + name, e);
         }
         return CompletableFuture.completedFuture(registry.get(vm.metadata().name()).orElseThrow().snapshot());
     }

@@ -2,6 +2,7 @@ package io.vmflex.vmm.node;
 
 import io.vmflex.api.admin.NodeInfo;
 import io.vmflex.sys.cgroup.CgroupV2;
+import io.vmflex.sys.cgroup.CpuHierarchy;
 import io.vmflex.sys.cpu.HardwareVirtualization;
 import io.vmflex.sys.kvm.KvmProbe;
 import io.vmflex.sys.kvm.KvmReport;
@@ -29,7 +30,7 @@ public final class NodeCheck {
     }
 
     /** The result plus the objects the daemon keeps using. */
-    public record Result(NodeInfo info, QemuVmConfig.Accel accel, CgroupV2 cgroups, boolean cpuController) {
+    public record Result(NodeInfo info, QemuVmConfig.Accel accel, CpuHierarchy cpu) {
         /** QEMU before 8.0 corrupts its heap when a vCPU unplugged under TCG is plugged again. */
         public boolean cpuUnplugSafe() {
             return accel == QemuVmConfig.Accel.kvm || qemuMajor() >= 8;
@@ -116,7 +117,25 @@ public final class NodeCheck {
         NodeInfo.Tun tun = new NodeInfo.Tun(Files.exists(Path.of("/dev/net/tun")));
         NodeInfo.Qemu qemu = qemuVersion(qemuBinary);
         NodeInfo info = new NodeInfo(nodeName, kvmInfo, hvInfo, accel.name(), reason, cgInfo, tun, qemu, 0);
-        return new Result(info, accel, cgroups, cpuController);
+        return new Result(info, accel, cpuHierarchy(cgroupRoot, cpuController ? cgroups : null));
+    }
+
+    /**
+     * Where VMs get their CPU quota: the given or detected cgroup v2 root when it offers the cpu
+     * controller, else (no root given) a v1 cpu hierarchy; null when neither works here.
+     */
+    private static CpuHierarchy cpuHierarchy(Path cgroupRoot, CgroupV2 v2WithCpu) {
+        if (v2WithCpu != null) {
+            return CpuHierarchy.v2(v2WithCpu.root());
+        }
+        if (cgroupRoot != null) {
+            return null;
+        }
+        try {
+            return CpuHierarchy.detect().orElse(null);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     static NodeInfo.Qemu qemuVersion(Path binary) {

@@ -1,7 +1,7 @@
 package io.vmflex.vmm.node;
 
 import io.vmflex.netbridge.VmNetwork;
-import io.vmflex.sys.cgroup.CgroupV2;
+import io.vmflex.sys.cgroup.CpuHierarchy;
 import io.vmflex.vmm.events.EventBus;
 import io.vmflex.vmm.image.ImageStore;
 import io.vmflex.vmm.qemu.QemuLauncher;
@@ -15,7 +15,8 @@ import java.time.Clock;
  * What every supervisor on this node shares: the node's identity and its chosen accelerator, and
  * the services a supervisor calls. Immutable.
  *
- * @param cgroups      where per-VM cgroups are made, or null when cgroup v2 is not usable
+ * @param cpu          the node's cpu controller (cgroup v2, or the v1 cpu and cpuacct hierarchies), where
+ *                     each VM gets a group with its CPU quota; null when there is none
  * @param cgroupParent the folder under the cgroup root that holds the VMs' groups
  * @param network      where VMs get their NIC (tap on the node bridge, address from the pool), or
  *                     null for VMs without a network
@@ -23,7 +24,7 @@ import java.time.Clock;
  *                      the supervisor then keeps surplus vCPUs plugged and says so
  */
 public record NodeContext(String nodeName, Path qemuBinary, QemuVmConfig.Accel accel, ImageStore images,
-                          QemuLauncher launcher, QmpConnector qmp, EventBus events, CgroupV2 cgroups,
-                          String cgroupParent, boolean cpuControllerAvailable, boolean cpuUnplugSafe, long consoleMaxBytes,
+                          QemuLauncher launcher, QmpConnector qmp, EventBus events, CpuHierarchy cpu,
+                          String cgroupParent, boolean cpuUnplugSafe, long consoleMaxBytes,
                           long virtioMemBlockBytes, VmNetwork network, Clock clock) {
 }

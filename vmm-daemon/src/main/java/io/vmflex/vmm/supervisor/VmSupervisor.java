@@ -15,6 +15,7 @@ import io.vmflex.vmm.qemu.SpecView;
 import io.vmflex.vmm.qemu.VmPaths;
 import io.vmflex.vmm.scaling.Observation;
 import io.vmflex.vmm.scaling.Scaler;
+import io.vmflex.vmm.scaling.HostCpuMeter;
 import io.vmflex.vmm.scaling.VmCgroup;
 import io.vmflex.vmm.store.StateStore;
 import org.slf4j.Logger;
@@ -63,6 +64,7 @@ public final class VmSupervisor {
     private final ScheduledExecutorService loop;
     private final ConsoleLog console;
     private final VmCgroup cgroup;
+    private final HostCpuMeter cpuMeter = new HostCpuMeter();
     private final StatusWriter status;
     private final GuestLink guest;
     private final QemuHandles qemu;
@@ -411,6 +413,7 @@ public final class VmSupervisor {
         Scaler.Outcome scaled = scaler.scale(qemu.ops(QMP_TIMEOUT), spec, lifecycle.runtime(), observed, qemu.process().pid());
         lifecycle.runtimeChanged(scaled.runtime());
         observed = scaled.observation();
+        cpuMeter.sample(System.nanoTime(), node.clock().millis(), cgroup.usage(), spec.cpuUseMillis());
         publishStatus();
         schedule(scaled.converged() ? SLOW_TICK : FAST_TICK);
     }
@@ -448,6 +451,11 @@ public final class VmSupervisor {
         } catch (RejectedExecutionException ignored) {
             // the supervisor is gone
         }
+    }
+
+    /** How busy the VM's CPUs were over the last second, measured on the host; thread-safe. */
+    public Optional<HostCpuMeter.Reading> hostCpu() {
+        return qemu.process() == null ? Optional.empty() : Optional.ofNullable(cpuMeter.reading());
     }
 
     /** The VM's guest channel while QEMU runs, for the admin API; thread-safe. */

@@ -85,7 +85,7 @@ class ScalerTest {
 
     private NodeContext node(boolean unplugSafe) {
         return new NodeContext("node-a", null, QemuVmConfig.Accel.tcg, null, null, null, events, null, "vmflex",
-                false, unplugSafe, 1 << 20, 2 << 20, null, Clock.systemUTC());
+                unplugSafe, 1 << 20, 2 << 20, null, Clock.systemUTC());
     }
 
     private Scaler scaler(boolean unplugSafe) throws Exception {

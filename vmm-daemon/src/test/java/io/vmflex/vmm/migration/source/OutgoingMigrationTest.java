@@ -112,7 +112,7 @@ class OutgoingMigrationTest {
 
     private OutgoingMigration migration(InetSocketAddress to) {
         NodeContext node = new NodeContext("node-a", null, QemuVmConfig.Accel.tcg, null, null, null, events, null,
-                "vmflex", false, true, 1 << 20, 2 << 20, null, Clock.systemUTC());
+                "vmflex", true, 1 << 20, 2 << 20, null, Clock.systemUTC());
         UUID id = UUID.randomUUID();
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), "vm1",
                 to.getHostString() + ":" + to.getPort(), node.clock().instant());
