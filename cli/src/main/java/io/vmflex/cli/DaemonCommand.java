@@ -1,5 +1,6 @@
 package io.vmflex.cli;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vmflex.vmm.Vmmd;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,8 +30,24 @@ final class DaemonCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 1;
         }
+        MetricsEndpoint metrics = null;
+        if (daemon.metricsListen != null) {
+            PrometheusRegistry registry = new PrometheusRegistry();
+            vmmd.exportMetrics(registry);
+            try {
+                metrics = MetricsEndpoint.start(daemon.metricsListen, registry);
+            } catch (DaemonOptions.UsageException | java.io.IOException e) {
+                System.err.println("error: " + e.getMessage());
+                vmmd.close();
+                return 2;
+            }
+        }
+        MetricsEndpoint served = metrics;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (served != null) {
+                served.close();
+            }
             vmmd.close();
             stopped.countDown();
         }, "vmmd-shutdown"));

@@ -104,6 +104,10 @@ final class DaemonOptions {
             description = "Drop a prepared incoming migration nobody committed after this long (default ${DEFAULT-VALUE} s)")
     long incomingTtlSeconds;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
+    String metricsListen;
+
     /** This node's name: {@code --node-name}, else the host name. */
     String node() throws UnknownHostException {
         return nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();

@@ -9,7 +9,10 @@ import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.MilliCpu;
 import io.vmflex.cli.up.DaemonEventSink;
 import io.vmflex.cli.up.SchedulerAdmission;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vmflex.agent.metrics.AgentMetrics;
 import io.vmflex.scheduler.Scheduler;
+import io.vmflex.scheduler.SchedulerMetrics;
 import io.vmflex.scheduler.core.Amount;
 import io.vmflex.scheduler.core.SchedulerConfig;
 import io.vmflex.vmm.Vmmd;
@@ -89,13 +92,30 @@ final class UpCommand implements Callable<Integer> {
             return 1;
         }
         vmmd.admission(new SchedulerAdmission(scheduler, node));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        vmmd.exportMetrics(registry);
+        SchedulerMetrics.register(registry, scheduler);
         AgentService agent = new AgentService(new AgentService.Config(daemon.socket, node, scaling, unit), scheduler,
-                new DaemonEventSink(vmmd.events(), EventSink.NONE));
+                new DaemonEventSink(vmmd.events(), new AgentMetrics(registry, EventSink.NONE)));
+        MetricsEndpoint metrics = null;
+        if (daemon.metricsListen != null) {
+            try {
+                metrics = MetricsEndpoint.start(daemon.metricsListen, registry);
+            } catch (DaemonOptions.UsageException | IOException e) {
+                System.err.println("error: " + e.getMessage());
+                vmmd.close();
+                return 2;
+            }
+        }
+        MetricsEndpoint served = metrics;
         agent.start();
         System.err.printf("vmflex up: node %s, VMs labelled %s=\"true\" are autoscaled (%s rules)%n", node,
                 AutoscalingSettings.LABEL_ENABLED, rules);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (served != null) {
+                served.close();
+            }
             agent.close();
             vmmd.close();
             stopped.countDown();

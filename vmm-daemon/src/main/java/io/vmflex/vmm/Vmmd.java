@@ -202,6 +202,11 @@ public final class Vmmd implements AutoCloseable {
         service.admission(check);
     }
 
+    /** Registers vmmd's metrics (VMs by phase, resources, events, guest channels); close the handle to stop. */
+    public AutoCloseable exportMetrics(io.prometheus.metrics.model.registry.PrometheusRegistry metrics) {
+        return io.vmflex.vmm.metrics.DaemonMetrics.register(metrics, registry, events);
+    }
+
     /** The node's event stream: components in the same process (the agent in {@code vmflex up}) publish here. */
     public EventBus events() {
         return events;
