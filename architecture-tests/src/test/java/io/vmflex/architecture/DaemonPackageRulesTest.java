@@ -29,7 +29,7 @@ class DaemonPackageRulesTest {
         NO_CYCLES_BETWEEN_DAEMON_PACKAGES.check(classes);
     }
 
-    /** And between every package, so that migration.source, .target and .qemu stay apart too. */
+    /** And between every package, so that migration.outgoing, .incoming and .qemu stay apart too. */
     static final ArchRule NO_CYCLES_BETWEEN_ANY_DAEMON_SUBPACKAGES = slices()
             .matching("io.vmflex.vmm.(**)")
             .should().beFreeOfCycles();

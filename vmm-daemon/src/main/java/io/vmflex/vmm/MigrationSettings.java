@@ -22,7 +22,7 @@ public record MigrationSettings(InetSocketAddress listen, Path clusterSecret, Du
 
     /** With the default TTL of incoming migrations (5 min). */
     public MigrationSettings(InetSocketAddress listen, Path clusterSecret) {
-        this(listen, clusterSecret, io.vmflex.vmm.migration.target.IncomingMigrations.DEFAULT_TTL);
+        this(listen, clusterSecret, io.vmflex.vmm.migration.incoming.IncomingMigrations.DEFAULT_TTL);
     }
 
     /** Parses {@code host:port}. */

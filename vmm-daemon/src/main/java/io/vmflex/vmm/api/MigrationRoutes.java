@@ -7,9 +7,9 @@ import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.http.ApiRequest;
 import io.vmflex.vmm.http.ApiResponse;
 import io.vmflex.vmm.http.Route;
+import io.vmflex.vmm.migration.outgoing.MigrationTimeouts;
+import io.vmflex.vmm.migration.outgoing.OutgoingMigrations;
 import io.vmflex.vmm.migration.qemu.MigrationTuning;
-import io.vmflex.vmm.migration.source.MigrationTimeouts;
-import io.vmflex.vmm.migration.source.OutgoingMigrations;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
