@@ -39,6 +39,21 @@ class DaemonPackageRulesTest {
         NO_CYCLES_BETWEEN_ANY_DAEMON_SUBPACKAGES.check(classes);
     }
 
+    /**
+     * The root package is the composition root ({@code Vmmd}) and its settings: it wires everything
+     * below, so nothing below may lean on it. Without this the slice rules above, which see only
+     * subpackages, would miss a cycle through the root.
+     */
+    static final ArchRule NOTHING_LEANS_ON_THE_COMPOSITION_ROOT = noClasses()
+            .that().resideInAPackage("io.vmflex.vmm.*..")
+            .should().dependOnClassesThat().resideInAPackage("io.vmflex.vmm")
+            .because("Vmmd composes the daemon's packages; they are wired by it, never the reverse");
+
+    @ArchTest
+    static void shouldFindNoUseOfTheRootPackageWhenDaemonSubpackagesAreLookedThrough(JavaClasses classes) {
+        NOTHING_LEANS_ON_THE_COMPOSITION_ROOT.check(classes);
+    }
+
     /** The VM's owner knows nothing of how a migration works: it hands the VM over through Departure. */
     static final ArchRule SUPERVISION_AND_SCALING_KNOW_NO_MIGRATION = noClasses()
             .that().resideInAnyPackage("io.vmflex.vmm.supervisor..", "io.vmflex.vmm.scaling..", "io.vmflex.vmm.qemu..",

@@ -7,7 +7,6 @@ import io.vmflex.api.json.ApiMapper;
 import io.vmflex.migration.ClusterSecret;
 import io.vmflex.migration.MigrationControl;
 import io.vmflex.migration.RelayOptions;
-import io.vmflex.vmm.MigrationSettings;
 import io.vmflex.vmm.qemu.VmPaths;
 import io.vmflex.vmm.store.AtomicFiles;
 
@@ -98,7 +97,7 @@ final class InterruptedMigration {
     /** Asks the target about {@code m}; on {@link Decision.StaysHere} it has been told to abort. */
     static Decision ask(Marker m, String vm, ClusterSecret secret) {
         try {
-            var target = MigrationSettings.parseAddress(m.target());
+            var target = TargetAddress.parse(m.target());
             ObjectNode q = JSON.createObjectNode();
             q.put("op", "query");
             q.put("migrationId", m.migrationId().toString());
