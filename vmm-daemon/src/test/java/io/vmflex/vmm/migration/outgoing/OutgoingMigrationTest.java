@@ -31,9 +31,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -89,6 +91,8 @@ class OutgoingMigrationTest {
         final List<String> commands = Collections.synchronizedList(new ArrayList<>());
         volatile String migrate = "{\"status\":\"active\",\"ram\":{\"transferred\":1,\"remaining\":1,\"total\":2}}";
         volatile String runState = "running";
+        /** Answers to {@code query-migrate} before {@link #migrate}, in order. */
+        final Deque<String> migrateFirst = new ConcurrentLinkedDeque<>();
 
         @Override
         public CompletableFuture<JsonNode> execute(String command, ObjectNode arguments) {
@@ -99,7 +103,7 @@ class OutgoingMigrationTest {
             try {
                 String answer = switch (command) {
                     case "query-block", "query-hotpluggable-cpus", "query-block-jobs" -> "[]";
-                    case "query-migrate" -> migrate;
+                    case "query-migrate" -> migrateFirst.isEmpty() ? migrate : migrateFirst.poll();
                     case "query-status" -> "{\"status\":\"" + runState + "\"}";
                     default -> "{}";
                 };
@@ -172,6 +176,21 @@ class OutgoingMigrationTest {
         assertTrue(last().message().startsWith("cancelled by the operator"), last().message());
         assertFalse(qemu.commands.contains("migrate"));
         assertEquals(List.of("prepare", "abort"), controlOps);
+    }
+
+    @Test
+    void shouldLetQemuGoOnOnceAndCommitWhenItPausesBeforeTheSwitchOver() throws Exception {
+        OutgoingMigration m = migration(target(op -> op.equals("commit")
+                ? "{\"ok\":true,\"resumedInMicros\":1000}" : "{\"ok\":true}"));
+        ScriptedQemu qemu = new ScriptedQemu();
+        String paused = "{\"status\":\"pre-switchover\",\"ram\":{\"transferred\":9,\"remaining\":1,\"total\":10}}";
+        qemu.migrateFirst.add(paused);
+        qemu.migrateFirst.add(paused); // QEMU may still say so after migrate-continue
+        qemu.migrate = "{\"status\":\"completed\",\"downtime\":5,\"ram\":{\"transferred\":10,\"remaining\":0,\"total\":10}}";
+        assertTrue(m.run(vm(qemu), s -> { }));
+        assertEquals(1, qemu.commands.stream().filter("migrate-continue"::equals).count());
+        assertEquals(MigrationPhase.Completed, last().phase());
+        assertEquals(List.of("prepare", "commit"), controlOps);
     }
 
     @Test
