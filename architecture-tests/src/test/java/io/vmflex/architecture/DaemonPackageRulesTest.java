@@ -29,7 +29,7 @@ class DaemonPackageRulesTest {
         NO_CYCLES_BETWEEN_DAEMON_PACKAGES.check(classes);
     }
 
-    /** And between every package, so that migration.source, .target and .qemu stay apart too. */
+    /** And between every package, so that migration.outgoing, .incoming and .qemu stay apart too. */
     static final ArchRule NO_CYCLES_BETWEEN_ANY_DAEMON_SUBPACKAGES = slices()
             .matching("io.vmflex.vmm.(**)")
             .should().beFreeOfCycles();
@@ -37,6 +37,21 @@ class DaemonPackageRulesTest {
     @ArchTest
     static void shouldFindNoCycleWhenEveryDaemonPackageIsASlice(JavaClasses classes) {
         NO_CYCLES_BETWEEN_ANY_DAEMON_SUBPACKAGES.check(classes);
+    }
+
+    /**
+     * The root package is the composition root ({@code Vmmd}) and its settings: it wires everything
+     * below, so nothing below may lean on it. Without this the slice rules above, which see only
+     * subpackages, would miss a cycle through the root.
+     */
+    static final ArchRule NOTHING_LEANS_ON_THE_COMPOSITION_ROOT = noClasses()
+            .that().resideInAPackage("io.vmflex.vmm.*..")
+            .should().dependOnClassesThat().resideInAPackage("io.vmflex.vmm")
+            .because("Vmmd composes the daemon's packages; they are wired by it, never the reverse");
+
+    @ArchTest
+    static void shouldFindNoUseOfTheRootPackageWhenDaemonSubpackagesAreLookedThrough(JavaClasses classes) {
+        NOTHING_LEANS_ON_THE_COMPOSITION_ROOT.check(classes);
     }
 
     /** The VM's owner knows nothing of how a migration works: it hands the VM over through Departure. */

@@ -54,6 +54,20 @@ class ModuleDependencyRulesTest {
     }
 
     /**
+     * {@code migration/}: the daemon-to-daemon transport (hello, relay, control channel). It knows no
+     * QEMU and no VM: the orchestration that drives QEMU lives in the daemon's migration packages.
+     */
+    static final ArchRule MIGRATION_TRANSPORT_KNOWS_NO_DAEMON = noClasses()
+            .that().resideInAPackage("io.vmflex.migration..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.vmflex.vmm..", "io.vmflex.netbridge..", "io.vmflex.monitor..")
+            .because("the relay moves bytes between daemons; what they mean to QEMU is the daemon's business");
+
+    @ArchTest
+    static void shouldFindNoDaemonClassWhenTheMigrationTransportIsLookedThrough(JavaClasses classes) {
+        MIGRATION_TRANSPORT_KNOWS_NO_DAEMON.check(classes);
+    }
+
+    /**
      * The agent decides and talks to the daemon only through the admin API (or Kubernetes): it never
      * reaches the daemon's classes, so never QMP. The module is a skeleton yet; the rule holds for
      * whatever lands in it.

@@ -1,5 +1,7 @@
 package io.vmflex.vmm;
 
+import io.vmflex.vmm.migration.outgoing.TargetAddress;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,15 +24,11 @@ public record MigrationSettings(InetSocketAddress listen, Path clusterSecret, Du
 
     /** With the default TTL of incoming migrations (5 min). */
     public MigrationSettings(InetSocketAddress listen, Path clusterSecret) {
-        this(listen, clusterSecret, io.vmflex.vmm.migration.target.IncomingMigrations.DEFAULT_TTL);
+        this(listen, clusterSecret, io.vmflex.vmm.migration.incoming.IncomingMigrations.DEFAULT_TTL);
     }
 
     /** Parses {@code host:port}. */
     public static InetSocketAddress parseAddress(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("expected host:port, got \"" + hostPort + "\"");
-        }
-        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        return TargetAddress.parse(hostPort);
     }
 }

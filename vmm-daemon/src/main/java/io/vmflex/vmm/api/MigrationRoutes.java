@@ -2,14 +2,14 @@ package io.vmflex.vmm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmflex.api.json.ApiMapper;
-import io.vmflex.vmm.MigrationSettings;
 import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.http.ApiRequest;
 import io.vmflex.vmm.http.ApiResponse;
 import io.vmflex.vmm.http.Route;
+import io.vmflex.vmm.migration.outgoing.MigrationTimeouts;
+import io.vmflex.vmm.migration.outgoing.OutgoingMigrations;
+import io.vmflex.vmm.migration.outgoing.TargetAddress;
 import io.vmflex.vmm.migration.qemu.MigrationTuning;
-import io.vmflex.vmm.migration.source.MigrationTimeouts;
-import io.vmflex.vmm.migration.source.OutgoingMigrations;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -42,7 +42,7 @@ public final class MigrationRoutes {
     private final Function<String, InetSocketAddress> targets;
 
     public MigrationRoutes(VmService vms, OutgoingMigrations migrations) {
-        this(vms, migrations, MigrationSettings::parseAddress);
+        this(vms, migrations, TargetAddress::parse);
     }
 
     /** @param targets resolves the body's target; throws IllegalArgumentException with a one-line reason */

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * A live migration away from this node, as the VM's supervisor sees it ({@link VmSupervisor#migrateOut}).
  * The supervisor hands it the VM on its own thread and runs no reconcile step until it ends; spec
  * changes are refused meanwhile, a delete or a daemon stop cancels it. The supervisor does not know
- * how a migration works: that lives in {@code io.vmflex.vmm.migration.source}.
+ * how a migration works: that lives in {@code io.vmflex.vmm.migration.outgoing}.
  *
  * <p>Thread-safety: {@link #run} on the supervisor's thread; {@link #cancel} from any thread;
  * {@link #onQmpEvent} on a QMP I/O thread, and it must not block.

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 /**
  * Work on a VM's QEMU that must not race the reconcile, run on the supervisor's thread
  * ({@link VmSupervisor#withQemu}): settling a migration a previous daemon left unfinished.
+ * Runs on the supervisor's thread; the {@link HandedVm} must not leave it.
  */
 @FunctionalInterface
 public interface QemuWork {

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
  * Runs once for every VM a supervisor takes over from the state dir or from an arriving migration,
  * on its thread, after its QEMU was re-adopted and before the first reconcile step: a VM whose
  * migration here committed while no daemon ran it is resumed there
- * ({@code io.vmflex.vmm.migration.target.InterruptedArrival}).
+ * ({@code io.vmflex.vmm.migration.incoming.InterruptedArrival}).
  */
 @FunctionalInterface
 public interface RecoveryHook {

@@ -5,7 +5,7 @@
  * the root disk's NBD mirror ({@link io.vmflex.vmm.migration.qemu.DiskMirror}), the hold on the
  * switch-over until the first pass is sent ({@link io.vmflex.vmm.migration.qemu.SwitchoverHold}),
  * and the target's wait for its load to complete ({@link io.vmflex.vmm.migration.qemu.IncomingLoad}).
- * No orchestration and no daemon-to-daemon traffic here: those are {@code ..migration.source},
- * {@code ..migration.target} and the {@code migration/} module.
+ * No orchestration and no daemon-to-daemon traffic here: those are {@code ..migration.outgoing},
+ * {@code ..migration.incoming} and the {@code migration/} module.
  */
 package io.vmflex.vmm.migration.qemu;
