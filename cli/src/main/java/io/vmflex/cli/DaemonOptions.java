@@ -5,6 +5,7 @@ import io.vmflex.vmm.ClusterSettings;
 import io.vmflex.vmm.MigrationSettings;
 import io.vmflex.vmm.Vmmd;
 import io.vmflex.vmm.VmmdConfig;
+import io.vmflex.vmm.api.Admission;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
@@ -115,6 +116,11 @@ final class DaemonOptions {
 
     /** Starts vmmd as the options say. */
     Vmmd start() throws UnknownHostException {
+        return start(Admission.ANY);
+    }
+
+    /** Starts vmmd as the options say, with {@code admission} in place before its API serves. */
+    Vmmd start(Admission admission) throws UnknownHostException {
         if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
             throw new UsageException("--accel must be auto, kvm or tcg, got \"" + accel + "\"");
         }
@@ -137,7 +143,7 @@ final class DaemonOptions {
                 cluster = new ClusterSettings(peersFile,
                         underlayAddress == null ? null : Ipv4Cidr.parseAddress(underlayAddress), overlayVni);
             }
-            return Vmmd.start(config, migration, cluster);
+            return Vmmd.start(config, migration, cluster, admission);
         } catch (UsageException e) {
             throw e;
         } catch (Exception e) {

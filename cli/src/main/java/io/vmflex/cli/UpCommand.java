@@ -83,7 +83,7 @@ final class UpCommand implements Callable<Integer> {
 
         Vmmd vmmd;
         try {
-            vmmd = daemon.start();
+            vmmd = daemon.start(new SchedulerAdmission(scheduler, node));
         } catch (DaemonOptions.UsageException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
@@ -91,7 +91,6 @@ final class UpCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 1;
         }
-        vmmd.admission(new SchedulerAdmission(scheduler, node));
         PrometheusRegistry registry = new PrometheusRegistry();
         vmmd.exportMetrics(registry);
         SchedulerMetrics.register(registry, scheduler);

@@ -62,6 +62,7 @@ public final class Vmmd implements AutoCloseable {
     private IncomingMigrations incoming;
     private final EventBus events = new EventBus(1000);
     private volatile VmService service;
+    private Admission admission = Admission.ANY;
     private QmpSessions qmp;
     private RtNetlink netlink;
     private VmRegistry registry;
@@ -88,7 +89,17 @@ public final class Vmmd implements AutoCloseable {
      * @param cluster   null: no peers and no overlay
      */
     public static Vmmd start(VmmdConfig config, MigrationSettings migration, ClusterSettings cluster) throws IOException {
+        return start(config, migration, cluster, Admission.ANY);
+    }
+
+    /**
+     * @param admission asked before any new VM is stored, and told the re-adopted VMs before the
+     *                  API serves ({@code vmflex up} passes its scheduler)
+     */
+    public static Vmmd start(VmmdConfig config, MigrationSettings migration, ClusterSettings cluster, Admission admission)
+            throws IOException {
         Vmmd d = new Vmmd(config, migration, cluster);
+        d.admission = admission;
         try {
             d.startUp();
         } catch (IOException | RuntimeException e) {
@@ -156,6 +167,8 @@ public final class Vmmd implements AutoCloseable {
         OutgoingMigrations outgoing = new OutgoingMigrations(node, registry, secret,
                 new MigrationHistory(config.stateDir().resolve("migrations.json")));
         service = new VmService(registry, images, Clock.systemUTC(), outgoing::movedAway);
+        admission.recovered(registry.list());
+        service.admission(admission);
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
         routes.addAll(new ProfileRoutes().routes());

@@ -23,6 +23,14 @@ public interface Admission {
         }
     };
 
+    /**
+     * The VMs this node already runs, re-adopted at the daemon's start, before the API serves: a
+     * scheduler that just started learns them here, so that the first create it is asked about
+     * is judged against what really runs.
+     */
+    default void recovered(java.util.List<VirtualMachine> vms) {
+    }
+
     /** Null when admitted, else one line saying why not. */
     String admit(VirtualMachine vm);
 
