@@ -128,8 +128,12 @@ final class PostgresDemo {
         timeline.mark(now(), "pgbench exited " + exit);
         DemoCommand.say("pgbench exited " + exit + (exit == 0 ? " (0 failed transactions, no connection dropped)" : ""));
 
-        await("vCPUs back to 1", Duration.ofSeconds(120), vm -> vm.path("status").path("cpus").asText().equals("1"));
-        await("allocate-loop growing in the guest", Duration.ofSeconds(150), vm -> memMiB(vm) > 512);
+        await("back to 1 vCPU and 512 MiB", Duration.ofSeconds(120),
+                vm -> vm.path("status").path("cpus").asText().equals("1") && memMiB(vm) <= 512);
+        awaitConsole(Pattern.compile("allocate-loop: [0-9]+ MiB"), Duration.ofSeconds(180));
+        timeline.mark(now(), "allocate-loop starts in the guest's workload cgroup (to 1000 MiB)");
+        DemoCommand.say(String.format("allocate-loop started in the guest at %.1f s", now()));
+        await("memory grown past 512 MiB for allocate-loop", Duration.ofSeconds(90), vm -> memMiB(vm) > 512);
         await("memory back to 512 MiB after allocate-loop let go", Duration.ofSeconds(180), vm -> memMiB(vm) <= 512);
         sampler.interrupt();
         sampler.join();
