@@ -43,10 +43,12 @@ done
 
 IPARG=
 ENVARG=
+CMDARG=
 for arg in $(cat /proc/cmdline); do
     case $arg in
         ip=*) IPARG=${arg#ip=} ;;
         vmflex.env=*) ENVARG=${arg#vmflex.env=} ;;
+        vmflex.cmd=*) CMDARG=${arg#vmflex.cmd=} ;;
     esac
 done
 ifconfig lo 127.0.0.1 up
@@ -133,6 +135,26 @@ SQL
     read -r cg < "/proc/$pid/cgroup"
     echo "vmflex-guest: postgres cgroup ${cg#0::}"
     echo "vmflex-guest: postgres ready on $NET_IP:5432"
+    run_command
+}
+
+# spec.guest.command/args (vmflex.cmd=<base64 of argv, one per line>), started once PostgreSQL is
+# ready, in the workload cgroup beside it, as root, with the VM's env; its output goes to the
+# console. For experiments such as allocate-loop; the image's own workload is PostgreSQL.
+run_command() {
+    [ -n "$CMDARG" ] || return 0
+    echo "$CMDARG" | base64 -d > /run/vmflex/cmd 2>/dev/null || { echo "vmflex-guest: vmflex.cmd is not valid base64, ignored"; return 0; }
+    (
+        echo $$ > /sys/fs/cgroup/workload/cgroup.procs 2>/dev/null
+        if [ -s /run/vmflex/env ]; then
+            while IFS= read -r line || [ -n "$line" ]; do export "$line"; done < /run/vmflex/env
+        fi
+        set --
+        while IFS= read -r a || [ -n "$a" ]; do set -- "$@" "$a"; done < /run/vmflex/cmd
+        echo "vmflex-guest: command started: $*"
+        "$@"
+        echo "vmflex-guest: command exited $?"
+    ) &
 }
 start_postgres &
 
