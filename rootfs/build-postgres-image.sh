@@ -24,7 +24,8 @@ SUITE=bookworm
 MIRROR=$("$HERE/debian-mirror.sh" "$SUITE")
 PACKAGES=postgresql-15
 # Read-only root: the guest never writes the shared image file; PGDATA lives on a tmpfs.
-CMDLINE="console=ttyS0 quiet loglevel=3 memhp_default_state=online_movable panic=1 root=/dev/vda ro"
+# loglevel=4: the kernel's errors (an OOM kill is one) reach the console, where vmmd reports them.
+CMDLINE="console=ttyS0 quiet loglevel=4 memhp_default_state=online_movable panic=1 root=/dev/vda ro"
 # The Debian cloud kernel has ext4, jbd2, crc16 and crc32c built in; virtio_blk is a module.
 MODULES="virtio_pci virtio_mem virtio_console virtio_blk virtio_net virtio_balloon virtio_rng"
 

@@ -33,6 +33,9 @@ import io.vmflex.agent.core.ScalingInput.VmObserved;
  */
 final class InputHandler {
 
+    /** A monitor request this soon after a memory downscale says the downscale went too far. */
+    static final long REGRET_WINDOW_MS = 10_000;
+
     private final ScalingConfig config;
 
     InputHandler(ScalingConfig config) {
@@ -147,6 +150,11 @@ final class InputHandler {
         s.metrics = accepted;
     }
 
+    /** How long a regretted downscale holds: ten downscale windows, at least a minute. */
+    static long regretHoldMs(ScalingConfig config) {
+        return Math.max(60_000, 10 * config.downscaleWindowMs());
+    }
+
     private void onMonitorUpscale(ScalingState.Builder s, Goal goal, long now, StepOutput out) {
         if (s.lastMonitorRequestAtMs != ScalingState.NEVER
                 && now - s.lastMonitorRequestAtMs < config.monitorUpscaleMinIntervalMs()) {
@@ -162,6 +170,17 @@ final class InputHandler {
         s.monitorFloorUntilMs = now + config.monitorUpscaleValidMs();
         out.explain(s, goal, now, DecisionKind.MONITOR_UPSCALE_REQUESTED,
                 new Allocation(s.vm.use().cpuMillis(), s.monitorFloorBytes), "memory pressure in the guest");
+        if (s.memoryDownscaledAtMs != ScalingState.NEVER && now - s.memoryDownscaledAtMs < REGRET_WINDOW_MS) {
+            // The guest felt the last downscale at once (the unplug's own reclaim): that level is too
+            // low for now. Held like a denial, but for long, so a VM at rest does not go down and up
+            // again every window.
+            long after = now - s.memoryDownscaledAtMs;
+            s.deniedTarget = s.vm.use();
+            s.deniedUntilMs = now + regretHoldMs(config);
+            s.memoryDownscaledAtMs = ScalingState.NEVER;
+            out.explain(s, goal, now, DecisionKind.DOWNSCALE_DENIED, s.vm.use(), "the guest asked for memory "
+                    + after + " ms after the last downscale; no downscale for " + regretHoldMs(config) / 1000 + " s");
+        }
     }
 
     private static void onVm(ScalingState.Builder s, VmView vm, long now) {
@@ -221,6 +240,9 @@ final class InputHandler {
             }
         } else {
             out.explain(s, goal, now, DecisionKind.SCALED_DOWN, op.target(), "from " + before);
+            if (op.target().memBytes() < before.memBytes()) {
+                s.memoryDownscaledAtMs = now;
+            }
             s.lowerSinceMs = ScalingState.NEVER;
             s.lowerPeak = null;
             s.operation = new Releasing(chain, op.target(), false, now);

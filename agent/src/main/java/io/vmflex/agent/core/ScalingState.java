@@ -36,6 +36,8 @@ package io.vmflex.agent.core;
  *                              have been measured against the old allocation, so it is not used
  * @param metricsRejected       guest samples refused as absurd
  * @param monitorRequestsDropped monitor upscale requests dropped by the rate limit
+ * @param memoryDownscaledAtMs  when the agent last took memory away, or NEVER: a monitor upscale
+ *                              request soon after means that downscale went too far
  */
 public record ScalingState(
         VmView vm,
@@ -61,7 +63,8 @@ public record ScalingState(
         long lastRevision,
         long cpuResizedAtMs,
         long metricsRejected,
-        long monitorRequestsDropped) {
+        long monitorRequestsDropped,
+        long memoryDownscaledAtMs) {
 
     /** A moment that has not happened. */
     public static final long NEVER = Long.MIN_VALUE;
@@ -72,7 +75,7 @@ public record ScalingState(
      */
     public static ScalingState initial(VmView vm) {
         return new ScalingState(vm, null, false, Operation.IDLE, vm.use(), 0, 0, 0, null, 0, 0, 0, NEVER, NEVER, null,
-                null, 0, null, 0, 1, vm.revision(), NEVER, 0, 0);
+                null, 0, null, 0, 1, vm.revision(), NEVER, 0, 0, NEVER);
     }
 
     Builder toBuilder() {
@@ -105,6 +108,7 @@ public record ScalingState(
         long cpuResizedAtMs;
         long metricsRejected;
         long monitorRequestsDropped;
+        long memoryDownscaledAtMs;
 
         private Builder(ScalingState s) {
             vm = s.vm;
@@ -131,6 +135,7 @@ public record ScalingState(
             cpuResizedAtMs = s.cpuResizedAtMs;
             metricsRejected = s.metricsRejected;
             monitorRequestsDropped = s.monitorRequestsDropped;
+            memoryDownscaledAtMs = s.memoryDownscaledAtMs;
         }
 
         long newChainId() {
@@ -146,7 +151,7 @@ public record ScalingState(
                     permitRetryAtMs, patchRetryAtMs, deniedTarget, deniedUntilMs, monitorFloorBytes,
                     monitorFloorUntilMs, lastMonitorRequestAtMs, lowerSinceMs, lowerPeak, pendingNotify,
                     notifyRetryAtMs, pendingRelease, releaseRetryAtMs, nextChain, lastRevision, cpuResizedAtMs, metricsRejected,
-                    monitorRequestsDropped);
+                    monitorRequestsDropped, memoryDownscaledAtMs);
         }
     }
 }

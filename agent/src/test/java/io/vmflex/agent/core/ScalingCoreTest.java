@@ -187,6 +187,59 @@ class ScalingCoreTest {
     }
 
     @Test
+    void shouldHoldALongTimeWhenTheGuestAsksForMemoryRightAfterADownscale() {
+        ScalingState s = state(vmflex, new Allocation(500, 2 * GI));
+        RequestDownscaleApproval ask = null;
+        long when = T0;
+        for (; ask == null && when < T0 + 60_000; when += 1_000) {
+            Step step = vmflex.onInput(s, metrics(0.05, 0.1, 100, when), when);
+            ask = (RequestDownscaleApproval) step.actions().stream().filter(a -> a instanceof RequestDownscaleApproval)
+                    .findFirst().orElse(null);
+            s = step.state();
+        }
+        assertTrue(ask != null, "a low load is downscaled after the window");
+        assertEquals(T0 + 21_000, when, "asked at T0 + 20 s");
+        Step approved = vmflex.onInput(s, new DownscaleApproved(ask.chain()), T0 + 20_010);
+        PatchUse patch = (PatchUse) approved.actions().getFirst();
+        Step applied = vmflex.onInput(approved.state(), new PatchApplied(patch.chain()), T0 + 20_030);
+        ScalingAction.ReleaseToScheduler release = (ScalingAction.ReleaseToScheduler) applied.actions().getFirst();
+        ScalingState down = vmflex.onInput(applied.state(), new ScalingInput.Released(release.chain()), T0 + 20_040).state();
+        assertEquals(MIN, down.vm().use());
+
+        // One second later the guest says it is short of memory: the downscale went too far.
+        Step regret = vmflex.onInput(down, new ScalingInput.MonitorUpscaleRequested(), T0 + 21_000);
+        assertTrue(regret.decisions().stream().anyMatch(d -> d.kind() == DecisionKind.DOWNSCALE_DENIED
+                && d.detail().contains("after the last downscale")), regret.decisions().toString());
+        RequestPermit up = assertInstanceOf(RequestPermit.class, regret.actions().getFirst());
+        Step granted = vmflex.onInput(regret.state(), new PermitGranted(up.chain(), up.request().requested()), T0 + 21_010);
+        PatchUse grow = (PatchUse) granted.actions().getFirst();
+        ScalingState grown = vmflex.onInput(granted.state(), new PatchApplied(grow.chain()), T0 + 21_030).state();
+        grown = vmflex.onInput(grown, new ScalingInput.UpscaleNotified(grow.chain()), T0 + 21_040).state();
+        assertEquals(2 * GI, grown.vm().use().memBytes());
+
+        // The load stays low: without the hold the window would ask again 30 s later (floor 10 s + window 20 s).
+        long hold = InputHandler.regretHoldMs(ScalingConfig.vmflex());
+        ScalingState t = grown;
+        for (long at = T0 + 22_000; at < T0 + 21_000 + hold; at += 1_000) {
+            Step fed = vmflex.onInput(t, metrics(0.05, 0.1, 100, at), at);
+            Step step = vmflex.nextActions(fed.state(), at);
+            assertTrue(fed.actions().stream().noneMatch(a -> a instanceof RequestDownscaleApproval)
+                            && step.actions().stream().noneMatch(a -> a instanceof RequestDownscaleApproval),
+                    "no downscale asked " + (at - T0 - 21_000) + " ms after the guest's request");
+            t = step.state();
+        }
+        boolean asked = false;
+        for (long at = T0 + 21_000 + hold; at < T0 + 21_000 + hold + 30_000 && !asked; at += 1_000) {
+            Step fed = vmflex.onInput(t, metrics(0.05, 0.1, 100, at), at);
+            Step step = vmflex.nextActions(fed.state(), at);
+            asked = fed.actions().stream().anyMatch(a -> a instanceof RequestDownscaleApproval)
+                    || step.actions().stream().anyMatch(a -> a instanceof RequestDownscaleApproval);
+            t = step.state();
+        }
+        assertTrue(asked, "after the hold the agent tries again");
+    }
+
+    @Test
     void shouldPatchReleaseAndResetWindowWhenDownscaleApproved() {
         ScalingState s = state(neon, new Allocation(2000, 8 * GI));
         Step step = neon.onInput(s, metrics(0, Double.NaN, 100, T0), T0);

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * Copies a guest's serial console from QEMU's console socket into a {@link ConsoleLog}, on one
@@ -24,14 +25,22 @@ public final class ConsoleReader implements AutoCloseable {
     private final Path socket;
     private final ConsoleLog log;
     private final BooleanSupplier keepGoing;
+    private final Consumer<GuestIncident> onIncident;
+    private final GuestIncidentDetector detector = new GuestIncidentDetector();
     private volatile boolean closed;
     private volatile SocketChannel channel;
     private Thread thread;
 
     public ConsoleReader(Path socket, ConsoleLog log, BooleanSupplier keepGoing) {
+        this(socket, log, keepGoing, incident -> { });
+    }
+
+    /** @param onIncident OOM kills and kernel panics seen in the output, on the reader's thread */
+    public ConsoleReader(Path socket, ConsoleLog log, BooleanSupplier keepGoing, Consumer<GuestIncident> onIncident) {
         this.socket = socket;
         this.log = log;
         this.keepGoing = keepGoing;
+        this.onIncident = onIncident;
     }
 
     public void start(String vmName) {
@@ -51,6 +60,7 @@ public final class ConsoleReader implements AutoCloseable {
                         break;
                     }
                     log.append(buf.array(), 0, n);
+                    detector.feed(buf.array(), 0, n).forEach(onIncident);
                 }
             } catch (IOException e) {
                 if (!closed) {

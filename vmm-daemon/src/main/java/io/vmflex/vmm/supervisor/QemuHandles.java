@@ -3,6 +3,7 @@ package io.vmflex.vmm.supervisor;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmflex.vmm.console.ConsoleLog;
 import io.vmflex.vmm.console.ConsoleReader;
+import io.vmflex.vmm.console.IncidentReporter;
 import io.vmflex.vmm.node.NodeContext;
 import io.vmflex.vmm.qemu.QemuProcess;
 import io.vmflex.vmm.qemu.QmpOps;
@@ -41,6 +42,7 @@ final class QemuHandles {
     private QemuProcess process;
     private QmpSession qmp;
     private ConsoleReader consoleReader;
+    private final IncidentReporter incidents;
 
     /**
      * @param keepReading false once the supervisor stopped (the console reader then gives up)
@@ -57,6 +59,7 @@ final class QemuHandles {
         this.keepReading = keepReading;
         this.onQmpEvent = onQmpEvent;
         this.onQmpDisconnect = onQmpDisconnect;
+        this.incidents = new IncidentReporter(vm, node.events(), node.clock());
     }
 
     /** QEMU's process, or null when none runs (or we let go of it). */
@@ -97,7 +100,7 @@ final class QemuHandles {
     /** (Re)opens the console reader and the guest link. */
     void openConsole() {
         closeConsole();
-        consoleReader = new ConsoleReader(paths.consoleSocket(), console, keepReading);
+        consoleReader = new ConsoleReader(paths.consoleSocket(), console, keepReading, incidents::report);
         consoleReader.start(vm);
         guest.open();
     }
