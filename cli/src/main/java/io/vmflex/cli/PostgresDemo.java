@@ -110,45 +110,49 @@ final class PostgresDemo {
         if (created.status() != 201) {
             throw new IllegalStateException("create failed: " + created.bodyText());
         }
-        DemoCommand.say("applied " + manifest.getFileName() + ": autoscaled, 1..2 vCPUs, 512 MiB..2 GiB, unit 1 vCPU/512 MiB");
-        String ip = awaitConsole(READY, Duration.ofSeconds(180)).group(1);
-        timeline.mark(now(), "PostgreSQL ready on " + ip);
-        DemoCommand.say(String.format("PostgreSQL ready on %s:5432 at %.1f s", ip, now()));
-        Thread sampler = Thread.ofVirtual().start(this::sample);
-        Map<String, String> env = Map.of("PGHOST", ip, "PGUSER", "app", "PGPASSWORD", "change-me", "PGDATABASE", "appdb");
-        run(env, "pgbench", "-i", "-s", "2");
-        System.out.println(TimelineText.header());
+        try {
+            DemoCommand.say("applied " + manifest.getFileName() + ": autoscaled, 1..2 vCPUs, 512 MiB..2 GiB, unit 1 vCPU/512 MiB");
+            String ip = awaitConsole(READY, Duration.ofSeconds(180)).group(1);
+            timeline.mark(now(), "PostgreSQL ready on " + ip);
+            DemoCommand.say(String.format("PostgreSQL ready on %s:5432 at %.1f s", ip, now()));
+            Thread sampler = Thread.ofVirtual().start(this::sample);
+            Map<String, String> env = Map.of("PGHOST", ip, "PGUSER", "app", "PGPASSWORD", "change-me", "PGDATABASE", "appdb");
+            run(env, "pgbench", "-i", "-s", "2");
+            System.out.println(TimelineText.header());
 
-        timeline.mark(now(), "pgbench -c 4 -T 60 starts (from the host)");
-        Process bench = start(env, "pgbench", "-c", "4", "-j", "2", "-T", "60", "-P", "1");
-        Thread out = Thread.ofVirtual().start(() -> follow(bench));
-        int exit = bench.waitFor();
-        out.join();
-        tps = Double.NaN;
-        timeline.mark(now(), "pgbench exited " + exit);
-        DemoCommand.say("pgbench exited " + exit + (exit == 0 ? " (0 failed transactions, no connection dropped)" : ""));
+            timeline.mark(now(), "pgbench -c 4 -T 60 starts (from the host)");
+            Process bench = start(env, "pgbench", "-c", "4", "-j", "2", "-T", "60", "-P", "1");
+            Thread out = Thread.ofVirtual().start(() -> follow(bench));
+            int exit = bench.waitFor();
+            out.join();
+            tps = Double.NaN;
+            timeline.mark(now(), "pgbench exited " + exit);
+            DemoCommand.say("pgbench exited " + exit + (exit == 0 ? " (0 failed transactions, no connection dropped)" : ""));
 
-        // After pgbench the agent shrinks the VM once its 20 s window is over, unless the guest then
-        // asks for memory at once (the unplug's own pressure): that holds the level for 200 s.
-        awaitConsole(Pattern.compile("allocate-loop: [0-9]+ MiB"), Duration.ofSeconds(180));
-        timeline.mark(now(), "allocate-loop starts in the guest's workload cgroup (to 1000 MiB)");
-        DemoCommand.say(String.format("allocate-loop started in the guest at %.1f s; VM now %s", now(), describe(vm())));
-        await("memory grown past 1 GiB for allocate-loop", Duration.ofSeconds(90), vm -> memMiB(vm) > 1024);
-        await("memory given back after allocate-loop let go", Duration.ofSeconds(420), vm -> memMiB(vm) <= 1024);
-        DemoCommand.say("VM now " + describe(vm()));
-        sampler.interrupt();
-        sampler.join();
+            // After pgbench the agent shrinks the VM once its 20 s window is over; if the guest then asks
+            // for memory at once (the unplug's own pressure), memory stays at that level for 200 s.
+            awaitConsole(Pattern.compile("allocate-loop: [0-9]+ MiB"), Duration.ofSeconds(180));
+            timeline.mark(now(), "allocate-loop starts in the guest's workload cgroup (to 1000 MiB)");
+            DemoCommand.say(String.format("allocate-loop started in the guest at %.1f s; VM now %s", now(), describe(vm())));
+            await("memory grown past 1 GiB for allocate-loop", Duration.ofSeconds(90), vm -> memMiB(vm) > 1024);
+            await("memory given back after allocate-loop let go", Duration.ofSeconds(420), vm -> memMiB(vm) <= 1024);
+            DemoCommand.say("VM now " + describe(vm()));
+            sampler.interrupt();
+            sampler.join();
 
-        String console = console(2000);
-        boolean oom = console.contains("Out of memory") || console.contains("oom-kill");
-        DemoCommand.say(oom ? "the guest's console shows an OOM kill" : "no OOM kill on the guest's console");
-        Path html = root.resolve("build/demo/autoscaling.html");
-        Files.createDirectories(html.getParent());
-        Files.writeString(html, TimelineChart.html(timeline));
-        DemoCommand.say("timeline chart: " + html + " (self-contained, opens offline)");
-        api.request("DELETE", "/v1/vms/" + VM, null, null);
-        DemoCommand.say("deleted the VM; stopping");
-        return exit == 0 && !oom ? 0 : 1;
+            String console = console(2000);
+            boolean oom = console.contains("Out of memory") || console.contains("oom-kill");
+            DemoCommand.say(oom ? "the guest's console shows an OOM kill" : "no OOM kill on the guest's console");
+            Path html = root.resolve("build/demo/autoscaling.html");
+            Files.createDirectories(html.getParent());
+            Files.writeString(html, TimelineChart.html(timeline));
+            DemoCommand.say("timeline chart: " + html + " (self-contained, opens offline)");
+            return exit == 0 && !oom ? 0 : 1;
+        } finally {
+            // A failed wait must not leave a running VM behind the demo.
+            api.request("DELETE", "/v1/vms/" + VM, null, null);
+            DemoCommand.say("deleted the VM; stopping");
+        }
     }
 
     private void sample() {

@@ -171,15 +171,16 @@ final class InputHandler {
         out.explain(s, goal, now, DecisionKind.MONITOR_UPSCALE_REQUESTED,
                 new Allocation(s.vm.use().cpuMillis(), s.monitorFloorBytes), "memory pressure in the guest");
         if (s.memoryDownscaledAtMs != ScalingState.NEVER && now - s.memoryDownscaledAtMs < REGRET_WINDOW_MS) {
-            // The guest felt the last downscale at once (the unplug's own reclaim): that level is too
-            // low for now. Held like a denial, but for long, so a VM at rest does not go down and up
-            // again every window.
+            // The guest felt the last downscale at once (the unplug's own reclaim): that memory level is
+            // too low for now. The level it asks for is held for long, so a VM at rest does not go down
+            // and up again every window; CPU is not held (the guest said nothing about CPU).
             long after = now - s.memoryDownscaledAtMs;
-            s.deniedTarget = s.vm.use();
-            s.deniedUntilMs = now + regretHoldMs(config);
+            s.memoryHeldBytes = s.monitorFloorBytes;
+            s.memoryHeldUntilMs = now + regretHoldMs(config);
             s.memoryDownscaledAtMs = ScalingState.NEVER;
-            out.explain(s, goal, now, DecisionKind.DOWNSCALE_DENIED, s.vm.use(), "the guest asked for memory "
-                    + after + " ms after the last downscale; no downscale for " + regretHoldMs(config) / 1000 + " s");
+            out.explain(s, goal, now, DecisionKind.DOWNSCALE_DENIED, new Allocation(s.vm.use().cpuMillis(), s.memoryHeldBytes),
+                    "the guest asked for memory " + after + " ms after the last downscale; memory stays at or above "
+                    + (s.memoryHeldBytes >> 20) + " MiB for " + regretHoldMs(config) / 1000 + " s");
         }
     }
 

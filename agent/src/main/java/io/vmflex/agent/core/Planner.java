@@ -149,7 +149,14 @@ final class Planner {
                 target = Allocation.max(target, floor);
             }
         }
+        if (now < s.memoryHeldUntilMs) {
+            long held = Math.min(use.memBytes(), Math.max(target.memBytes(), s.memoryHeldBytes));
+            target = new Allocation(target.cpuMillis(), held);
+        }
         if (!target.anyBelow(use)) {
+            if (now < s.memoryHeldUntilMs && target.memBytes() > Allocation.min(use, s.lowerPeak).memBytes()) {
+                out.wakeAt(s.memoryHeldUntilMs);
+            }
             return false;
         }
         if (now < s.patchRetryAtMs) {

@@ -38,6 +38,8 @@ package io.vmflex.agent.core;
  * @param monitorRequestsDropped monitor upscale requests dropped by the rate limit
  * @param memoryDownscaledAtMs  when the agent last took memory away, or NEVER: a monitor upscale
  *                              request soon after means that downscale went too far
+ * @param memoryHeldBytes       after such a regretted downscale, memory is not taken below this...
+ * @param memoryHeldUntilMs     ...until this time (CPU still follows the load meanwhile)
  */
 public record ScalingState(
         VmView vm,
@@ -64,7 +66,9 @@ public record ScalingState(
         long cpuResizedAtMs,
         long metricsRejected,
         long monitorRequestsDropped,
-        long memoryDownscaledAtMs) {
+        long memoryDownscaledAtMs,
+        long memoryHeldBytes,
+        long memoryHeldUntilMs) {
 
     /** A moment that has not happened. */
     public static final long NEVER = Long.MIN_VALUE;
@@ -75,7 +79,7 @@ public record ScalingState(
      */
     public static ScalingState initial(VmView vm) {
         return new ScalingState(vm, null, false, Operation.IDLE, vm.use(), 0, 0, 0, null, 0, 0, 0, NEVER, NEVER, null,
-                null, 0, null, 0, 1, vm.revision(), NEVER, 0, 0, NEVER);
+                null, 0, null, 0, 1, vm.revision(), NEVER, 0, 0, NEVER, 0, 0);
     }
 
     Builder toBuilder() {
@@ -109,6 +113,8 @@ public record ScalingState(
         long metricsRejected;
         long monitorRequestsDropped;
         long memoryDownscaledAtMs;
+        long memoryHeldBytes;
+        long memoryHeldUntilMs;
 
         private Builder(ScalingState s) {
             vm = s.vm;
@@ -136,6 +142,8 @@ public record ScalingState(
             metricsRejected = s.metricsRejected;
             monitorRequestsDropped = s.monitorRequestsDropped;
             memoryDownscaledAtMs = s.memoryDownscaledAtMs;
+            memoryHeldBytes = s.memoryHeldBytes;
+            memoryHeldUntilMs = s.memoryHeldUntilMs;
         }
 
         long newChainId() {
@@ -151,7 +159,7 @@ public record ScalingState(
                     permitRetryAtMs, patchRetryAtMs, deniedTarget, deniedUntilMs, monitorFloorBytes,
                     monitorFloorUntilMs, lastMonitorRequestAtMs, lowerSinceMs, lowerPeak, pendingNotify,
                     notifyRetryAtMs, pendingRelease, releaseRetryAtMs, nextChain, lastRevision, cpuResizedAtMs, metricsRejected,
-                    monitorRequestsDropped, memoryDownscaledAtMs);
+                    monitorRequestsDropped, memoryDownscaledAtMs, memoryHeldBytes, memoryHeldUntilMs);
         }
     }
 }

@@ -217,23 +217,39 @@ class ScalingCoreTest {
         grown = vmflex.onInput(grown, new ScalingInput.UpscaleNotified(grow.chain()), T0 + 21_040).state();
         assertEquals(2 * GI, grown.vm().use().memBytes());
 
-        // The load stays low: without the hold the window would ask again 30 s later (floor 10 s + window 20 s).
+        assertEquals(500, grown.vm().use().cpuMillis(), "the unit-based goal raised CPU with memory");
+
+        // The load stays low: CPU goes back down during the hold, memory does not go below what the
+        // guest asked for until the hold ends.
         long hold = InputHandler.regretHoldMs(ScalingConfig.vmflex());
         ScalingState t = grown;
+        boolean cpuDown = false;
         for (long at = T0 + 22_000; at < T0 + 21_000 + hold; at += 1_000) {
             Step fed = vmflex.onInput(t, metrics(0.05, 0.1, 100, at), at);
             Step step = vmflex.nextActions(fed.state(), at);
-            assertTrue(fed.actions().stream().noneMatch(a -> a instanceof RequestDownscaleApproval)
-                            && step.actions().stream().noneMatch(a -> a instanceof RequestDownscaleApproval),
-                    "no downscale asked " + (at - T0 - 21_000) + " ms after the guest's request");
             t = step.state();
+            var asks = java.util.stream.Stream.concat(fed.actions().stream(), step.actions().stream())
+                    .filter(a -> a instanceof RequestDownscaleApproval).map(a -> (RequestDownscaleApproval) a).toList();
+            for (RequestDownscaleApproval down2 : asks) {
+                assertEquals(2 * GI, down2.target().memBytes(),
+                        "memory held " + (at - T0 - 21_000) + " ms after the guest's request");
+                assertEquals(MIN.cpuMillis(), down2.target().cpuMillis(), "CPU follows the load during the hold");
+                Step ok = vmflex.onInput(t, new DownscaleApproved(down2.chain()), at + 10);
+                PatchUse shrink = (PatchUse) ok.actions().getFirst();
+                Step done = vmflex.onInput(ok.state(), new PatchApplied(shrink.chain()), at + 20);
+                ScalingAction.ReleaseToScheduler rel = (ScalingAction.ReleaseToScheduler) done.actions().getFirst();
+                t = vmflex.onInput(done.state(), new ScalingInput.Released(rel.chain()), at + 30).state();
+                cpuDown = true;
+            }
         }
+        assertTrue(cpuDown, "CPU went down during the memory hold");
+        assertEquals(new Allocation(MIN.cpuMillis(), 2 * GI), t.vm().use());
         boolean asked = false;
         for (long at = T0 + 21_000 + hold; at < T0 + 21_000 + hold + 30_000 && !asked; at += 1_000) {
             Step fed = vmflex.onInput(t, metrics(0.05, 0.1, 100, at), at);
             Step step = vmflex.nextActions(fed.state(), at);
-            asked = fed.actions().stream().anyMatch(a -> a instanceof RequestDownscaleApproval)
-                    || step.actions().stream().anyMatch(a -> a instanceof RequestDownscaleApproval);
+            asked = java.util.stream.Stream.concat(fed.actions().stream(), step.actions().stream())
+                    .anyMatch(a -> a instanceof RequestDownscaleApproval r && r.target().memBytes() < 2 * GI);
             t = step.state();
         }
         assertTrue(asked, "after the hold the agent tries again");
