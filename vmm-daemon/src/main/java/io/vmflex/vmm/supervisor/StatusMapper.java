@@ -4,12 +4,14 @@ import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.Condition;
 import io.vmflex.api.vm.GuestStatus;
 import io.vmflex.api.vm.MilliCpu;
+import io.vmflex.api.vm.RevisionWithTime;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.api.vm.VirtualMachineStatus;
 import io.vmflex.api.vm.VmPhase;
 import io.vmflex.netbridge.VmNic;
 import io.vmflex.vmm.guest.ChannelState;
 import io.vmflex.vmm.guest.ReceivedMetrics;
+import io.vmflex.vmm.qemu.SpecView;
 import io.vmflex.vmm.scaling.Observation;
 
 import java.time.Instant;
@@ -49,6 +51,25 @@ final class StatusMapper {
         return vm.withStatus(s.withGuest(g));
     }
 
+    /**
+     * NeonVM's {@code status.currentRevision}: the spec's {@code targetRevision}, stamped with the time the
+     * guest had what that spec asks for (QEMU reports its vCPUs and memory), so that whoever set the target
+     * can measure how long a resize took. Unchanged until then.
+     */
+    static RevisionWithTime currentRevision(VirtualMachine vm, Observation o, RevisionWithTime current, Instant now) {
+        RevisionWithTime target = vm.spec().targetRevision();
+        if (target == null || o.phase() != VmPhase.Running || o.pid() <= 0) {
+            return current;
+        }
+        SpecView spec = SpecView.of(vm);
+        boolean hasSpec = o.cpuMillis() == spec.cpuUseMillis()
+                && o.memoryBytes() == spec.baseMemoryBytes() + spec.desiredPluggedBytes();
+        if (!hasSpec || (current != null && Objects.equals(current.revision(), target.revision()))) {
+            return current;
+        }
+        return new RevisionWithTime(target.revision(), now);
+    }
+
     /** @param nic the VM's NIC, or null when it has none */
     static VirtualMachine withObservation(VirtualMachine vm, Observation o, String node, Instant now, VmNic nic) {
         VirtualMachineStatus old = vm.status() == null ? VirtualMachineStatus.EMPTY : vm.status();
@@ -70,7 +91,8 @@ final class StatusMapper {
                 .withPid(running ? (long) o.pid() : null)
                 .withAccel(o.accel())
                 .withConditions(List.of(readyCond))
-                .withExtraNet(nic == null ? null : nic.ip().getHostAddress(), nic == null ? null : nic.netmask());
+                .withExtraNet(nic == null ? null : nic.ip().getHostAddress(), nic == null ? null : nic.netmask())
+                .withCurrentRevision(currentRevision(vm, o, old.currentRevision(), now));
         return Objects.equals(s, old) ? vm : vm.withStatus(s);
     }
 }
