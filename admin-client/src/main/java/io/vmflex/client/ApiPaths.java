@@ -17,6 +17,16 @@ public final class ApiPaths {
         return "/v1/vms/" + segment(name);
     }
 
+    /** The agent's views of every autoscaled VM. */
+    public static String autoscaling() {
+        return "/v1/autoscaling";
+    }
+
+    /** The agent's view of one VM. */
+    public static String autoscaling(String vm) {
+        return vm(vm) + "/autoscaling";
+    }
+
     public static String events() {
         return "/v1/events";
     }

@@ -12,6 +12,8 @@ import io.vmflex.agent.permit.PermitSchedulerPort;
 import io.vmflex.agent.runner.AgentRunner;
 import io.vmflex.agent.runner.EventSink;
 import io.vmflex.api.autoscaling.AutoscalingSettings;
+import io.vmflex.api.autoscaling.AutoscalingSource;
+import io.vmflex.api.autoscaling.AutoscalingView;
 import io.vmflex.api.autoscaling.ComputeUnit;
 import io.vmflex.api.permit.NodeReport;
 import io.vmflex.api.permit.PermitCodec;
@@ -30,6 +32,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #start()} and {@link #close()} from one thread; the rest runs on the agent's threads.
  */
-public final class AgentService implements AutoCloseable {
+public final class AgentService implements AutoCloseable, AutoscalingSource {
     private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
 
     /**
@@ -93,6 +96,18 @@ public final class AgentService implements AutoCloseable {
         poller = Thread.ofVirtual().name("agent-poll").start(this::pollLoop);
         loop = Thread.ofPlatform().daemon().name("agent-runner").start(this::runLoop);
         LOG.info("autoscaler agent for node {} on {} ({} rules)", config.node(), config.socket(), config.scaling().mode());
+    }
+
+    /** Any thread: what the agent thinks of each VM it follows (for the admin API). */
+    @Override
+    public List<AutoscalingView> list() {
+        return runner.views();
+    }
+
+    /** Any thread: what the agent thinks of one VM, empty when it does not follow it. */
+    @Override
+    public Optional<AutoscalingView> get(String vm) {
+        return runner.view(vm);
     }
 
     /** Tells the scheduler every VM of the node, so that a scheduler that knows nothing can grant again. */

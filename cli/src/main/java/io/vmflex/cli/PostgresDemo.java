@@ -81,6 +81,7 @@ final class PostgresDemo {
             vmmd.admission(new SchedulerAdmission(scheduler, "demo-node"));
             try (AgentService agent = new AgentService(new AgentService.Config(config.socket(), "demo-node",
                     ScalingConfig.vmflex(), ComputeUnit.DEFAULT), scheduler, new DaemonEventSink(vmmd.events(), marks()))) {
+                vmmd.autoscaling(agent);
                 agent.start();
                 return demo(state);
             }

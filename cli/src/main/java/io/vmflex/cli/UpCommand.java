@@ -1,7 +1,9 @@
 package io.vmflex.cli;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vmflex.agent.AgentService;
 import io.vmflex.agent.core.ScalingConfig;
+import io.vmflex.agent.metrics.AgentMetrics;
 import io.vmflex.agent.runner.EventSink;
 import io.vmflex.api.autoscaling.AutoscalingSettings;
 import io.vmflex.api.autoscaling.ComputeUnit;
@@ -9,8 +11,6 @@ import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.MilliCpu;
 import io.vmflex.cli.up.DaemonEventSink;
 import io.vmflex.cli.up.SchedulerAdmission;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vmflex.agent.metrics.AgentMetrics;
 import io.vmflex.scheduler.Scheduler;
 import io.vmflex.scheduler.SchedulerMetrics;
 import io.vmflex.scheduler.core.Amount;
@@ -96,6 +96,7 @@ final class UpCommand implements Callable<Integer> {
         SchedulerMetrics.register(registry, scheduler);
         AgentService agent = new AgentService(new AgentService.Config(daemon.socket, node, scaling, unit), scheduler,
                 new DaemonEventSink(vmmd.events(), new AgentMetrics(registry, EventSink.NONE)));
+        vmmd.autoscaling(agent);
         MetricsEndpoint metrics = null;
         if (daemon.metricsListen != null) {
             try {

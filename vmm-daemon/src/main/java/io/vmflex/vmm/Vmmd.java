@@ -13,6 +13,8 @@ import io.vmflex.netbridge.VmNetwork;
 import io.vmflex.sys.netlink.RtNetlink;
 import io.vmflex.vmm.api.AdminRoutes;
 import io.vmflex.vmm.api.Admission;
+import io.vmflex.vmm.api.AutoscalingRoutes;
+import io.vmflex.api.autoscaling.AutoscalingSource;
 import io.vmflex.vmm.api.GuestRoutes;
 import io.vmflex.vmm.api.MigrationRoutes;
 import io.vmflex.vmm.api.ProfileRoutes;
@@ -63,6 +65,7 @@ public final class Vmmd implements AutoCloseable {
     private final EventBus events = new EventBus(1000);
     private volatile VmService service;
     private Admission admission = Admission.ANY;
+    private AutoscalingRoutes autoscalingRoutes;
     private QmpSessions qmp;
     private RtNetlink netlink;
     private VmRegistry registry;
@@ -171,6 +174,8 @@ public final class Vmmd implements AutoCloseable {
         service.admission(admission);
         List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
         routes.addAll(new GuestRoutes(service).routes());
+        autoscalingRoutes = new AutoscalingRoutes(service);
+        routes.addAll(autoscalingRoutes.routes());
         routes.addAll(new ProfileRoutes().routes());
         routes.addAll(new MigrationRoutes(service, outgoing, clusterNetwork::resolveTarget).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
@@ -213,6 +218,11 @@ public final class Vmmd implements AutoCloseable {
      */
     public void admission(Admission check) {
         service.admission(check);
+    }
+
+    /** From now on, the admin API shows what {@code source} (the agent in the same process) thinks of each VM. */
+    public void autoscaling(AutoscalingSource source) {
+        autoscalingRoutes.source(source);
     }
 
     /** Registers vmmd's metrics (VMs by phase, resources, events, guest channels); close the handle to stop. */

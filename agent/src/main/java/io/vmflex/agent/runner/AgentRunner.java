@@ -1,24 +1,32 @@
 package io.vmflex.agent.runner;
 
+import io.vmflex.agent.core.Decision;
 import io.vmflex.agent.core.Goal;
-import io.vmflex.agent.core.ScalingAction;
 import io.vmflex.agent.core.ScalingAction.NotifyUpscale;
 import io.vmflex.agent.core.ScalingAction.PatchUse;
 import io.vmflex.agent.core.ScalingAction.ReleaseToScheduler;
 import io.vmflex.agent.core.ScalingAction.RequestDownscaleApproval;
 import io.vmflex.agent.core.ScalingAction.RequestPermit;
+import io.vmflex.agent.core.ScalingAction;
 import io.vmflex.agent.core.ScalingCore;
 import io.vmflex.agent.core.ScalingInput;
 import io.vmflex.agent.core.ScalingState;
 import io.vmflex.agent.core.Step;
+import io.vmflex.agent.core.ViewMapper;
 import io.vmflex.agent.core.VmView;
+import io.vmflex.api.autoscaling.AutoscalingView;
 
 import java.time.InstantSource;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
 /**
@@ -45,6 +53,7 @@ public final class AgentRunner {
     private final InstantSource clock;
     private final Queue<Envelope> inbox = new ConcurrentLinkedQueue<>();
     private final Map<String, Entry> vms = new HashMap<>();
+    private final ConcurrentMap<String, AutoscalingView> views = new ConcurrentHashMap<>();
 
     private record Envelope(String vm, ScalingInput input) {
     }
@@ -52,6 +61,7 @@ public final class AgentRunner {
     private static final class Entry {
         ScalingState state;
         long wakeAtMs;
+        Decision lastDecision;
 
         Entry(ScalingState state) {
             this.state = state;
@@ -123,6 +133,16 @@ public final class AgentRunner {
         return entry == null ? null : core.goal(entry.state, clock.millis());
     }
 
+    /** Any thread: what the agent thinks of each VM it follows, as of its last input or timer. */
+    public List<AutoscalingView> views() {
+        return views.values().stream().sorted(Comparator.comparing(AutoscalingView::vm)).toList();
+    }
+
+    /** Any thread: what the agent thinks of one VM, empty when it does not follow it. */
+    public Optional<AutoscalingView> view(String vm) {
+        return Optional.ofNullable(views.get(vm));
+    }
+
     public int size() {
         return vms.size();
     }
@@ -130,6 +150,7 @@ public final class AgentRunner {
     private void handle(Envelope envelope, long now) {
         if (envelope.input() == null) {
             vms.remove(envelope.vm());
+            views.remove(envelope.vm());
             return;
         }
         Entry entry = vms.get(envelope.vm());
@@ -146,6 +167,10 @@ public final class AgentRunner {
     private void apply(String vm, Entry entry, Step step) {
         entry.state = step.state();
         entry.wakeAtMs = step.wakeAtMs();
+        if (!step.decisions().isEmpty()) {
+            entry.lastDecision = step.decisions().getLast();
+        }
+        views.put(vm, ViewMapper.view(entry.state, core.goal(entry.state, clock.millis()), entry.lastDecision));
         step.decisions().forEach(events::decision);
         step.latencies().forEach(events::latency);
         for (ScalingAction action : step.actions()) {

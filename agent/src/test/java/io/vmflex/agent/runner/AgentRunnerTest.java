@@ -11,6 +11,7 @@ import io.vmflex.agent.core.ScalingCore;
 import io.vmflex.agent.core.ScalingInput;
 import io.vmflex.agent.core.VmView;
 import io.vmflex.agent.sim.SimClock;
+import io.vmflex.api.autoscaling.AutoscalingView;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -135,5 +136,28 @@ class AgentRunnerTest {
         runner.doWork();
         assertNull(runner.state("pg"));
         assertEquals(Long.MAX_VALUE, runner.nextWakeAtMs());
+    }
+
+    @Test
+    void shouldShowGoalPermitAndLastDecisionToOtherThreads() throws Exception {
+        AgentRunner runner = runner(slowScheduler);
+        runner.observe(view());
+        loadStep(runner);
+        runner.doWork();
+        AutoscalingView[] seen = new AutoscalingView[1];
+        Thread reader = new Thread(() -> seen[0] = runner.view("pg").orElseThrow());
+        reader.start();
+        reader.join();
+        AutoscalingView v = seen[0];
+        assertEquals("neon", v.rules());
+        assertEquals("250m/1Gi", AutoscalingView.shortText(v.permit()), "the first permit is the VM's use");
+        assertEquals("1/4Gi", AutoscalingView.shortText(v.goal()), "load 0.9 / 0.9 = 1 CPU = 4 units");
+        assertEquals("AwaitingPermit", v.operation());
+        assertEquals("UpscaleRequested", v.lastDecision().reason());
+        assertEquals(0.9, v.guest().loadAvg1());
+        assertEquals(List.of(v), runner.views());
+        runner.forget("pg");
+        runner.doWork();
+        assertTrue(runner.view("pg").isEmpty() && runner.views().isEmpty(), "a forgotten VM has no view");
     }
 }

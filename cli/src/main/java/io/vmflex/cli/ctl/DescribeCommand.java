@@ -5,6 +5,8 @@ import io.vmflex.client.AdminClient;
 import io.vmflex.client.AdminClientException;
 import io.vmflex.client.ApiPaths;
 import io.vmflex.client.DaemonUnreachableException;
+import io.vmflex.client.Response;
+import io.vmflex.client.ServerErrorException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -55,7 +57,24 @@ final class DescribeCommand implements Callable<Integer> {
             } catch (AdminClientException | CliException e) {
                 eventsError = e.getMessage();
             }
-            new VmDescription(vm, root.clock().instant()).print(root.out(),
+            JsonNode autoscaling = null;
+            String autoscalingNote = null;
+            // The agent follows only VMs that ask for it; for the others there is nothing to ask.
+            if ("true".equals(Json.text(vm, "/metadata/labels/autoscaling.neon.tech~1enabled"))) {
+                try {
+                    Response r = client.request("GET", ApiPaths.autoscaling(name), null, null);
+                    if (r.isSuccess()) {
+                        autoscaling = Json.parse(r.body());
+                    } else {
+                        autoscalingNote = ServerErrorException.of(r).serverMessage();
+                    }
+                } catch (DaemonUnreachableException e) {
+                    throw e;
+                } catch (AdminClientException | CliException e) {
+                    autoscalingNote = e.getMessage();
+                }
+            }
+            new VmDescription(vm, root.clock().instant()).print(root.out(), autoscaling, autoscalingNote,
                     events.subList(Math.max(0, events.size() - MAX_EVENTS), events.size()), eventsError);
             return 0;
         }

@@ -8,8 +8,11 @@ import io.vmflex.client.AdminClient;
 import io.vmflex.client.AdminClientException;
 import io.vmflex.client.ApiPaths;
 import io.vmflex.client.DaemonUnreachableException;
+import io.vmflex.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,7 +56,7 @@ final class GetCommand implements Callable<Integer> {
                 JsonNode list = Json.parse(client.request("GET", ApiPaths.vms(), null, null).requireSuccess().body());
                 List<JsonNode> items = new ArrayList<>();
                 list.path("items").forEach(items::add);
-                print(format, list, items);
+                print(format, list, items, autoscaling(client, format));
                 return 0;
             }
             int exit = 0;
@@ -69,14 +72,36 @@ final class GetCommand implements Callable<Integer> {
                 }
             }
             if (!found.isEmpty()) {
-                print(format, found.size() == 1 ? found.getFirst() : asList(found), found);
+                print(format, found.size() == 1 ? found.getFirst() : asList(found), found, autoscaling(client, format));
             }
             return exit;
         }
     }
 
+    /**
+     * The agent's views by VM name for {@code -o wide}'s GOAL and PERMIT columns; empty for other
+     * formats, and when the daemon runs no agent or cannot say (the rest of the table still shows).
+     */
+    private static Map<String, JsonNode> autoscaling(AdminClient client, OutputFormat format) {
+        if (format != OutputFormat.WIDE) {
+            return Map.of();
+        }
+        Map<String, JsonNode> views = new HashMap<>();
+        try {
+            Response r = client.request("GET", ApiPaths.autoscaling(), null, null);
+            if (r.isSuccess()) {
+                Json.parse(r.body()).path("items").forEach(v -> views.put(v.path("vm").asText(), v));
+            }
+        } catch (DaemonUnreachableException e) {
+            throw e;
+        } catch (AdminClientException | CliException e) {
+            // an older daemon or a bad answer: the columns show <none>
+        }
+        return views;
+    }
+
     /** @param whole what the server returned (list or object), printed as is for json/yaml */
-    private void print(OutputFormat format, JsonNode whole, List<JsonNode> items) {
+    private void print(OutputFormat format, JsonNode whole, List<JsonNode> items, Map<String, JsonNode> autoscaling) {
         switch (format) {
             case JSON -> root.out().println(Json.pretty(whole));
             case YAML -> root.out().print(Json.yaml(whole));
@@ -86,7 +111,8 @@ final class GetCommand implements Callable<Integer> {
                 if (items.isEmpty()) {
                     root.err().println("No resources found");
                 } else {
-                    VmTable.table(items, format == OutputFormat.WIDE, root.clock().instant()).print(root.out());
+                    VmTable.table(items, format == OutputFormat.WIDE, root.clock().instant(), autoscaling)
+                            .print(root.out());
                 }
             }
         }

@@ -24,8 +24,12 @@ final class VmDescription {
         this.now = now;
     }
 
-    /** @param eventsError why events are missing, or null when {@code events} is the real list */
-    void print(PrintStream out, List<JsonNode> events, String eventsError) {
+    /**
+     * @param autoscaling the agent's view of the VM, null when there is none
+     * @param autoscalingNote why there is none although the VM asks for autoscaling; null when it does not ask
+     * @param eventsError why events are missing, or null when {@code events} is the real list
+     */
+    void print(PrintStream out, JsonNode autoscaling, String autoscalingNote, List<JsonNode> events, String eventsError) {
         JsonNode metadata = vm.path("metadata");
         String created = Json.text(metadata, "/creationTimestamp");
         new KeyValuePrinter("")
@@ -73,6 +77,8 @@ final class VmDescription {
                     .print(out);
         }
 
+        printAutoscaling(out, autoscaling, autoscalingNote);
+
         JsonNode conditions = status.path("conditions");
         if (conditions.isArray() && !conditions.isEmpty()) {
             out.println("Conditions:");
@@ -93,6 +99,50 @@ final class VmDescription {
             EventFormatter.table(events).print(out, "  ");
         }
         out.flush();
+    }
+
+    private void printAutoscaling(PrintStream out, JsonNode view, String note) {
+        if (view == null) {
+            if (note != null) {
+                out.println("Autoscaling:  <" + note + ">");
+            }
+            return;
+        }
+        out.println("Autoscaling:");
+        KeyValuePrinter a = new KeyValuePrinter("  ")
+                .add("Rules", Json.text(view, "/rules"))
+                .add("Bounds", amount(view.path("min")) + " .. " + amount(view.path("max")) + " (unit " + amount(view.path("unit")) + ")")
+                .add("Use", amount(view.path("use")))
+                .add("Goal", amount(view.path("goal")))
+                .add("Permit", amount(view.path("permit")))
+                .add("Doing", Json.text(view, "/operation"));
+        JsonNode guest = view.path("guest");
+        if (guest.isObject()) {
+            StringBuilder g = new StringBuilder("load ").append(guest.path("loadAvg1").asText("?"));
+            if (guest.has("cpuBusyFraction")) {
+                g.append(String.format(", CPU busy %.0f%%", 100 * guest.path("cpuBusyFraction").asDouble()));
+            }
+            g.append(", memory used ").append(Quantities.memory(guest.path("memoryUsed")))
+                    .append(" (").append(guest.path("ageMs").asLong()).append(" ms old)");
+            a.add("Guest", g.toString());
+        } else {
+            a.add("Guest", "<no fresh metrics: nothing is scaled down>");
+        }
+        JsonNode last = view.path("lastDecision");
+        if (last.isObject()) {
+            String at = Json.text(last, "/at");
+            a.add("Last decision", Json.text(last, "/reason") + (at == null ? "" : " (" + AgeFormatter.since(at, now) + " ago)")
+                    + ": " + Json.text(last, "/message"));
+        }
+        a.print(out);
+    }
+
+    /** {@code 500m / 2Gi} from the API's {@code {"cpu":"500m","mem":"2Gi"}}. */
+    static String amount(JsonNode a) {
+        if (!a.isObject()) {
+            return "<none>";
+        }
+        return a.path("cpu").asText("?") + " CPU / " + a.path("mem").asText("?");
     }
 
     private static String labels(JsonNode labels) {

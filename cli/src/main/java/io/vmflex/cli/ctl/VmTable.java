@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns VM objects into the rows of {@code vmctl get vms}. Columns read the status the daemon
@@ -12,24 +13,26 @@ import java.util.List;
 final class VmTable {
 
     private static final List<String> COLUMNS = List.of("NAME", "CPUS", "MEMORY", "NODE", "STATUS", "RESTARTS", "AGE");
-    private static final List<String> WIDE_COLUMNS = List.of("ACCEL", "PID", "GUEST-CPUS", "GUEST-MEMORY");
+    private static final List<String> WIDE_COLUMNS = List.of("ACCEL", "PID", "GUEST-CPUS", "GUEST-MEMORY", "GOAL", "PERMIT");
 
     private VmTable() {
     }
 
-    static TablePrinter table(List<JsonNode> vms, boolean wide, Instant now) {
+    /** @param autoscaling the agent's views by VM name (empty when no agent runs) */
+    static TablePrinter table(List<JsonNode> vms, boolean wide, Instant now, Map<String, JsonNode> autoscaling) {
         List<String> headers = new ArrayList<>(COLUMNS);
         if (wide) {
             headers.addAll(WIDE_COLUMNS);
         }
         TablePrinter table = new TablePrinter(headers);
         for (JsonNode vm : vms) {
-            table.row(row(vm, wide, now));
+            table.row(row(vm, wide, now, autoscaling.get(vm.path("metadata").path("name").asText())));
         }
         return table;
     }
 
-    static List<String> row(JsonNode vm, boolean wide, Instant now) {
+    /** @param autoscaling the agent's view of this VM, null when it has none */
+    static List<String> row(JsonNode vm, boolean wide, Instant now, JsonNode autoscaling) {
         JsonNode status = vm.path("status");
         List<String> cells = new ArrayList<>(List.of(
                 orNone(Json.text(vm, "/metadata/name")),
@@ -44,8 +47,15 @@ final class VmTable {
             cells.add(orNone(Json.text(status, "/pid")));
             cells.add(orNone(Json.text(status, "/guest/cpusOnline")));
             cells.add(orNone(Quantities.memory(status.path("guest").path("memoryTotal"))));
+            cells.add(autoscaling == null ? "<none>" : compact(autoscaling.path("goal")));
+            cells.add(autoscaling == null ? "<none>" : compact(autoscaling.path("permit")));
         }
         return cells;
+    }
+
+    /** {@code 500m/2Gi}. */
+    private static String compact(JsonNode amount) {
+        return amount.isObject() ? amount.path("cpu").asText("?") + "/" + amount.path("mem").asText("?") : "<none>";
     }
 
     private static String orNone(String value) {

@@ -187,10 +187,37 @@ class VmctlCommandTest {
         daemon.onJson("GET /v1/vms", 200, LIST);
         Result r = vmctl("get", "neonvm", "-o", "wide");
         assertEquals("""
-                NAME      CPUS   MEMORY   NODE     STATUS    RESTARTS   AGE    ACCEL    PID      GUEST-CPUS   GUEST-MEMORY
-                test-vm   2      2Gi      node-1   Running   1          5m     tcg      1234     2            2Gi
-                small     250m   256Mi    <none>   Pending   0          2d4h   <none>   <none>   <none>       <none>
+                NAME      CPUS   MEMORY   NODE     STATUS    RESTARTS   AGE    ACCEL    PID      GUEST-CPUS   GUEST-MEMORY   GOAL     PERMIT
+                test-vm   2      2Gi      node-1   Running   1          5m     tcg      1234     2            2Gi            <none>   <none>
+                small     250m   256Mi    <none>   Pending   0          2d4h   <none>   <none>   <none>       <none>         <none>   <none>
                 """, r.out());
+    }
+
+    static final String AUTOSCALING = """
+            {"vm":"test-vm","rules":"vmflex","min":{"cpu":"1","mem":"1Gi"},"max":{"cpu":"4","mem":"4Gi"},
+             "unit":{"cpu":"1","mem":"1Gi"},"use":{"cpu":"2","mem":"2Gi"},"goal":{"cpu":"3","mem":"3Gi"},
+             "permit":{"cpu":"2","mem":"2Gi"},"operation":"AwaitingPermit",
+             "guest":{"loadAvg1":2.5,"cpuBusyFraction":0.97,"memoryUsed":"1Gi","ageMs":400},
+             "lastDecision":{"reason":"UpscaleRequested","at":"2026-11-21T19:09:58Z","message":"asked the scheduler for 3 CPU / 3Gi"}}
+            """;
+
+    @Test
+    void shouldShowTheAgentsGoalAndPermitWhenWide() {
+        daemon.onJson("GET /v1/vms", 200, LIST).onJson("GET /v1/autoscaling", 200,
+                "{\"running\":true,\"items\":[" + AUTOSCALING + "]}");
+        Result r = vmctl("get", "neonvm", "-o", "wide");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).endsWith("GUEST-MEMORY   GOAL     PERMIT"), r.out());
+        assertTrue(lines.get(1).endsWith("2Gi            3/3Gi    2/2Gi"), r.out());
+        assertTrue(lines.get(2).endsWith("<none>         <none>   <none>"), r.out());
+    }
+
+    @Test
+    void shouldAskNoAgentWhenNotWide() {
+        daemon.onJson("GET /v1/vms", 200, LIST);
+        vmctl("get", "vms");
+        assertEquals(List.of("/v1/vms"), daemon.requests().stream().map(FakeDaemon.Recorded::path).toList());
     }
 
     @Test
@@ -294,6 +321,37 @@ class VmctlCommandTest {
                 """, ""), r);
         assertEquals(List.of("/v1/vms/test-vm", "/v1/events?vm=test-vm"),
                 daemon.requests().stream().map(FakeDaemon.Recorded::path).toList());
+    }
+
+    @Test
+    void shouldShowTheAgentsViewOfAnAutoscaledVm() {
+        String labelled = VM.replace("\"tier\":\"db\"", "\"tier\":\"db\",\"autoscaling.neon.tech/enabled\":\"true\"");
+        daemon.onJson("GET /v1/vms/test-vm", 200, labelled).onJson("GET /v1/vms/test-vm/autoscaling", 200, AUTOSCALING)
+                .onJson("GET /v1/events?vm=test-vm", 200, "{\"items\":[]}");
+        Result r = vmctl("describe", "vm", "test-vm");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("""
+                Autoscaling:
+                  Rules:          vmflex
+                  Bounds:         1 CPU / 1Gi .. 4 CPU / 4Gi (unit 1 CPU / 1Gi)
+                  Use:            2 CPU / 2Gi
+                  Goal:           3 CPU / 3Gi
+                  Permit:         2 CPU / 2Gi
+                  Doing:          AwaitingPermit
+                  Guest:          load 2.5, CPU busy 97%, memory used 1Gi (400 ms old)
+                  Last decision:  UpscaleRequested (2s ago): asked the scheduler for 3 CPU / 3Gi
+                Conditions:"""), r.out());
+    }
+
+    @Test
+    void shouldSayWhyAnAutoscaledVmHasNoAgentView() {
+        String labelled = VM.replace("\"tier\":\"db\"", "\"tier\":\"db\",\"autoscaling.neon.tech/enabled\":\"true\"");
+        daemon.onJson("GET /v1/vms/test-vm", 200, labelled).onJson("GET /v1/vms/test-vm/autoscaling", 404,
+                        FakeDaemon.error(404, "no autoscaler agent runs on this node (it runs under `vmflex up`)"))
+                .onJson("GET /v1/events?vm=test-vm", 200, "{\"items\":[]}");
+        Result r = vmctl("describe", "vm", "test-vm");
+        assertTrue(r.out().contains("Autoscaling:  <no autoscaler agent runs on this node (it runs under `vmflex up`)>\n"),
+                r.out());
     }
 
     @Test

@@ -81,6 +81,7 @@ class AutoscalingIT {
             public void latency(LatencySample sample) {
             }
         }));
+        vmmd.autoscaling(agent);
         agent.start();
         client = new AdminClient(socket, Duration.ofSeconds(10));
     }
@@ -119,6 +120,15 @@ class AutoscalingIT {
                 .until(() -> vm().path("status").path("cpus").asText().equals("2"));
         long upAt = (System.nanoTime() - t0) / 1_000_000;
         assertEquals("2", vm().path("spec").path("guest").path("cpus").path("use").asText(), "the agent patched use");
+        Awaitility.await("status.currentRevision reaches the agent's targetRevision").atMost(Duration.ofSeconds(30))
+                .until(() -> vm().path("status").path("currentRevision").path("revision").path("value").asLong(-1)
+                        == vm().path("spec").path("targetRevision").path("revision").path("value").asLong(-2));
+        JsonNode view = ApiMapper.json().readTree(client.request("GET", "/v1/vms/auto-vm/autoscaling", null, null)
+                .requireSuccess().body());
+        assertEquals("vmflex", view.path("rules").asText(), view.toString());
+        assertEquals("2", view.path("permit").path("cpu").asText(), "the scheduler's permit is shown: " + view);
+        assertEquals("2", view.path("max").path("cpu").asText(), view.toString());
+        assertTrue(view.path("lastDecision").path("reason").isTextual(), view.toString());
 
         Awaitility.await("back to one vCPU once the burn is over").atMost(Duration.ofSeconds(240))
                 .pollInterval(Duration.ofSeconds(1))
