@@ -24,6 +24,12 @@ public final class InvalidSpecException extends RuntimeException {
         this(field.isEmpty() ? detail : field + ": " + detail, field, detail, cause);
     }
 
+    /** {@code not supported by vmflex: spec.disks (why)}: a field vmflex does not do, refused rather than ignored. */
+    public static InvalidSpecException unsupported(String field, String why) {
+        return new InvalidSpecException("not supported by vmflex: " + field + " (" + why + ")", field,
+                "not supported by vmflex (" + why + ")", null);
+    }
+
     private InvalidSpecException(String message, String field, String detail, Throwable cause) {
         super(message, cause);
         this.field = field;

@@ -124,6 +124,8 @@ public final class VmValidator {
         AutoscalingSettings.of(vm);
         validateDisks(spec.disks());
         validateRevision("spec.targetRevision", spec.targetRevision());
+        // Last, so that a malformed field is reported as such before being refused.
+        FieldSupport.refuseUnsupported(vm);
     }
 
     private static void validateMetadata(ObjectMeta meta) {

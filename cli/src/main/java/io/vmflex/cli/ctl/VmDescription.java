@@ -1,6 +1,9 @@
 package io.vmflex.cli.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.api.validation.FieldSupport;
+import io.vmflex.api.validation.Manifests;
+
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,6 +47,12 @@ final class VmDescription {
                 .add("CPUs", range(guest.path("cpus"), Quantities::cpu))
                 .add("Memory slots", memorySlots(guest))
                 .print(out);
+
+        List<String> ignored = ignoredFields();
+        if (!ignored.isEmpty()) {
+            out.println("Ignored fields (accepted for NeonVM compatibility, not used by vmflex):");
+            ignored.forEach(f -> out.println("  " + f));
+        }
 
         JsonNode status = vm.path("status");
         out.println("Status:");
@@ -143,6 +152,15 @@ final class VmDescription {
             return "<none>";
         }
         return a.path("cpu").asText("?") + " CPU / " + a.path("mem").asText("?");
+    }
+
+    /** What vmflex ignores of this VM's spec; nothing when the object does not read as a VM. */
+    private List<String> ignoredFields() {
+        try {
+            return FieldSupport.ignored(Manifests.fromTree(vm));
+        } catch (RuntimeException e) {
+            return List.of();
+        }
     }
 
     private static String labels(JsonNode labels) {

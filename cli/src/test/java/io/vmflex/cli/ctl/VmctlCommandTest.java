@@ -344,6 +344,17 @@ class VmctlCommandTest {
     }
 
     @Test
+    void shouldNameTheFieldsVmflexIgnores() {
+        String pod = VM.replace("\"spec\":{", "\"spec\":{\"podResources\":{\"limits\":{\"cpu\":\"1\"}},\"qmp\":20183,");
+        daemon.onJson("GET /v1/vms/test-vm", 200, pod).onJson("GET /v1/events?vm=test-vm", 200, "{\"items\":[]}");
+        Result r = vmctl("describe", "vm", "test-vm");
+        assertTrue(r.out().contains("""
+                Ignored fields (accepted for NeonVM compatibility, not used by vmflex):
+                  spec.podResources: only a Kubernetes pod uses it
+                Status:"""), r.out());
+    }
+
+    @Test
     void shouldSayWhyAnAutoscaledVmHasNoAgentView() {
         String labelled = VM.replace("\"tier\":\"db\"", "\"tier\":\"db\",\"autoscaling.neon.tech/enabled\":\"true\"");
         daemon.onJson("GET /v1/vms/test-vm", 200, labelled).onJson("GET /v1/vms/test-vm/autoscaling", 404,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmflex.api.admin.NodeInfo;
 import io.vmflex.api.json.ApiMapper;
+import io.vmflex.api.validation.FieldSupport;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.vmm.console.ConsoleLog;
 import io.vmflex.vmm.events.EventBus;
@@ -40,16 +41,30 @@ public final class AdminRoutes {
     public List<Route> routes() {
         return List.of(
                 new Route("GET", "/v1/vms", r -> done(json(200, vmList(vms.list())))),
-                new Route("POST", "/v1/vms", r -> vms.create(r.body(), isYaml(r)).thenApply(a -> json(201, a.vm()))),
+                new Route("POST", "/v1/vms", r -> vms.create(r.body(), isYaml(r)).thenApply(a -> json(201, reportIgnored(a)))),
                 new Route("GET", "/v1/vms/{name}", r -> done(json(200, vms.get(r.pathParam("name"))))),
                 new Route("PUT", "/v1/vms/{name}", r -> vms.apply(r.pathParam("name"), r.body(), isYaml(r))
-                        .thenApply(a -> json(a.created() ? 201 : 200, a.vm()))),
+                        .thenApply(a -> json(a.created() ? 201 : 200, reportIgnored(a)))),
                 new Route("PATCH", "/v1/vms/{name}", r -> vms.patch(r.pathParam("name"), r.body(), r.mediaType())
                         .thenApply(v -> json(200, v))),
                 new Route("DELETE", "/v1/vms/{name}", r -> vms.delete(r.pathParam("name")).thenApply(v -> json(200, v))),
                 new Route("GET", "/v1/vms/{name}/console", this::console),
                 new Route("GET", "/v1/events", this::events),
                 new Route("GET", "/v1/node", r -> done(json(200, node.get()))));
+    }
+
+    /**
+     * Names, once per create, the fields vmflex accepted for NeonVM compatibility but does nothing with
+     * (an event; {@code vmctl describe} shows them too), so that nobody believes they work.
+     */
+    private VirtualMachine reportIgnored(VmService.Applied applied) {
+        VirtualMachine vm = applied.vm();
+        List<String> ignored = FieldSupport.ignored(vm);
+        if (applied.created() && !ignored.isEmpty()) {
+            events.publish(VmEvent.normal(vm.name(), "IgnoredFields",
+                    "accepted for NeonVM compatibility, not used by vmflex: " + String.join("; ", ignored)));
+        }
+        return vm;
     }
 
     private static CompletableFuture<ApiResponse> done(ApiResponse r) {

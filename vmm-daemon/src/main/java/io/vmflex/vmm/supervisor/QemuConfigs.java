@@ -41,7 +41,9 @@ public final class QemuConfigs {
             throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
                     + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/appendKernelCmdline too long)");
         }
-        return new QemuVmConfig(spec.name(), node.qemuBinary(), node.accel(), spec.bootCpus(), spec.maxCpus(),
+        // NeonVM's enableAcceleration: false asks for emulation even where KVM is there.
+        QemuVmConfig.Accel accel = Boolean.FALSE.equals(vm.spec().enableAcceleration()) ? QemuVmConfig.Accel.tcg : node.accel();
+        return new QemuVmConfig(spec.name(), node.qemuBinary(), accel, spec.bootCpus(), spec.maxCpus(),
                 spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
                 kernelFrom.kernel(), image.initrd(), image.disk() == null ? null : rootOverlay(node, paths, image.disk()),
                 cmdline, nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths);

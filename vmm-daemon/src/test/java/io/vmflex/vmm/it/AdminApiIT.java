@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -87,6 +88,21 @@ class AdminApiIT {
     void shouldRejectUnknownImageWithoutStoringAnything() throws Exception {
         assertRejected(http.send("POST", "/v1/vms", "application/yaml", valid), 422, "spec.guest.rootDisk.image");
         assertNothingStored();
+    }
+
+    @Test
+    void shouldRefuseFieldsVmflexDoesNotDoByPathWithoutStoringAnything() throws Exception {
+        String withDisk = valid.replace("spec:", "spec:\n  disks:\n    - {name: data, mountPath: /data, emptyDisk: {size: 1Gi}}");
+        assertRejected(http.send("POST", "/v1/vms", "application/yaml", withDisk), 422, "not supported by vmflex: spec.disks");
+        assertNothingStored();
+    }
+
+    @Test
+    void shouldSayNoAgentRunsUnderAPlainDaemon() throws Exception {
+        var list = http.get("/v1/autoscaling");
+        assertEquals(200, list.status(), list.body());
+        assertFalse(list.json().path("running").asBoolean(true));
+        assertRejected(http.get("/v1/vms/nope/autoscaling"), 404, "nope");
     }
 
     @Test

@@ -1,0 +1,111 @@
+package io.vmflex.api.validation;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.api.vm.VirtualMachineSpec;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FieldSupportTest {
+
+    /**
+     * Every field of the spec model is used, ignored or refused: a field added to the model without a
+     * decision fails here (and would be refused at apply as "not known to this vmflex").
+     */
+    @Test
+    void shouldDecideEveryFieldOfTheModel() {
+        Set<String> paths = new TreeSet<>();
+        collect(VirtualMachineSpec.class, "spec", paths);
+        Map<String, FieldSupport.Support> table = FieldSupport.table();
+        List<String> undecided = new ArrayList<>();
+        for (String path : paths) {
+            if (!decided(path, table)) {
+                undecided.add(path);
+            }
+        }
+        assertEquals(List.of(), undecided, "fields neither used, ignored nor refused");
+        List<String> stale = table.keySet().stream().filter(p -> !p.equals("spec") && !paths.contains(p)).toList();
+        assertEquals(List.of(), stale, "table entries the model does not have");
+    }
+
+    /** Decided when the table names it, or names an ancestor whose fields are not looked at one by one. */
+    private static boolean decided(String path, Map<String, FieldSupport.Support> table) {
+        if (table.containsKey(path)) {
+            return true;
+        }
+        for (int dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1)) {
+            FieldSupport.Support parent = table.get(path.substring(0, dot));
+            if (parent != null) {
+                return !(parent instanceof FieldSupport.Used u && u.descend());
+            }
+        }
+        return false;
+    }
+
+    private static void collect(Class<?> record, String prefix, Set<String> out) {
+        for (RecordComponent c : record.getRecordComponents()) {
+            JsonProperty renamed = c.getAccessor().getAnnotation(JsonProperty.class);
+            String path = prefix + "." + (renamed != null ? renamed.value() : c.getName());
+            out.add(path);
+            Class<?> type = elementType(c.getGenericType());
+            if (type.isRecord() && type.getPackageName().equals(VirtualMachine.class.getPackageName())) {
+                collect(type, path, out);
+            }
+        }
+    }
+
+    private static Class<?> elementType(Type t) {
+        if (t instanceof ParameterizedType p && p.getRawType() == List.class) {
+            return (Class<?>) p.getActualTypeArguments()[0];
+        }
+        return t instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) t;
+    }
+
+    @Test
+    void shouldRefuseWhatVmflexDoesNotDoByPath() {
+        var disks = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
+                TestVms.validWith("/spec/disks", List.of(Map.of("name", "data", "mountPath", "/data",
+                        "emptyDisk", Map.of("size", "1Gi"))))));
+        assertEquals("not supported by vmflex: spec.disks (data disks are not implemented yet)", disks.getMessage());
+        assertEquals("spec.disks", disks.field());
+        var sysfs = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
+                TestVms.validWith("/spec/cpuScalingMode", "SysfsScaling")));
+        assertTrue(sysfs.getMessage().startsWith("not supported by vmflex: spec.cpuScalingMode = SysfsScaling"),
+                sysfs.getMessage());
+        var sysctl = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
+                TestVms.validWith("/spec/guest/settings", Map.of("sysctl", List.of("vm.swappiness=1")))));
+        assertEquals("spec.guest.settings", sysctl.field());
+    }
+
+    @Test
+    void shouldAcceptWhatVmflexDoesAndEmptyLists() {
+        assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/cpuScalingMode", "QmpScaling")));
+        assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/disks", List.of())));
+        assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/enableAcceleration", false)));
+    }
+
+    @Test
+    void shouldNameIgnoredFieldsButNotTheirDefaults() {
+        VirtualMachine defaults = VmDefaults.apply(TestVms.valid());
+        assertEquals(List.of("spec.guest.rootDisk.size: the root disk keeps the image's size for now"),
+                FieldSupport.ignored(defaults), "qmp, runnerPort, enableSSH... at NeonVM's defaults are not news");
+        VirtualMachine pod = VmDefaults.apply(TestVms.validWith("/spec/podResources", Map.of("limits", Map.of())));
+        assertTrue(FieldSupport.ignored(pod).contains("spec.podResources: only a Kubernetes pod uses it"),
+                FieldSupport.ignored(pod).toString());
+        VirtualMachine grace = VmDefaults.apply(TestVms.validWith("/spec/terminationGracePeriodSeconds", 30));
+        assertTrue(FieldSupport.ignored(grace).stream().anyMatch(f -> f.startsWith("spec.terminationGracePeriodSeconds")));
+    }
+}
