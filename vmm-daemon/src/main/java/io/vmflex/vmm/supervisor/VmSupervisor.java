@@ -50,7 +50,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread model: all state below, and the helpers, are touched only by the supervisor's own
  * thread (a single virtual-thread scheduler); public methods enqueue work to it and return futures.
  * Blocking QMP calls are fine on that thread. The exceptions ({@link #snapshot},
- * {@link #guestChannel}, {@link #paths}) say so.
+ * {@link #guestChannel}, {@link #paths}) say so. Callbacks on other threads only enqueue: QMP
+ * events and disconnects (QMP I/O thread), the guest channel's reports; the console reader reads
+ * nothing of the supervisor. {@link OwnerThread} fails a schedule or reconcile from any other thread.
  */
 public final class VmSupervisor {
     private static final Logger LOG = LoggerFactory.getLogger(VmSupervisor.class);
@@ -71,6 +73,7 @@ public final class VmSupervisor {
     private final Scaler scaler;
     private final QemuLifecycle lifecycle;
     private final RecoveryHook onRecovery;
+    private final OwnerThread owner;
 
     private boolean stopped;
     /** Why the loop stopped, for requests that waited behind that: "was deleted", "moved to ...". */
@@ -95,12 +98,13 @@ public final class VmSupervisor {
         this.store = store;
         this.status = new StatusWriter(node, store, vm);
         this.paths = store.paths(name);
-        this.loop = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("vm-" + name).factory());
+        this.owner = new OwnerThread(name);
+        this.loop = Executors.newSingleThreadScheduledExecutor(
+                owner.factory(Thread.ofVirtual().name("vm-" + name).factory()));
         this.console = new ConsoleLog(paths.consoleLog(), node.consoleMaxBytes());
         this.cgroup = new VmCgroup(node, name);
         this.guest = new GuestLink(name, paths.guestChannelSocket(), node.events(), this::enqueue, this::publishStatus);
-        this.qemu = new QemuHandles(name, node, paths, console, guest, () -> !stopped, this::onQmpEvent,
-                () -> schedule(Duration.ZERO));
+        this.qemu = new QemuHandles(name, node, paths, console, guest, this::onQmpEvent, this::onQmpDisconnect);
         this.scaler = new Scaler(name, node, store, cgroup);
         this.lifecycle = new QemuLifecycle(name, node, store, paths, cgroup, qemu, scaler, runtime);
         this.onRecovery = onRecovery;
@@ -139,8 +143,9 @@ public final class VmSupervisor {
         return s;
     }
 
+    /** Any thread: the first tick is scheduled by the loop itself. */
     private void start() {
-        schedule(Duration.ZERO);
+        enqueue(() -> schedule(Duration.ZERO));
     }
 
     public String name() {
@@ -359,6 +364,7 @@ public final class VmSupervisor {
     }
 
     private void schedule(Duration delay) {
+        owner.check("scheduling the next reconcile");
         if (stopped || loop.isShutdown()) {
             return;
         }
@@ -384,6 +390,7 @@ public final class VmSupervisor {
     // ---- the reconcile ladder: each rung returns early with a reason --------------------------
 
     private void reconcile() {
+        owner.check("reconciling");
         if (stopped) {
             return;
         }
@@ -416,6 +423,11 @@ public final class VmSupervisor {
         cpuMeter.sample(System.nanoTime(), node.clock().millis(), cgroup.usage(), spec.cpuUseMillis());
         publishStatus();
         schedule(scaled.converged() ? SLOW_TICK : FAST_TICK);
+    }
+
+    /** Runs on a QMP I/O thread: only hands a reconnect to the supervisor's thread. */
+    private void onQmpDisconnect() {
+        enqueue(() -> schedule(Duration.ZERO));
     }
 
     /** Runs on a QMP I/O thread: only hands the event to the supervisor's thread. */
@@ -455,7 +467,9 @@ public final class VmSupervisor {
 
     /** How busy the VM's CPUs were over the last second, measured on the host; thread-safe. */
     public Optional<HostCpuMeter.Reading> hostCpu() {
-        return qemu.process() == null ? Optional.empty() : Optional.ofNullable(cpuMeter.reading());
+        // From the published status, not the owner's handles: the API's thread reads this.
+        var s = status.vm().status();
+        return s == null || s.pid() == null ? Optional.empty() : Optional.ofNullable(cpuMeter.reading());
     }
 
     /** The VM's guest channel while QEMU runs, for the admin API; thread-safe. */
