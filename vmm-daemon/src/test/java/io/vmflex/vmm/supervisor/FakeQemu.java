@@ -8,9 +8,13 @@ import io.vmflex.vmm.qemu.QmpConnector;
 import io.vmflex.vmm.qemu.QmpSession;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -19,7 +23,8 @@ import java.util.function.BiConsumer;
  * QMP of a QEMU with one vCPU plugged of two and virtio-mem at 0, as far as the supervisor asks:
  * run state ({@code query-status}, {@code stop}, {@code cont}), migration state ({@code query-migrate},
  * {@code migrate_cancel}), and what scaling observes. Each command is recorded with the thread that
- * sent it. A scripted number of {@code cont} calls time out, as against a QEMU that does not answer.
+ * sent it. A scripted number of {@code cont} calls time out, as against a QEMU that does not answer;
+ * a command can be made to answer (and take effect) only after a delay, as a slow QEMU does.
  *
  * <p>Thread-safe.
  */
@@ -35,6 +40,7 @@ final class FakeQemu implements QmpConnector {
     private String runState = "running";
     private String migration = "none";
     private int contTimeouts;
+    private final Map<String, Duration> delays = new HashMap<>();
     private Session session;
 
     synchronized void runState(String s) {
@@ -53,6 +59,11 @@ final class FakeQemu implements QmpConnector {
     /** The next {@code n} {@code cont} commands time out and change nothing. */
     synchronized void contTimesOut(int n) {
         contTimeouts = n;
+    }
+
+    /** {@code command} answers, and takes effect, {@code delay} after it was sent. */
+    synchronized void delay(String command, Duration delay) {
+        delays.put(command, delay);
     }
 
     synchronized List<Command> commands() {
@@ -78,8 +89,20 @@ final class FakeQemu implements QmpConnector {
         return session;
     }
 
+    private CompletableFuture<JsonNode> send(String command, ObjectNode args) {
+        Duration delay;
+        synchronized (this) {
+            commands.add(new Command(command, Thread.currentThread().getName()));
+            delay = delays.get(command);
+        }
+        if (delay == null) {
+            return answer(command, args);
+        }
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS))
+                .thenCompose(x -> answer(command, args));
+    }
+
     private synchronized CompletableFuture<JsonNode> answer(String command, ObjectNode args) {
-        commands.add(new Command(command, Thread.currentThread().getName()));
         ObjectNode ok = NODES.objectNode();
         switch (command) {
             case "query-status" -> {
@@ -146,7 +169,7 @@ final class FakeQemu implements QmpConnector {
             if (!connected) {
                 return CompletableFuture.failedFuture(new IllegalStateException("not connected"));
             }
-            return answer(command, arguments);
+            return send(command, arguments);
         }
 
         @Override
