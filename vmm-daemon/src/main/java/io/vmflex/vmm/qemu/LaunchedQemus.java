@@ -5,6 +5,7 @@ import io.vmflex.sys.Libc;
 import io.vmflex.sys.NativeException;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -33,7 +34,11 @@ final class LaunchedQemus {
     private LaunchedQemus() {
     }
 
-    /** The pids whose command line has {@code -pidfile <pidFile>}; zombies have none and are not listed. */
+    /**
+     * The pids whose command line has {@code -pidfile <pidFile>}; zombies have none and are not listed.
+     *
+     * @throws UncheckedIOException when {@code /proc} cannot be listed
+     */
     static List<Integer> find(Path pidFile) {
         List<Integer> pids = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
@@ -44,7 +49,7 @@ final class LaunchedQemus {
                 }
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot list " + PROC + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot list " + PROC + ": " + e.getMessage(), e);
         }
         return pids;
     }

@@ -3,6 +3,7 @@ package io.vmflex.vmm.qemu;
 import io.vmflex.sys.ProcessStat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,17 +60,22 @@ public final class QemuLauncher {
             // The daemonized QEMU may run on (a timeout, an unreadable pidfile, the daemon stopping):
             // untracked, it would hold the VM's disk lock and sockets and fail every retry.
             p.destroyForcibly();
-            List<Integer> left = killLeftovers(paths);
-            throw left.isEmpty() ? e : new LaunchException(e.getMessage() + "; QEMU pid(s) " + left
-                    + " of this launch did not exit after SIGKILL");
+            String left = killLeftovers(paths);
+            throw left == null ? e : new LaunchException(e.getMessage() + "; " + left);
         }
     }
 
-    /** Also when the daemon is stopping: reading /proc on an interrupted thread would fail. */
-    private static List<Integer> killLeftovers(VmPaths paths) {
+    /**
+     * Kills what the launch started; says what may still run, or null when nothing does. Also when
+     * the daemon is stopping: reading /proc on an interrupted thread would fail.
+     */
+    private static String killLeftovers(VmPaths paths) {
         boolean interrupted = Thread.interrupted();
         try {
-            return LaunchedQemus.killAll(paths.pidFile(), KILL_WAIT);
+            List<Integer> left = LaunchedQemus.killAll(paths.pidFile(), KILL_WAIT);
+            return left.isEmpty() ? null : "QEMU pid(s) " + left + " of this launch did not exit after SIGKILL";
+        } catch (UncheckedIOException e) {
+            return "QEMU of this launch may still run: " + e.getMessage();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
