@@ -27,6 +27,11 @@ public record VmPaths(Path dir) {
      * QEMU runs the guest: a restarted daemon that finds it resumes the VM's paused QEMU.
      */
     public Path resumeMarker() { return dir.resolve("resume.json"); }
+    /**
+     * Written by an outgoing migration before QEMU streams and removed once its outcome is known: while
+     * it exists the target may run the VM, so this node must not resume its paused copy.
+     */
+    public Path outgoingMarker() { return dir.resolve("outgoing.json"); }
     /** The VM's own copy-on-write layer over its image's (shared, never written) disk. */
     public Path rootOverlay() { return dir.resolve("root.qcow2"); }
 

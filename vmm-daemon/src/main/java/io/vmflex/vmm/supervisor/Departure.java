@@ -3,6 +3,7 @@ package io.vmflex.vmm.supervisor;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmflex.api.vm.MigrationStatus;
 
+import java.time.Duration;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -16,6 +17,12 @@ import java.util.function.Consumer;
  * {@link #onQmpEvent} on a QMP I/O thread, and it must not block.
  */
 public interface Departure {
+    /**
+     * How long a cancelled migration may take to end, rolling back included, before a stopping
+     * daemon interrupts it (systemd's stop timeout is 90 s by default).
+     */
+    Duration CANCEL_GRACE = Duration.ofSeconds(30);
+
     UUID id();
 
     /** The target's migration address, for messages. */

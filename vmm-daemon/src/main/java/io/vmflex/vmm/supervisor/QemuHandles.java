@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BiConsumer;
-import java.util.function.BooleanSupplier;
 
 /**
  * The supervisor's open handles on the QEMU it runs: the pidfd ({@link QemuProcess}), the QMP
@@ -25,7 +24,8 @@ import java.util.function.BooleanSupplier;
  * Closing handles never touches QEMU itself; only {@link #stopQemu} does.
  *
  * <p>Not threadsafe; used only on its supervisor's owner thread. QMP events and disconnects arrive
- * on QMP I/O threads and go straight to the callbacks given at construction.
+ * on QMP I/O threads and go straight to the callbacks given at construction, which hand them to
+ * the owner.
  */
 final class QemuHandles {
     // Logs under the supervisor's name: operators filter on it.
@@ -36,7 +36,6 @@ final class QemuHandles {
     private final VmPaths paths;
     private final ConsoleLog console;
     private final GuestLink guest;
-    private final BooleanSupplier keepReading;
     private final BiConsumer<String, JsonNode> onQmpEvent;
     private final Runnable onQmpDisconnect;
     private QemuProcess process;
@@ -45,18 +44,16 @@ final class QemuHandles {
     private final IncidentReporter incidents;
 
     /**
-     * @param keepReading false once the supervisor stopped (the console reader then gives up)
      * @param onQmpEvent  QMP events, on a QMP I/O thread (must not block)
      * @param onQmpDisconnect called when the QMP session drops, on a QMP I/O thread
      */
     QemuHandles(String vm, NodeContext node, VmPaths paths, ConsoleLog console, GuestLink guest,
-                BooleanSupplier keepReading, BiConsumer<String, JsonNode> onQmpEvent, Runnable onQmpDisconnect) {
+                BiConsumer<String, JsonNode> onQmpEvent, Runnable onQmpDisconnect) {
         this.vm = vm;
         this.node = node;
         this.paths = paths;
         this.console = console;
         this.guest = guest;
-        this.keepReading = keepReading;
         this.onQmpEvent = onQmpEvent;
         this.onQmpDisconnect = onQmpDisconnect;
         this.incidents = new IncidentReporter(vm, node.events(), node.clock());
@@ -100,7 +97,10 @@ final class QemuHandles {
     /** (Re)opens the console reader and the guest link. */
     void openConsole() {
         closeConsole();
-        consoleReader = new ConsoleReader(paths.consoleSocket(), console, keepReading, incidents::report);
+        // The reader runs until closeConsole and reads none of the supervisor's state; its incidents
+        // only become events (IncidentReporter is thread-safe), so they need not wait for the owner,
+        // which a migration can keep busy for minutes.
+        consoleReader = new ConsoleReader(paths.consoleSocket(), console, () -> true, incidents::report);
         consoleReader.start(vm);
         guest.open();
     }

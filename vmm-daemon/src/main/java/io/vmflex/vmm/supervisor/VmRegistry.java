@@ -17,6 +17,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The VMs of this node by name, each with its supervisor. Creating and deleting are serialised so
@@ -146,10 +148,15 @@ public final class VmRegistry {
         });
     }
 
-    /** Daemon shutdown: lets go of every VM, leaving QEMU running. */
+    /**
+     * Daemon shutdown: lets go of every VM, leaving QEMU running. All at once: a VM whose migration
+     * rolls back may take {@link Departure#CANCEL_GRACE}, which must not add up over VMs.
+     */
     public void detachAll() {
         Collection<VmSupervisor> all = List.copyOf(vms.values());
-        all.forEach(VmSupervisor::detach);
+        try (ExecutorService detaching = Executors.newVirtualThreadPerTaskExecutor()) {
+            all.forEach(s -> detaching.execute(s::detach));
+        }
         vms.clear();
     }
 }

@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
  * <p>It keeps the owner thread, the reconcile ladder and the last {@link Observation}, and hands
  * each job to a helper: {@link QemuLifecycle} (launch, re-adopt, exit, restart policy and backoff
  * via {@link RestartPolicyDecider}; NIC), {@link QemuHandles} (pidfd, QMP, console reader),
+ * {@link RunStateWatch} (QEMU's run state: a guest left paused is resumed),
  * {@link Scaler} (observe, plan, plug and unplug), {@link GuestLink} (the guest monitor's
  * channel, {@code status.guest}), {@link StatusWriter} (status and {@code vm.json}). A live
  * migration runs here too, handed the VM through {@link #migrateOut} as a {@link Departure}; the
@@ -50,13 +51,17 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread model: all state below, and the helpers, are touched only by the supervisor's own
  * thread (a single virtual-thread scheduler); public methods enqueue work to it and return futures.
  * Blocking QMP calls are fine on that thread. The exceptions ({@link #snapshot},
- * {@link #guestChannel}, {@link #paths}) say so.
+ * {@link #guestChannel}, {@link #paths}) say so. Callbacks on other threads only enqueue: QMP
+ * events and disconnects (QMP I/O thread), the guest channel's reports; the console reader reads
+ * nothing of the supervisor. {@link OwnerThread} fails a schedule or reconcile from any other thread.
  */
 public final class VmSupervisor {
     private static final Logger LOG = LoggerFactory.getLogger(VmSupervisor.class);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration FAST_TICK = Duration.ofMillis(200);
     private static final Duration SLOW_TICK = Duration.ofSeconds(1);
+    /** How long a detach waits for the loop to let go of QEMU before it interrupts the loop. */
+    private static final Duration DETACH_GRACE = Duration.ofSeconds(5);
 
     private final NodeContext node;
     private final StateStore store;
@@ -70,7 +75,9 @@ public final class VmSupervisor {
     private final QemuHandles qemu;
     private final Scaler scaler;
     private final QemuLifecycle lifecycle;
+    private final RunStateWatch runState;
     private final RecoveryHook onRecovery;
+    private final OwnerThread owner;
 
     private boolean stopped;
     /** Why the loop stopped, for requests that waited behind that: "was deleted", "moved to ...". */
@@ -95,14 +102,16 @@ public final class VmSupervisor {
         this.store = store;
         this.status = new StatusWriter(node, store, vm);
         this.paths = store.paths(name);
-        this.loop = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("vm-" + name).factory());
+        this.owner = new OwnerThread(name);
+        this.loop = Executors.newSingleThreadScheduledExecutor(
+                owner.factory(Thread.ofVirtual().name("vm-" + name).factory()));
         this.console = new ConsoleLog(paths.consoleLog(), node.consoleMaxBytes());
         this.cgroup = new VmCgroup(node, name);
         this.guest = new GuestLink(name, paths.guestChannelSocket(), node.events(), this::enqueue, this::publishStatus);
-        this.qemu = new QemuHandles(name, node, paths, console, guest, () -> !stopped, this::onQmpEvent,
-                () -> schedule(Duration.ZERO));
+        this.qemu = new QemuHandles(name, node, paths, console, guest, this::onQmpEvent, this::onQmpDisconnect);
         this.scaler = new Scaler(name, node, store, cgroup);
         this.lifecycle = new QemuLifecycle(name, node, store, paths, cgroup, qemu, scaler, runtime);
+        this.runState = new RunStateWatch(name, paths, node.events());
         this.onRecovery = onRecovery;
         int restarts = vm.status() != null && vm.status().restartCount() != null ? vm.status().restartCount() : 0;
         this.observed = new Observation(VmPhase.Pending, 0, 0, 0, 0, node.accel().name(), restarts, "Pending", "waiting to start");
@@ -139,8 +148,9 @@ public final class VmSupervisor {
         return s;
     }
 
+    /** Any thread: the first tick is scheduled by the loop itself. */
     private void start() {
-        schedule(Duration.ZERO);
+        enqueue(() -> schedule(Duration.ZERO));
     }
 
     public String name() {
@@ -318,13 +328,16 @@ public final class VmSupervisor {
     /**
      * Lets go of the VM without touching QEMU (daemon shutdown): closes QMP and the console, stops
      * the loop. The VM keeps running and the next daemon re-adopts it. A running migration is
-     * cancelled first and rolls back on the loop before the detach runs: interrupted instead, it
-     * could not tell QEMU anything (every QMP call fails on an interrupted thread), and a guest
-     * paused for the switch-over would stay paused until the next daemon.
+     * cancelled first and rolls back on the loop before the detach runs, given
+     * {@link Departure#CANCEL_GRACE} for that: interrupted instead, it could not tell QEMU anything
+     * (every QMP call fails on an interrupted thread), and the target would not hear the abort. A
+     * guest left paused all the same is resumed by the next daemon's first reconcile step.
      */
     public void detach() {
+        boolean migrationRuns;
         synchronized (admission) {
-            if (migrating != null) {
+            migrationRuns = migrating != null;
+            if (migrationRuns) {
                 migrating.cancel("cancelled: the daemon is stopping");
             }
         }
@@ -334,10 +347,11 @@ public final class VmSupervisor {
             console.close();
             return null;
         });
+        Duration grace = migrationRuns ? Departure.CANCEL_GRACE.plus(DETACH_GRACE) : DETACH_GRACE;
         try {
-            done.get(5, TimeUnit.SECONDS);
+            done.get(grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.warn("vm={} detach did not finish cleanly: {}", name(), e.toString());
+            LOG.warn("vm={} detach did not finish cleanly within {} s: {}", name(), grace.toSeconds(), e.toString());
         }
         loop.shutdownNow();
     }
@@ -359,6 +373,7 @@ public final class VmSupervisor {
     }
 
     private void schedule(Duration delay) {
+        owner.check("scheduling the next reconcile");
         if (stopped || loop.isShutdown()) {
             return;
         }
@@ -384,6 +399,7 @@ public final class VmSupervisor {
     // ---- the reconcile ladder: each rung returns early with a reason --------------------------
 
     private void reconcile() {
+        owner.check("reconciling");
         if (stopped) {
             return;
         }
@@ -410,12 +426,29 @@ public final class VmSupervisor {
             schedule(FAST_TICK);
             return;
         }
-        Scaler.Outcome scaled = scaler.scale(qemu.ops(QMP_TIMEOUT), spec, lifecycle.runtime(), observed, qemu.process().pid());
+        QmpOps ops = qemu.ops(QMP_TIMEOUT);
+        // Level-triggered like the rest: a guest something left paused is resumed here, every step.
+        RunStateWatch.Outcome run = runState.check(ops);
+        Scaler.Outcome scaled = scaler.scale(ops, spec, lifecycle.runtime(), observed, qemu.process().pid());
         lifecycle.runtimeChanged(scaled.runtime());
-        observed = scaled.observation();
+        observed = run.running() ? scaled.observation()
+                : scaled.observation().withPhase(scaled.observation().phase(), "GuestPaused", run.message());
         cpuMeter.sample(System.nanoTime(), node.clock().millis(), cgroup.usage(), spec.cpuUseMillis());
         publishStatus();
-        schedule(scaled.converged() ? SLOW_TICK : FAST_TICK);
+        schedule(scaled.converged() && !run.lookAgain() ? SLOW_TICK : FAST_TICK);
+    }
+
+    /** Runs one reconcile step on the supervisor's thread, as a tick does; lets tests drive the ladder. */
+    CompletableFuture<Void> reconcileNow() {
+        return submit(() -> {
+            reconcile();
+            return null;
+        });
+    }
+
+    /** Runs on a QMP I/O thread: only hands a reconnect to the supervisor's thread. */
+    private void onQmpDisconnect() {
+        enqueue(() -> schedule(Duration.ZERO));
     }
 
     /** Runs on a QMP I/O thread: only hands the event to the supervisor's thread. */
@@ -430,6 +463,9 @@ public final class VmSupervisor {
                 switch (event) {
                     case "SHUTDOWN" -> lifecycle.onShutdownEvent(data.path("guest").asBoolean(false));
                     case "DEVICE_DELETED" -> scaler.onDeviceDeleted(data.path("device").asText(null));
+                    case "STOP", "RESUME" -> {
+                        // the run state changed: look at once rather than at the next tick
+                    }
                     default -> {
                         return;
                     }
@@ -455,7 +491,9 @@ public final class VmSupervisor {
 
     /** How busy the VM's CPUs were over the last second, measured on the host; thread-safe. */
     public Optional<HostCpuMeter.Reading> hostCpu() {
-        return qemu.process() == null ? Optional.empty() : Optional.ofNullable(cpuMeter.reading());
+        // From the published status, not the owner's handles: the API's thread reads this.
+        var s = status.vm().status();
+        return s == null || s.pid() == null ? Optional.empty() : Optional.ofNullable(cpuMeter.reading());
     }
 
     /** The VM's guest channel while QEMU runs, for the admin API; thread-safe. */

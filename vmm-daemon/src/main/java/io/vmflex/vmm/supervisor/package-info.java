@@ -1,9 +1,10 @@
 /**
  * Owning the VMs of this node: {@link io.vmflex.vmm.supervisor.VmRegistry} (the VMs by name) and one
  * {@link io.vmflex.vmm.supervisor.VmSupervisor} per VM, the only code that touches its QEMU. The
- * supervisor's thread runs the reconcile ladder (QEMU exited? launch? QMP? scale) and its helpers:
- * {@code QemuLifecycle} (launch, re-adopt, exit, restart policy), {@code QemuHandles} (pidfd, QMP,
- * console), {@code GuestLink} (the guest monitor's channel), {@code StatusWriter} and
+ * supervisor's thread runs the reconcile ladder (QEMU exited? launch? QMP? guest paused? scale) and
+ * its helpers: {@code QemuLifecycle} (launch, re-adopt, exit, restart policy), {@code QemuHandles}
+ * (pidfd, QMP, console), {@code RunStateWatch} and {@code RunStateRule} (QEMU's run state; resuming
+ * a guest left paused), {@code GuestLink} (the guest monitor's channel), {@code StatusWriter} and
  * {@code StatusMapper} (status from observation, {@code vm.json}). Resizing is delegated to
  * {@code io.vmflex.vmm.scaling}.
  *

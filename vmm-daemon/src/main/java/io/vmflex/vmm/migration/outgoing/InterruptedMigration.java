@@ -36,7 +36,6 @@ import java.util.UUID;
  */
 final class InterruptedMigration {
     private static final ObjectMapper JSON = ApiMapper.json();
-    private static final String FILE = "outgoing.json";
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private InterruptedMigration() {
@@ -58,7 +57,7 @@ final class InterruptedMigration {
     }
 
     static Path file(VmPaths paths) {
-        return paths.dir().resolve(FILE);
+        return paths.outgoingMarker();
     }
 
     static void write(VmPaths paths, Marker m) throws IOException {
