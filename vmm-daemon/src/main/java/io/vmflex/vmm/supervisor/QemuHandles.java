@@ -3,6 +3,7 @@ package io.vmflex.vmm.supervisor;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmflex.vmm.console.ConsoleLog;
 import io.vmflex.vmm.console.ConsoleReader;
+import io.vmflex.vmm.console.GuestIncident;
 import io.vmflex.vmm.console.IncidentReporter;
 import io.vmflex.vmm.node.NodeContext;
 import io.vmflex.vmm.qemu.QemuProcess;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The supervisor's open handles on the QEMU it runs: the pidfd ({@link QemuProcess}), the QMP
@@ -42,13 +44,16 @@ final class QemuHandles {
     private QmpSession qmp;
     private ConsoleReader consoleReader;
     private final IncidentReporter incidents;
+    private final Consumer<GuestIncident> onIncident;
 
     /**
      * @param onQmpEvent  QMP events, on a QMP I/O thread (must not block)
      * @param onQmpDisconnect called when the QMP session drops, on a QMP I/O thread
+     * @param onIncident      an OOM kill or kernel panic on the console, on the console reader's thread
+     *                        (after its event is published)
      */
     QemuHandles(String vm, NodeContext node, VmPaths paths, ConsoleLog console, GuestLink guest,
-                BiConsumer<String, JsonNode> onQmpEvent, Runnable onQmpDisconnect) {
+                BiConsumer<String, JsonNode> onQmpEvent, Runnable onQmpDisconnect, Consumer<GuestIncident> onIncident) {
         this.vm = vm;
         this.node = node;
         this.paths = paths;
@@ -56,6 +61,7 @@ final class QemuHandles {
         this.guest = guest;
         this.onQmpEvent = onQmpEvent;
         this.onQmpDisconnect = onQmpDisconnect;
+        this.onIncident = onIncident;
         this.incidents = new IncidentReporter(vm, node.events(), node.clock());
     }
 
@@ -98,9 +104,12 @@ final class QemuHandles {
     void openConsole() {
         closeConsole();
         // The reader runs until closeConsole and reads none of the supervisor's state; its incidents
-        // only become events (IncidentReporter is thread-safe), so they need not wait for the owner,
-        // which a migration can keep busy for minutes.
-        consoleReader = new ConsoleReader(paths.consoleSocket(), console, () -> true, incidents::report);
+        // become events at once (IncidentReporter is thread-safe), not after the owner, which a
+        // migration can keep busy for minutes; the owner only hears of them for status.
+        consoleReader = new ConsoleReader(paths.consoleSocket(), console, () -> true, incident -> {
+            incidents.report(incident);
+            onIncident.accept(incident);
+        });
         consoleReader.start(vm);
         guest.open();
     }

@@ -15,6 +15,7 @@ import io.vmflex.vmm.qemu.SpecView;
 import io.vmflex.vmm.scaling.Observation;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -70,8 +71,12 @@ final class StatusMapper {
         return new RevisionWithTime(target.revision(), now);
     }
 
-    /** @param nic the VM's NIC, or null when it has none */
-    static VirtualMachine withObservation(VirtualMachine vm, Observation o, String node, Instant now, VmNic nic) {
+    /**
+     * @param nic    the VM's NIC, or null when it has none
+     * @param health what the guest's console showed of its kernel's troubles
+     */
+    static VirtualMachine withObservation(VirtualMachine vm, Observation o, String node, Instant now, VmNic nic,
+                                          GuestHealth health) {
         VirtualMachineStatus old = vm.status() == null ? VirtualMachineStatus.EMPTY : vm.status();
         boolean running = o.pid() > 0;
         // A migrating guest runs and serves until the switch-over.
@@ -80,8 +85,13 @@ final class StatusMapper {
                 : old.conditions().stream().filter(c -> "Ready".equals(c.type())).findFirst().orElse(null);
         String readyStatus = ready ? "True" : "False";
         Instant since = previous != null && readyStatus.equals(previous.status()) ? previous.lastTransitionTime() : now;
+        // "guest shut down" says little when the kernel said why on its console.
+        String why = !ready && health.stopReason() != null ? health.stopReason() + "; " + o.message() : o.message();
         Condition readyCond = new Condition("Ready", readyStatus,
-                vm.metadata() == null ? null : vm.metadata().generation(), since, o.reason(), o.message());
+                vm.metadata() == null ? null : vm.metadata().generation(), since, o.reason(), why);
+        List<Condition> conditions = new ArrayList<>();
+        conditions.add(readyCond);
+        conditions.addAll(health.conditions());
         VirtualMachineStatus s = old
                 .withPhase(o.phase())
                 .withNode(node)
@@ -90,7 +100,7 @@ final class StatusMapper {
                 .withMemorySize(running && o.memoryBytes() > 0 ? ByteQuantity.ofBytes(o.memoryBytes()) : null)
                 .withPid(running ? (long) o.pid() : null)
                 .withAccel(o.accel())
-                .withConditions(List.of(readyCond))
+                .withConditions(List.copyOf(conditions))
                 .withExtraNet(nic == null ? null : nic.ip().getHostAddress(), nic == null ? null : nic.netmask())
                 .withCurrentRevision(currentRevision(vm, o, old.currentRevision(), now));
         return Objects.equals(s, old) ? vm : vm.withStatus(s);

@@ -58,9 +58,11 @@ final class StatusWriter {
      * persists it and reports a phase change.
      *
      * @param nic the VM's NIC, or null when it has none
+     * @param health the guest kernel's incidents, as conditions
      */
-    void publish(Observation observed, VmNic nic, GuestLink guest) {
-        VirtualMachine updated = StatusMapper.withObservation(vm, observed, node.nodeName(), node.clock().instant(), nic);
+    void publish(Observation observed, VmNic nic, GuestLink guest, GuestHealth health) {
+        VirtualMachine updated = StatusMapper.withObservation(vm, observed, node.nodeName(), node.clock().instant(), nic,
+                health);
         updated = guest.withGuestStatus(updated);
         if (!updated.equals(vm)) {
             VmPhase before = vm.status() == null ? null : vm.status().phase();

@@ -6,6 +6,7 @@ import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.api.vm.VmPhase;
 import io.vmflex.vmm.console.ConsoleLog;
+import io.vmflex.vmm.console.GuestIncident;
 import io.vmflex.vmm.events.VmEvent;
 import io.vmflex.vmm.guest.GuestChannel;
 import io.vmflex.vmm.node.NodeContext;
@@ -13,9 +14,9 @@ import io.vmflex.vmm.qemu.QemuRuntime;
 import io.vmflex.vmm.qemu.QmpOps;
 import io.vmflex.vmm.qemu.SpecView;
 import io.vmflex.vmm.qemu.VmPaths;
+import io.vmflex.vmm.scaling.HostCpuMeter;
 import io.vmflex.vmm.scaling.Observation;
 import io.vmflex.vmm.scaling.Scaler;
-import io.vmflex.vmm.scaling.HostCpuMeter;
 import io.vmflex.vmm.scaling.VmCgroup;
 import io.vmflex.vmm.store.StateStore;
 import org.slf4j.Logger;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -94,6 +96,7 @@ public final class VmSupervisor {
     private volatile Departure migrating;
     private ScheduledFuture<?> nextTick;
     private Observation observed;
+    private GuestHealth health = GuestHealth.NONE;
 
     private VmSupervisor(NodeContext node, StateStore store, VirtualMachine vm, QemuRuntime runtime,
             RecoveryHook onRecovery) throws IOException {
@@ -108,7 +111,8 @@ public final class VmSupervisor {
         this.console = new ConsoleLog(paths.consoleLog(), node.consoleMaxBytes());
         this.cgroup = new VmCgroup(node, name);
         this.guest = new GuestLink(name, paths.guestChannelSocket(), node.events(), this::enqueue, this::publishStatus);
-        this.qemu = new QemuHandles(name, node, paths, console, guest, this::onQmpEvent, this::onQmpDisconnect);
+        this.qemu = new QemuHandles(name, node, paths, console, guest, this::onQmpEvent, this::onQmpDisconnect,
+                this::onIncident);
         this.scaler = new Scaler(name, node, store, cgroup);
         this.lifecycle = new QemuLifecycle(name, node, store, paths, cgroup, qemu, scaler, runtime);
         this.runState = new RunStateWatch(name, paths, node.events());
@@ -418,6 +422,9 @@ public final class VmSupervisor {
                 return;
             }
             observed = lifecycle.launch(status.vm(), spec, observed);
+            if (qemu.process() != null) {
+                health = health.restarted(node.clock().instant());
+            }
             publishStatus();
             schedule(qemu.process() == null ? SLOW_TICK : FAST_TICK);
             return;
@@ -477,6 +484,15 @@ public final class VmSupervisor {
         }
     }
 
+    /** Console reader thread: the event is already out; status follows on the owner. */
+    private void onIncident(GuestIncident incident) {
+        Instant at = node.clock().instant();
+        enqueue(() -> {
+            health = health.seen(incident, at);
+            publishStatus();
+        });
+    }
+
     private void enqueue(Runnable r) {
         try {
             loop.execute(() -> {
@@ -502,7 +518,7 @@ public final class VmSupervisor {
     }
 
     private void publishStatus() {
-        status.publish(observed, lifecycle.nic(), guest);
+        status.publish(observed, lifecycle.nic(), guest, health);
     }
 
     private String describeSpec() {

@@ -61,5 +61,18 @@ class GuestIncidentIT {
         System.err.println("GuestIncidentIT: " + found[0].path("message").asText());
         assertEquals("Warning", found[0].path("type").asText());
         assertTrue(found[0].path("message").asText().contains("Killed process"), found[0].toString());
+
+        JsonNode[] condition = new JsonNode[1];
+        Awaitility.await("a GuestOOMKilled condition in status").atMost(Duration.ofSeconds(10)).until(() -> {
+            for (JsonNode c : daemon.http().get("/v1/vms/" + VM).json().path("status").path("conditions")) {
+                if (c.path("type").asText().equals("GuestOOMKilled")) {
+                    condition[0] = c;
+                    return true;
+                }
+            }
+            return false;
+        });
+        assertEquals("True", condition[0].path("status").asText(), condition[0].toString());
+        assertTrue(condition[0].path("message").asText().contains("OOM kill(s) since start"), condition[0].toString());
     }
 }

@@ -67,4 +67,17 @@ class StatusMapperTest {
         VirtualMachine noTarget = vm(7).withSpec(vm(7).spec().withTargetRevision(null));
         assertNull(StatusMapper.currentRevision(noTarget, seen(VmPhase.Running, 1500, 768 * MI), null, T1));
     }
+
+    @Test
+    void shouldSayAStoppedGuestsKernelPanickedAndCarryItsConditions() {
+        GuestHealth panicked = GuestHealth.NONE.seen(new io.vmflex.vmm.console.GuestIncident.KernelPanic(
+                "Kernel panic - not syncing: Out of memory", "Out of memory"), T0);
+        Observation exited = new Observation(VmPhase.Failed, 0, 0, 0, 0, "tcg", 0, "GuestShutdown", "guest shut down");
+        var vm = StatusMapper.withObservation(vm(7), exited, "node-1", T1, null, panicked);
+        var conditions = vm.status().conditions();
+        assertEquals("the guest's kernel panicked: Out of memory; guest shut down", conditions.getFirst().message());
+        assertEquals("GuestKernelPanic", conditions.get(1).type());
+        assertEquals(1, StatusMapper.withObservation(vm(7), exited, "node-1", T1, null, GuestHealth.NONE)
+                .status().conditions().size(), "a healthy guest carries only Ready");
+    }
 }
