@@ -102,8 +102,8 @@ class MigrationControlTest {
             l.onControl(req -> {
                 throw new IllegalStateException("no \"such\" VM");
             });
-            assertEquals("{\"ok\":false,\"error\":\"no \\\"such\\\" VM\"}",
-                    MigrationControl.call(l.address(), secret, "{}", TIMEOUT, RelayOptions.DEFAULTS));
+            assertEquals(new ControlReply.Refused("no \"such\" VM"), ControlCodec.decodeReply(
+                    MigrationControl.call(l.address(), secret, "{}", TIMEOUT, RelayOptions.DEFAULTS)));
         }
     }
 }
