@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * The control path between daemons: after the same mutual HMAC hello as a data channel, but on
  * channel {@value #CHANNEL} and without any prior expectation, the source sends ONE request and the
  * target answers ONE response, each a 4-byte big-endian length and that many bytes of UTF-8 (the
- * daemons put JSON there), at most {@value #MAX_MESSAGE_BYTES} bytes. The handler may take as long as
- * it needs (the caller bounds the wait). On an encrypted connection (the default, see
+ * daemons put {@link ControlCodec}'s JSON there, through {@link ControlChannel}), at most
+ * {@value #MAX_MESSAGE_BYTES} bytes. The handler may take as long as it needs (the caller bounds the wait). On an encrypted connection (the default, see
  * {@link RelayOptions#encryption()}) each message is instead one sealed record ({@link RecordLayout}),
  * the request record 0 of the source's direction and the response record 0 of the target's.
  *
@@ -162,7 +162,8 @@ public final class MigrationControl {
             try {
                 response = handler.handle(new String(request, StandardCharsets.UTF_8));
             } catch (Exception e) {
-                response = "{\"ok\":false,\"error\":" + quote(String.valueOf(e.getMessage())) + "}";
+                // ControlChannel.serving never gets here; a raw handler's failure is still a typed refusal.
+                response = ControlCodec.encode(new ControlReply.Refused(String.valueOf(e.getMessage())));
             }
             byte[] out = response.getBytes(StandardCharsets.UTF_8);
             if (out.length > MAX_MESSAGE_BYTES) {
@@ -215,23 +216,5 @@ public final class MigrationControl {
                 yield java.util.Arrays.copyOf(body, n);
             }
         };
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

@@ -2,6 +2,7 @@ package io.vmflex.vmm;
 
 import io.vmflex.api.admin.NodeInfo;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.ControlChannel;
 import io.vmflex.migration.MigrationListener;
 import io.vmflex.migration.RelayOptions;
 import io.vmflex.netbridge.IpRange;
@@ -164,7 +165,7 @@ public final class Vmmd implements AutoCloseable {
             migrationListener = MigrationListener.start(migration.listen(), secret, RelayOptions.DEFAULTS);
             migrationListener.admitOnly(clusterNetwork.migrationPeers());
             incoming = new IncomingMigrations(node, store, registry, migrationListener, migration.incomingTtl());
-            migrationListener.onControl(incoming);
+            migrationListener.onControl(ControlChannel.serving(incoming));
             LOG.info("live migration: listening on {}", migrationListener.address());
         }
         OutgoingMigrations outgoing = new OutgoingMigrations(node, registry, secret,

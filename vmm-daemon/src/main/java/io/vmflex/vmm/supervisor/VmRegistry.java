@@ -113,6 +113,11 @@ public final class VmRegistry {
         arriving.remove(name, migration);
     }
 
+    /** Whether {@code name} is held for a VM a migration brings here ({@link #expectArrival}). */
+    public synchronized boolean arrivalExpected(String name) {
+        return arriving.containsKey(name);
+    }
+
     public synchronized CompletableFuture<VirtualMachine> delete(String name) {
         VmSupervisor s = vms.get(name);
         if (s == null) {

@@ -1,10 +1,10 @@
 package io.vmflex.vmm.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vmflex.api.json.ApiMapper;
 import io.vmflex.migration.ClusterSecret;
-import io.vmflex.migration.MigrationControl;
+import io.vmflex.migration.ControlChannel;
+import io.vmflex.migration.ControlReply;
+import io.vmflex.migration.ControlRequest;
 import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.MigrationSettings;
 import io.vmflex.vmm.qmp.QmpClient;
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -59,14 +60,10 @@ class MigrationCrashWindowsIT {
     void shouldDropThePreparedQemuAfterTheTtlWhenTheSourceNeverComesBack() throws Exception {
         // The test is the source daemon that dies right after its prepare was answered.
         JsonNode vm = a.http().get("/v1/vms/" + VM).json();
-        ObjectNode prepare = ApiMapper.json().createObjectNode();
-        prepare.put("op", "prepare").put("migrationId", UUID.randomUUID().toString()).put("channels", 1)
-                .put("virtioMemRequestedBytes", 0);
-        prepare.set("vm", vm);
-        prepare.putArray("pluggedCpus");
-        String answer = MigrationControl.call(MigrationSettings.parseAddress(b.migrationAddress()), ClusterSecret.load(secret),
-                prepare.toString(), Duration.ofSeconds(90), RelayOptions.DEFAULTS);
-        assertTrue(answer.contains("\"ok\":true"), answer);
+        var prepare = new ControlRequest.Prepare(UUID.randomUUID(), vm, 1, 1, false, 30, List.of(), 0, null, null);
+        ControlReply answer = ControlChannel.call(MigrationSettings.parseAddress(b.migrationAddress()),
+                ClusterSecret.load(secret), prepare, Duration.ofSeconds(90), RelayOptions.DEFAULTS);
+        assertEquals(new ControlReply.Done(), answer);
         long t0 = System.nanoTime();
         int targetQemu = MigrationProbe.incomingQemuPid(b);
         assertTrue(Guest.processRuns(targetQemu));

@@ -1,6 +1,9 @@
 package io.vmflex.vmm.migration.outgoing;
 
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.ControlChannel;
+import io.vmflex.migration.ControlReply;
+import io.vmflex.migration.ControlRequest;
 import io.vmflex.migration.MigrationControl;
 import io.vmflex.migration.RelayOptions;
 
@@ -18,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe: the migration's thread. The connection is opened on a virtual thread of its own.
  */
-final class CommitLink implements AutoCloseable {
+final class CommitLink implements ControlPath.Held {
     /** Replaced when older: well inside the target's wait for the request ({@link MigrationControl#REQUEST_WAIT}). */
     static final Duration MAX_AGE = Duration.ofMinutes(4);
 
@@ -53,7 +56,8 @@ final class CommitLink implements AutoCloseable {
     }
 
     /** Replaces a connection that could not be opened or is older than {@link #MAX_AGE}; cheap, no I/O. */
-    void refresh() {
+    @Override
+    public void refresh() {
         if (held == null || !held.isDone()) {
             return;
         }
@@ -70,12 +74,15 @@ final class CommitLink implements AutoCloseable {
      *
      * @throws IOException as {@link MigrationControl#call}: the answer may be lost after the target acted
      */
-    String call(String request, Duration timeout) throws IOException {
+    @Override
+    public ControlReply call(ControlRequest request, Duration timeout) throws IOException {
         MigrationControl.Connection c = take();
         if (c == null) {
-            return MigrationControl.call(target, secret, request, timeout, options);
+            return ControlChannel.call(target, secret, request, timeout, options);
         }
-        return c.call(request, timeout);
+        try (c) {
+            return ControlChannel.call(c, request, timeout);
+        }
     }
 
     private MigrationControl.Connection take() {

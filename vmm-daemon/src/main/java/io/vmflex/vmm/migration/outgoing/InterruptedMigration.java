@@ -1,42 +1,40 @@
 package io.vmflex.vmm.migration.outgoing;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmflex.api.json.ApiMapper;
-import io.vmflex.migration.ClusterSecret;
-import io.vmflex.migration.MigrationControl;
-import io.vmflex.migration.RelayOptions;
+import io.vmflex.migration.ControlReply;
+import io.vmflex.migration.ControlRequest;
 import io.vmflex.vmm.qemu.VmPaths;
 import io.vmflex.vmm.store.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * An outgoing migration that the daemon which started it did not see to its end (it died or was
  * stopped meanwhile). While QEMU streams, {@code <vmdir>/outgoing.json} names the migration and its
- * target; a daemon that re-adopts the VM and finds the file asks the target what became of it:
+ * target; a daemon that re-adopts the VM and finds the file fences the target, which settles the
+ * migration for good under the commit's own lock:
  *
  * <ul>
- * <li>{@code committed}: the target runs the VM. The source QEMU (paused in postmigrate) must go:
+ * <li>{@code COMMITTED}: the target runs the VM. The source QEMU (paused in postmigrate) must go:
  *     {@link Decision.Moved}.
- * <li>{@code pending} or {@code absent}: the target does not run it. It is told to abort, and the
- *     source resumes its QEMU if QEMU paused it: {@link Decision.StaysHere}. Only this answer makes
- *     resuming safe; a guess could run the guest twice.
- * <li>no answer: {@link Decision.Unknown}; the VM stays as it is (paused, if QEMU completed) and the
- *     question is asked again later.
+ * <li>{@code DROPPED}: the target does not run it, has removed its copy and refuses any later
+ *     commit of this migration (one still on its way included). The source resumes its QEMU if
+ *     QEMU paused it: {@link Decision.StaysHere}. Only this answer makes resuming safe; a guess could
+ *     run the guest twice.
+ * <li>anything else, or no answer: {@link Decision.Unknown}; the VM stays as it is (paused, if QEMU
+ *     completed) and the target is asked again later.
  * </ul>
  *
  * <p>Stateless; thread-safe.
  */
 final class InterruptedMigration {
     private static final ObjectMapper JSON = ApiMapper.json();
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private InterruptedMigration() {
     }
@@ -68,7 +66,7 @@ final class InterruptedMigration {
         try {
             Files.deleteIfExists(file(paths));
         } catch (IOException ignored) {
-            // the VM dir is going away, or the next re-adoption asks the target once more (harmless)
+            // the VM dir is going away, or the next re-adoption fences the target once more (harmless)
         }
     }
 
@@ -84,36 +82,20 @@ final class InterruptedMigration {
         }
     }
 
-    /** Maps the target's answer to a decision; pure, so the rule is tested without a target. */
-    static Decision decide(String answer) {
-        return switch (answer) {
-            case "committed" -> new Decision.Moved();
-            case "pending", "absent" -> new Decision.StaysHere();
-            default -> new Decision.Unknown("unexpected answer \"" + answer + "\"");
+    /** Maps the target's answer to the fence to a decision; pure, so the rule is tested without a target. */
+    static Decision decide(ControlReply answer) {
+        return switch (CommitOutcome.ofFence(answer)) {
+            case CommitOutcome.Moved m -> new Decision.Moved();
+            case CommitOutcome.StaysHere s -> new Decision.StaysHere();
+            case CommitOutcome.Fence f -> new Decision.Unknown(f.why());
         };
     }
 
-    /** Asks the target about {@code m}; on {@link Decision.StaysHere} it has been told to abort. */
-    static Decision ask(Marker m, String vm, ClusterSecret secret) {
+    /** Fences the target of {@code m}, reached through {@code pathTo.apply(m.target())}. */
+    static Decision ask(Marker m, String vm, Function<String, ControlPath> pathTo) {
         try {
-            var target = TargetAddress.parse(m.target());
-            ObjectNode q = JSON.createObjectNode();
-            q.put("op", "query");
-            q.put("migrationId", m.migrationId().toString());
-            q.put("vm", vm);
-            JsonNode r = JSON.readTree(MigrationControl.call(target, secret, JSON.writeValueAsString(q), TIMEOUT,
-                    RelayOptions.DEFAULTS));
-            if (!r.path("ok").asBoolean(false)) {
-                return new Decision.Unknown("target: " + r.path("error").asText("no reason"));
-            }
-            Decision d = decide(r.path("state").asText(""));
-            if (d instanceof Decision.StaysHere) {
-                ObjectNode abort = JSON.createObjectNode();
-                abort.put("op", "abort");
-                abort.put("migrationId", m.migrationId().toString());
-                MigrationControl.call(target, secret, JSON.writeValueAsString(abort), TIMEOUT, RelayOptions.DEFAULTS);
-            }
-            return d;
+            return decide(pathTo.apply(m.target()).call(new ControlRequest.Fence(m.migrationId(), vm),
+                    TargetControl.CONTROL_TIMEOUT));
         } catch (IOException | RuntimeException e) {
             return new Decision.Unknown(e.getMessage() == null ? e.toString() : e.getMessage());
         }

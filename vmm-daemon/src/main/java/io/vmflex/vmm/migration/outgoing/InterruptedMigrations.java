@@ -2,7 +2,6 @@ package io.vmflex.vmm.migration.outgoing;
 
 import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.api.vm.MigrationStatus;
-import io.vmflex.migration.ClusterSecret;
 import io.vmflex.vmm.events.VmEvent;
 import io.vmflex.vmm.migration.qemu.DiskMirror;
 import io.vmflex.vmm.node.NodeContext;
@@ -15,10 +14,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Settles, at daemon start, the outgoing migrations a previous daemon left unfinished (a VM folder
- * with {@code outgoing.json}, {@link InterruptedMigration}): asks each target, in the background,
+ * with {@code outgoing.json}, {@link InterruptedMigration}): fences each target, in the background,
  * until it says whether it runs the VM, then drops this node's copy or resumes it.
  *
  * <p>Thread-safe: each VM is settled on a virtual thread of its own.
@@ -30,12 +30,13 @@ final class InterruptedMigrations {
 
     private final NodeContext node;
     private final VmRegistry registry;
-    private final ClusterSecret secret;
+    private final Function<String, ControlPath> pathTo;
 
-    InterruptedMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret) {
+    /** @param pathTo the way to a target's control service, by the address the marker names */
+    InterruptedMigrations(NodeContext node, VmRegistry registry, Function<String, ControlPath> pathTo) {
         this.node = node;
         this.registry = registry;
-        this.secret = secret;
+        this.pathTo = pathTo;
     }
 
     /** Finds migrations a previous daemon left unfinished and settles each with its target, in the background. */
@@ -52,7 +53,7 @@ final class InterruptedMigrations {
             if (s.isEmpty()) {
                 return;
             }
-            switch (InterruptedMigration.ask(m, name, secret)) {
+            switch (InterruptedMigration.ask(m, name, pathTo)) {
                 case InterruptedMigration.Decision.Moved moved -> {
                     node.events().publish(VmEvent.normal(name, "Migrated", "migration " + m.migrationId() + " to "
                             + m.target() + " completed while the daemon was down; the target runs the VM"));
@@ -84,7 +85,7 @@ final class InterruptedMigrations {
     }
 
     /**
-     * The target said it does not run the VM (and was told to abort): QEMU runs on here. QEMU may
+     * The target said it does not run the VM and never will (it dropped its copy): QEMU runs on here. QEMU may
      * have paused the guest at the end of the stream ({@code postmigrate}); resume it. On the VM's
      * supervisor thread, so no reconcile step runs meanwhile.
      */

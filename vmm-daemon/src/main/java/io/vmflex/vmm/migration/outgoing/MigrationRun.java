@@ -33,20 +33,22 @@ final class MigrationRun implements AutoCloseable {
     /** From Mirror on: the disk relay and the source QEMU's mirror job, which roll-back removes. */
     private OutgoingDiskMirror diskMirror;
     /** From Stream on: the connection the commit goes over, authenticated ahead of time. */
-    private CommitLink commitLink;
+    private ControlPath.Held commitLink;
 
     /**
      * @param publish  every status change, for the migration list
      * @param onStatus every status change, for the supervisor's view of the VM
+     * @param target   the way to the target daemon's control service
      */
     MigrationRun(OutgoingMigration.Request request, ClusterSecret secret, NodeContext node, HandedVm vm, Signals signals,
-            MigrationStatus initial, Consumer<MigrationStatus> publish, Consumer<MigrationStatus> onStatus) {
+            MigrationStatus initial, Consumer<MigrationStatus> publish, Consumer<MigrationStatus> onStatus,
+            ControlPath target) {
         this.request = request;
         this.secret = secret;
         this.node = node;
         this.vm = vm;
         this.signals = signals;
-        this.target = new TargetControl(request.id(), request.target(), secret);
+        this.target = new TargetControl(request.id(), target);
         this.status = initial;
         this.publish = publish;
         this.onStatus = onStatus;
@@ -101,11 +103,11 @@ final class MigrationRun implements AutoCloseable {
         signals.diskMirror(m);
     }
 
-    CommitLink commitLink() {
+    ControlPath.Held commitLink() {
         return commitLink;
     }
 
-    void commitLink(CommitLink link) {
+    void commitLink(ControlPath.Held link) {
         commitLink = link;
     }
 

@@ -39,16 +39,21 @@ final class OutgoingMigration implements Departure {
     private final NodeContext node;
     private final MigrationStatus initial;
     private final Consumer<MigrationStatus> publish;
+    private final ControlPath control;
     private final Signals signals = new Signals();
 
-    /** @param publish every status change, for the migration list; any thread may read what it keeps */
+    /**
+     * @param publish every status change, for the migration list; any thread may read what it keeps
+     * @param control the way to the target daemon's control service
+     */
     OutgoingMigration(Request request, ClusterSecret secret, NodeContext node, MigrationStatus initial,
-            Consumer<MigrationStatus> publish) {
+            Consumer<MigrationStatus> publish, ControlPath control) {
         this.request = request;
         this.secret = secret;
         this.node = node;
         this.initial = initial;
         this.publish = publish;
+        this.control = control;
     }
 
     @Override
@@ -80,7 +85,8 @@ final class OutgoingMigration implements Departure {
     public boolean run(HandedVm vm, Consumer<MigrationStatus> onStatus) {
         onStatus.accept(initial);
         Step step = new Prepare();
-        try (MigrationRun run = new MigrationRun(request, secret, node, vm, signals, initial, publish, onStatus)) {
+        try (MigrationRun run = new MigrationRun(request, secret, node, vm, signals, initial, publish, onStatus,
+                control)) {
             try {
                 while (!(step instanceof Done)) {
                     step = switch (step) {

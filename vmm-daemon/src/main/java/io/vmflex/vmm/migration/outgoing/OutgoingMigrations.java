@@ -3,6 +3,7 @@ package io.vmflex.vmm.migration.outgoing;
 import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.node.NodeContext;
 import io.vmflex.vmm.supervisor.VmRegistry;
 
@@ -47,7 +48,9 @@ public final class OutgoingMigrations {
             recent.put(s.id(), s);
         }
         if (secret != null) {
-            new InterruptedMigrations(node, registry, secret).settleInBackground();
+            new InterruptedMigrations(node, registry,
+                    target -> new SocketControlPath(TargetAddress.parse(target), secret, RelayOptions.DEFAULTS))
+                    .settleInBackground();
         }
     }
 
@@ -83,7 +86,8 @@ public final class OutgoingMigrations {
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), vm,
                 target.getHostString() + ":" + target.getPort(), node.clock().instant());
         var m = new OutgoingMigration(new OutgoingMigration.Request(id, target, downtimeLimitMs, maxBandwidthMbps,
-                multifdChannels, timeouts), secret, node, initial, this::record);
+                multifdChannels, timeouts), secret, node, initial, this::record,
+                new SocketControlPath(target, secret, RelayOptions.DEFAULTS));
         synchronized (this) {
             if (activeFor(vm).isPresent()) {
                 throw new IllegalStateException("VM " + vm + " is migrating already (" + activeFor(vm).get() + ")");

@@ -1,7 +1,9 @@
 package io.vmflex.vmm.migration.outgoing;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vmflex.migration.HandshakeException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vmflex.api.json.ApiMapper;
+import io.vmflex.migration.ControlReply;
+import io.vmflex.migration.ControlRequest;
 import io.vmflex.netbridge.VmMac;
 import io.vmflex.sys.netlink.MacAddress;
 import io.vmflex.vmm.migration.qemu.DiskMirror;
@@ -10,31 +12,55 @@ import io.vmflex.vmm.qemu.CpuSlot;
 import io.vmflex.vmm.qemu.QmpOps;
 import io.vmflex.vmm.supervisor.HandedVm;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.List;
+
 import static io.vmflex.vmm.migration.outgoing.MigrationRun.failed;
 import static io.vmflex.vmm.migration.outgoing.MigrationRun.message;
 
 /**
  * Has the target start a paused QEMU with the devices this VM's QEMU has now: a snapshot of the
  * plugged vCPUs and virtio-mem size, the VM's IP and MAC, and whether it has a root disk to carry.
+ * Only a refusal, or a request that never reached the target, means nothing was prepared there; an
+ * answer that is slow or lost may hide a target that did prepare, and that one is told to abort.
  */
 record Prepare() implements Step {
+    private static final ObjectMapper JSON = ApiMapper.json();
 
     Step next(MigrationRun run) {
         boolean mirrorDisk;
+        ControlRequest.Prepare request;
         try {
             mirrorDisk = DiskMirror.hasRootDisk(run.vm.ops());
+            request = request(run, mirrorDisk);
         } catch (QmpOps.QmpFailure e) {
             // Prepare -- QEMU does not answer --> RollBack (nothing on the target yet)
             return failed("PrepareFailed", message(e), false);
         }
+        ControlReply reply;
         try {
-            run.target.call(request(run, mirrorDisk), TargetControl.CONTROL_TIMEOUT);
-        } catch (TargetControl.TargetRefused | HandshakeException e) {
-            // Prepare -- refused, or never let in --> RollBack: the target cleaned up its half-made QEMU
+            reply = run.target.prepare(request);
+        } catch (ControlPath.NotDelivered e) {
+            // Prepare -- never reached the target --> RollBack (nothing on the target)
             return failed("PrepareFailed", message(e), false);
-        } catch (Exception e) {
-            // Prepare -- no answer --> RollBack: the target may have prepared after all
-            return failed("PrepareFailed", message(e), true);
+        } catch (IOException e) {
+            // Prepare -- no answer in time --> RollBack: the target may have prepared after all, abort it
+            return failed("PrepareFailed", "no answer to prepare: " + message(e), true);
+        }
+        switch (reply) {
+            case ControlReply.Done done -> {
+                // prepared
+            }
+            case ControlReply.Refused r -> {
+                // Prepare -- refused --> RollBack: the target cleaned up its half-made QEMU
+                return failed("PrepareFailed", "target refused prepare: " + r.error(), false);
+            }
+            default -> {
+                // Prepare -- an answer prepare never gets --> RollBack, and abort whatever the target made
+                return failed("PrepareFailed", "unexpected answer to prepare: " + reply, true);
+            }
         }
         if (run.signals.cancelRequested()) {
             // Prepare -- cancel --> RollBack
@@ -45,30 +71,26 @@ record Prepare() implements Step {
     }
 
     /** The {@code prepare} request: the VM and the devices its QEMU has now, hot-plugged ones included. */
-    private static ObjectNode request(MigrationRun run, boolean mirrorDisk) throws QmpOps.QmpFailure {
+    private static ControlRequest.Prepare request(MigrationRun run, boolean mirrorDisk) throws QmpOps.QmpFailure {
         HandedVm vm = run.vm;
         OutgoingMigration.Request request = run.request;
-        ObjectNode prepare = run.target.request("prepare");
-        prepare.set("vm", TargetControl.JSON.valueToTree(vm.vm()));
-        prepare.put("channels", MigrationTuning.connections(request.multifdChannels()));
-        prepare.put("multifdChannels", request.multifdChannels());
-        prepare.put("disk", mirrorDisk);
-        // The target gives up on a silent source after as long as the source waits for progress.
-        prepare.put("progressTimeoutSeconds", request.timeouts().progress().toSeconds());
-        var cpus = prepare.putArray("pluggedCpus");
+        List<ControlRequest.PluggedCpu> cpus = new ArrayList<>();
         for (CpuSlot c : vm.ops().hotpluggableCpus()) {
             if (c.hotplugged()) {
-                cpus.addObject().put("type", c.type()).put("id", c.deviceId()).put("socketId", c.socketId())
-                        .put("coreId", c.coreId()).put("threadId", c.threadId());
+                cpus.add(new ControlRequest.PluggedCpu(c.type(), c.deviceId(), c.socketId(), c.coreId(), c.threadId()));
             }
         }
-        prepare.put("virtioMemRequestedBytes",
-                vm.spec().hotplugMemoryBytes() > 0 ? vm.ops().virtioMemLong("requested-size") : 0);
+        long virtioMem = vm.spec().hotplugMemoryBytes() > 0 ? vm.ops().virtioMemLong("requested-size") : 0;
         // The VM keeps its address and MAC on the target (flat L2 overlay).
+        String ip = null;
+        String mac = null;
         if (run.node.network() != null) {
-            run.node.network().pool().lookup(vm.name()).ifPresent(ip -> prepare.put("ip", ip.getHostAddress()));
-            prepare.put("mac", MacAddress.format(VmMac.of(vm.name())));
+            ip = run.node.network().pool().lookup(vm.name()).map(Inet4Address::getHostAddress).orElse(null);
+            mac = MacAddress.format(VmMac.of(vm.name()));
         }
-        return prepare;
+        return new ControlRequest.Prepare(request.id(), JSON.valueToTree(vm.vm()),
+                MigrationTuning.connections(request.multifdChannels()), request.multifdChannels(), mirrorDisk,
+                // The target gives up on a silent source after as long as the source waits for progress.
+                request.timeouts().progress().toSeconds(), cpus, virtioMem, ip, mac);
     }
 }

@@ -1,5 +1,6 @@
 package io.vmflex.vmm.migration.outgoing;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.migration.MigrationSource;
@@ -32,13 +33,13 @@ record Stream(boolean mirrorDisk) implements Step {
                     MigrationTuning.connections(request.multifdChannels()), run.secret, RelayOptions.DEFAULTS);
             run.relay(relay);
             relay.completion().whenComplete((ok, failed) -> run.signals.wakeUp());
-            run.commitLink(CommitLink.open(request.target(), run.secret, RelayOptions.DEFAULTS));
+            run.commitLink(run.target.openAhead());
             hold = MigrationTuning.applySource(run.vm.ops(), request.downtimeLimitMs(), request.maxBandwidthMbps(),
                     request.multifdChannels(), mirrorDisk);
             // From here a daemon that dies leaves a QEMU that may complete on its own: the next
             // daemon must ask the target before it resumes or drops it.
             InterruptedMigration.write(run.vm.paths(), new InterruptedMigration.Marker(request.id(), run.status().target()));
-            ObjectNode migrate = TargetControl.JSON.createObjectNode();
+            ObjectNode migrate = JsonNodeFactory.instance.objectNode();
             migrate.put("uri", "unix:" + sock);
             run.vm.ops().call("migrate", migrate);
         } catch (Exception e) {

@@ -18,9 +18,9 @@
  *     v                                            v                 v                       v  |       v
  *  RollBack <------------------------------------------------------------------------------------+------+
  *     |   error, refused, cancel;  mirror failed, stalled;  relay broke;  QEMU failed;  timeout;     |
- *     |   guest disk writes stalled;  target refused the commit or says it does not run the VM       |
+ *     |   guest disk writes stalled;  commit refused or lost and the fence says the target dropped it  |
  *     v                                                                                              |
- *  Done(stayed): migrate_cancel, cont, target told to abort      daemon stopping, commit answer lost -+--> Done(unresolved)
+ *  Done(stayed): migrate_cancel, cont, target told to abort      daemon stopping before the fence answered -+--> Done(unresolved)
  * </pre>
  *
  * <p>Each step is a record of its own ({@code Prepare}, {@code Mirror}, {@code Stream}, {@code Watch},
@@ -31,8 +31,11 @@
  * threads tell a running migration (cancel, QEMU's events, a relay's end) arrives through
  * {@code Signals} and wakes the watch loop.
  *
- * <p>Helpers: {@code TargetControl} (prepare, commit, query, abort to the target daemon),
- * {@code CommitLink} (the commit's connection, opened ahead), {@code OutgoingDiskMirror} (the disk
+ * <p>Helpers: {@code TargetControl} (prepare, commit, fence, abort to the target daemon, as the
+ * typed records of the control protocol, over a {@code ControlPath}: {@code SocketControlPath} in the
+ * daemon, an in-process path in tests), {@code CommitOutcome} (the pure rule: the source resumes its
+ * copy only when a fence says the target dropped its own), {@code CommitLink} (the commit's connection,
+ * opened ahead), {@code OutgoingDiskMirror} (the disk
  * relay and mirror job), {@code ProgressWatch} and {@code DiskWriteWatch} (pure judges of progress),
  * {@code InterruptedMigration} and {@code InterruptedMigrations} ({@code outgoing.json}, settled with
  * the target by the next daemon), {@link io.vmflex.vmm.migration.outgoing.MigrationHistory} (ended

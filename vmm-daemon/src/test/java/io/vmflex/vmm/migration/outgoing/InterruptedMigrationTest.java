@@ -1,5 +1,7 @@
 package io.vmflex.vmm.migration.outgoing;
 
+import io.vmflex.migration.ControlReply;
+import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.qemu.VmPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,19 +18,23 @@ class InterruptedMigrationTest {
     Path dir;
 
     @Test
-    void shouldDropTheSourceOnlyWhenTheTargetSaysCommitted() {
-        assertInstanceOf(InterruptedMigration.Decision.Moved.class, InterruptedMigration.decide("committed"));
+    void shouldDropTheSourceOnlyWhenTheFenceSaysCommitted() {
+        assertInstanceOf(InterruptedMigration.Decision.Moved.class,
+                InterruptedMigration.decide(new ControlReply.Fenced(ControlReply.Outcome.COMMITTED)));
     }
 
     @Test
-    void shouldKeepTheVmHereWhenTheTargetHoldsItPausedOrNotAtAll() {
-        assertInstanceOf(InterruptedMigration.Decision.StaysHere.class, InterruptedMigration.decide("pending"));
-        assertInstanceOf(InterruptedMigration.Decision.StaysHere.class, InterruptedMigration.decide("absent"));
+    void shouldKeepTheVmHereOnlyWhenTheFenceSaysTheTargetDroppedItsCopy() {
+        assertInstanceOf(InterruptedMigration.Decision.StaysHere.class,
+                InterruptedMigration.decide(new ControlReply.Fenced(ControlReply.Outcome.DROPPED)));
     }
 
     @Test
-    void shouldNotGuessWhenTheAnswerIsUnexpected() {
-        assertInstanceOf(InterruptedMigration.Decision.Unknown.class, InterruptedMigration.decide(""));
+    void shouldNotGuessWhenTheAnswerIsARefusalAnotherReplyOrLost() {
+        for (ControlReply r : new ControlReply[] {new ControlReply.Refused("busy"), new ControlReply.Done(),
+                new ControlReply.Committed(5), null}) {
+            assertInstanceOf(InterruptedMigration.Decision.Unknown.class, InterruptedMigration.decide(r), String.valueOf(r));
+        }
     }
 
     @Test
@@ -44,7 +50,8 @@ class InterruptedMigrationTest {
     @Test
     void shouldAnswerUnknownWhenTheTargetCannotBeReached() throws Exception {
         var secret = io.vmflex.migration.ClusterSecret.of(new byte[32]);
-        var d = InterruptedMigration.ask(new InterruptedMigration.Marker(UUID.randomUUID(), "127.0.0.1:1"), "vm", secret);
+        var d = InterruptedMigration.ask(new InterruptedMigration.Marker(UUID.randomUUID(), "127.0.0.1:1"), "vm",
+                target -> new SocketControlPath(TargetAddress.parse(target), secret, RelayOptions.DEFAULTS));
         assertInstanceOf(InterruptedMigration.Decision.Unknown.class, d);
     }
 }

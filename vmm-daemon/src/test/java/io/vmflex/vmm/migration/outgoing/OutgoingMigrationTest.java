@@ -8,6 +8,9 @@ import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.ControlChannel;
+import io.vmflex.migration.ControlReply;
+import io.vmflex.migration.ControlRequest;
 import io.vmflex.migration.MigrationListener;
 import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.events.EventBus;
@@ -71,15 +74,23 @@ class OutgoingMigrationTest {
         }
     }
 
-    /** A target daemon that answers each control request with {@code answer.apply(op)}. */
-    private InetSocketAddress target(Function<String, String> answer) throws Exception {
+    /**
+     * A target daemon that answers each control request with {@code answer.apply(op)}, over the real
+     * control channel and its codec.
+     */
+    private InetSocketAddress target(Function<String, ControlReply> answer) throws Exception {
         target = MigrationListener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), secret,
                 RelayOptions.DEFAULTS);
-        target.onControl(req -> {
-            String op = JSON.readTree(req).path("op").asText();
+        target.onControl(ControlChannel.serving(request -> {
+            String op = switch (request) {
+                case ControlRequest.Prepare p -> "prepare";
+                case ControlRequest.Commit c -> "commit";
+                case ControlRequest.Abort a -> "abort";
+                case ControlRequest.Fence f -> "fence";
+            };
             controlOps.add(op);
             return answer.apply(op);
-        });
+        }));
         return target.address();
     }
 
@@ -121,7 +132,7 @@ class OutgoingMigrationTest {
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), "vm1",
                 to.getHostString() + ":" + to.getPort(), node.clock().instant());
         return new OutgoingMigration(new OutgoingMigration.Request(id, to, 300, 1000, 1, MigrationTimeouts.DEFAULTS),
-                secret, node, initial, published::add);
+                secret, node, initial, published::add, new SocketControlPath(to, secret, RelayOptions.DEFAULTS));
     }
 
     private HandedVm vm(ScriptedQemu qemu) throws Exception {
@@ -138,7 +149,7 @@ class OutgoingMigrationTest {
 
     @Test
     void shouldStayWithoutAbortingTheTargetWhenItRefusesToPrepare() throws Exception {
-        OutgoingMigration m = migration(target(op -> "{\"ok\":false,\"error\":\"no room\"}"));
+        OutgoingMigration m = migration(target(op -> new ControlReply.Refused("no room")));
         ScriptedQemu qemu = new ScriptedQemu();
         assertFalse(m.run(vm(qemu), s -> { }));
         assertEquals(MigrationPhase.Failed, last().phase());
@@ -152,7 +163,7 @@ class OutgoingMigrationTest {
 
     @Test
     void shouldResumeTheGuestAndAbortTheTargetWhenQemuFailsTheStream() throws Exception {
-        OutgoingMigration m = migration(target(op -> "{\"ok\":true}"));
+        OutgoingMigration m = migration(target(op -> new ControlReply.Done()));
         ScriptedQemu qemu = new ScriptedQemu();
         qemu.migrate = "{\"status\":\"failed\",\"error-desc\":\"boom\"}";
         qemu.runState = "postmigrate";
@@ -168,7 +179,7 @@ class OutgoingMigrationTest {
 
     @Test
     void shouldRollBackAndAbortTheTargetWhenCancelledBeforeTheStream() throws Exception {
-        OutgoingMigration m = migration(target(op -> "{\"ok\":true}"));
+        OutgoingMigration m = migration(target(op -> new ControlReply.Done()));
         ScriptedQemu qemu = new ScriptedQemu();
         assertEquals(Signals.CancelAnswer.ACCEPTED, m.requestCancel());
         assertFalse(m.run(vm(qemu), s -> { }));
@@ -181,7 +192,7 @@ class OutgoingMigrationTest {
     @Test
     void shouldLetQemuGoOnOnceAndCommitWhenItPausesBeforeTheSwitchOver() throws Exception {
         OutgoingMigration m = migration(target(op -> op.equals("commit")
-                ? "{\"ok\":true,\"resumedInMicros\":1000}" : "{\"ok\":true}"));
+                ? new ControlReply.Committed(1000) : new ControlReply.Done()));
         ScriptedQemu qemu = new ScriptedQemu();
         String paused = "{\"status\":\"pre-switchover\",\"ram\":{\"transferred\":9,\"remaining\":1,\"total\":10}}";
         qemu.migrateFirst.add(paused);
@@ -196,7 +207,7 @@ class OutgoingMigrationTest {
     @Test
     void shouldMoveTheVmAndRefuseLateCancelsWhenTheTargetAcceptsTheCommit() throws Exception {
         OutgoingMigration m = migration(target(op -> op.equals("commit")
-                ? "{\"ok\":true,\"resumedInMicros\":1500}" : "{\"ok\":true}"));
+                ? new ControlReply.Committed(1500) : new ControlReply.Done()));
         ScriptedQemu qemu = new ScriptedQemu();
         qemu.migrate = "{\"status\":\"completed\",\"downtime\":20,\"ram\":{\"transferred\":10,\"remaining\":0,\"total\":10}}";
         List<MigrationStatus> seen = new ArrayList<>();

@@ -5,14 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmflex.api.json.ApiMapper;
 import io.vmflex.vmm.qemu.QmpChannel;
 import io.vmflex.vmm.qemu.QmpOps;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,16 +58,18 @@ class IncomingLoadTest {
         TargetQemu qemu = new TargetQemu();
         IncomingLoad load = new IncomingLoad();
         load.onEvent("MIGRATION", status("active"));
-        Thread later = Thread.ofVirtual().start(() -> {
+        CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> {
             try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                return;
+                load.awaitCompleted(qemu.ops(), Duration.ofSeconds(5));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-            load.onEvent("MIGRATION", status("completed"));
         });
-        load.awaitCompleted(qemu.ops(), Duration.ofSeconds(5));
-        later.join();
+        // It waits: it has taken the first event and looked at QEMU once since (which says "active").
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> qemu.queries.get() >= 1);
+        assertFalse(waiting.isDone());
+        load.onEvent("MIGRATION", status("completed"));
+        waiting.get(5, TimeUnit.SECONDS);
     }
 
     @Test
