@@ -108,19 +108,13 @@ public final class DaemonObserver {
 
     /**
      * The agent's sample from the monitor's Metrics message and the daemon's own measurement of the
-     * VM's CPU demand, measured on the host so the guest cannot inflate it: CPU time used over the
-     * last second against the VM's allocation ({@code host.cpuBusyFraction}) plus the time its threads
-     * waited for a host CPU ({@code host.cpuWaitFraction}): on a crowded host a busy VM gets less than
-     * it wants, and what it got alone would read as a load that went away.
+     * VM's CPU ({@code host.cpuBusyFraction}: CPU time used over the last second against the VM's
+     * allocation, measured on the host, so the guest cannot inflate it).
      */
     static GuestMetrics metrics(JsonNode m, JsonNode host, long nowMs) {
         double total = m.path("memTotalBytes").asDouble(Double.NaN);
         double available = m.path("memAvailableBytes").asDouble(Double.NaN);
         double busy = host == null ? Double.NaN : host.path("cpuBusyFraction").asDouble(Double.NaN);
-        double waited = host == null ? Double.NaN : host.path("cpuWaitFraction").asDouble(Double.NaN);
-        if (!Double.isNaN(busy) && waited > 0) {
-            busy = Math.min(1, busy + waited);
-        }
         return new GuestMetrics(m.path("loadAvg1").asDouble(Double.NaN), busy, total - available, total, nowMs);
     }
 }

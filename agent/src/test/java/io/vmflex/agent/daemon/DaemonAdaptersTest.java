@@ -119,16 +119,6 @@ class DaemonAdaptersTest {
     }
 
     @Test
-    void shouldCountWhatACrowdedHostMadeTheVmWaitForAsDemand() throws Exception {
-        JsonNode m = ApiMapper.json().readTree("{\"loadAvg1\":1.8,\"memTotalBytes\":1000,\"memAvailableBytes\":250}");
-        JsonNode crowded = ApiMapper.json().readTree("{\"cpuBusyFraction\":0.29,\"cpuWaitFraction\":0.69}");
-        assertEquals(0.98, DaemonObserver.metrics(m, crowded, 42).cpuBusyFraction(), 1e-9,
-                "got 29 %, waited for 69 %: it wants all of it");
-        JsonNode over = ApiMapper.json().readTree("{\"cpuBusyFraction\":0.6,\"cpuWaitFraction\":0.9}");
-        assertEquals(1.0, DaemonObserver.metrics(m, over, 42).cpuBusyFraction(), 1e-9);
-    }
-
-    @Test
     void shouldAskTheMonitorThroughTheDaemon() throws Exception {
         daemon.onJson("POST /v1/vms/pg/monitor/downscale", 200, "{\"ok\":false,\"status\":\"would leave 12 MiB\"}");
         daemon.onJson("POST /v1/vms/pg/monitor/upscale", 200, "{\"confirmed\":true}");

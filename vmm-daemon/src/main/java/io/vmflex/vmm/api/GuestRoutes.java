@@ -70,18 +70,9 @@ public final class GuestRoutes {
             body.put("metrics", m.metrics());
         });
         // Measured on the host (the kernel's CPU accounting of QEMU), not reported by the guest.
-        vms.supervisor(r.pathParam("name")).hostCpu().ifPresent(c -> {
-            Map<String, Object> host = new LinkedHashMap<>();
-            host.put("cpuBusy", c.busyCpus());
-            host.put("cpuBusyFraction", c.busyFraction());
-            host.put("cpuThrottledFraction", c.throttledFraction());
-            if (!Double.isNaN(c.waitFraction())) {
-                host.put("cpuWaitFraction", c.waitFraction());
-            }
-            host.put("windowMillis", c.windowMillis());
-            host.put("at", java.time.Instant.ofEpochMilli(c.atEpochMillis()).toString());
-            body.put("host", host);
-        });
+        vms.supervisor(r.pathParam("name")).hostCpu().ifPresent(c -> body.put("host", Map.of(
+                "cpuBusy", c.busyCpus(), "cpuBusyFraction", c.busyFraction(), "cpuThrottledFraction", c.throttledFraction(),
+                "windowMillis", c.windowMillis(), "at", java.time.Instant.ofEpochMilli(c.atEpochMillis()).toString())));
         body.put("stats", ch.stats());
         return CompletableFuture.completedFuture(new ApiResponse.Json(200, body));
     }

@@ -19,33 +19,25 @@ public final class HostCpuMeter {
      * @param busyCpus          CPU-seconds used per second over the window
      * @param busyFraction      {@code busyCpus} against the VM's CPU allocation ({@code cpus.use}), 0 to 1
      * @param throttledFraction share of the window the CPU quota held the VM back, 0 to 1 (0 without a quota)
-     * @param waitFraction      CPU the VM's threads waited for on the host's run queues, against its allocation, 0
-     *                          to 1 (NaN when unknown): on a crowded host, what it wanted beyond what it got
      * @param windowMillis      the window's length
      * @param atEpochMillis     when the window ended
      */
-    public record Reading(double busyCpus, double busyFraction, double throttledFraction, double waitFraction,
-                          long windowMillis, long atEpochMillis) {
+    public record Reading(double busyCpus, double busyFraction, double throttledFraction, long windowMillis,
+                          long atEpochMillis) {
     }
 
     private long lastAtNanos;
     private CpuUsage last;
-    private long lastWaitNanos;
     private volatile Reading reading;
 
-    /**
-     * Feeds one look at the VM's CPU time; returns the newest reading (null until two looks).
-     *
-     * @param waitNanos the run-queue wait of QEMU's threads so far, -1 when unknown
-     */
-    public Reading sample(long nowNanos, long nowEpochMillis, CpuUsage usage, long waitNanos, long cpuUseMillis) {
+    /** Feeds one look at the VM's CPU time; returns the newest reading (null until two looks). */
+    public Reading sample(long nowNanos, long nowEpochMillis, CpuUsage usage, long cpuUseMillis) {
         if (usage == null) {
             return reading;
         }
         if (last == null || usage.usageNanos() < last.usageNanos()) {
             // First look, or a new QEMU (its counter started again).
             last = usage;
-            lastWaitNanos = waitNanos;
             lastAtNanos = nowNanos;
             return reading;
         }
@@ -56,13 +48,9 @@ public final class HostCpuMeter {
         double busy = (usage.usageNanos() - last.usageNanos()) / (double) window;
         double throttled = Math.max(0, usage.throttledNanos() - last.throttledNanos()) / (double) window;
         double allocation = Math.max(1, cpuUseMillis) / 1000.0;
-        // Threads come and go (their wait goes with them): a drop says nothing, it is not a negative wait.
-        double waited = waitNanos < 0 || lastWaitNanos < 0 ? Double.NaN
-                : Math.max(0, waitNanos - lastWaitNanos) / (double) window / allocation;
-        reading = new Reading(busy, Math.min(1, busy / allocation), Math.min(1, throttled), Math.min(1, waited),
-                window / 1_000_000, nowEpochMillis);
+        reading = new Reading(busy, Math.min(1, busy / allocation), Math.min(1, throttled), window / 1_000_000,
+                nowEpochMillis);
         last = usage;
-        lastWaitNanos = waitNanos;
         lastAtNanos = nowNanos;
         return reading;
     }

@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -77,32 +76,6 @@ public final class VmCgroup {
             }
         }
         return pid > 0 ? processUsage(Path.of("/proc", Integer.toString(pid), "stat")) : null;
-    }
-
-    /**
-     * How long QEMU's threads have waited on the host's run queues so far, in nanoseconds (the second
-     * field of each {@code /proc/<pid>/task/<tid>/schedstat}): CPU the VM wanted and the host did not
-     * give it. -1 if unknown.
-     */
-    public long runQueueWaitNanos() {
-        return pid > 0 ? runQueueWait(Path.of("/proc", Integer.toString(pid), "task")) : -1;
-    }
-
-    static long runQueueWait(Path tasks) {
-        long total = 0;
-        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
-            for (Path thread : threads) {
-                try {
-                    String[] f = Files.readString(thread.resolve("schedstat")).trim().split(" ");
-                    total += Long.parseLong(f[1]);
-                } catch (IOException | RuntimeException e) {
-                    // a thread that ended while we listed them
-                }
-            }
-            return total;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
     }
 
     /** utime + stime of every thread of the process, from its {@code stat} file; null if unreadable. */

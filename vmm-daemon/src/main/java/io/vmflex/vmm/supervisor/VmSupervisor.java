@@ -440,8 +440,7 @@ public final class VmSupervisor {
         lifecycle.runtimeChanged(scaled.runtime());
         observed = run.running() ? scaled.observation()
                 : scaled.observation().withPhase(scaled.observation().phase(), "GuestPaused", run.message());
-        cpuMeter.sample(System.nanoTime(), node.clock().millis(), cgroup.usage(), cgroup.runQueueWaitNanos(),
-                spec.cpuUseMillis());
+        cpuMeter.sample(System.nanoTime(), node.clock().millis(), cgroup.usage(), spec.cpuUseMillis());
         publishStatus();
         schedule(scaled.converged() && !run.lookAgain() ? SLOW_TICK : FAST_TICK);
     }

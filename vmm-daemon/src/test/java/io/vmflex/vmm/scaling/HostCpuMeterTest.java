@@ -15,10 +15,10 @@ class HostCpuMeterTest {
     @Test
     void shouldReportBusyCpusAgainstTheAllocationOverAtLeastAWindow() {
         HostCpuMeter meter = new HostCpuMeter();
-        assertNull(meter.sample(0, 0, new CpuUsage(0, 0, 0), -1, 500));
-        assertNull(meter.sample(S / 2, 500, new CpuUsage(S / 4, 0, 0), -1, 500), "half a second is too short to judge");
+        assertNull(meter.sample(0, 0, new CpuUsage(0, 0, 0), 500));
+        assertNull(meter.sample(S / 2, 500, new CpuUsage(S / 4, 0, 0), 500), "half a second is too short to judge");
 
-        HostCpuMeter.Reading r = meter.sample(S, 1000, new CpuUsage(S / 2, 3, S / 2), -1, 500);
+        HostCpuMeter.Reading r = meter.sample(S, 1000, new CpuUsage(S / 2, 3, S / 2), 500);
 
         assertEquals(0.5, r.busyCpus(), 1e-9);
         assertEquals(1.0, r.busyFraction(), 1e-9, "0.5 CPU-s/s at use 500m is all of it");
@@ -30,36 +30,12 @@ class HostCpuMeterTest {
     @Test
     void shouldCapTheFractionAndStartAgainWhenTheCounterGoesBack() {
         HostCpuMeter meter = new HostCpuMeter();
-        meter.sample(0, 0, new CpuUsage(10 * S, 0, 0), -1, 1000);
-        assertEquals(1.0, meter.sample(S, 1000, new CpuUsage(12 * S, 0, 0), -1, 1000).busyFraction(), "2 CPU-s/s at 1 CPU");
+        meter.sample(0, 0, new CpuUsage(10 * S, 0, 0), 1000);
+        assertEquals(1.0, meter.sample(S, 1000, new CpuUsage(12 * S, 0, 0), 1000).busyFraction(), "2 CPU-s/s at 1 CPU");
 
         HostCpuMeter.Reading kept = meter.reading();
-        assertSame(kept, meter.sample(2 * S, 2000, new CpuUsage(S / 10, 0, 0), -1, 1000), "a new QEMU: first look again");
-        assertEquals(0.2, meter.sample(3 * S, 3000, new CpuUsage(S / 10 + S / 5, 0, 0), -1, 1000).busyCpus(), 1e-9);
-    }
-
-    @Test
-    void shouldAddTheRunQueueWaitOfACrowdedHostAgainstTheAllocation() {
-        HostCpuMeter meter = new HostCpuMeter();
-        meter.sample(0, 0, new CpuUsage(0, 0, 0), 5 * S, 2000);
-        // Two burning vCPUs that got 0.6 CPU-s/s between them and waited 1.4 s/s on the host's run queues.
-        HostCpuMeter.Reading r = meter.sample(S, 1000, new CpuUsage(6 * S / 10, 0, 0), 5 * S + 14 * S / 10, 2000);
-        assertEquals(0.3, r.busyFraction(), 1e-9);
-        assertEquals(0.7, r.waitFraction(), 1e-9, "1.4 s/s of wait against 2 CPUs");
-        HostCpuMeter.Reading gone = meter.sample(2 * S, 2000, new CpuUsage(S, 0, 0), S, 2000);
-        assertEquals(0.0, gone.waitFraction(), "a thread that ended takes its wait along: not a negative wait");
-        assertTrue(Double.isNaN(meter.sample(3 * S, 3000, new CpuUsage(2 * S, 0, 0), -1, 2000).waitFraction()),
-                "unknown stays unknown");
-    }
-
-    @Test
-    void shouldSumTheWaitOfEveryThread(@TempDir Path dir) throws Exception {
-        for (String[] t : new String[][] {{"100", "5 700 3\n"}, {"101", "9 300 1\n"}, {"102", "garbage"}}) {
-            Files.createDirectories(dir.resolve(t[0]));
-            Files.writeString(dir.resolve(t[0]).resolve("schedstat"), t[1]);
-        }
-        assertEquals(1000, VmCgroup.runQueueWait(dir));
-        assertEquals(-1, VmCgroup.runQueueWait(dir.resolve("missing")));
+        assertSame(kept, meter.sample(2 * S, 2000, new CpuUsage(S / 10, 0, 0), 1000), "a new QEMU: first look again");
+        assertEquals(0.2, meter.sample(3 * S, 3000, new CpuUsage(S / 10 + S / 5, 0, 0), 1000).busyCpus(), 1e-9);
     }
 
     @Test
