@@ -135,7 +135,7 @@ class AutoscalingIT {
                 .pollInterval(Duration.ofSeconds(1))
                 .until(() -> vm().path("status").path("cpus").asText().equals("1"));
         long downAt = (System.nanoTime() - t0) / 1_000_000;
-        // A steady load is not given back half-way, even when a crowded host hands the VM less CPU than it wants.
+        // A steady load is not given back half-way.
         String console = client.request("GET", "/v1/vms/auto-vm/console?tail=200", null, null).requireSuccess().bodyText();
         assertTrue(console.contains("vmflex-burn-over"), "back to 1 vCPU while the guest still burned 2 CPUs");
         System.out.printf("AutoscalingIT: up to 2 vCPUs %.1f s after create, back to 1 at %.1f s; decisions:%n",
