@@ -95,15 +95,14 @@ final class InterruptedMigration {
     }
 
     /** Asks the target about {@code m}; on {@link Decision.StaysHere} it has been told to abort. */
-    static Decision ask(Marker m, String vm, ClusterSecret secret) {
+    static Decision ask(Marker m, String vm, ClusterSecret secret, RelayOptions options) {
         try {
             var target = TargetAddress.parse(m.target());
             ObjectNode q = JSON.createObjectNode();
             q.put("op", "query");
             q.put("migrationId", m.migrationId().toString());
             q.put("vm", vm);
-            JsonNode r = JSON.readTree(MigrationControl.call(target, secret, JSON.writeValueAsString(q), TIMEOUT,
-                    RelayOptions.DEFAULTS));
+            JsonNode r = JSON.readTree(MigrationControl.call(target, secret, JSON.writeValueAsString(q), TIMEOUT, options));
             if (!r.path("ok").asBoolean(false)) {
                 return new Decision.Unknown("target: " + r.path("error").asText("no reason"));
             }
@@ -112,7 +111,7 @@ final class InterruptedMigration {
                 ObjectNode abort = JSON.createObjectNode();
                 abort.put("op", "abort");
                 abort.put("migrationId", m.migrationId().toString());
-                MigrationControl.call(target, secret, JSON.writeValueAsString(abort), TIMEOUT, RelayOptions.DEFAULTS);
+                MigrationControl.call(target, secret, JSON.writeValueAsString(abort), TIMEOUT, options);
             }
             return d;
         } catch (IOException | RuntimeException e) {

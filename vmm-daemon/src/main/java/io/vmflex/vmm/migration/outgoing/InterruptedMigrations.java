@@ -3,6 +3,7 @@ package io.vmflex.vmm.migration.outgoing;
 import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.events.VmEvent;
 import io.vmflex.vmm.migration.qemu.DiskMirror;
 import io.vmflex.vmm.node.NodeContext;
@@ -31,11 +32,13 @@ final class InterruptedMigrations {
     private final NodeContext node;
     private final VmRegistry registry;
     private final ClusterSecret secret;
+    private final RelayOptions relayOptions;
 
-    InterruptedMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret) {
+    InterruptedMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret, RelayOptions relayOptions) {
         this.node = node;
         this.registry = registry;
         this.secret = secret;
+        this.relayOptions = relayOptions;
     }
 
     /** Finds migrations a previous daemon left unfinished and settles each with its target, in the background. */
@@ -52,7 +55,7 @@ final class InterruptedMigrations {
             if (s.isEmpty()) {
                 return;
             }
-            switch (InterruptedMigration.ask(m, name, secret)) {
+            switch (InterruptedMigration.ask(m, name, secret, relayOptions)) {
                 case InterruptedMigration.Decision.Moved moved -> {
                     node.events().publish(VmEvent.normal(name, "Migrated", "migration " + m.migrationId() + " to "
                             + m.target() + " completed while the daemon was down; the target runs the VM"));

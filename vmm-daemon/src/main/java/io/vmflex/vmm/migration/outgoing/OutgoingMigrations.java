@@ -3,6 +3,7 @@ package io.vmflex.vmm.migration.outgoing;
 import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.node.NodeContext;
 import io.vmflex.vmm.supervisor.VmRegistry;
 
@@ -29,25 +30,28 @@ public final class OutgoingMigrations {
     private final NodeContext node;
     private final VmRegistry registry;
     private final ClusterSecret secret;
+    private final RelayOptions relayOptions;
     private final MigrationHistory history;
     private final LinkedHashMap<String, MigrationStatus> recent = new LinkedHashMap<>(); // guarded by this
     private final Map<String, OutgoingMigration> running = new HashMap<>(); // by id; guarded by this
 
     /**
-     * @param secret  null when this daemon has no cluster secret: migrations are then refused
-     * @param history where ended migrations are kept across restarts
+     * @param secret       null when this daemon has no cluster secret: migrations are then refused
+     * @param relayOptions how this daemon connects to targets: its migration encryption setting and the relay's tunables
+     * @param history      where ended migrations are kept across restarts
      */
-    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret,
+    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret, RelayOptions relayOptions,
             MigrationHistory history) {
         this.node = node;
         this.registry = registry;
         this.secret = secret;
+        this.relayOptions = relayOptions;
         this.history = history;
         for (MigrationStatus s : history.load()) {
             recent.put(s.id(), s);
         }
         if (secret != null) {
-            new InterruptedMigrations(node, registry, secret).settleInBackground();
+            new InterruptedMigrations(node, registry, secret, relayOptions).settleInBackground();
         }
     }
 
@@ -81,9 +85,9 @@ public final class OutgoingMigrations {
         }
         UUID id = UUID.randomUUID();
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), vm,
-                target.getHostString() + ":" + target.getPort(), node.clock().instant());
+                target.getHostString() + ":" + target.getPort(), relayOptions.encryption(), node.clock().instant());
         var m = new OutgoingMigration(new OutgoingMigration.Request(id, target, downtimeLimitMs, maxBandwidthMbps,
-                multifdChannels, timeouts), secret, node, initial, this::record);
+                multifdChannels, timeouts), secret, relayOptions, node, initial, this::record);
         synchronized (this) {
             if (activeFor(vm).isPresent()) {
                 throw new IllegalStateException("VM " + vm + " is migrating already (" + activeFor(vm).get() + ")");

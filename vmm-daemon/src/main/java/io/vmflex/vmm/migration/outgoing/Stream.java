@@ -3,7 +3,6 @@ package io.vmflex.vmm.migration.outgoing;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.migration.MigrationSource;
-import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.migration.qemu.MigrationTuning;
 import io.vmflex.vmm.migration.qemu.SwitchoverHold;
 
@@ -29,10 +28,10 @@ record Stream(boolean mirrorDisk) implements Step {
         try {
             Files.deleteIfExists(sock);
             MigrationSource relay = MigrationSource.open(sock, request.target(), request.id(),
-                    MigrationTuning.connections(request.multifdChannels()), run.secret, RelayOptions.DEFAULTS);
+                    MigrationTuning.connections(request.multifdChannels()), run.secret, run.relayOptions);
             run.relay(relay);
             relay.completion().whenComplete((ok, failed) -> run.signals.wakeUp());
-            run.commitLink(CommitLink.open(request.target(), run.secret, RelayOptions.DEFAULTS));
+            run.commitLink(CommitLink.open(request.target(), run.secret, run.relayOptions));
             hold = MigrationTuning.applySource(run.vm.ops(), request.downtimeLimitMs(), request.maxBandwidthMbps(),
                     request.multifdChannels(), mirrorDisk);
             // From here a daemon that dies leaves a QEMU that may complete on its own: the next

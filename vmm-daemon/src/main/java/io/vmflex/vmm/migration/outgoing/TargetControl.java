@@ -34,11 +34,13 @@ final class TargetControl {
     private final UUID id;
     private final InetSocketAddress target;
     private final ClusterSecret secret;
+    private final RelayOptions options;
 
-    TargetControl(UUID id, InetSocketAddress target, ClusterSecret secret) {
+    TargetControl(UUID id, InetSocketAddress target, ClusterSecret secret, RelayOptions options) {
         this.id = id;
         this.target = target;
         this.secret = secret;
+        this.options = options;
     }
 
     /** The target answered, and said no. */
@@ -57,8 +59,7 @@ final class TargetControl {
     }
 
     JsonNode call(ObjectNode req, Duration timeout) throws IOException {
-        return answer(req, MigrationControl.call(target, secret, JSON.writeValueAsString(req), timeout,
-                RelayOptions.DEFAULTS));
+        return answer(req, MigrationControl.call(target, secret, JSON.writeValueAsString(req), timeout, options));
     }
 
     /** The commit, over the connection {@code link} holds ready. */

@@ -44,7 +44,8 @@ class InterruptedMigrationTest {
     @Test
     void shouldAnswerUnknownWhenTheTargetCannotBeReached() throws Exception {
         var secret = io.vmflex.migration.ClusterSecret.of(new byte[32]);
-        var d = InterruptedMigration.ask(new InterruptedMigration.Marker(UUID.randomUUID(), "127.0.0.1:1"), "vm", secret);
+        var d = InterruptedMigration.ask(new InterruptedMigration.Marker(UUID.randomUUID(), "127.0.0.1:1"), "vm", secret,
+                io.vmflex.migration.RelayOptions.DEFAULTS);
         assertInstanceOf(InterruptedMigration.Decision.Unknown.class, d);
     }
 }
