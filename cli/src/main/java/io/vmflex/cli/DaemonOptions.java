@@ -105,6 +105,12 @@ final class DaemonOptions {
             description = "Drop a prepared incoming migration nobody committed after this long (default ${DEFAULT-VALUE} s)")
     long incomingTtlSeconds;
 
+    @Option(names = "--migration-encryption", paramLabel = "on|off", defaultValue = "on",
+            description = "Encrypt migrations (AES-256-GCM, the default) and refuse sources that do not; off, for a trusted"
+                    + " network only: send guest memory in clear and accept sources that do. Both ends must have the same"
+                    + " setting (default ${DEFAULT-VALUE})")
+    String migrationEncryption;
+
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
     String metricsListen;
@@ -112,6 +118,27 @@ final class DaemonOptions {
     /** This node's name: {@code --node-name}, else the host name. */
     String node() throws UnknownHostException {
         return nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
+    }
+
+    /**
+     * The live migration settings, or null without {@code --cluster-secret} (no migrations).
+     *
+     * @throws UsageException for a bad combination or value, with the one-line reason
+     */
+    MigrationSettings migration() {
+        boolean encryption = switch (migrationEncryption) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new UsageException("--migration-encryption must be on or off, got \"" + migrationEncryption + "\"");
+        };
+        if (clusterSecret == null) {
+            if (migrationListen != null) {
+                throw new UsageException("--migration-listen needs --cluster-secret");
+            }
+            return null;
+        }
+        return new MigrationSettings(MigrationSettings.parseAddress(migrationListen != null ? migrationListen : "127.0.0.1:7451"),
+                clusterSecret, Duration.ofSeconds(incomingTtlSeconds), encryption);
     }
 
     /** Starts vmmd as the options say. */
@@ -130,14 +157,7 @@ final class DaemonOptions {
                 qemu, adminGroup, socketMode, d.devKvm(), cgroupRoot, cgroupParent, accel, d.consoleMaxBytes(),
                 d.virtioMemBlockBytes(), noNetwork ? null : new VmmdConfig.Network(bridge, vmNetwork, tapPrefix, vmIpRange));
         try {
-            MigrationSettings migration = null;
-            if (clusterSecret != null) {
-                migration = new MigrationSettings(
-                        MigrationSettings.parseAddress(migrationListen != null ? migrationListen : "127.0.0.1:7451"), clusterSecret,
-                        Duration.ofSeconds(incomingTtlSeconds));
-            } else if (migrationListen != null) {
-                throw new UsageException("--migration-listen needs --cluster-secret");
-            }
+            MigrationSettings migration = migration();
             ClusterSettings cluster = null;
             if (peersFile != null || underlayAddress != null) {
                 cluster = new ClusterSettings(peersFile,

@@ -9,8 +9,15 @@ import javax.crypto.spec.SecretKeySpec;
  */
 sealed interface ChannelProtection {
 
+    /** For logs: how the connection's bytes cross the network. */
+    String label();
+
     /** Bytes cross as they are (both sides opted out of encryption; trusted networks only). */
     record Plain() implements ChannelProtection {
+        @Override
+        public String label() {
+            return "in clear";
+        }
     }
 
     /**
@@ -20,6 +27,11 @@ sealed interface ChannelProtection {
      * @param receiveKey opens what this end receives
      */
     record Encrypted(SecretKeySpec sendKey, SecretKeySpec receiveKey) implements ChannelProtection {
+
+        @Override
+        public String label() {
+            return "encrypted (AES-256-GCM)";
+        }
 
         @Override
         public String toString() {

@@ -45,7 +45,7 @@ final class Handshake {
         UnsafeBuffer challenge = new UnsafeBuffer(readFully(tcp, HelloCodec.REPLY_LENGTH, deadline));
         HelloStatus challengeStatus = HelloCodec.replyStatus(challenge, 0);
         if (challengeStatus != HelloStatus.ACCEPTED) {
-            throw new HandshakeException("target refused hello: " + challengeStatus, challengeStatus);
+            throw new HandshakeException("target refused hello: " + explained(challengeStatus), challengeStatus);
         }
         byte[] serverNonce = HelloCodec.replyBody(challenge, 0);
         write(tcp, secret.proof(HelloCodec.CLIENT_LABEL, helloBytes, serverNonce));
@@ -53,7 +53,7 @@ final class Handshake {
         UnsafeBuffer verdict = new UnsafeBuffer(readFully(tcp, HelloCodec.REPLY_LENGTH, deadline));
         HelloStatus status = HelloCodec.replyStatus(verdict, 0);
         if (status != HelloStatus.ACCEPTED) {
-            throw new HandshakeException("target refused channel " + hello.channel() + ": " + status, status);
+            throw new HandshakeException("target refused channel " + hello.channel() + ": " + explained(status), status);
         }
         byte[] expected = secret.proof(HelloCodec.TARGET_LABEL, helloBytes, serverNonce);
         if (!ClusterSecret.sameProof(expected, HelloCodec.replyBody(verdict, 0))) {
@@ -114,7 +114,8 @@ final class Handshake {
             throw refuse(tcp, HelloStatus.AUTH_FAILED, hello.toString());
         }
         if (requireEncryption && !hello.encrypt()) {
-            throw refuse(tcp, HelloStatus.ENCRYPTION_REQUIRED, hello.toString());
+            throw refuse(tcp, HelloStatus.ENCRYPTION_REQUIRED, hello + " (the source's migration encryption is off, this"
+                    + " daemon's is on; both ends must have the same setting)");
         }
         ChannelProtection protection = hello.encrypt()
                 ? ChannelProtection.ofTarget(secret.channelKeys(helloBytes, serverNonce))
@@ -145,6 +146,17 @@ final class Handshake {
             throw e;
         }
         return new Accepted(hello, expectation, local, protection);
+    }
+
+    /**
+     * A refusal as the source reports it: the status, and for a mismatch of the encryption setting
+     * what the operator has to change (the one refusal that is a configuration error, not an attack).
+     */
+    static String explained(HelloStatus status) {
+        return status == HelloStatus.ENCRYPTION_REQUIRED
+                ? status + " (the target requires encrypted migrations and this daemon's migration encryption is off;"
+                + " both ends must have the same setting)"
+                : String.valueOf(status);
     }
 
     private static HandshakeException refuse(SocketChannel tcp, HelloStatus status, String what) {

@@ -217,7 +217,8 @@ public final class MigrationListener implements AutoCloseable {
             String name = "vmflex-relay-" + hello.migrationId().toString().substring(0, 8) + "-" + hello.channel() + "-tgt";
             accepted.expectation().add(Relay.start(name, accepted.local(), tcp,
                     options.withDeadPeerAfter(accepted.expectation().deadPeerAfter()), accepted.protection()));
-            LOG.info("accepted migration {} channel {} from {}", hello.migrationId(), hello.channel(), remote(tcp));
+            LOG.info("accepted migration {} channel {} from {}, {}", hello.migrationId(), hello.channel(), remote(tcp),
+                    accepted.protection().label());
         } catch (HandshakeException e) {
             LOG.info("refused migration connection from {}: {}", remote(tcp), e.getMessage());
             Relay.closeQuietly(tcp);

@@ -133,7 +133,7 @@ public final class MigrationSource implements AutoCloseable {
                     ChannelProtection protection = Handshake.asSource(tcp, hello, secret, options.handshakeTimeout());
                     String name = "vmflex-relay-" + migrationId.toString().substring(0, 8) + "-" + channel + "-src";
                     group.add(Relay.start(name, qemu, tcp, options, protection));
-                    LOG.info("migration {} channel {} relaying to {}", migrationId, channel, target);
+                    LOG.info("migration {} channel {} relaying to {}, {}", migrationId, channel, target, protection.label());
                 } catch (IOException | RuntimeException e) {
                     Relay.closeQuietly(qemu);
                     Relay.closeQuietly(tcp);

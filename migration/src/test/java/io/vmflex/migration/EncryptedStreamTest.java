@@ -112,6 +112,8 @@ class EncryptedStreamTest {
                 HandshakeException he = assertInstanceOf(HandshakeException.class, e.getCause());
                 assertEquals(Optional.of(HelloStatus.ENCRYPTION_REQUIRED), he.status());
                 assertTrue(he.getMessage().contains("ENCRYPTION_REQUIRED"), he.getMessage());
+                assertTrue(he.getMessage().contains("both ends must have the same setting"), he.getMessage());
+                assertFalse(he.getMessage().contains("\n"), "one line: " + he.getMessage());
             }
             assertEquals(0, targetQemu.pendingConnections(), "nothing reached the target QEMU");
             listener.onControl(request -> "ok");

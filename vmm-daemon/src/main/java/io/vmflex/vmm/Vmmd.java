@@ -160,15 +160,18 @@ public final class Vmmd implements AutoCloseable {
             }
         }
         ClusterSecret secret = null;
+        RelayOptions relayOptions = migration == null ? RelayOptions.DEFAULTS : migration.relayOptions();
         if (migration != null) {
             secret = ClusterSecret.load(migration.clusterSecret());
-            migrationListener = MigrationListener.start(migration.listen(), secret, RelayOptions.DEFAULTS);
+            migrationListener = MigrationListener.start(migration.listen(), secret, relayOptions);
             migrationListener.admitOnly(clusterNetwork.migrationPeers());
             incoming = new IncomingMigrations(node, store, registry, migrationListener, migration.incomingTtl());
             migrationListener.onControl(ControlChannel.serving(incoming));
-            LOG.info("live migration: listening on {}", migrationListener.address());
+            LOG.info("live migration: listening on {}, {}", migrationListener.address(), migration.encryption()
+                    ? "encrypted (AES-256-GCM; sources that send in clear are refused)"
+                    : "encryption OFF (--migration-encryption off: this daemon sends in clear and accepts sources that do)");
         }
-        OutgoingMigrations outgoing = new OutgoingMigrations(node, registry, secret,
+        OutgoingMigrations outgoing = new OutgoingMigrations(node, registry, secret, relayOptions,
                 new MigrationHistory(config.stateDir().resolve("migrations.json")));
         service = new VmService(registry, images, Clock.systemUTC(), outgoing::movedAway);
         admission.recovered(registry.list());
@@ -226,8 +229,15 @@ public final class Vmmd implements AutoCloseable {
         autoscalingRoutes.source(source);
     }
 
-    /** Registers vmmd's metrics (VMs by phase, resources, events, guest channels); close the handle to stop. */
+    /**
+     * Registers vmmd's metrics (VMs by phase, resources, events, guest channels, the migration port);
+     * close the handle to stop.
+     */
     public AutoCloseable exportMetrics(io.prometheus.metrics.model.registry.PrometheusRegistry metrics) {
+        MigrationListener listener = migrationListener;
+        if (listener != null) {
+            io.vmflex.vmm.metrics.DaemonMetrics.registerMigrationPort(metrics, migration.encryption(), listener::refusedConnections);
+        }
         return io.vmflex.vmm.metrics.DaemonMetrics.register(metrics, registry, events);
     }
 

@@ -20,18 +20,31 @@ import java.time.Instant;
  *                           the target's QEMU ran it (QEMU's downtime plus the daemons' commit); 0 until
  *                           completed
  * @param totalMs            QEMU's total migration time (running time while active)
+ * @param encryption         how the migration's connections cross the network: {@value #ENCRYPTED}, or
+ *                           {@value #IN_CLEAR} when the source daemon runs with the opt-out
+ *                           ({@code --migration-encryption off}). The source's setting decides: a
+ *                           target either takes it or refuses the prepare, so this is what every
+ *                           migration that got past prepare used. Absent in migrations an older
+ *                           daemon recorded
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MigrationStatus(String id, String vm, String target, MigrationPhase phase, String reason,
                               String message, String qemuStatus, long transferredBytes, long remainingBytes,
                               long totalBytes, long rateBytesPerSecond, long dirtyRateBytesPerSecond,
                               long expectedDowntimeMs, long downtimeMs, long switchoverMs, long totalMs,
-                              Instant startedAt, Instant finishedAt) {
+                              Instant startedAt, Instant finishedAt, String encryption) {
 
-    /** A migration that was just asked for. */
-    public static MigrationStatus preparing(String id, String vm, String target, Instant at) {
+    public static final String ENCRYPTED = "AES-256-GCM";
+    public static final String IN_CLEAR = "none";
+
+    /**
+     * A migration that was just asked for.
+     *
+     * @param encrypted whether the source encrypts its connections to the target (its daemon's setting)
+     */
+    public static MigrationStatus preparing(String id, String vm, String target, boolean encrypted, Instant at) {
         return new MigrationStatus(id, vm, target, MigrationPhase.Preparing, null, "asking the target to prepare", "none",
-                0, 0, 0, 0, 0, 0, 0, 0, 0, at, null);
+                0, 0, 0, 0, 0, 0, 0, 0, 0, at, null, encrypted ? ENCRYPTED : IN_CLEAR);
     }
 
     /** QEMU's figures from one {@code query-migrate}. */
@@ -43,25 +56,25 @@ public record MigrationStatus(String id, String vm, String target, MigrationPhas
     public MigrationStatus withProgress(Progress p) {
         return new MigrationStatus(id, vm, target, phase, reason, message, p.qemuStatus(), p.transferredBytes(),
                 p.remainingBytes(), p.totalBytes(), p.rateBytesPerSecond(), p.dirtyRateBytesPerSecond(),
-                p.expectedDowntimeMs(), p.downtimeMs(), switchoverMs, p.totalMs(), startedAt, finishedAt);
+                p.expectedDowntimeMs(), p.downtimeMs(), switchoverMs, p.totalMs(), startedAt, finishedAt, encryption);
     }
 
     public MigrationStatus withQemuStatus(String qemu) {
         return new MigrationStatus(id, vm, target, phase, reason, message, qemu, transferredBytes, remainingBytes,
                 totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs, switchoverMs, totalMs,
-                startedAt, finishedAt);
+                startedAt, finishedAt, encryption);
     }
 
     public MigrationStatus withPhase(MigrationPhase newPhase, String newMessage) {
         return new MigrationStatus(id, vm, target, newPhase, reason, newMessage, qemuStatus, transferredBytes,
                 remainingBytes, totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs,
-                switchoverMs, totalMs, startedAt, finishedAt);
+                switchoverMs, totalMs, startedAt, finishedAt, encryption);
     }
 
     public MigrationStatus withSwitchoverMs(long ms) {
         return new MigrationStatus(id, vm, target, phase, reason, message, qemuStatus, transferredBytes, remainingBytes,
                 totalBytes, rateBytesPerSecond, dirtyRateBytesPerSecond, expectedDowntimeMs, downtimeMs, ms, totalMs,
-                startedAt, finishedAt);
+                startedAt, finishedAt, encryption);
     }
 
     /** The end: {@code outcome} must be final. */
@@ -72,6 +85,6 @@ public record MigrationStatus(String id, String vm, String target, MigrationPhas
         return new MigrationStatus(id, vm, target, outcome, why, newMessage, qemuStatus, transferredBytes,
                 remainingBytes, totalBytes, outcome == MigrationPhase.Completed ? rateBytesPerSecond : 0,
                 outcome == MigrationPhase.Completed ? dirtyRateBytesPerSecond : 0, expectedDowntimeMs, downtimeMs,
-                switchoverMs, totalMs, startedAt, at);
+                switchoverMs, totalMs, startedAt, at, encryption);
     }
 }

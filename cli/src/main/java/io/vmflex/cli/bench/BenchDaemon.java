@@ -35,7 +35,8 @@ final class BenchDaemon implements AutoCloseable {
         this.api = new AdminClient(dir.resolve("vmmd.sock"), Duration.ofMinutes(10));
     }
 
-    static BenchDaemon start(String node, Path dir, Path images, Path secret) throws Exception {
+    /** @param encrypted false: {@code --migration-encryption off} (the relay in clear) */
+    static BenchDaemon start(String node, Path dir, Path images, Path secret, boolean encrypted) throws Exception {
         Files.createDirectories(dir);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -48,7 +49,8 @@ final class BenchDaemon implements AutoCloseable {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main", "daemon",
                 "--state-dir", dir.toString(), "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node,
                 "--image-dir", images.toString(), "--cgroup-parent", "vmflex-migbench", "--no-network",
-                "--migration-listen", "127.0.0.1:" + port, "--cluster-secret", secret.toString()));
+                "--migration-listen", "127.0.0.1:" + port, "--cluster-secret", secret.toString(),
+                "--migration-encryption", encrypted ? "on" : "off"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("vmmd.log").toFile()).start();
         BenchDaemon d = new BenchDaemon(node, dir, port, p);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

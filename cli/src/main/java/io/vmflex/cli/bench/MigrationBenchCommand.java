@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  * {@code vmflex bench migration}: relayed live migration (source vmmd, relay, target vmmd) against
  * direct QEMU-to-QEMU migration of a VM of the same shape and memory contents, in one run, on this
  * machine. Two private vmmds (child JVMs) ping-pong one VM; {@link DirectVm} ping-pongs its twin
- * between QEMUs it starts itself. Both guests fill {@code --fill} MiB of their memory with random
+ * between QEMUs it starts itself. With {@code --relay-encryption on,off} a second pair of vmmds, both
+ * with {@code --migration-encryption off}, ping-pongs a third twin: the relay with and without
+ * encryption in the same run (modes {@code relayed} and {@code plain}). Both guests fill {@code --fill} MiB of their memory with random
  * bytes first (zero pages would make the migration trivially cheap) and optionally keep rewriting
  * {@code --dirty} MiB. Runs alternate the order of the two modes; the report gives medians and the
  * relayed/direct ratios.
@@ -72,6 +74,11 @@ public final class MigrationBenchCommand implements Callable<Integer> {
             + " 6 s idle, in both modes: keep it the same when comparing runs")
     long pauseMs;
 
+    @Option(names = "--relay-encryption", defaultValue = "on", split = ",", description = "Relayed modes to measure: on"
+            + " (encrypted, the daemons' default; mode \"relayed\"), off (--migration-encryption off on both daemons; mode"
+            + " \"plain\"), or on,off for both in one run, each with a pair of vmmds and a VM of its own (default ${DEFAULT-VALUE})")
+    List<String> relayEncryption;
+
     @Option(names = "--keep", description = "Keep the work directory (daemon logs, QEMU stderr)")
     boolean keep;
 
@@ -86,6 +93,10 @@ public final class MigrationBenchCommand implements Callable<Integer> {
         if (memoryMib % 128 != 0 || memoryMib < 256 || fillMib >= memoryMib - 200) {
             throw new IllegalArgumentException("--memory-mib: a multiple of 128, >= 256, and 200 MiB more than --fill-mib");
         }
+        if (relayEncryption.isEmpty() || !List.of("on", "off").containsAll(relayEncryption)
+                || relayEncryption.stream().distinct().count() != relayEncryption.size()) {
+            throw new IllegalArgumentException("--relay-encryption: on, off or on,off; got " + String.join(",", relayEncryption));
+        }
         Path root = Path.of(System.getProperty("vmflex.home", "."));
         Path imageDir = (images != null ? images : root.resolve("build/images")).toAbsolutePath();
         Path work = Files.createTempDirectory(Path.of("/tmp"), "vmflex-migbench");
@@ -94,32 +105,34 @@ public final class MigrationBenchCommand implements Callable<Integer> {
         new SecureRandom().nextBytes(key);
         Files.writeString(secret, HexFormat.of().formatHex(key));
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-        String yaml = manifest();
-        VirtualMachine vm = ApiMapper.yaml().readValue(yaml, VirtualMachine.class);
+        VirtualMachine vm = ApiMapper.yaml().readValue(manifest(VM), VirtualMachine.class);
         List<Integer> channelCounts = multifd > 1 ? List.of(1, multifd) : List.of(1);
         String loadAtStart = loadAverage();
         MigrationBenchReport report = new MigrationBenchReport();
         System.out.printf("migration benchmark: %d MiB guest, %d MiB random, %d MiB dirtied in a loop, downtime-limit %d ms,"
-                + " max-bandwidth %s Mbit/s, %d runs after %d warm-up, channels %s, %d ms pause; work dir %s%n", memoryMib, fillMib,
-                dirtyMib, downtimeMs, bandwidthsMbps, runs, warmup, channelCounts, pauseMs, work);
+                + " max-bandwidth %s Mbit/s, %d runs after %d warm-up, channels %s, %d ms pause, relay encryption %s; work dir %s%n",
+                memoryMib, fillMib, dirtyMib, downtimeMs, bandwidthsMbps, runs, warmup, channelCounts, pauseMs, relayEncryption, work);
         System.out.println(freePageReporting());
-        BenchDaemon a = null;
-        BenchDaemon b = null;
+        List<Lane> lanes = new ArrayList<>();
         DirectVm direct = null;
         boolean ok = false;
         try {
-            a = BenchDaemon.start("migbench-a", work.resolve("node-a"), imageDir, secret);
-            b = BenchDaemon.start("migbench-b", work.resolve("node-b"), imageDir, secret);
-            Response created = a.request("PUT", "/v1/vms/" + VM, "application/yaml", yaml);
-            if (created.status() != 201) {
-                throw new IllegalStateException("create failed: " + created.bodyText());
+            for (String encryption : relayEncryption) {
+                lanes.add(Lane.start(encryption.equals("on") ? "relayed" : "plain", work, imageDir, secret));
+            }
+            for (Lane lane : lanes) {
+                Response created = lane.on.request("PUT", "/v1/vms/" + lane.vm, "application/yaml", manifest(lane.vm));
+                if (created.status() != 201) {
+                    throw new IllegalStateException("create failed: " + created.bodyText());
+                }
             }
             direct = new DirectVm(work.resolve("direct"), imageDir, vm);
-            BenchDaemon first = a;
-            awaitFilled("relayed", () -> first.request("GET", "/v1/vms/" + VM + "/console?tail=400", null, null).bodyText());
+            for (Lane lane : lanes) {
+                awaitFilled(lane.mode, () -> lane.on.request("GET", "/v1/vms/" + lane.vm + "/console?tail=400", null, null).bodyText());
+            }
             DirectVm d = direct;
             awaitFilled("direct", () -> d.consoleTail(400));
-            Pair pair = new Pair(a, b, direct);
+            Pair pair = new Pair(lanes, direct);
             for (int run = -warmup; run < runs; run++) {
                 for (long bandwidthMbps : bandwidthsMbps) {
                     for (int ch : channelCounts) {
@@ -140,22 +153,14 @@ public final class MigrationBenchCommand implements Callable<Integer> {
             if (!ok) {
                 keepQemuLogs(work);
             }
-            for (BenchDaemon x : new BenchDaemon[] {a, b}) {
-                if (x != null) {
-                    try {
-                        x.request("DELETE", "/v1/vms/" + VM, null, null);
-                    } catch (RuntimeException ignored) {
-                        // not there
-                    }
-                }
+            for (Lane lane : lanes) {
+                lane.deleteVm();
             }
             if (direct != null) {
                 direct.close();
             }
-            for (BenchDaemon x : new BenchDaemon[] {a, b}) {
-                if (x != null) {
-                    x.close();
-                }
+            for (Lane lane : lanes) {
+                lane.close();
             }
             if (keep || !ok) {
                 System.out.println("work directory kept: " + work);
@@ -179,35 +184,88 @@ public final class MigrationBenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The two set-ups under test: the VM the daemons move between them, and its twin {@link DirectVm} moves. */
-    private final class Pair {
-        private final BenchDaemon a;
-        private final BenchDaemon b;
-        private final DirectVm direct;
-        private BenchDaemon daemonVmOn;
+    /**
+     * One relayed mode: two vmmds with the same migration encryption setting and the VM they move
+     * between them ({@code migbench} encrypted, {@code migbench-plain} in clear: each VM's name is its
+     * own, as its QEMU's CPU group is named after it).
+     */
+    private static final class Lane implements AutoCloseable {
+        final String mode;
+        final String vm;
+        final BenchDaemon a;
+        final BenchDaemon b;
+        BenchDaemon on;
 
-        Pair(BenchDaemon a, BenchDaemon b, DirectVm direct) {
+        private Lane(String mode, String vm, BenchDaemon a, BenchDaemon b) {
+            this.mode = mode;
+            this.vm = vm;
             this.a = a;
             this.b = b;
-            this.direct = direct;
-            this.daemonVmOn = a;
+            this.on = a;
         }
 
-        /** One migration in each mode, in an order that alternates with the run, printed as they end. */
+        static Lane start(String mode, Path work, Path images, Path secret) throws Exception {
+            boolean encrypted = mode.equals("relayed");
+            String suffix = encrypted ? "" : "-plain";
+            BenchDaemon a = BenchDaemon.start("migbench-a" + suffix, work.resolve("node-a" + suffix), images, secret, encrypted);
+            try {
+                BenchDaemon b = BenchDaemon.start("migbench-b" + suffix, work.resolve("node-b" + suffix), images, secret, encrypted);
+                return new Lane(mode, VM + suffix, a, b);
+            } catch (Exception e) {
+                a.close();
+                throw e;
+            }
+        }
+
+        BenchDaemon other() {
+            return on == a ? b : a;
+        }
+
+        void deleteVm() {
+            for (BenchDaemon x : new BenchDaemon[] {a, b}) {
+                try {
+                    x.request("DELETE", "/v1/vms/" + vm, null, null);
+                } catch (RuntimeException ignored) {
+                    // not there
+                }
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            a.close();
+            b.close();
+        }
+    }
+
+    /** The set-ups under test: each lane's VM, moved by its daemons, and its twin {@link DirectVm} moves. */
+    private final class Pair {
+        private final List<Lane> lanes;
+        private final DirectVm direct;
+
+        Pair(List<Lane> lanes, DirectVm direct) {
+            this.lanes = lanes;
+            this.direct = direct;
+        }
+
+        /** One migration in each mode, in an order that rotates with the run, printed as they end. */
         List<MigrationSample> measure(int run, int channels, long bandwidthMbps) throws Exception {
-            boolean directFirst = Math.floorMod(run + channels, 2) == 1;
-            List<MigrationSample> out = new ArrayList<>(2);
-            for (int step = 0; step < 2; step++) {
+            int modes = lanes.size() + 1; // direct is mode 0, lane i is mode i + 1
+            int first = Math.floorMod(run + channels, modes);
+            List<MigrationSample> out = new ArrayList<>(modes);
+            for (int step = 0; step < modes; step++) {
+                int mode = (first + step) % modes;
                 MigrationSample s;
-                if (directFirst == (step == 0)) {
+                if (mode == 0) {
                     s = direct.migrate(channels, downtimeMs, bandwidthMbps);
                     if (!direct.status().equals("running")) {
                         throw new IllegalStateException("direct target QEMU is " + direct.status());
                     }
                 } else {
-                    BenchDaemon to = daemonVmOn == a ? b : a;
-                    s = relayed(daemonVmOn, to, channels, bandwidthMbps);
-                    daemonVmOn = to;
+                    Lane lane = lanes.get(mode - 1);
+                    BenchDaemon to = lane.other();
+                    s = relayed(lane, to, channels, bandwidthMbps);
+                    lane.on = to;
                 }
                 out.add(s);
                 System.out.printf("%-7s %-7s channels %d @%d: total %5d ms, downtime %4d ms, paused %4d ms, %7.1f MiB, %7.0f Mbit/s,"
@@ -220,28 +278,34 @@ public final class MigrationBenchCommand implements Callable<Integer> {
         }
     }
 
-    private MigrationSample relayed(BenchDaemon from, BenchDaemon to, int channels, long bandwidthMbps) throws Exception {
+    private MigrationSample relayed(Lane lane, BenchDaemon to, int channels, long bandwidthMbps) throws Exception {
+        BenchDaemon from = lane.on;
+        String vmName = lane.vm;
         String body = ApiMapper.json().createObjectNode().put("target", to.migrationAddress()).put("downtimeLimitMs", downtimeMs)
                 .put("maxBandwidthMbps", bandwidthMbps).put("multifdChannels", channels).toString();
         long cpu0 = from.cpuMillis() + to.cpuMillis();
         long t0 = System.nanoTime();
-        Response r = from.request("POST", "/v1/vms/" + VM + "/migrate?wait=true", "application/json", body);
+        Response r = from.request("POST", "/v1/vms/" + vmName + "/migrate?wait=true", "application/json", body);
         long wall = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         long cpu = from.cpuMillis() + to.cpuMillis() - cpu0;
         JsonNode st = ApiMapper.json().readTree(r.body());
         if (r.status() != 200 || !st.path("phase").asText().equals("Completed")) {
             throw new IllegalStateException("relayed migration " + from.node() + " -> " + to.node() + ": " + r.bodyText());
         }
+        String expected = lane.mode.equals("relayed") ? "AES-256-GCM" : "none";
+        if (!st.path("encryption").asText().equals(expected)) {
+            throw new IllegalStateException(lane.mode + " migration ran with encryption " + st.path("encryption") + ": " + r.bodyText());
+        }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         // The daemon pretty-prints its JSON: read the phase, do not match text.
-        while (!ApiMapper.json().readTree(to.request("GET", "/v1/vms/" + VM, null, null).body()).path("status").path("phase")
+        while (!ApiMapper.json().readTree(to.request("GET", "/v1/vms/" + vmName, null, null).body()).path("status").path("phase")
                 .asText().equals("Running")) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the VM does not run on " + to.node() + " after the migration");
             }
             Thread.sleep(100);
         }
-        return new MigrationSample("relayed", channels, bandwidthMbps, st.path("totalMs").asLong(), st.path("downtimeMs").asLong(),
+        return new MigrationSample(lane.mode, channels, bandwidthMbps, st.path("totalMs").asLong(), st.path("downtimeMs").asLong(),
                 st.path("switchoverMs").asLong(), st.path("transferredBytes").asLong(), wall, cpu);
     }
 
@@ -300,7 +364,7 @@ public final class MigrationBenchCommand implements Callable<Integer> {
      * TCG_BOOT_MEMORY_TRIM_BYTES), which costs CPU per sync that has nothing to do with the relay.
      * With boot memory only, it sits at RAM address 0 and QEMU's fast sync is right for it.
      */
-    private String manifest() {
+    private String manifest(String name) {
         int slots = memoryMib / 128;
         String script = "dd if=/dev/urandom of=/tmp/fill bs=1M count=" + fillMib + " 2>/dev/null; echo " + FILLED + ";"
                 + (dirtyMib > 0 ? " while :; do dd if=/tmp/fill of=/tmp/dirty bs=1M count=" + dirtyMib
@@ -309,7 +373,7 @@ public final class MigrationBenchCommand implements Callable<Integer> {
                 "apiVersion: vm.neon.tech/v1",
                 "kind: VirtualMachine",
                 "metadata:",
-                "  name: " + VM,
+                "  name: " + name,
                 "spec:",
                 "  restartPolicy: Never",
                 "  guest:",

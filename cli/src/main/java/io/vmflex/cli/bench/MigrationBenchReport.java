@@ -9,6 +9,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * Medians per (max-bandwidth, channels, mode) and the relayed-vs-direct comparison the issue sets
  * targets for: throughput ratio &ge; {@value #TARGET_RATIO}, downtime within {@value #TARGET_DOWNTIME_MS} ms.
+ * Modes: {@code direct}, {@code relayed} (the daemons' default, encrypted) and, when measured,
+ * {@code plain} (relayed with {@code --migration-encryption off}); with plain samples the report also
+ * gives what encryption costs: encrypted against plain throughput, downtime and daemon CPU per GiB.
  *
  * <p>Not thread-safe; filled and printed by the benchmark's thread.
  */
@@ -24,6 +27,8 @@ final class MigrationBenchReport {
             return (channels == 1 ? "1" : channels + " mfd") + " @" + bandwidthMbps;
         }
     }
+
+    static final List<String> MODES = List.of("direct", "relayed", "plain");
 
     private final List<MigrationSample> samples = new ArrayList<>();
 
@@ -50,7 +55,17 @@ final class MigrationBenchReport {
 
     /** Relayed median throughput / direct median throughput. */
     double throughputRatio(Setting setting) {
-        return median(samples("relayed", setting), MigrationSample::mbps) / median(samples("direct", setting), MigrationSample::mbps);
+        return throughputRatio("relayed", "direct", setting);
+    }
+
+    /** Median throughput of mode {@code a} / that of mode {@code b}. */
+    double throughputRatio(String a, String b, Setting setting) {
+        return median(samples(a, setting), MigrationSample::mbps) / median(samples(b, setting), MigrationSample::mbps);
+    }
+
+    /** Median of {@code f} in mode {@code a} minus that in mode {@code b}. */
+    double difference(String a, String b, Setting setting, ToDoubleFunction<MigrationSample> f) {
+        return median(samples(a, setting), f) - median(samples(b, setting), f);
     }
 
     /** Relayed median downtime minus direct median downtime, ms. */
@@ -69,7 +84,7 @@ final class MigrationBenchReport {
         out.printf("%n%-8s %-16s %4s %10s %10s %10s %12s %12s %10s %16s%n", "mode", "channels @cap", "n", "total ms", "downtime",
                 "paused", "RAM MiB", "Mbit/s", "wall ms", "vmmd CPU s/GiB");
         for (Setting setting : settings()) {
-            for (String mode : List.of("direct", "relayed")) {
+            for (String mode : MODES) {
                 List<MigrationSample> xs = samples(mode, setting);
                 if (xs.isEmpty()) {
                     continue;
@@ -82,7 +97,8 @@ final class MigrationBenchReport {
                         median(xs, MigrationSample::wallMs), Double.isNaN(cpu) ? "-" : String.format("%.2f", cpu));
             }
         }
-        out.println("(medians; @cap = QEMU max-bandwidth in Mbit/s; downtime = QEMU's (stop to the source's last byte); paused ="
+        out.println("(medians; @cap = QEMU max-bandwidth in Mbit/s; relayed = through two vmmds, encrypted (the default); plain ="
+                + " the same with --migration-encryption off; downtime = QEMU's (stop to the source's last byte); paused ="
                 + " the guest's whole pause, until the target ran it; Mbit/s = RAM transferred / QEMU total-time; vmmd CPU = both"
                 + " daemons, relay included)");
         out.println();
@@ -94,6 +110,18 @@ final class MigrationBenchReport {
                             + " (target at most +%d ms: %s), paused relayed-direct %+.0f ms (%s)%n", setting.label(),
                     ratio, TARGET_RATIO, ratio >= TARGET_RATIO ? "met" : "missed", dt, TARGET_DOWNTIME_MS,
                     dt <= TARGET_DOWNTIME_MS ? "met" : "missed", paused, paused <= TARGET_DOWNTIME_MS ? "met" : "missed");
+        }
+        for (Setting setting : settings()) {
+            if (samples("plain", setting).isEmpty() || samples("relayed", setting).isEmpty()) {
+                continue;
+            }
+            out.printf("%-16s encryption: encrypted/plain throughput %.3f (plain/direct %.3f), downtime encrypted-plain %+.0f ms,"
+                            + " paused %+.0f ms, vmmd CPU s/GiB encrypted %.2f / plain %.2f%n", setting.label(),
+                    throughputRatio("relayed", "plain", setting), throughputRatio("plain", "direct", setting),
+                    difference("relayed", "plain", setting, MigrationSample::downtimeMs),
+                    difference("relayed", "plain", setting, MigrationSample::switchoverMs),
+                    median(samples("relayed", setting), MigrationSample::daemonCpuSecondsPerGiB),
+                    median(samples("plain", setting), MigrationSample::daemonCpuSecondsPerGiB));
         }
     }
 }

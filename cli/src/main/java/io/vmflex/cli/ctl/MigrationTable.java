@@ -26,7 +26,7 @@ final class MigrationTable {
             return 0;
         }
         TablePrinter t = new TablePrinter(List.of("ID", "VM", "TARGET", "PHASE", "PROGRESS", "TRANSFERRED", "RATE",
-                "DIRTY-RATE", "EXP-DOWNTIME", "DOWNTIME", "PAUSED", "TOTAL", "MESSAGE"));
+                "DIRTY-RATE", "EXP-DOWNTIME", "DOWNTIME", "PAUSED", "TOTAL", "ENCRYPTION", "MESSAGE"));
         Iterable<JsonNode> rows = id == null ? answer.path("items") : List.of(answer);
         for (JsonNode m : rows) {
             String reason = m.path("reason").asText("");
@@ -36,7 +36,7 @@ final class MigrationTable {
                     Quantities.bytes(m.path("rateBytesPerSecond").asLong()) + "/s",
                     Quantities.bytes(m.path("dirtyRateBytesPerSecond").asLong()) + "/s",
                     m.path("expectedDowntimeMs").asLong() + "ms", m.path("downtimeMs").asLong() + "ms",
-                    m.path("switchoverMs").asLong() + "ms", m.path("totalMs").asLong() + "ms", m.path("message").asText("")));
+                    m.path("switchoverMs").asLong() + "ms", m.path("totalMs").asLong() + "ms", m.path("encryption").asText("?"), m.path("message").asText("")));
         }
         t.print(root.out());
         root.out().flush();

@@ -74,16 +74,19 @@ final class VmDescription {
         if (migration.isObject()) {
             out.println("Migration:");
             String reason = Json.text(migration, "/reason");
-            new KeyValuePrinter("  ")
+            KeyValuePrinter m = new KeyValuePrinter("  ")
                     .add("ID", Json.text(migration, "/id"))
                     .add("Target", Json.text(migration, "/target"))
                     .add("Phase", Json.text(migration, "/phase") + (reason == null ? "" : " (" + reason + ")"))
                     .add("Transferred", Quantities.bytes(migration.path("transferredBytes").asLong()))
                     .add("Downtime", migration.path("downtimeMs").asLong() + "ms (guest paused "
                             + migration.path("switchoverMs").asLong() + "ms in all)")
-                    .add("Total", migration.path("totalMs").asLong() + "ms")
-                    .add("Message", Json.text(migration, "/message"))
-                    .print(out);
+                    .add("Total", migration.path("totalMs").asLong() + "ms");
+            if (migration.has("encryption")) {
+                // "none": the source daemon runs with --migration-encryption off (absent: an older daemon's record).
+                m.add("Encryption", Json.text(migration, "/encryption"));
+            }
+            m.add("Message", Json.text(migration, "/message")).print(out);
         }
 
         printAutoscaling(out, autoscaling, autoscalingNote);

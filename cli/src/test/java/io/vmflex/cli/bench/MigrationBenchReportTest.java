@@ -3,6 +3,7 @@ package io.vmflex.cli.bench;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MigrationBenchReportTest {
@@ -52,5 +53,34 @@ class MigrationBenchReportTest {
     void shouldHaveNoDaemonCpuWhenDirect() {
         assertTrue(Double.isNaN(new MigrationSample("direct", 1, 100000, 1000, 40, 45, GIB, 1200, -1).daemonCpuSecondsPerGiB()));
         assertEquals(8589.934592, new MigrationSample("direct", 1, 100000, 1000, 40, 45, GIB, 1200, -1).mbps(), 1e-6);
+    }
+
+    @Test
+    void shouldSayWhatEncryptionCostsWhenThePlainRelayRanToo() {
+        MigrationBenchReport r = new MigrationBenchReport();
+        r.add(new MigrationSample("direct", 1, 4000, 1000, 10, 25, GIB, 1200, -1));
+        r.add(new MigrationSample("relayed", 1, 4000, 1250, 14, 31, GIB, 1500, 900));
+        r.add(new MigrationSample("plain", 1, 4000, 1000, 12, 28, GIB, 1300, 600));
+
+        MigrationBenchReport.Setting s = new MigrationBenchReport.Setting(4000, 1);
+        assertEquals(0.8, r.throughputRatio("relayed", "plain", s), 1e-9);
+        assertEquals(1.0, r.throughputRatio("plain", "direct", s), 1e-9);
+        assertEquals(2, r.difference("relayed", "plain", s, MigrationSample::downtimeMs), 1e-9);
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        r.print(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+        String printed = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(printed.matches("(?s).*\\nplain +1 @4000 .*"), printed);
+        assertTrue(printed.contains("1 @4000          encryption: encrypted/plain throughput 0.800 (plain/direct 1.000),"
+                + " downtime encrypted-plain +2 ms, paused +3 ms, vmmd CPU s/GiB encrypted 0.90 / plain 0.60"), printed);
+    }
+
+    @Test
+    void shouldLeaveTheEncryptionLineOutWithoutPlainSamples() {
+        MigrationBenchReport r = new MigrationBenchReport();
+        r.add(new MigrationSample("direct", 1, 4000, 1000, 10, 25, GIB, 1200, -1));
+        r.add(new MigrationSample("relayed", 1, 4000, 1250, 14, 31, GIB, 1500, 900));
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        r.print(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertFalse(text.toString(java.nio.charset.StandardCharsets.UTF_8).contains("encryption:"));
     }
 }

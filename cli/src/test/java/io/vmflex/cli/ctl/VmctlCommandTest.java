@@ -381,7 +381,7 @@ class VmctlCommandTest {
     void shouldShowTheLastMigrationWhenDescribing() {
         String migrated = SMALL_VM.replace("\"status\":{", "\"status\":{\"migration\":{\"id\":\"m1\",\"target\":\"node-2\","
                 + "\"phase\":\"Failed\",\"reason\":\"ProgressTimeout\",\"transferredBytes\":18874368,\"downtimeMs\":0,"
-                + "\"switchoverMs\":0,\"totalMs\":5600,\"message\":\"no progress for 5 s\"},");
+                + "\"switchoverMs\":0,\"totalMs\":5600,\"message\":\"no progress for 5 s\",\"encryption\":\"AES-256-GCM\"},");
         daemon.onJson("GET /v1/vms/small", 200, migrated).onJson("GET /v1/events?vm=small", 200, "{\"items\":[]}");
         Result r = vmctl("describe", "vm", "small");
         assertEquals(0, r.exit(), r.err());
@@ -393,6 +393,7 @@ class VmctlCommandTest {
                   Transferred:  18Mi
                   Downtime:     0ms (guest paused 0ms in all)
                   Total:        5600ms
+                  Encryption:   AES-256-GCM
                   Message:      no progress for 5 s
                 """), r.out());
     }

@@ -13,6 +13,7 @@ import io.vmflex.vmm.supervisor.VmSupervisor;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
 /**
@@ -74,6 +75,20 @@ public final class DaemonMetrics {
                 .help("Node events by reason: CpuPlugged, MemoryResize, Migrated, MigrationFailed, Restarted, ...")
                 .labelNames("reason").register(registry);
         return events.watch(e -> byReason.labelValues(e.reason()).inc());
+    }
+
+    /**
+     * The migration port's: whether this daemon encrypts its migrations (1) or runs with the opt-out
+     * (0), so a fleet's scrape shows every node that sends guest memory in clear; and the connections
+     * it closed before reading their hello (not a configured peer, or too many handshakes at once).
+     */
+    public static void registerMigrationPort(PrometheusRegistry registry, boolean encrypted, LongSupplier refusedConnections) {
+        GaugeWithCallback.builder().name("vmflex_migration_encrypted")
+                .help("1: migrations from and to this node are encrypted (AES-256-GCM); 0: --migration-encryption off")
+                .callback(cb -> cb.call(encrypted ? 1 : 0)).register(registry);
+        CounterWithCallback.builder().name("vmflex_migration_connections_refused_total")
+                .help("Connections to the migration port closed before their hello: not a configured peer, or too many handshakes")
+                .callback(cb -> cb.call(refusedConnections.getAsLong())).register(registry);
     }
 
     private static void channelCounter(PrometheusRegistry registry, VmRegistry vms, String name, String help,

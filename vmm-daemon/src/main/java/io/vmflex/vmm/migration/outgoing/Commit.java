@@ -148,7 +148,7 @@ record Commit(long completedSeenNanos, SwitchOver.Times switchover) implements S
         s = run.status();
         run.node.events().publish(VmEvent.normal(run.vm.name(), "Migrated", "live-migrated to " + s.target() + " in "
                 + s.totalMs() + " ms (downtime " + s.downtimeMs() + " ms, paused " + s.switchoverMs()
-                + " ms until it ran on the target)"));
+                + " ms until it ran on the target; encryption " + s.encryption() + ")"));
         return new Done(true, false);
     }
 }

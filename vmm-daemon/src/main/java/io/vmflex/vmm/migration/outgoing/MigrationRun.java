@@ -4,6 +4,7 @@ import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.migration.ClusterSecret;
 import io.vmflex.migration.MigrationSource;
+import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.node.NodeContext;
 import io.vmflex.vmm.supervisor.HandedVm;
 
@@ -21,6 +22,8 @@ import java.util.function.Consumer;
 final class MigrationRun implements AutoCloseable {
     final OutgoingMigration.Request request;
     final ClusterSecret secret;
+    /** Every connection to the target: the relays, the disk relay, the control calls. */
+    final RelayOptions relayOptions;
     final NodeContext node;
     final HandedVm vm;
     final Signals signals;
@@ -40,11 +43,12 @@ final class MigrationRun implements AutoCloseable {
      * @param onStatus every status change, for the supervisor's view of the VM
      * @param target   the way to the target daemon's control service
      */
-    MigrationRun(OutgoingMigration.Request request, ClusterSecret secret, NodeContext node, HandedVm vm, Signals signals,
-            MigrationStatus initial, Consumer<MigrationStatus> publish, Consumer<MigrationStatus> onStatus,
-            ControlPath target) {
+    MigrationRun(OutgoingMigration.Request request, ClusterSecret secret, RelayOptions relayOptions, NodeContext node,
+            HandedVm vm, Signals signals, MigrationStatus initial, Consumer<MigrationStatus> publish,
+            Consumer<MigrationStatus> onStatus, ControlPath target) {
         this.request = request;
         this.secret = secret;
+        this.relayOptions = relayOptions;
         this.node = node;
         this.vm = vm;
         this.signals = signals;

@@ -23,7 +23,7 @@ record Mirror() implements Step {
         try {
             OutgoingDiskMirror mirror = OutgoingDiskMirror.open(run.vm.paths().dir().resolve("nbd-relay.sock"),
                     run.request.target(), run.request.id(), MigrationTuning.connections(run.request.multifdChannels()),
-                    run.secret, run.signals::wakeUp);
+                    run.secret, run.relayOptions, run.signals::wakeUp);
             run.diskMirror(mirror);
             return switch (mirror.sync(run.vm.ops(), run.request.maxBandwidthMbps(), run.request.timeouts().progress(),
                     run.signals::cancelRequested, new CopyProgress(run))) {

@@ -35,9 +35,9 @@ final class OutgoingDiskMirror implements AutoCloseable {
      * {@code channel} of the migration; {@code onRelayEnd} runs when the relay ends, either way.
      */
     static OutgoingDiskMirror open(Path socket, InetSocketAddress target, UUID migrationId, int channel,
-            ClusterSecret secret, Runnable onRelayEnd) throws IOException {
+            ClusterSecret secret, RelayOptions options, Runnable onRelayEnd) throws IOException {
         Files.deleteIfExists(socket);
-        MigrationSource relay = MigrationSource.open(socket, target, migrationId, channel, 1, secret, RelayOptions.DEFAULTS);
+        MigrationSource relay = MigrationSource.open(socket, target, migrationId, channel, 1, secret, options);
         relay.completion().whenComplete((ok, failed) -> onRelayEnd.run());
         return new OutgoingDiskMirror(relay);
     }

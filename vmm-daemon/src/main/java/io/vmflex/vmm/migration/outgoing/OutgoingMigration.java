@@ -3,6 +3,7 @@ package io.vmflex.vmm.migration.outgoing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.migration.qemu.MigrationTuning;
 import io.vmflex.vmm.node.NodeContext;
 import io.vmflex.vmm.supervisor.Departure;
@@ -36,6 +37,7 @@ final class OutgoingMigration implements Departure {
 
     private final Request request;
     private final ClusterSecret secret;
+    private final RelayOptions relayOptions;
     private final NodeContext node;
     private final MigrationStatus initial;
     private final Consumer<MigrationStatus> publish;
@@ -43,13 +45,15 @@ final class OutgoingMigration implements Departure {
     private final Signals signals = new Signals();
 
     /**
-     * @param publish every status change, for the migration list; any thread may read what it keeps
-     * @param control the way to the target daemon's control service
+     * @param relayOptions how every connection to the target is made (encrypted or, opted out, in clear)
+     * @param publish      every status change, for the migration list; any thread may read what it keeps
+     * @param control      the way to the target daemon's control service
      */
-    OutgoingMigration(Request request, ClusterSecret secret, NodeContext node, MigrationStatus initial,
-            Consumer<MigrationStatus> publish, ControlPath control) {
+    OutgoingMigration(Request request, ClusterSecret secret, RelayOptions relayOptions, NodeContext node,
+            MigrationStatus initial, Consumer<MigrationStatus> publish, ControlPath control) {
         this.request = request;
         this.secret = secret;
+        this.relayOptions = relayOptions;
         this.node = node;
         this.initial = initial;
         this.publish = publish;
@@ -85,8 +89,8 @@ final class OutgoingMigration implements Departure {
     public boolean run(HandedVm vm, Consumer<MigrationStatus> onStatus) {
         onStatus.accept(initial);
         Step step = new Prepare();
-        try (MigrationRun run = new MigrationRun(request, secret, node, vm, signals, initial, publish, onStatus,
-                control)) {
+        try (MigrationRun run = new MigrationRun(request, secret, relayOptions, node, vm, signals, initial, publish,
+                onStatus, control)) {
             try {
                 while (!(step instanceof Done)) {
                     step = switch (step) {

@@ -30,26 +30,29 @@ public final class OutgoingMigrations {
     private final NodeContext node;
     private final VmRegistry registry;
     private final ClusterSecret secret;
+    private final RelayOptions relayOptions;
     private final MigrationHistory history;
     private final LinkedHashMap<String, MigrationStatus> recent = new LinkedHashMap<>(); // guarded by this
     private final Map<String, OutgoingMigration> running = new HashMap<>(); // by id; guarded by this
 
     /**
-     * @param secret  null when this daemon has no cluster secret: migrations are then refused
-     * @param history where ended migrations are kept across restarts
+     * @param secret       null when this daemon has no cluster secret: migrations are then refused
+     * @param relayOptions how this daemon connects to targets: its migration encryption setting and the relay's tunables
+     * @param history      where ended migrations are kept across restarts
      */
-    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret,
+    public OutgoingMigrations(NodeContext node, VmRegistry registry, ClusterSecret secret, RelayOptions relayOptions,
             MigrationHistory history) {
         this.node = node;
         this.registry = registry;
         this.secret = secret;
+        this.relayOptions = relayOptions;
         this.history = history;
         for (MigrationStatus s : history.load()) {
             recent.put(s.id(), s);
         }
         if (secret != null) {
             new InterruptedMigrations(node, registry,
-                    target -> new SocketControlPath(TargetAddress.parse(target), secret, RelayOptions.DEFAULTS))
+                    target -> new SocketControlPath(TargetAddress.parse(target), secret, relayOptions))
                     .settleInBackground();
         }
     }
@@ -84,10 +87,10 @@ public final class OutgoingMigrations {
         }
         UUID id = UUID.randomUUID();
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), vm,
-                target.getHostString() + ":" + target.getPort(), node.clock().instant());
+                target.getHostString() + ":" + target.getPort(), relayOptions.encryption(), node.clock().instant());
         var m = new OutgoingMigration(new OutgoingMigration.Request(id, target, downtimeLimitMs, maxBandwidthMbps,
-                multifdChannels, timeouts), secret, node, initial, this::record,
-                new SocketControlPath(target, secret, RelayOptions.DEFAULTS));
+                multifdChannels, timeouts), secret, relayOptions, node, initial, this::record,
+                new SocketControlPath(target, secret, relayOptions));
         synchronized (this) {
             if (activeFor(vm).isPresent()) {
                 throw new IllegalStateException("VM " + vm + " is migrating already (" + activeFor(vm).get() + ")");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.migration.MigrationSource;
-import io.vmflex.migration.RelayOptions;
 import io.vmflex.vmm.migration.qemu.MigrationTuning;
 import io.vmflex.vmm.migration.qemu.SwitchoverHold;
 
@@ -30,7 +29,7 @@ record Stream(boolean mirrorDisk) implements Step {
         try {
             Files.deleteIfExists(sock);
             MigrationSource relay = MigrationSource.open(sock, request.target(), request.id(),
-                    MigrationTuning.connections(request.multifdChannels()), run.secret, RelayOptions.DEFAULTS);
+                    MigrationTuning.connections(request.multifdChannels()), run.secret, run.relayOptions);
             run.relay(relay);
             relay.completion().whenComplete((ok, failed) -> run.signals.wakeUp());
             run.commitLink(run.target.openAhead());

@@ -7,6 +7,7 @@ import io.vmflex.api.vm.MigrationPhase;
 import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.migration.ClusterSecret;
+import io.vmflex.migration.RelayOptions;
 import io.vmflex.migration.ControlReply;
 import io.vmflex.migration.ControlRequest;
 import io.vmflex.vmm.events.EventBus;
@@ -126,9 +127,9 @@ class CommitFenceTest {
         UUID id = UUID.randomUUID();
         InetSocketAddress target = InetSocketAddress.createUnresolved("node-" + to.name, 7451);
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), VM, "node-" + to.name + ":7451",
-                node.clock().instant());
+                RelayOptions.DEFAULTS.encryption(), node.clock().instant());
         return new OutgoingMigration(new OutgoingMigration.Request(id, target, 300, 1000, 1, MigrationTimeouts.DEFAULTS),
-                ClusterSecret.of(new byte[32]), node, initial, published::add, path);
+                ClusterSecret.of(new byte[32]), RelayOptions.DEFAULTS, node, initial, published::add, path);
     }
 
     /**

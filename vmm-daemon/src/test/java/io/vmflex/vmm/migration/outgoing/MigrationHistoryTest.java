@@ -20,7 +20,7 @@ class MigrationHistoryTest {
     Path dir;
 
     private static MigrationStatus ended(String id, MigrationPhase phase, String reason) {
-        return MigrationStatus.preparing(id, "vm-" + id, "node-2", T0)
+        return MigrationStatus.preparing(id, "vm-" + id, "node-2", true, T0)
                 .withSwitchoverMs(42)
                 .finished(phase, reason, "done", T0.plusSeconds(3));
     }
@@ -45,7 +45,7 @@ class MigrationHistoryTest {
     @Test
     void shouldKeepOnlyEndedMigrationsFromTheFile() {
         Path file = dir.resolve("migrations.json");
-        MigrationStatus running = MigrationStatus.preparing("m1", "a", "node-2", T0).withPhase(MigrationPhase.Migrating, "QEMU is migrating");
+        MigrationStatus running = MigrationStatus.preparing("m1", "a", "node-2", true, T0).withPhase(MigrationPhase.Migrating, "QEMU is migrating");
         new MigrationHistory(file).save(List.of(running, ended("m2", MigrationPhase.Cancelled, "Cancelled")));
         List<MigrationStatus> loaded = new MigrationHistory(file).load();
         assertEquals(1, loaded.size(), loaded.toString());

@@ -79,8 +79,12 @@ class OutgoingMigrationTest {
      * control channel and its codec.
      */
     private InetSocketAddress target(Function<String, ControlReply> answer) throws Exception {
-        target = MigrationListener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), secret,
-                RelayOptions.DEFAULTS);
+        return target(RelayOptions.DEFAULTS, answer);
+    }
+
+    /** As above, with the target daemon's relay options (its migration encryption setting). */
+    private InetSocketAddress target(RelayOptions options, Function<String, ControlReply> answer) throws Exception {
+        target = MigrationListener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), secret, options);
         target.onControl(ControlChannel.serving(request -> {
             String op = switch (request) {
                 case ControlRequest.Prepare p -> "prepare";
@@ -126,13 +130,18 @@ class OutgoingMigrationTest {
     }
 
     private OutgoingMigration migration(InetSocketAddress to) {
+        return migration(to, RelayOptions.DEFAULTS);
+    }
+
+    /** A migration from a source daemon with {@code options} (its migration encryption setting). */
+    private OutgoingMigration migration(InetSocketAddress to, RelayOptions options) {
         NodeContext node = new NodeContext("node-a", null, QemuVmConfig.Accel.tcg, null, null, null, events, null,
                 "vmflex", true, 1 << 20, 2 << 20, null, Clock.systemUTC());
         UUID id = UUID.randomUUID();
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), "vm1",
-                to.getHostString() + ":" + to.getPort(), node.clock().instant());
+                to.getHostString() + ":" + to.getPort(), options.encryption(), node.clock().instant());
         return new OutgoingMigration(new OutgoingMigration.Request(id, to, 300, 1000, 1, MigrationTimeouts.DEFAULTS),
-                secret, node, initial, published::add, new SocketControlPath(to, secret, RelayOptions.DEFAULTS));
+                secret, options, node, initial, published::add, new SocketControlPath(to, secret, options));
     }
 
     private HandedVm vm(ScriptedQemu qemu) throws Exception {
@@ -222,5 +231,45 @@ class OutgoingMigrationTest {
         assertFalse(Files.exists(InterruptedMigration.file(new VmPaths(dir))));
         assertEquals(Signals.CancelAnswer.TOO_LATE, m.requestCancel());
         assertEquals(1, events.recent().stream().filter(e -> e.reason().equals("Migrated")).count());
+    }
+
+    @Test
+    void shouldFailPrepareWithAOneLineReasonWhenThisDaemonSendsInClearAndTheTargetRequiresEncryption() throws Exception {
+        OutgoingMigration m = migration(target(op -> new ControlReply.Done()), RelayOptions.DEFAULTS.withEncryption(false));
+        ScriptedQemu qemu = new ScriptedQemu();
+        assertFalse(m.run(vm(qemu), s -> { }));
+        assertEquals(MigrationPhase.Failed, last().phase());
+        assertEquals("PrepareFailed", last().reason());
+        assertTrue(last().message().contains("ENCRYPTION_REQUIRED") && last().message().contains("both ends must have the same setting"),
+                last().message());
+        assertFalse(last().message().contains("\n"), last().message());
+        assertEquals(MigrationStatus.IN_CLEAR, last().encryption());
+        assertEquals(List.of(), controlOps, "the target's handler never saw a request");
+        assertFalse(qemu.commands.contains("migrate"));
+    }
+
+    @Test
+    void shouldMigrateInClearAndSaySoWhenBothDaemonsOptedOut() throws Exception {
+        RelayOptions off = RelayOptions.DEFAULTS.withEncryption(false);
+        OutgoingMigration m = migration(target(off, op -> op.equals("commit")
+                ? new ControlReply.Committed(1000) : new ControlReply.Done()), off);
+        ScriptedQemu qemu = new ScriptedQemu();
+        qemu.migrate = "{\"status\":\"completed\",\"downtime\":5,\"ram\":{\"transferred\":10,\"remaining\":0,\"total\":10}}";
+        assertTrue(m.run(vm(qemu), s -> { }));
+        assertEquals(MigrationPhase.Completed, last().phase());
+        assertEquals(MigrationStatus.IN_CLEAR, last().encryption());
+        assertEquals(List.of("prepare", "commit"), controlOps);
+        assertTrue(events.recent().stream().anyMatch(e -> e.reason().equals("Migrated") && e.message().endsWith("encryption none)")),
+                events.recent().toString());
+    }
+
+    @Test
+    void shouldRecordAnEncryptedMigrationByDefault() throws Exception {
+        OutgoingMigration m = migration(target(op -> op.equals("commit")
+                ? new ControlReply.Committed(1000) : new ControlReply.Done()));
+        ScriptedQemu qemu = new ScriptedQemu();
+        qemu.migrate = "{\"status\":\"completed\",\"downtime\":5,\"ram\":{\"transferred\":10,\"remaining\":0,\"total\":10}}";
+        assertTrue(m.run(vm(qemu), s -> { }));
+        assertEquals(MigrationStatus.ENCRYPTED, last().encryption());
     }
 }

@@ -1,0 +1,46 @@
+package io.vmflex.cli;
+
+import io.vmflex.vmm.MigrationSettings;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DaemonOptionsTest {
+
+    private static DaemonOptions parse(String... args) {
+        return CommandLine.populateCommand(new DaemonOptions(), args);
+    }
+
+    @Test
+    void shouldEncryptMigrationsWhenNotToldOtherwise() {
+        MigrationSettings m = parse("--cluster-secret", "/etc/vmflex/cluster.secret").migration();
+        assertTrue(m.encryption());
+        assertTrue(m.relayOptions().encryption());
+    }
+
+    @Test
+    void shouldSendAndAcceptPlainMigrationsWhenEncryptionIsOff() {
+        MigrationSettings m = parse("--cluster-secret", "/etc/vmflex/cluster.secret", "--migration-encryption=off").migration();
+        assertFalse(m.encryption());
+        assertFalse(m.relayOptions().encryption(), "every connection the daemon makes or takes follows the setting");
+        assertTrue(parse("--cluster-secret", "s", "--migration-encryption", "on").migration().encryption());
+    }
+
+    @Test
+    void shouldRefuseAnythingButOnOrOffWithOneLine() {
+        DaemonOptions.UsageException e = assertThrows(DaemonOptions.UsageException.class,
+                () -> parse("--cluster-secret", "s", "--migration-encryption", "false").migration());
+        assertEquals("--migration-encryption must be on or off, got \"false\"", e.getMessage());
+    }
+
+    @Test
+    void shouldMigrateNothingWithoutAClusterSecret() {
+        assertNull(parse().migration());
+        assertThrows(DaemonOptions.UsageException.class, () -> parse("--migration-listen", "10.0.0.1:7451").migration());
+    }
+}
