@@ -215,9 +215,9 @@ public final class Vmmd implements AutoCloseable {
         service.admission(check);
     }
 
-    /** Registers vmmd's metrics (VMs by phase, resources, events, guest channels); close the handle to stop. */
+    /** Registers vmmd's metrics (VMs by phase, resources, events, guest channels, API streams); close the handle to stop. */
     public AutoCloseable exportMetrics(io.prometheus.metrics.model.registry.PrometheusRegistry metrics) {
-        return io.vmflex.vmm.metrics.DaemonMetrics.register(metrics, registry, events);
+        return io.vmflex.vmm.metrics.DaemonMetrics.register(metrics, registry, events, server.streams());
     }
 
     /** The node's event stream: components in the same process (the agent in {@code vmflex up}) publish here. */

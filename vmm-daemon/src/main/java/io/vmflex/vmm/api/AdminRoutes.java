@@ -101,7 +101,7 @@ public final class AdminRoutes {
                 }
             });
             sink.onClose(() -> closeQuietly(handle));
-        }));
+        }, why -> line(VmEvent.warning(vm, "WatchClosed", why))));
     }
 
     private static String line(VmEvent e) {

@@ -39,6 +39,7 @@ public final class VmService {
 
     /** @param movedAway a VM's completed migration away from this node, if it was its last one */
     private volatile Admission admission = Admission.ANY;
+    private final Object creating = new Object();
 
     public VmService(VmRegistry registry, ImageStore images, Clock clock, Function<String, Optional<MigrationStatus>> movedAway) {
         this.registry = registry;
@@ -176,26 +177,33 @@ public final class VmService {
         checkImages(vm);
         VirtualMachine stamped = Metadata.stampCreated(vm, UUID.randomUUID().toString(), clock.instant());
         String name = vm.metadata().name();
-        if (registry.get(name).isPresent()) {
-            // Before admission: a second admit of a VM that exists must not be undone by this refusal.
-            throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
-        }
-        String refused = admission.admit(stamped);
-        if (refused != null) {
-            throw new ApiException(403, "virtualmachine \"" + name + "\" not admitted: " + refused);
-        }
-        try {
-            switch (registry.create(stamped)) {
-                case CREATED -> { }
-                case EXISTS -> throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
-                case ARRIVING -> throw ApiException.conflict("virtualmachine \"" + name
-                        + "\" is migrating to this node: its name is taken until the migration ends");
+        VmSupervisor created;
+        // Requests run on many threads: one create at a time keeps admission and storing together,
+        // so a create that loses to another of the same name never books the name a second time.
+        synchronized (creating) {
+            if (registry.get(name).isPresent()) {
+                // Before admission: a second admit of a VM that exists must not be undone by this refusal.
+                throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
             }
-        } catch (IOException e) {
-            admission.deleted(name);
-            throw new UncheckedIOException("cannot store VM " + name, e);
+            String refused = admission.admit(stamped);
+            if (refused != null) {
+                throw new ApiException(403, "virtualmachine \"" + name + "\" not admitted: " + refused);
+            }
+            try {
+                switch (registry.create(stamped)) {
+                    case CREATED -> { }
+                    case EXISTS -> throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
+                    case ARRIVING -> throw ApiException.conflict("virtualmachine \"" + name
+                            + "\" is migrating to this node: its name is taken until the migration ends");
+                }
+            } catch (IOException e) {
+                admission.deleted(name);
+                throw new UncheckedIOException("cannot store VM " + name, e);
+            }
+            created = registry.get(name).orElse(null);
         }
-        return CompletableFuture.completedFuture(registry.get(vm.metadata().name()).orElseThrow().snapshot());
+        // Deleted again already: the VM as it was stored is the answer to this request.
+        return CompletableFuture.completedFuture(created == null ? stamped : created.snapshot());
     }
 
     /** Runs {@code change} on the VM's owner thread; its refusals and the supervisor's are the caller's. */

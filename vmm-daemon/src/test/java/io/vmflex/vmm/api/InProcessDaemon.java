@@ -4,6 +4,7 @@ import io.vmflex.api.admin.NodeInfo;
 import io.vmflex.vmm.events.EventBus;
 import io.vmflex.vmm.http.AdminServer;
 import io.vmflex.vmm.http.PeerAuthorizer;
+import io.vmflex.vmm.http.StreamStats;
 import io.vmflex.vmm.image.ImageStore;
 import io.vmflex.vmm.it.UnixHttp;
 import io.vmflex.vmm.node.NodeContext;
@@ -39,7 +40,7 @@ final class InProcessDaemon implements AutoCloseable {
     private final AdminServer server;
     private volatile RecoveryHook recovery = RecoveryHook.NONE;
 
-    private InProcessDaemon(Path dir) throws IOException {
+    private InProcessDaemon(Path dir, long streamLimitBytes) throws IOException {
         Path images = dir.resolve("images");
         Files.createDirectories(images.resolve("test"));
         Files.writeString(images.resolve("test/manifest.json"), "{\"kernel\":\"vmlinuz\"}");
@@ -55,13 +56,19 @@ final class InProcessDaemon implements AutoCloseable {
         registry.recover();
         service = new VmService(registry, imageStore, Clock.systemUTC(), name -> Optional.empty());
         List<io.vmflex.vmm.http.Route> routes = new AdminRoutes(service, events, InProcessDaemon::nodeInfo).routes();
-        server = new AdminServer(dir.resolve("vmmd.sock"), "rw-rw----", null, new PeerAuthorizer(OptionalInt.empty()), routes);
+        server = new AdminServer(dir.resolve("vmmd.sock"), "rw-rw----", null, new PeerAuthorizer(OptionalInt.empty()), routes,
+                streamLimitBytes);
         server.start();
     }
 
     /** A daemon on the state in {@code dir}, re-adopting the VMs found there. */
     static InProcessDaemon start(Path dir) throws IOException {
-        return new InProcessDaemon(dir);
+        return new InProcessDaemon(dir, AdminServer.STREAM_LIMIT_BYTES);
+    }
+
+    /** As {@link #start(Path)}, with {@code streamLimitBytes} held at most for a slow stream reader. */
+    static InProcessDaemon start(Path dir, long streamLimitBytes) throws IOException {
+        return new InProcessDaemon(dir, streamLimitBytes);
     }
 
     private static NodeInfo nodeInfo() {
@@ -74,6 +81,15 @@ final class InProcessDaemon implements AutoCloseable {
 
     VmRegistry registry() {
         return registry;
+    }
+
+    /** The admin API's open streams. */
+    StreamStats streams() {
+        return server.streams();
+    }
+
+    Path socket() {
+        return server.socket();
     }
 
     EventBus events() {
