@@ -230,7 +230,7 @@ public final class Vmmd implements AutoCloseable {
     }
 
     /**
-     * Registers vmmd's metrics (VMs by phase, resources, events, guest channels, the migration port);
+     * Registers vmmd's metrics (VMs by phase, resources, events, guest channels, API streams, the migration port);
      * close the handle to stop.
      */
     public AutoCloseable exportMetrics(io.prometheus.metrics.model.registry.PrometheusRegistry metrics) {
@@ -238,7 +238,7 @@ public final class Vmmd implements AutoCloseable {
         if (listener != null) {
             io.vmflex.vmm.metrics.DaemonMetrics.registerMigrationPort(metrics, migration.encryption(), listener::refusedConnections);
         }
-        return io.vmflex.vmm.metrics.DaemonMetrics.register(metrics, registry, events);
+        return io.vmflex.vmm.metrics.DaemonMetrics.register(metrics, registry, events, server.streams());
     }
 
     /** The node's event stream: components in the same process (the agent in {@code vmflex up}) publish here. */

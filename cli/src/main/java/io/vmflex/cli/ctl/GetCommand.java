@@ -40,6 +40,9 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json, yaml, wide or name.")
     private String output;
 
+    @Option(names = {"-w", "--watch"}, description = "Print the VMs, then each change of one as it happens, until interrupted.")
+    private boolean watch;
+
     GetCommand(VmctlCommand root) {
         this.root = root;
     }
@@ -48,10 +51,16 @@ final class GetCommand implements Callable<Integer> {
     public Integer call() {
         OutputFormat format = outputFormat();
         if (ResourceArgs.isMigrationType(words.getFirst())) {
+            if (watch) {
+                throw new ParameterException(spec.commandLine(), "--watch works for VMs only");
+            }
             return MigrationTable.print(root, words.size() > 1 ? words.get(1) : null, output);
         }
         List<String> names = ResourceArgs.vmNames(spec.commandLine(), words, false, 0, Integer.MAX_VALUE);
         try (AdminClient client = root.client()) {
+            if (watch) {
+                return watch(client, names, format);
+            }
             if (names.isEmpty()) {
                 JsonNode list = Json.parse(client.request("GET", ApiPaths.vms(), null, null).requireSuccess().body());
                 List<JsonNode> items = new ArrayList<>();
@@ -98,6 +107,50 @@ final class GetCommand implements Callable<Integer> {
             // an older daemon or a bad answer: the columns show <none>
         }
         return views;
+    }
+
+    /**
+     * Follows {@code GET /v1/vms?watch=true}: every VM first, then each change, one per line (a table
+     * row, a name, or the object), those of {@code names} only when names are given. Ends when the
+     * daemon ends the stream: exit 1 when it said why (the client fell behind), else 0.
+     */
+    private int watch(AdminClient client, List<String> names, OutputFormat format) {
+        boolean wide = format == OutputFormat.WIDE;
+        if (format == OutputFormat.TABLE || wide) {
+            root.out().println(VmTable.watchHeader(wide));
+            root.out().flush();
+        }
+        int[] exit = {0};
+        client.stream(ApiPaths.vms() + "?watch=true", line -> {
+            if (line.isBlank()) {
+                return;
+            }
+            JsonNode event;
+            try {
+                event = Json.JSON.readTree(line);
+            } catch (java.io.IOException e) {
+                root.err().println("warning: skipping a line that is not a watch event: " + line);
+                return;
+            }
+            String type = event.path("type").asText();
+            JsonNode vm = event.path("object");
+            if (type.equals("ERROR")) {
+                root.err().println("error: " + vm.path("message").asText("the daemon ended the watch"));
+                exit[0] = 1;
+                return;
+            }
+            if (!names.isEmpty() && !names.contains(vm.path("metadata").path("name").asText())) {
+                return;
+            }
+            switch (format) {
+                case JSON -> root.out().println(Json.pretty(vm));
+                case YAML -> root.out().print("---\n" + Json.yaml(vm));
+                case NAME -> root.out().println(ResourceArgs.VM_RESOURCE + "/" + vm.path("metadata").path("name").asText());
+                case TABLE, WIDE -> root.out().println(VmTable.watchLine(vm, type.equals("DELETED"), wide, root.clock().instant()));
+            }
+            root.out().flush();
+        });
+        return exit[0];
     }
 
     /** @param whole what the server returned (list or object), printed as is for json/yaml */

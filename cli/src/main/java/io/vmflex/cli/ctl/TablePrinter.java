@@ -62,14 +62,22 @@ final class TablePrinter {
     }
 
     private static void printLine(PrintStream out, String indent, List<String> cells, int[] widths) {
-        StringBuilder line = new StringBuilder(indent);
+        out.println(indent + line(cells, widths));
+    }
+
+    /**
+     * One line of cells padded to {@code widths} (a wider cell pushes the rest right), for output
+     * that cannot know its rows in advance (a watch).
+     */
+    static String line(List<String> cells, int[] widths) {
+        StringBuilder line = new StringBuilder();
         for (int i = 0; i < cells.size(); i++) {
             String cell = cells.get(i);
             line.append(cell);
             if (i < cells.size() - 1) {
-                line.append(" ".repeat(widths[i] - cell.length())).append(GAP);
+                line.append(" ".repeat(Math.max(0, widths[i] - cell.length()))).append(GAP);
             }
         }
-        out.println(line.toString().stripTrailing());
+        return line.toString().stripTrailing();
     }
 }

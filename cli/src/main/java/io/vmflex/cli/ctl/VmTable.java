@@ -15,7 +15,30 @@ final class VmTable {
     private static final List<String> COLUMNS = List.of("NAME", "CPUS", "MEMORY", "NODE", "STATUS", "RESTARTS", "AGE");
     private static final List<String> WIDE_COLUMNS = List.of("ACCEL", "PID", "GUEST-CPUS", "GUEST-MEMORY", "GOAL", "PERMIT");
 
+    /** Column widths of a watch, which cannot know the rows to come: room for typical values. */
+    private static final int[] WATCH_WIDTHS = {20, 6, 8, 12, 12, 8, 6, 6, 8, 10, 12, 10, 10};
+    private static final int STATUS = 4;
+
     private VmTable() {
+    }
+
+    static String watchHeader(boolean wide) {
+        return TablePrinter.line(wide ? allColumns() : COLUMNS, WATCH_WIDTHS);
+    }
+
+    /** A watch's line for a VM; a deleted one shows STATUS Deleted. */
+    static String watchLine(JsonNode vm, boolean deleted, boolean wide, Instant now) {
+        List<String> cells = row(vm, wide, now, null);
+        if (deleted) {
+            cells.set(STATUS, "Deleted");
+        }
+        return TablePrinter.line(cells, WATCH_WIDTHS);
+    }
+
+    private static List<String> allColumns() {
+        List<String> all = new ArrayList<>(COLUMNS);
+        all.addAll(WIDE_COLUMNS);
+        return all;
     }
 
     /** @param autoscaling the agent's views by VM name (empty when no agent runs) */

@@ -220,6 +220,43 @@ class VmctlCommandTest {
         assertEquals(List.of("/v1/vms"), daemon.requests().stream().map(FakeDaemon.Recorded::path).toList());
     }
 
+    private static String watchEvent(String type, String vm) {
+        return "{\"type\":\"" + type + "\",\"object\":" + vm.replace("\n", "") + "}\n";
+    }
+
+    @Test
+    void shouldPrintARowPerChangeWhenWatchingVms() {
+        daemon.on("GET /v1/vms?watch=true", (req, out) -> {
+            out.write(FakeDaemon.chunkedHead(200, "application/x-ndjson"));
+            out.write(FakeDaemon.chunk(watchEvent("ADDED", VM) + watchEvent("ADDED", SMALL_VM)));
+            out.write(FakeDaemon.chunk(watchEvent("MODIFIED", SMALL_VM.replace("\"Pending\"", "\"Running\""))));
+            out.write(FakeDaemon.chunk(watchEvent("DELETED", SMALL_VM)));
+            out.write(FakeDaemon.lastChunk());
+        });
+        Result r = vmctl("get", "vms", "-w");
+        assertEquals(new Result(0, """
+                NAME                   CPUS     MEMORY     NODE           STATUS         RESTARTS   AGE
+                test-vm                2        2Gi        node-1         Running        1          5m
+                small                  250m     256Mi      <none>         Pending        0          2d4h
+                small                  250m     256Mi      <none>         Running        0          2d4h
+                small                  250m     256Mi      <none>         Deleted        0          2d4h
+                """, ""), r);
+    }
+
+    @Test
+    void shouldFollowOnlyTheNamedVmsAndExit1WhenTheDaemonEndsTheWatch() {
+        daemon.on("GET /v1/vms?watch=true", (req, out) -> {
+            out.write(FakeDaemon.chunkedHead(200, "application/x-ndjson"));
+            out.write(FakeDaemon.chunk(watchEvent("ADDED", VM) + watchEvent("ADDED", SMALL_VM)));
+            out.write(FakeDaemon.chunk("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"status\":\"Failure\","
+                    + "\"message\":\"stream closed by vmmd: the client fell more than 1048576 bytes behind\"}}\n"));
+            out.write(FakeDaemon.lastChunk());
+        });
+        Result r = vmctl("get", "vm", "small", "-w", "-o", "name");
+        assertEquals(new Result(1, "virtualmachine.vm.neon.tech/small\n",
+                "error: stream closed by vmmd: the client fell more than 1048576 bytes behind\n"), r);
+    }
+
     @Test
     void shouldPrintServerListAsIsWhenOutputIsJson() throws IOException {
         daemon.onJson("GET /v1/vms", 200, LIST);

@@ -16,9 +16,11 @@ import io.vmflex.vmm.http.Route;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +29,8 @@ import java.util.function.Supplier;
  */
 public final class AdminRoutes {
     private static final ObjectMapper JSON = ApiMapper.json();
+    /** How often a VM watch looks for changes. */
+    private static final Duration WATCH_POLL = Duration.ofMillis(250);
 
     private final VmService vms;
     private final EventBus events;
@@ -40,7 +44,7 @@ public final class AdminRoutes {
 
     public List<Route> routes() {
         return List.of(
-                new Route("GET", "/v1/vms", r -> done(json(200, vmList(vms.list())))),
+                new Route("GET", "/v1/vms", this::vms),
                 new Route("POST", "/v1/vms", r -> vms.create(r.body(), isYaml(r)).thenApply(a -> json(201, reportIgnored(a)))),
                 new Route("GET", "/v1/vms/{name}", r -> done(json(200, vms.get(r.pathParam("name"))))),
                 new Route("PUT", "/v1/vms/{name}", r -> vms.apply(r.pathParam("name"), r.body(), isYaml(r))
@@ -84,6 +88,41 @@ public final class AdminRoutes {
         return Map.of("apiVersion", "vm.neon.tech/v1", "kind", "VirtualMachineList", "items", items);
     }
 
+    /** The VMs; with {@code watch=true} a stream of their changes, each VM ADDED first. */
+    private CompletableFuture<ApiResponse> vms(ApiRequest r) {
+        if (!r.queryFlag("watch")) {
+            return done(json(200, vmList(vms.list())));
+        }
+        return done(new ApiResponse.Stream("application/x-ndjson", this::watchVms, why -> line(VmWatch.Ended.because(why))));
+    }
+
+    /**
+     * Looks at the VMs every {@link #WATCH_POLL} on a virtual thread of the stream's own and writes
+     * what changed ({@link VmWatch}), until the client is gone.
+     */
+    private void watchVms(ApiResponse.StreamSink sink) {
+        AtomicBoolean gone = new AtomicBoolean();
+        Thread poller = Thread.ofVirtual().name("vm-watch").start(() -> {
+            Map<String, VirtualMachine> seen = Map.of();
+            while (!gone.get()) {
+                List<VirtualMachine> now = vms.list();
+                for (VmWatch.Event e : VmWatch.changes(seen, now)) {
+                    sink.write(line(e));
+                }
+                seen = VmWatch.byName(now);
+                try {
+                    Thread.sleep(WATCH_POLL.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sink.onClose(() -> {
+            gone.set(true);
+            poller.interrupt();
+        });
+    }
+
     private CompletableFuture<ApiResponse> console(ApiRequest r) {
         ConsoleLog log = vms.supervisor(r.pathParam("name")).console();
         int tail = r.queryInt("tail", -1);
@@ -116,10 +155,10 @@ public final class AdminRoutes {
                 }
             });
             sink.onClose(() -> closeQuietly(handle));
-        }));
+        }, why -> line(VmEvent.warning(vm, "WatchClosed", why))));
     }
 
-    private static String line(VmEvent e) {
+    private static String line(Object e) {
         try {
             return JSON.writeValueAsString(e) + "\n";
         } catch (JsonProcessingException ex) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@link ProfileRoutes.Engine} on async-profiler's in-process Java API: the library ships its
@@ -21,17 +22,33 @@ final class AsyncProfilerEngine implements ProfileRoutes.Engine {
 
     @Override
     public void start(String event) throws ProfileRoutes.UnavailableException {
-        AsyncProfiler p = load();
+        String command = switch (event) {
+            // 1 ms: enough samples in a few seconds of migration, ~1 % overhead per core
+            case "cpu" -> "start,event=cpu,interval=1ms";
+            case "wall" -> "start,event=wall,interval=5ms";
+            case "alloc" -> "start,event=alloc";
+            default -> throw new IllegalArgumentException("unknown event " + event);
+        };
+        // async-profiler finds the JVM's own thread structures through the thread that starts it, and a
+        // virtual thread (the admin API's routes run on them) has none: "Could not find VMThread bridge".
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        Thread starter = Thread.ofPlatform().name("profiler-start").start(() -> {
+            try {
+                load().execute(command);
+            } catch (Exception e) {
+                failed.set(e);
+            }
+        });
         try {
-            p.execute(switch (event) {
-                // 1 ms: enough samples in a few seconds of migration, ~1 % overhead per core
-                case "cpu" -> "start,event=cpu,interval=1ms";
-                case "wall" -> "start,event=wall,interval=5ms";
-                case "alloc" -> "start,event=alloc";
-                default -> throw new IllegalArgumentException("unknown event " + event);
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException(e.getMessage(), e);
+            starter.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the profiler", e);
+        }
+        switch (failed.get()) {
+            case null -> { }
+            case ProfileRoutes.UnavailableException u -> throw u;
+            case Exception e -> throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

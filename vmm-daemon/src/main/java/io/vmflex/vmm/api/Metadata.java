@@ -7,7 +7,8 @@ import java.time.Instant;
 
 /**
  * The server-owned parts of metadata, as a Kubernetes API server keeps them: uid and creation time
- * are set once; generation counts spec changes. Status in a request is ignored: status is observed.
+ * are set once; generation counts spec changes; resourceVersion starts at 1 and the VM's supervisor
+ * counts it up with every stored change. Status in a request is ignored: status is observed.
  */
 final class Metadata {
     private Metadata() {
@@ -16,14 +17,6 @@ final class Metadata {
     static VirtualMachine stampCreated(VirtualMachine vm, String uid, Instant now) {
         ObjectMeta m = vm.metadata().withUid(uid).withCreationTimestamp(now).withGeneration(1L).withResourceVersion("1");
         return vm.withMetadata(m).withStatus(null);
-    }
-
-    private static long parseVersion(String v) {
-        try {
-            return v == null ? 1 : Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            return 1;
-        }
     }
 
     static VirtualMachine stampUpdated(VirtualMachine current, VirtualMachine updated) {
@@ -35,7 +28,8 @@ final class Metadata {
                 .withUid(cur.uid())
                 .withCreationTimestamp(cur.creationTimestamp())
                 .withGeneration(generation)
-                .withResourceVersion(Long.toString(parseVersion(cur.resourceVersion()) + 1));
+                // The supervisor stamps the next version as it stores the update.
+                .withResourceVersion(cur.resourceVersion());
         return updated.withMetadata(m).withStatus(current.status());
     }
 }

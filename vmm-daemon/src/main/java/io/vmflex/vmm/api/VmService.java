@@ -9,6 +9,7 @@ import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.supervisor.SpecChange;
 import io.vmflex.vmm.supervisor.VmConflictException;
 import io.vmflex.vmm.supervisor.VmRegistry;
 import io.vmflex.vmm.supervisor.VmSupervisor;
@@ -38,6 +39,7 @@ public final class VmService {
 
     /** @param movedAway a VM's completed migration away from this node, if it was its last one */
     private volatile Admission admission = Admission.ANY;
+    private final Object creating = new Object();
 
     public VmService(VmRegistry registry, ImageStore images, Clock clock, Function<String, Optional<MigrationStatus>> movedAway) {
         this.registry = registry;
@@ -81,7 +83,10 @@ public final class VmService {
         return createValidated(vm).thenApply(v -> new Applied(v, true));
     }
 
-    /** PUT: create, or replace the spec of an existing VM (immutable fields must stay). */
+    /**
+     * PUT: create, or replace the spec of an existing VM (immutable fields must stay). A
+     * {@code metadata.resourceVersion} or {@code uid} in the body must be the VM's (409 otherwise).
+     */
     public CompletableFuture<Applied> apply(String name, byte[] body, boolean yaml) {
         VirtualMachine vm = parse(body, yaml);
         if (!name.equals(vm.metadata().name())) {
@@ -89,27 +94,48 @@ public final class VmService {
         }
         var existing = registry.get(name);
         if (existing.isEmpty()) {
+            if (vm.metadata().resourceVersion() != null && !vm.metadata().resourceVersion().isEmpty()) {
+                // The caller replaces a version it read; creating instead could bring back a VM someone deleted.
+                throw ApiException.conflict("virtualmachine \"" + name + "\" does not exist, but the request expected"
+                        + " resourceVersion " + vm.metadata().resourceVersion() + "; remove metadata.resourceVersion to create it");
+            }
             return createValidated(vm).thenApply(v -> new Applied(v, true));
         }
-        return update(existing.get(), vm).thenApply(v -> new Applied(v, false));
+        return update(existing.get(), current -> {
+            Preconditions.check(current.metadata(), vm.metadata());
+            return validated(current, vm);
+        }).thenApply(v -> new Applied(v, false));
     }
 
+    /**
+     * PATCH: the patch is applied on the VM's owner thread to the VM as it is then, so concurrent
+     * patches of different fields all land. A {@code metadata.resourceVersion} the patch leaves
+     * other than the VM's (it set one) is a precondition that failed: 409, nothing changes.
+     */
     public CompletableFuture<VirtualMachine> patch(String name, byte[] patch, String mediaType) {
         VmSupervisor s = supervisor(name);
-        VirtualMachine current = s.snapshot();
-        VirtualMachine patched;
-        try {
-            patched = switch (mediaType) {
-                case "application/json-patch+json" -> Patches.jsonPatch(current, patch);
-                case "application/merge-patch+json", "application/json" -> Patches.mergePatch(current, patch);
-                default -> throw new ApiException(415, "unsupported patch type " + mediaType
-                        + ": use application/json-patch+json or application/merge-patch+json");
-            };
-        } catch (InvalidSpecException e) {
-            throw ApiException.invalid(e.getMessage());
-        }
-        return update(s, patched);
+        PatchType type = switch (mediaType) {
+            case "application/json-patch+json" -> PatchType.JSON;
+            case "application/merge-patch+json", "application/json" -> PatchType.MERGE;
+            default -> throw new ApiException(415, "unsupported patch type " + mediaType
+                    + ": use application/json-patch+json or application/merge-patch+json");
+        };
+        return update(s, current -> {
+            VirtualMachine patched;
+            try {
+                patched = switch (type) {
+                    case JSON -> Patches.jsonPatch(current, patch);
+                    case MERGE -> Patches.mergePatch(current, patch);
+                };
+            } catch (InvalidSpecException e) {
+                throw ApiException.invalid(e.getMessage());
+            }
+            Preconditions.check(current.metadata(), patched.metadata());
+            return validated(current, patched);
+        });
     }
+
+    private enum PatchType { JSON, MERGE }
 
     public CompletableFuture<VirtualMachine> delete(String name) {
         CompletableFuture<VirtualMachine> f = registry.delete(name);
@@ -151,30 +177,45 @@ public final class VmService {
         checkImages(vm);
         VirtualMachine stamped = Metadata.stampCreated(vm, UUID.randomUUID().toString(), clock.instant());
         String name = vm.metadata().name();
-        if (registry.get(name).isPresent()) {
-            // Before admission: a second admit of a VM that exists must not be undone by this refusal.
-            throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
-        }
-        String refused = admission.admit(stamped);
-        if (refused != null) {
-            throw new ApiException(403, "virtualmachine \"" + name + "\" not admitted: " + refused);
-        }
-        try {
-            switch (registry.create(stamped)) {
-                case CREATED -> { }
-                case EXISTS -> throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
-                case ARRIVING -> throw ApiException.conflict("virtualmachine \"" + name
-                        + "\" is migrating to this node: its name is taken until the migration ends");
+        VmSupervisor created;
+        // Requests run on many threads: one create at a time keeps admission and storing together,
+        // so a create that loses to another of the same name never books the name a second time.
+        synchronized (creating) {
+            if (registry.get(name).isPresent()) {
+                // Before admission: a second admit of a VM that exists must not be undone by this refusal.
+                throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
             }
-        } catch (IOException e) {
-            admission.deleted(name);
-            throw new UncheckedIOException("cannot store VM " + name, e);
+            String refused = admission.admit(stamped);
+            if (refused != null) {
+                throw new ApiException(403, "virtualmachine \"" + name + "\" not admitted: " + refused);
+            }
+            try {
+                switch (registry.create(stamped)) {
+                    case CREATED -> { }
+                    case EXISTS -> throw ApiException.conflict("virtualmachine \"" + name + "\" already exists");
+                    case ARRIVING -> throw ApiException.conflict("virtualmachine \"" + name
+                            + "\" is migrating to this node: its name is taken until the migration ends");
+                }
+            } catch (IOException e) {
+                admission.deleted(name);
+                throw new UncheckedIOException("cannot store VM " + name, e);
+            }
+            created = registry.get(name).orElse(null);
         }
-        return CompletableFuture.completedFuture(registry.get(vm.metadata().name()).orElseThrow().snapshot());
+        // Deleted again already: the VM as it was stored is the answer to this request.
+        return CompletableFuture.completedFuture(created == null ? stamped : created.snapshot());
     }
 
-    private CompletableFuture<VirtualMachine> update(VmSupervisor s, VirtualMachine updated) {
-        VirtualMachine current = s.snapshot();
+    /** Runs {@code change} on the VM's owner thread; its refusals and the supervisor's are the caller's. */
+    private static CompletableFuture<VirtualMachine> update(VmSupervisor s, SpecChange change) {
+        return conflictsAs409(s.update(change));
+    }
+
+    /**
+     * On the owner thread: {@code updated} with defaults, checked against {@code current}, stamped;
+     * or {@code current} itself when neither spec, labels nor annotations change.
+     */
+    private static VirtualMachine validated(VirtualMachine current, VirtualMachine updated) {
         VirtualMachine withDefaults;
         try {
             withDefaults = VmDefaults.apply(updated);
@@ -182,12 +223,12 @@ public final class VmService {
         } catch (InvalidSpecException e) {
             throw ApiException.invalid(e.getMessage());
         }
-        boolean specSame = Objects.equals(current.spec(), withDefaults.spec());
-        if (specSame && Objects.equals(current.metadata().labels(), withDefaults.metadata().labels())
+        if (Objects.equals(current.spec(), withDefaults.spec())
+                && Objects.equals(current.metadata().labels(), withDefaults.metadata().labels())
                 && Objects.equals(current.metadata().annotations(), withDefaults.metadata().annotations())) {
-            return CompletableFuture.completedFuture(current);
+            return current;
         }
-        return conflictsAs409(s.apply(Metadata.stampUpdated(current, withDefaults)));
+        return Metadata.stampUpdated(current, withDefaults);
     }
 
     private void checkImages(VirtualMachine vm) {

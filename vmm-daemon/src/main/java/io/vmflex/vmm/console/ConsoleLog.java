@@ -89,6 +89,11 @@ public final class ConsoleLog implements AutoCloseable {
         return all.substring(pos, end);
     }
 
+    /** How many followers are registered. */
+    public int followers() {
+        return followers.size();
+    }
+
     /** Registers a follower of new output; the returned handle removes it. */
     public AutoCloseable follow(Consumer<byte[]> follower) {
         followers.add(follower);

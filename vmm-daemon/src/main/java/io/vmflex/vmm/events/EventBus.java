@@ -55,6 +55,11 @@ public final class EventBus {
         }
     }
 
+    /** How many watchers are registered. */
+    public int watchers() {
+        return watchers.size();
+    }
+
     /** Registers a watcher; the returned handle removes it. */
     public AutoCloseable watch(Consumer<VmEvent> watcher) {
         watchers.add(watcher);

@@ -2,7 +2,6 @@ package io.vmflex.vmm.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -12,17 +11,13 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vmflex.api.json.ApiMapper;
 import org.slf4j.Logger;
@@ -30,17 +25,23 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
  * One admin API connection: checks the peer once, then parses each request into an
  * {@link ApiRequest}, finds its {@link Route} and writes the answer. Knows HTTP, not VMs.
  *
- * <p>One instance per connection; runs on that connection's event loop.
+ * <p>Routes run on {@code blocking}, never on the event loop: a route may wait (for a lock, a
+ * disk, a VM's thread) without holding up any other connection. The requests of one connection
+ * are answered one at a time, in order.
+ *
+ * <p>One instance per connection; its state is touched only on that connection's event loop.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
@@ -48,12 +49,20 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final List<Route> routes;
     private final PeerAuthorizer authorizer;
+    private final Executor blocking;
+    private final long streamLimitBytes;
+    private final StreamStats streams;
     private ApiRequest.PeerCredentials peer;
     private boolean allowed;
+    /** Completes once the answer to this connection's latest request was written. */
+    private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
-    AdminHandler(List<Route> routes, PeerAuthorizer authorizer) {
+    AdminHandler(List<Route> routes, PeerAuthorizer authorizer, Executor blocking, long streamLimitBytes, StreamStats streams) {
         this.routes = routes;
         this.authorizer = authorizer;
+        this.blocking = blocking;
+        this.streamLimitBytes = streamLimitBytes;
+        this.streams = streams;
     }
 
     @Override
@@ -104,25 +113,54 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             ApiRequest api = new ApiRequest(method, path, qs.parameters(), req.headers().get(HttpHeaderNames.CONTENT_TYPE),
                     ByteBufUtil.getBytes(req.content()), params, peer);
-            CompletableFuture<ApiResponse> answer;
-            try {
-                answer = r.handler().apply(api);
-            } catch (RuntimeException e) {
-                answer = CompletableFuture.failedFuture(e);
-            }
-            answer.whenComplete((resp, err) -> ctx.executor().execute(() -> {
-                if (err != null) {
-                    writeFailure(ctx, err, keepAlive);
-                } else {
-                    write(ctx, resp, keepAlive);
-                }
-            }));
+            answerInTurn(ctx, r.handler(), api, keepAlive);
             return;
         }
-        if (pathKnown) {
-            writeError(ctx, 405, "method " + method + " not allowed on " + path, keepAlive);
-        } else {
-            writeError(ctx, 404, "no such resource: " + path, keepAlive);
+        ApiException unknown = pathKnown ? new ApiException(405, "method " + method + " not allowed on " + path)
+                : new ApiException(404, "no such resource: " + path);
+        answerInTurn(ctx, request -> CompletableFuture.failedFuture(unknown), null, keepAlive);
+    }
+
+    /** After the previous request's answer: runs the route on {@code blocking}, writes its answer on the loop. */
+    private void answerInTurn(ChannelHandlerContext ctx, Function<ApiRequest, CompletableFuture<ApiResponse>> handler,
+                              ApiRequest api, boolean keepAlive) {
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        previous.whenComplete((ignored, e) -> {
+            try {
+                blocking.execute(() -> {
+                    CompletableFuture<ApiResponse> answer;
+                    try {
+                        answer = handler.apply(api);
+                    } catch (RuntimeException ex) {
+                        answer = CompletableFuture.failedFuture(ex);
+                    }
+                    answer.whenComplete((resp, err) -> onLoop(ctx, () -> {
+                        try {
+                            if (err != null) {
+                                writeFailure(ctx, err, keepAlive);
+                            } else {
+                                write(ctx, resp, keepAlive);
+                            }
+                        } finally {
+                            answered.complete(null);
+                        }
+                    }));
+                });
+            } catch (RejectedExecutionException stopping) {
+                onLoop(ctx, () -> {
+                    writeError(ctx, 503, "the daemon is stopping", false);
+                    answered.complete(null);
+                });
+            }
+        });
+        previous = answered;
+    }
+
+    private static void onLoop(ChannelHandlerContext ctx, Runnable r) {
+        try {
+            ctx.executor().execute(r);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("admin API answer dropped: the server is stopping");
         }
     }
 
@@ -151,40 +189,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void startStream(ChannelHandlerContext ctx, ApiResponse.Stream s) {
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-        head.headers().set(HttpHeaderNames.CONTENT_TYPE, s.contentType());
-        HttpUtil.setTransferEncodingChunked(head, true);
-        ctx.writeAndFlush(head);
-        List<Runnable> cleanups = new ArrayList<>();
-        ApiResponse.StreamSink sink = new ApiResponse.StreamSink() {
-            @Override
-            public void write(String chunk) {
-                if (ctx.channel().isActive()) {
-                    ByteBuf buf = Unpooled.copiedBuffer(chunk, StandardCharsets.UTF_8);
-                    ctx.writeAndFlush(new DefaultHttpContent(buf));
-                }
-            }
-
-            @Override
-            public void onClose(Runnable cleanup) {
-                synchronized (cleanups) {
-                    cleanups.add(cleanup);
-                }
-            }
-
-            @Override
-            public void close() {
-                if (ctx.channel().isActive()) {
-                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-                }
-            }
-        };
-        ctx.channel().closeFuture().addListener(f -> {
-            synchronized (cleanups) {
-                cleanups.forEach(Runnable::run);
-            }
-        });
-        s.start().accept(sink);
+        try {
+            ChunkedStream.start(ctx.channel(), s, streamLimitBytes, streams);
+        } catch (RuntimeException e) {
+            // The head is out: the only way left to tell the client is to end the connection.
+            LOG.error("admin API stream failed to start", e);
+            ctx.close();
+        }
     }
 
     private void writeFailure(ChannelHandlerContext ctx, Throwable err, boolean keepAlive) {

@@ -24,23 +24,34 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Serves the admin API: HTTP/1.1 on a Unix stream socket, created with mode 0660 (or as
  * configured) and owned by the admin group, every connection checked by SO_PEERCRED.
  *
- * <p>Start once, close once; request handling runs on its own Netty event loop.
+ * <p>HTTP runs on one Netty event loop, the routes on virtual threads ({@link AdminHandler}); an
+ * open stream holds at most {@code streamLimitBytes} for a slow client ({@link ChunkedStream}),
+ * counted in {@link #streams()}.
+ *
+ * <p>Start once, close once.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** What one open stream may hold for a client that does not keep up, by default. */
+    public static final long STREAM_LIMIT_BYTES = 1024 * 1024;
 
     private final Path socket;
     private final String socketMode;
     private final String adminGroup;
     private final PeerAuthorizer authorizer;
     private final List<Route> routes;
+    private final long streamLimitBytes;
+    private final StreamStats streams = new StreamStats();
     private EventLoopGroup group;
+    private ExecutorService blocking;
     private Channel server;
 
     /**
@@ -48,17 +59,31 @@ public final class AdminServer implements AutoCloseable {
      * @param adminGroup group that owns the socket file, or null to leave it as created
      */
     public AdminServer(Path socket, String socketMode, String adminGroup, PeerAuthorizer authorizer, List<Route> routes) {
+        this(socket, socketMode, adminGroup, authorizer, routes, STREAM_LIMIT_BYTES);
+    }
+
+    /** @param streamLimitBytes what one open stream may hold for a client that does not keep up */
+    public AdminServer(Path socket, String socketMode, String adminGroup, PeerAuthorizer authorizer, List<Route> routes,
+                       long streamLimitBytes) {
         this.socket = socket;
         this.socketMode = socketMode;
         this.adminGroup = adminGroup;
         this.authorizer = authorizer;
         this.routes = List.copyOf(routes);
+        this.streamLimitBytes = streamLimitBytes;
+    }
+
+    /** The open streams and what they hold; any thread. */
+    public StreamStats streams() {
+        return streams;
     }
 
     public void start() throws IOException {
         Files.createDirectories(socket.toAbsolutePath().getParent());
         removeStaleSocket();
         group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("admin-api-", 0).factory());
+        ExecutorService routesRunOn = blocking;
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(EpollServerDomainSocketChannel.class)
@@ -68,7 +93,7 @@ public final class AdminServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast(new HttpServerCodec())
                                 .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
-                                .addLast(new AdminHandler(routes, authorizer));
+                                .addLast(new AdminHandler(routes, authorizer, routesRunOn, streamLimitBytes, streams));
                     }
                 });
         try {
@@ -78,6 +103,7 @@ public final class AdminServer implements AutoCloseable {
             throw new IOException("interrupted while binding " + socket, e);
         } catch (Exception e) {
             group.shutdownGracefully();
+            blocking.shutdownNow();
             throw new IOException("cannot listen on " + socket + ": " + e.getMessage(), e);
         }
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(socketMode));
@@ -117,6 +143,11 @@ public final class AdminServer implements AutoCloseable {
         if (group != null) {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
             group = null;
+        }
+        if (blocking != null) {
+            // Routes still running have nobody left to answer to.
+            blocking.shutdownNow();
+            blocking = null;
         }
         try {
             Files.deleteIfExists(socket);

@@ -8,6 +8,7 @@ import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.api.vm.VmPhase;
 import io.vmflex.vmm.events.EventBus;
 import io.vmflex.vmm.guest.ChannelStats;
+import io.vmflex.vmm.http.StreamStats;
 import io.vmflex.vmm.supervisor.VmRegistry;
 import io.vmflex.vmm.supervisor.VmSupervisor;
 
@@ -18,8 +19,8 @@ import java.util.function.ToLongFunction;
 
 /**
  * vmmd's Prometheus metrics: VMs by phase, each VM's vCPUs, memory and host-measured CPU use, node
- * events by reason (resizes, migrations, restarts, guest incidents are all events), and the guest
- * channel's counters. Read from the registry at each scrape, except the event counter, which
+ * events by reason (resizes, migrations, restarts, guest incidents are all events), the guest
+ * channel's counters, and the admin API's open streams. Read from the registry at each scrape, except the event counter, which
  * counts as events are published.
  */
 public final class DaemonMetrics {
@@ -27,8 +28,19 @@ public final class DaemonMetrics {
     private DaemonMetrics() {
     }
 
-    /** @return a handle that stops counting events when closed */
-    public static AutoCloseable register(PrometheusRegistry registry, VmRegistry vms, EventBus events) {
+    /**
+     * @param streams the admin API's open streams
+     * @return a handle that stops counting events when closed
+     */
+    public static AutoCloseable register(PrometheusRegistry registry, VmRegistry vms, EventBus events, StreamStats streams) {
+        GaugeWithCallback.builder().name("vmflex_admin_streams").help("Open admin API streams (logs -f, events -w)")
+                .callback(cb -> cb.call(streams.openStreams())).register(registry);
+        GaugeWithCallback.builder().name("vmflex_admin_stream_buffered_bytes")
+                .help("Bytes the admin API's streams hold for clients that have not read them yet")
+                .callback(cb -> cb.call(streams.bufferedBytes())).register(registry);
+        CounterWithCallback.builder().name("vmflex_admin_streams_dropped_total")
+                .help("Admin API streams closed because their client fell too far behind")
+                .callback(cb -> cb.call(streams.slowReadersClosed())).register(registry);
         GaugeWithCallback.builder().name("vmflex_vms").help("VMs on this node by phase").labelNames("phase").callback(cb -> {
             Map<VmPhase, Integer> count = new EnumMap<>(VmPhase.class);
             for (VmPhase p : VmPhase.values()) {

@@ -46,11 +46,32 @@ final class StatusWriter {
         return vm.metadata().name();
     }
 
-    /** Takes the new spec and metadata, keeps the status, and writes it at once. */
+    /**
+     * Takes the new spec and metadata, keeps the status, and writes it at once, as the next
+     * {@code metadata.resourceVersion}: one more than the version stored now, so no two versions of
+     * the VM share a number (the counter lives in {@code vm.json} and so survives a restart). Nothing
+     * changes in memory when the write fails.
+     */
     void replaceSpec(VirtualMachine updated) throws IOException {
-        vm = updated.withStatus(vm.status());
-        persisted = StatusMapper.withGuest(vm, null, null);
-        store.saveVm(persisted);
+        String version = Long.toString(resourceVersion(vm) + 1);
+        VirtualMachine next = updated.withMetadata(updated.metadata().withResourceVersion(version)).withStatus(vm.status());
+        VirtualMachine durable = StatusMapper.withGuest(next, null, null);
+        store.saveVm(durable);
+        vm = next;
+        persisted = durable;
+    }
+
+    /** The stored version as a number; 0 for none (a VM stored before versions were kept). */
+    static long resourceVersion(VirtualMachine vm) {
+        String v = vm.metadata().resourceVersion();
+        if (v == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("VM " + vm.metadata().name() + " has a resourceVersion that is not a number: \"" + v + "\"");
+        }
     }
 
     /**

@@ -130,14 +130,32 @@ public final class VmRegistry {
      * A VM that arrived by live migration and runs here ({@code vm.json} and {@code runtime.json}
      * written): its supervisor re-adopts its QEMU as at daemon start. Made only when the name is
      * free; ends the hold of {@link #expectArrival}.
+     *
+     * <p>The recovery (re-adopting QEMU, the {@link RecoveryHook}) may take many seconds; it runs
+     * without this registry's lock, so creates, deletes and lookups of other VMs go on meanwhile.
+     * The name stays held for the arriving VM until it is in the registry.
      */
-    public synchronized void adopt(VirtualMachine vm, QemuRuntime runtime) throws IOException {
+    public void adopt(VirtualMachine vm, QemuRuntime runtime) throws IOException {
         String name = vm.metadata().name();
-        if (vms.containsKey(name)) {
-            throw new IllegalStateException("a VM named \"" + name + "\" exists already");
+        // A hold of the adoption's own, which a late arrivalCancelled of the migration cannot drop.
+        UUID adoption = UUID.randomUUID();
+        synchronized (this) {
+            if (vms.containsKey(name)) {
+                throw new IllegalStateException("a VM named \"" + name + "\" exists already");
+            }
+            arriving.put(name, adoption);
         }
-        vms.put(name, VmSupervisor.recover(node, store, vm, runtime, onRecovery));
-        arriving.remove(name);
+        VmSupervisor s;
+        try {
+            s = VmSupervisor.recover(node, store, vm, runtime, onRecovery);
+        } catch (IOException | RuntimeException e) {
+            arrivalCancelled(name, adoption);
+            throw e;
+        }
+        synchronized (this) {
+            vms.put(name, s);
+            arriving.remove(name, adoption);
+        }
     }
 
     /** Migrates the VM away; it leaves this registry only if the target took it over. */

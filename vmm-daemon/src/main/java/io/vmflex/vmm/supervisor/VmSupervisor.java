@@ -176,24 +176,32 @@ public final class VmSupervisor {
     }
 
     /**
-     * Replaces the spec (already validated by the caller) and reconciles at once. Refused with a
+     * Changes the spec or metadata: {@code change} runs on the owner thread against the VM as it is
+     * then, so concurrent updates of one VM are applied one after the other and none is lost. What
+     * it returns is stored with the next {@code metadata.resourceVersion} and reconciled at once;
+     * when it returns the current VM itself nothing is stored. Refused with a
      * {@link VmConflictException} while the VM migrates: the target took the spec at prepare, and a
      * change queued behind the migration would land on a VM that has left.
      */
-    public CompletableFuture<VirtualMachine> apply(VirtualMachine updated) {
+    public CompletableFuture<VirtualMachine> update(SpecChange change) {
         synchronized (admission) {
             if (migrating != null) {
                 return CompletableFuture.failedFuture(new VmConflictException("VM " + name() + " is migrating to "
                         + migrating.target() + " (migration " + migrating.id() + "): its spec cannot change until the"
                         + " migration ends; apply it then on the node that runs the VM, or cancel the migration"));
             }
-            return submit(() -> applyNow(updated));
+            return submit(() -> updateNow(change));
         }
     }
 
-    private VirtualMachine applyNow(VirtualMachine updated) throws IOException {
+    private VirtualMachine updateNow(SpecChange change) throws IOException {
         checkHere();
-        boolean specChanged = !Objects.equals(status.vm().spec(), updated.spec());
+        VirtualMachine current = status.vm();
+        VirtualMachine updated = change.apply(current);
+        if (updated == current) {
+            return current;
+        }
+        boolean specChanged = !Objects.equals(current.spec(), updated.spec());
         status.replaceSpec(updated);
         node.events().publish(specChanged ? VmEvent.normal(name(), "SpecChanged", describeSpec())
                 : VmEvent.normal(name(), "MetadataChanged", "labels or annotations changed"));
