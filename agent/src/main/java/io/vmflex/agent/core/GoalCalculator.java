@@ -23,8 +23,9 @@ final class GoalCalculator {
     private GoalCalculator() {
     }
 
+    /** @param runnable the guest's runnable tasks now ({@link LoadTracker}), NaN when not known */
     static Goal compute(ScalingConfig config, VmView vm, GuestMetrics metrics, long floorBytes, long floorUntilMs,
-                        long cpuResizedAtMs, long nowMs) {
+                        long cpuResizedAtMs, double runnable, long nowMs) {
         Allocation unit = vm.unit();
         Allocation use = vm.use();
         long floor = nowMs < floorUntilMs ? floorBytes : 0;
@@ -32,7 +33,7 @@ final class GoalCalculator {
         boolean fresh = metrics != null && nowMs - metrics.receivedAtMs() <= config.metricsStaleAfterMs();
         if (!fresh) {
             Allocation raised = new Allocation(use.cpuMillis(), Math.max(use.memBytes(), floorUnits * unit.memBytes()));
-            GoalInputs inputs = new GoalInputs(config.mode(), Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+            GoalInputs inputs = new GoalInputs(config.mode(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                     metrics == null ? -1 : nowMs - metrics.receivedAtMs(), floor, Double.NaN, Double.NaN, floorUnits);
             return new Goal(raised.clamp(vm.boundsMin(), vm.boundsMax()), use, false, inputs);
         }
@@ -54,9 +55,14 @@ final class GoalCalculator {
                 // Saturated: the demand is unknown, at least double; the load average may know more.
                 cpuUnits = Math.max(loadUnits, Math.max(2 * useCpus, useCpus + unitCpus) / unitCpus);
             } else {
-                // Not saturated: nothing queues, so the busy share is the demand now, and the load
-                // average (a minute of history) would only hold the VM up after the load is gone.
+                // Not saturated: the busy share is the demand now, and the load average (a minute of
+                // history) would only hold the VM up after the load is gone. But a crowded host gives
+                // the VM less than it wants, which reads as a lower busy share: the guest's own count of
+                // runnable tasks (current within 5 s) keeps what they still use.
                 cpuUnits = busy * useCpus / config.cpuBusyTarget() / unitCpus;
+                if (runnable >= 0) {
+                    cpuUnits = Math.max(cpuUnits, Math.min(runnable, useCpus) / config.cpuBusyTarget() / unitCpus);
+                }
             }
         }
         double memUnits = (metrics.memUsedBytes() + config.memoryHeadroomBytes()) / config.memoryUsageTarget()
@@ -66,7 +72,8 @@ final class GoalCalculator {
         long downUnits = Math.max(ceil(Math.max(cpuUnits, memUnits) * factor), floorUnits);
         Allocation target = ofUnits(units, unit).clamp(vm.boundsMin(), vm.boundsMax());
         Allocation down = ofUnits(downUnits, unit).clamp(vm.boundsMin(), vm.boundsMax());
-        GoalInputs inputs = new GoalInputs(config.mode(), metrics.loadAvg1(), busy, metrics.memUsedBytes(),
+        GoalInputs inputs = new GoalInputs(config.mode(), metrics.loadAvg1(), busy, fastSignal ? runnable : Double.NaN,
+                metrics.memUsedBytes(),
                 metrics.memTotalBytes(), nowMs - metrics.receivedAtMs(), floor, cpuUnits, memUnits, units);
         return new Goal(target, down, true, inputs);
     }

@@ -148,6 +148,7 @@ final class InputHandler {
             return;
         }
         s.metrics = accepted;
+        s.load = s.load.seen(accepted.loadAvg1(), accepted.receivedAtMs());
     }
 
     /** How long a regretted downscale holds: ten downscale windows, at least a minute. */

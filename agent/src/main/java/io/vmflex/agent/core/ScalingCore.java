@@ -49,7 +49,7 @@ public final class ScalingCore {
     /** The goal as it stands now, for display ({@code get vms -o wide}, {@code describe vm}). */
     public Goal goal(ScalingState state, long nowMs) {
         return GoalCalculator.compute(config, state.vm(), state.metrics(), state.monitorFloorBytes(),
-                state.monitorFloorUntilMs(), state.cpuResizedAtMs(), nowMs);
+                state.monitorFloorUntilMs(), state.cpuResizedAtMs(), state.load().runnable(), nowMs);
     }
 
     private Step decide(ScalingState.Builder s, long nowMs, StepOutput out) {
@@ -81,6 +81,6 @@ public final class ScalingCore {
 
     private Goal goal(ScalingState.Builder s, long nowMs) {
         return GoalCalculator.compute(config, s.vm, s.metrics, s.monitorFloorBytes, s.monitorFloorUntilMs,
-                s.cpuResizedAtMs, nowMs);
+                s.cpuResizedAtMs, s.load.runnable(), nowMs);
     }
 }

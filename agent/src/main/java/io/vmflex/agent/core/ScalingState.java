@@ -40,6 +40,7 @@ package io.vmflex.agent.core;
  *                              request soon after means that downscale went too far
  * @param memoryHeldBytes       after such a regretted downscale, memory is not taken below this...
  * @param memoryHeldUntilMs     ...until this time (CPU still follows the load meanwhile)
+ * @param load                  the guest's runnable tasks, read out of its load average
  */
 public record ScalingState(
         VmView vm,
@@ -68,7 +69,8 @@ public record ScalingState(
         long monitorRequestsDropped,
         long memoryDownscaledAtMs,
         long memoryHeldBytes,
-        long memoryHeldUntilMs) {
+        long memoryHeldUntilMs,
+        LoadTracker load) {
 
     /** A moment that has not happened. */
     public static final long NEVER = Long.MIN_VALUE;
@@ -79,7 +81,7 @@ public record ScalingState(
      */
     public static ScalingState initial(VmView vm) {
         return new ScalingState(vm, null, false, Operation.IDLE, vm.use(), 0, 0, 0, null, 0, 0, 0, NEVER, NEVER, null,
-                null, 0, null, 0, 1, vm.revision(), NEVER, 0, 0, NEVER, 0, 0);
+                null, 0, null, 0, 1, vm.revision(), NEVER, 0, 0, NEVER, 0, 0, LoadTracker.NONE);
     }
 
     Builder toBuilder() {
@@ -115,6 +117,7 @@ public record ScalingState(
         long memoryDownscaledAtMs;
         long memoryHeldBytes;
         long memoryHeldUntilMs;
+        LoadTracker load;
 
         private Builder(ScalingState s) {
             vm = s.vm;
@@ -144,6 +147,7 @@ public record ScalingState(
             memoryDownscaledAtMs = s.memoryDownscaledAtMs;
             memoryHeldBytes = s.memoryHeldBytes;
             memoryHeldUntilMs = s.memoryHeldUntilMs;
+            load = s.load;
         }
 
         long newChainId() {
@@ -159,7 +163,7 @@ public record ScalingState(
                     permitRetryAtMs, patchRetryAtMs, deniedTarget, deniedUntilMs, monitorFloorBytes,
                     monitorFloorUntilMs, lastMonitorRequestAtMs, lowerSinceMs, lowerPeak, pendingNotify,
                     notifyRetryAtMs, pendingRelease, releaseRetryAtMs, nextChain, lastRevision, cpuResizedAtMs, metricsRejected,
-                    monitorRequestsDropped, memoryDownscaledAtMs, memoryHeldBytes, memoryHeldUntilMs);
+                    monitorRequestsDropped, memoryDownscaledAtMs, memoryHeldBytes, memoryHeldUntilMs, load);
         }
     }
 }

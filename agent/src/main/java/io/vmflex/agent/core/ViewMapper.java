@@ -20,7 +20,7 @@ public final class ViewMapper {
         VmView vm = s.vm();
         GoalInputs in = goal.inputs();
         AutoscalingView.Readings readings = goal.metricsFresh()
-                ? new AutoscalingView.Readings(finite(in.loadAvg1()), finite(in.cpuBusyFraction()),
+                ? new AutoscalingView.Readings(finite(in.loadAvg1()), finite(in.cpuBusyFraction()), finite(in.runnableTasks()),
                 ByteQuantity.ofBytes((long) Math.max(0, in.memUsedBytes())), in.metricsAgeMs())
                 : null;
         AutoscalingView.LastDecision decision = last == null ? null : new AutoscalingView.LastDecision(

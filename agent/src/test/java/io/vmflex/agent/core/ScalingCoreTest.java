@@ -170,6 +170,35 @@ class ScalingCoreTest {
     }
 
     @Test
+    void shouldKeepTheCpusOfASteadyLoadOnACrowdedHostAndGiveThemBackWhenItStops() {
+        // Two vCPUs, two burning tasks in the guest; the host is so busy that QEMU gets 0.6 CPU of its 2.
+        ScalingState s = state(vmflex, new Allocation(2000, 8 * GI));
+        double load = 2.0;
+        long t = T0;
+        for (; t < T0 + 60_000; t += 1_000) {
+            Step step = vmflex.onInput(s, metrics(load, 0.3, 100, t), t);
+            s = step.state();
+            assertTrue(step.actions().stream().noneMatch(a -> a instanceof RequestDownscaleApproval),
+                    "a steady load is not given back " + (t - T0) + " ms in");
+        }
+        // The tasks stop: the average decays, and the first update already tells.
+        RequestDownscaleApproval ask = null;
+        long stopped = t;
+        for (int i = 0; ask == null && t < stopped + 60_000; i++, t += 1_000) {
+            if (i % 5 == 0) {
+                load = Math.round(load * Math.exp(-5.0 / 60) * 100) / 100.0;
+            }
+            Step step = vmflex.onInput(s, metrics(load, 0.02, 100, t), t);
+            s = step.state();
+            ask = step.actions().stream().filter(a -> a instanceof RequestDownscaleApproval)
+                    .map(a -> (RequestDownscaleApproval) a).findFirst().orElse(null);
+        }
+        assertTrue(ask != null && ask.target().cpuMillis() < 2000, "given back after the load stopped");
+        assertTrue(t - stopped <= 27_000, "within the 20 s window plus one update, not the minute the average takes: "
+                + (t - stopped) + " ms");
+    }
+
+    @Test
     void shouldHoldAndStepUpWhenDownscaleDenied() {
         ScalingState s = state(neon, new Allocation(2000, 8 * GI));
         Step step = neon.onInput(s, metrics(0, Double.NaN, 100, T0), T0);

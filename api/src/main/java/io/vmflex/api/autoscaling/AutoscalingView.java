@@ -38,11 +38,12 @@ public record AutoscalingView(String vm, String rules, ResourceAmount min, Resou
     /**
      * @param loadAvg1        the guest's 1-minute load average
      * @param cpuBusyFraction the busy share of its CPU allocation over the last second or two, null when not used
+     * @param runnableTasks   the guest's runnable tasks, read out of its load average; null when not known
      * @param memoryUsed      memory in use in the guest
      * @param ageMs           how old the sample was when the goal was computed
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Readings(Double loadAvg1, Double cpuBusyFraction, ByteQuantity memoryUsed, long ageMs) {
+    public record Readings(Double loadAvg1, Double cpuBusyFraction, Double runnableTasks, ByteQuantity memoryUsed, long ageMs) {
     }
 
     /**

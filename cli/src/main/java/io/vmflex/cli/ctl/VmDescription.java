@@ -134,6 +134,9 @@ final class VmDescription {
             if (guest.has("cpuBusyFraction")) {
                 g.append(String.format(", CPU busy %.0f%%", 100 * guest.path("cpuBusyFraction").asDouble()));
             }
+            if (guest.has("runnableTasks")) {
+                g.append(String.format(", %.1f runnable", guest.path("runnableTasks").asDouble()));
+            }
             g.append(", memory used ").append(Quantities.memory(guest.path("memoryUsed")))
                     .append(" (").append(guest.path("ageMs").asLong()).append(" ms old)");
             a.add("Guest", g.toString());
