@@ -33,6 +33,22 @@ import java.util.OptionalInt;
  * the daemon (the fake QEMUs keep running across that, as real ones do).
  */
 final class InProcessDaemon implements AutoCloseable {
+
+    /** A small VM of the test image: 1 of 2 vCPUs, 2 of 4 slots of 128 MiB. */
+    static String vmYaml(String name) {
+        return """
+                apiVersion: vm.neon.tech/v1
+                kind: VirtualMachine
+                metadata:
+                  name: %s
+                spec:
+                  guest:
+                    cpus: {min: 1, use: 1, max: 2}
+                    memorySlotSize: 128Mi
+                    memorySlots: {min: 2, use: 2, max: 4}
+                    rootDisk: {image: test}
+                """.formatted(name);
+    }
     private final FakeQemu qemu;
     private final EventBus events = new EventBus(1000);
     private final VmRegistry registry;

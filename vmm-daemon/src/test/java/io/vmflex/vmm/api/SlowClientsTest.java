@@ -61,23 +61,9 @@ class SlowClientsTest {
         }
     }
 
-    private static String vmYaml(String name) {
-        return """
-                apiVersion: vm.neon.tech/v1
-                kind: VirtualMachine
-                metadata:
-                  name: %s
-                spec:
-                  guest:
-                    cpus: {min: 1, use: 1, max: 2}
-                    memorySlotSize: 128Mi
-                    memorySlots: {min: 2, use: 2, max: 4}
-                    rootDisk: {image: test}
-                """.formatted(name);
-    }
 
     private void create(String name) throws IOException {
-        UnixHttp.Response r = daemon.http().send("POST", "/v1/vms", "application/yaml", vmYaml(name));
+        UnixHttp.Response r = daemon.http().send("POST", "/v1/vms", "application/yaml", InProcessDaemon.vmYaml(name));
         assertEquals(201, r.status(), r.body());
     }
 
@@ -142,7 +128,7 @@ class SlowClientsTest {
         });
         // As a migration's commit hands it over: the VM's folder written, then adopted.
         VirtualMachine arriving = Metadata.stampCreated(VmDefaults.apply(Manifests.parse(
-                vmYaml("arriving").getBytes(StandardCharsets.UTF_8), true)), "uid-arriving", Instant.now());
+                InProcessDaemon.vmYaml("arriving").getBytes(StandardCharsets.UTF_8), true)), "uid-arriving", Instant.now());
         new StateStore(dir.resolve("state")).saveVm(arriving);
         CompletableFuture<Void> adopted = CompletableFuture.runAsync(() -> {
             try {
@@ -160,9 +146,9 @@ class SlowClientsTest {
                 UnixHttp http = daemon.http();
                 assertEquals(200, http.get("/v1/vms").status());
                 assertEquals(200, http.get("/v1/node").status());
-                UnixHttp.Response other = http.send("POST", "/v1/vms", "application/yaml", vmYaml("other"));
+                UnixHttp.Response other = http.send("POST", "/v1/vms", "application/yaml", InProcessDaemon.vmYaml("other"));
                 assertEquals(201, other.status(), other.body());
-                UnixHttp.Response same = http.send("POST", "/v1/vms", "application/yaml", vmYaml("arriving"));
+                UnixHttp.Response same = http.send("POST", "/v1/vms", "application/yaml", InProcessDaemon.vmYaml("arriving"));
                 assertEquals(409, same.status(), same.body());
                 assertTrue(same.body().contains("migrating to this node"), same.body());
             }, "an API call waited for the blocked recovery");

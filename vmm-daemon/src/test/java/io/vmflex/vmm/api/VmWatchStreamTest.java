@@ -32,20 +32,6 @@ class VmWatchStreamTest {
         }
     }
 
-    private static String yaml(String name) {
-        return """
-                apiVersion: vm.neon.tech/v1
-                kind: VirtualMachine
-                metadata:
-                  name: %s
-                spec:
-                  guest:
-                    cpus: {min: 1, use: 1, max: 2}
-                    memorySlotSize: 128Mi
-                    memorySlots: {min: 2, use: 2, max: 4}
-                    rootDisk: {image: test}
-                """.formatted(name);
-    }
 
     private static List<JsonNode> events(StreamLines watch) {
         return watch.lines().stream().map(line -> {
@@ -67,11 +53,11 @@ class VmWatchStreamTest {
     void shouldStreamAVmsAdditionChangesAndDeletion() throws Exception {
         daemon = InProcessDaemon.start(dir);
         UnixHttp http = daemon.http();
-        assertEquals(201, http.send("POST", "/v1/vms", "application/yaml", yaml("before")).status());
+        assertEquals(201, http.send("POST", "/v1/vms", "application/yaml", InProcessDaemon.vmYaml("before")).status());
 
         try (StreamLines watch = StreamLines.get(daemon.socket(), "/v1/vms?watch=true")) {
             await().until(() -> seen(watch, "ADDED", "before", null, null));
-            assertEquals(201, http.send("POST", "/v1/vms", "application/yaml", yaml("new")).status());
+            assertEquals(201, http.send("POST", "/v1/vms", "application/yaml", InProcessDaemon.vmYaml("new")).status());
             await().until(() -> seen(watch, "ADDED", "new", null, null));
             assertEquals(200, http.send("PATCH", "/v1/vms/new", "application/merge-patch+json",
                     "{\"spec\":{\"guest\":{\"cpus\":{\"use\":2}}}}").status());
