@@ -5,6 +5,8 @@ import io.vmflex.netbridge.VmNetwork;
 import io.vmflex.netbridge.VmNic;
 import io.vmflex.vmm.image.ImageStore;
 import io.vmflex.vmm.node.NodeContext;
+import io.vmflex.vmm.qemu.DataDiskFiles;
+import io.vmflex.vmm.qemu.DataDisks;
 import io.vmflex.vmm.qemu.GuestParameters;
 import io.vmflex.vmm.qemu.QemuVmConfig;
 import io.vmflex.vmm.qemu.SpecView;
@@ -19,7 +21,8 @@ import java.util.Objects;
 
 /**
  * Resolves what a VM's QEMU is started with: the images (rootDisk, kernelImage), the kernel command
- * line (image's, spec's, network, guest parameters), the VM's disk overlay and its NIC. Called by the
+ * line (image's, spec's, network, guest parameters, data disks), the VM's disk overlay, its data disks
+ * and its NIC. Called by the
  * VM's supervisor, and by the target of a migration for the QEMU that receives the VM.
  *
  * <p>Stateless; thread-safe.
@@ -28,25 +31,46 @@ public final class QemuConfigs {
     private QemuConfigs() {
     }
 
-    /** @param nic the VM's NIC, or null */
+    /**
+     * The config of the VM's own QEMU; makes the VM's disk overlay and its emptyDisks (formatted) when
+     * they do not exist yet.
+     *
+     * @param nic the VM's NIC, or null
+     */
     public static QemuVmConfig of(NodeContext node, VmPaths paths, VirtualMachine vm, SpecView spec, VmNic nic)
             throws ImageStore.ImageNotFoundException {
+        return of(node, paths, vm, spec, nic, true);
+    }
+
+    /**
+     * The config of a migration target's QEMU: as {@link #of}, but the emptyDisks it makes are left
+     * unformatted, the source's disk mirror fills them.
+     */
+    public static QemuVmConfig ofIncoming(NodeContext node, VmPaths paths, VirtualMachine vm, SpecView spec, VmNic nic)
+            throws ImageStore.ImageNotFoundException {
+        return of(node, paths, vm, spec, nic, false);
+    }
+
+    private static QemuVmConfig of(NodeContext node, VmPaths paths, VirtualMachine vm, SpecView spec, VmNic nic,
+            boolean formatDataDisks) throws ImageStore.ImageNotFoundException {
+        DataDisks dataDisks = DataDisks.of(vm.spec().disks(), paths);
         ImageStore.Image image = node.images().resolve(spec.image());
         ImageStore.Image kernelFrom = spec.kernelImage() == null || spec.kernelImage().isBlank()
                 ? image : node.images().resolve(spec.kernelImage());
         String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")
                 + (nic == null ? "" : " " + VmNetwork.kernelIpArg(nic))
-                + GuestParameters.kernelArgs(vm.spec().guest())).trim();
+                + GuestParameters.kernelArgs(vm.spec().guest()) + dataDisks.kernelArg()).trim();
         if (cmdline.length() > GuestParameters.MAX_CMDLINE) {
             throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
-                    + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/appendKernelCmdline too long)");
+                    + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/appendKernelCmdline/disks too long)");
         }
+        DataDiskFiles.ensure(dataDisks, formatDataDisks);
         // NeonVM's enableAcceleration: false asks for emulation even where KVM is there.
         QemuVmConfig.Accel accel = Boolean.FALSE.equals(vm.spec().enableAcceleration()) ? QemuVmConfig.Accel.tcg : node.accel();
         return new QemuVmConfig(spec.name(), node.qemuBinary(), accel, spec.bootCpus(), spec.maxCpus(),
                 spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
                 kernelFrom.kernel(), image.initrd(), image.disk() == null ? null : rootOverlay(node, paths, image.disk()),
-                cmdline, nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths);
+                cmdline, nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths, dataDisks);
     }
 
     /**
