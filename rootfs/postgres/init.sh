@@ -8,8 +8,10 @@
 #   vmflex-guest: postgres ready on <ip>:5432   once PostgreSQL accepts connections and the
 #                                        client role and database exist
 #   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
-# PostgreSQL runs in the cgroup v2 group /sys/fs/cgroup/workload with PGDATA on a tmpfs (the root
-# disk is mounted read-only: vmmd may attach it with readonly=on and share one file between VMs).
+# PostgreSQL runs in the cgroup v2 group /sys/fs/cgroup/workload with PGDATA on the VM's data disk
+# when one is mounted at /var/lib/postgresql (spec.disks; made at the first boot, reused after), else
+# on a tmpfs (the root disk is mounted read-only: vmmd may attach it with readonly=on and share one
+# file between VMs).
 # The client role and database come from vmflex.env=<base64 of NAME=VALUE lines> on the kernel
 # command line: POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB (or PGUSER, PGPASSWORD, PGDATABASE); each defaults to "vmflex".
 # PID 1 must never exit: nothing here uses set -e.
@@ -28,8 +30,11 @@ mount -t devpts devpts /dev/pts 2>/dev/null
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
-mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /var/lib/postgresql
 mount -t cgroup2 none /sys/fs/cgroup
+# spec.disks first: a data disk at /var/lib/postgresql keeps the database (pgdata_on_data_disk).
+. /usr/local/lib/vmflex/guest-disks.sh
+mount_data_disks
+pgdata_on_data_disk || mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /var/lib/postgresql
 hostname vmflex-postgres
 
 mkdir -p /dev/virtio-ports
@@ -108,10 +113,31 @@ for c in cpu memory; do
 done
 echo "vmflex-guest: ready"
 
-start_postgres() {
+# Whether the VM has a data disk mounted at /var/lib/postgresql (spec.disks, an emptyDisk with that
+# mountPath): then PGDATA lives on it and outlives the VM's restarts; else on a tmpfs.
+pgdata_on_data_disk() {
+    grep -q '^/dev/vd[^ ]* /var/lib/postgresql ' /proc/mounts
+}
+
+# PGDATA from the initdb'd template when it has none yet (every boot on a tmpfs, the first on a
+# data disk); an existing one is PostgreSQL's own, reused as it is (crash recovery if it must).
+prepare_pgdata() {
+    if [ -f "$PGDATA/PG_VERSION" ]; then
+        echo "vmflex-guest: postgres data reused on the data disk"
+        return 0
+    fi
+    rm -rf "$PGDATA"
     cp -a /var/lib/vmflex/pgdata-template "$PGDATA"
     # Password logins from the VM's own network (samenet: any subnet of a local interface).
     echo "host all all samenet scram-sha-256" >> "$PGDATA/pg_hba.conf"
+    if pgdata_on_data_disk; then
+        sync
+        echo "vmflex-guest: postgres data initialised on the data disk"
+    fi
+}
+
+start_postgres() {
+    prepare_pgdata
     mkdir -p /run/postgresql
     chown postgres:postgres /run/postgresql "$PGDATA"
     chmod 0700 "$PGDATA"
