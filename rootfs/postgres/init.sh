@@ -31,6 +31,33 @@ mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
 mount -t cgroup2 none /sys/fs/cgroup
+# spec.guest.rootDisk.size: vmmd sized the root overlay to it; the file system grows to fill it
+# (online: / remounted read-write for the resize, read-only again after). Nothing to do when the
+# disk is the image's size.
+grow_root_filesystem() {
+    rootdev=$(awk '$2 == "/" && $1 ~ "^/dev/" { d = $1 } END { print d }' /proc/mounts)
+    [ -b "$rootdev" ] || return 0
+    read -r sectors < "/sys/class/block/${rootdev#/dev/}/size" || return 0
+    fs=$(/sbin/dumpe2fs -h "$rootdev" 2>/dev/null)
+    blocks=$(echo "$fs" | sed -n 's/^Block count: *//p')
+    bsize=$(echo "$fs" | sed -n 's/^Block size: *//p')
+    [ -n "$blocks" ] && [ -n "$bsize" ] || return 0
+    [ $((sectors * 512)) -ge $(((blocks + 1) * bsize)) ] || return 0
+    if mount -o remount,rw / && /sbin/resize2fs "$rootdev" >/dev/null 2>&1; then
+        echo "vmflex-guest: root file system grown to $((sectors / 2)) KiB"
+    else
+        echo "vmflex-guest: cannot grow the root file system to $((sectors / 2)) KiB"
+    fi
+    mount -o remount,ro /
+}
+grow_root_filesystem
+
+# Whether the VM has a data disk mounted at /var/lib/postgresql (spec.disks, an emptyDisk with that
+# mountPath): then PGDATA lives on it and outlives the VM's restarts; else on a tmpfs. The last
+# mount at that path is the one in use.
+pgdata_on_data_disk() {
+    awk '$2 == "/var/lib/postgresql" { d = $1 } END { exit d ~ "^/dev/vd" ? 0 : 1 }' /proc/mounts
+}
 # spec.disks first: a data disk at /var/lib/postgresql keeps the database (pgdata_on_data_disk).
 . /usr/local/lib/vmflex/guest-disks.sh
 mount_data_disks
@@ -112,12 +139,6 @@ for c in cpu memory; do
         && echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 done
 echo "vmflex-guest: ready"
-
-# Whether the VM has a data disk mounted at /var/lib/postgresql (spec.disks, an emptyDisk with that
-# mountPath): then PGDATA lives on it and outlives the VM's restarts; else on a tmpfs.
-pgdata_on_data_disk() {
-    grep -q '^/dev/vd[^ ]* /var/lib/postgresql ' /proc/mounts
-}
 
 # PGDATA from the initdb'd template when it has none yet (every boot on a tmpfs, the first on a
 # data disk); an existing one is PostgreSQL's own, reused as it is (crash recovery if it must).

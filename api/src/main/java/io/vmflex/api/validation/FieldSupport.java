@@ -109,8 +109,7 @@ public final class FieldSupport {
                 "memory is hot-plugged with virtio-mem; DIMM slots are not implemented"));
         FIELDS.put("spec.guest.rootDisk", new Used(true));
         FIELDS.put("spec.guest.rootDisk.image", new Used(false));
-        // Most NeonVM manifests set it: refusing it would refuse them. Reported until the root is grown to it.
-        FIELDS.put("spec.guest.rootDisk.size", new Ignored("the root disk keeps the image's size for now", null));
+        FIELDS.put("spec.guest.rootDisk.size", new Used(false));
         FIELDS.put("spec.guest.rootDisk.imagePullPolicy", new Ignored("images come from the node's image store",
                 TextNode.valueOf("IfNotPresent")));
         FIELDS.put("spec.guest.rootDisk.execute", new Refused("nothing is executed in the guest on request"));

@@ -115,8 +115,8 @@ class FieldSupportTest {
     @Test
     void shouldNameIgnoredFieldsButNotTheirDefaults() {
         VirtualMachine defaults = VmDefaults.apply(TestVms.valid());
-        assertEquals(List.of("spec.guest.rootDisk.size: the root disk keeps the image's size for now"),
-                FieldSupport.ignored(defaults), "qmp, runnerPort, enableSSH... at NeonVM's defaults are not news");
+        assertEquals(List.of(), FieldSupport.ignored(defaults),
+                "qmp, runnerPort, enableSSH... at NeonVM's defaults are not news; rootDisk.size is used");
         VirtualMachine pod = VmDefaults.apply(TestVms.validWith("/spec/podResources", Map.of("limits", Map.of())));
         assertTrue(FieldSupport.ignored(pod).contains("spec.podResources: only a Kubernetes pod uses it"),
                 FieldSupport.ignored(pod).toString());

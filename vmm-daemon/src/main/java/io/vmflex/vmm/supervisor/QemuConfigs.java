@@ -9,6 +9,7 @@ import io.vmflex.vmm.qemu.DataDiskFiles;
 import io.vmflex.vmm.qemu.DataDisks;
 import io.vmflex.vmm.qemu.GuestParameters;
 import io.vmflex.vmm.qemu.QemuVmConfig;
+import io.vmflex.vmm.qemu.RootOverlay;
 import io.vmflex.vmm.qemu.SpecView;
 import io.vmflex.vmm.qemu.VmPaths;
 
@@ -69,23 +70,34 @@ public final class QemuConfigs {
         QemuVmConfig.Accel accel = Boolean.FALSE.equals(vm.spec().enableAcceleration()) ? QemuVmConfig.Accel.tcg : node.accel();
         return new QemuVmConfig(spec.name(), node.qemuBinary(), accel, spec.bootCpus(), spec.maxCpus(),
                 spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
-                kernelFrom.kernel(), image.initrd(), image.disk() == null ? null : rootOverlay(node, paths, image.disk()),
+                kernelFrom.kernel(), image.initrd(), image.disk() == null ? null : rootOverlay(node, paths, image.disk(), rootDiskBytes(vm)),
                 cmdline, nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths, dataDisks);
     }
 
+    /** {@code spec.guest.rootDisk.size} in bytes, or null when not set. */
+    public static Long rootDiskBytes(VirtualMachine vm) {
+        var root = vm.spec().guest().rootDisk();
+        return root == null || root.size() == null ? null : root.size().bytes();
+    }
+
     /**
-     * The VM's qcow2 overlay over the image's disk, made once: the image stays shared and unwritten,
-     * the VM's writes stay its own (and go with it on delete).
+     * The VM's qcow2 overlay over the image's disk, made once (of {@code sizeBytes}, or the image's
+     * size when null): the image stays shared and unwritten, the VM's writes stay its own (and go
+     * with it on delete). rootDisk is immutable, so an existing overlay already has its size.
      */
-    private static Path rootOverlay(NodeContext node, VmPaths paths, Path imageDisk) {
+    private static Path rootOverlay(NodeContext node, VmPaths paths, Path imageDisk, Long sizeBytes) {
         Path overlay = paths.rootOverlay();
         if (Files.exists(overlay)) {
             return overlay;
         }
         Path qemuImg = node.qemuBinary().resolveSibling("qemu-img");
         try {
-            Process p = new ProcessBuilder(qemuImg.toString(), "create", "-q", "-f", "qcow2", "-F", "raw",
-                    "-b", imageDisk.toAbsolutePath().toString(), overlay.toString()).redirectErrorStream(true).start();
+            String refusal = RootOverlay.refusal(sizeBytes, Files.size(imageDisk));
+            if (refusal != null) {
+                throw new IllegalArgumentException("spec.guest.rootDisk.size: " + refusal);
+            }
+            Process p = new ProcessBuilder(RootOverlay.createCommand(qemuImg, imageDisk, overlay, sizeBytes))
+                    .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (p.waitFor() != 0) {
                 throw new IllegalArgumentException("cannot create the VM's disk overlay: " + out);
