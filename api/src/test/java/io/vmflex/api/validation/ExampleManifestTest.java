@@ -39,6 +39,6 @@ class ExampleManifestTest {
         assertEquals("postgres", vm.spec().guest().rootDisk().image());
         // The image keeps PGDATA on the data disk mounted there.
         assertEquals("/var/lib/postgresql", vm.spec().disks().getFirst().mountPath());
-        assertEquals(ByteQuantity.ofGibibytes(4), vm.spec().disks().getFirst().emptyDisk().size());
+        assertEquals(ByteQuantity.ofGibibytes(1), vm.spec().disks().getFirst().emptyDisk().size());
     }
 }
