@@ -62,7 +62,7 @@ fi
 # builds it first when needed): same jars and runtime, read out with debugfs (no mount).
 MONITOR_IMG=$IMAGES_DIR/test/monitor.img
 [ -f "$MONITOR_IMG" ] || "$HERE/build-test-image.sh" "$IMAGES_DIR" >&2
-STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
+STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
            cat "$IMAGES_DIR/test/.stamp"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
@@ -98,18 +98,20 @@ for applet in $("$BUSYBOX" --list); do
 done
 install -m 0755 "$HERE/postgres/init.sh" "$ROOT/usr/local/lib/vmflex/init"
 install -m 0644 "$HERE/guest-report.sh" "$ROOT/usr/local/lib/vmflex/guest-report.sh"
+install -m 0644 "$HERE/guest-disks.sh" "$ROOT/usr/local/lib/vmflex/guest-disks.sh"
 mkdir -p "$ROOT/opt/vmflex-monitor"
 debugfs -R "rdump / $ROOT/opt/vmflex-monitor" "$MONITOR_IMG" >/dev/null 2>&1
 [ -x "$ROOT/opt/vmflex-monitor/start" ] || { log "cannot read the guest monitor out of $MONITOR_IMG"; exit 1; }
 rm -rf "$ROOT/opt/vmflex-monitor/lost+found"
 gcc -static -O2 -Wall -o "$ROOT/usr/local/bin/allocate-loop" "$HERE/postgres/allocate-loop.c"
 strip "$ROOT/usr/local/bin/allocate-loop"
-# A ready data directory, copied to a tmpfs at boot (initdb itself takes many seconds under TCG).
+# A ready data directory, copied to PGDATA at the first boot on a data disk, or at every boot on a
+# tmpfs (initdb itself takes many seconds under TCG).
 chroot --userspec=postgres:postgres "$ROOT" /usr/lib/postgresql/15/bin/initdb \
     -D /var/lib/vmflex/pgdata-template -U postgres -E UTF8 --locale=C \
     --auth-local=peer --auth-host=scram-sha-256 >/dev/null
 cat "$HERE/postgres/postgresql.conf" >> "$ROOT/var/lib/vmflex/pgdata-template/postgresql.conf"
-# Mount points the init fills with tmpfs.
+# Mount points the init fills with tmpfs (/var/lib/postgresql: unless a data disk is mounted there).
 mkdir -p "$ROOT/var/lib/postgresql" "$ROOT/run" "$ROOT/tmp" "$ROOT/dev/shm"
 ROOT_KB=$(du -sk "$ROOT" | cut -f1)
 # Headroom for ext4 metadata (inodes, bitmaps): 15% plus 16 MiB.

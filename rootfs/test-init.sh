@@ -3,7 +3,8 @@
 #   vmflex-guest: port <name>      once per virtio-serial port (sysfs name), before "ready"
 #   vmflex-guest: ready            once, after the modules are loaded
 #   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
-# After "ready" it starts the guest monitor from /dev/vda (read-only ext4) when there is one.
+# After "ready" it starts the guest monitor from /dev/vda (read-only ext4) when there is one, then
+# mounts the VM's data disks (guest-disks.sh: "vmflex-guest: disk <serial> on <path>" each).
 # Five times a second it also onlines any offline CPU and memory block (memory as online_movable, so
 # that virtio-mem can unplug it again). PID 1 must never exit: nothing here uses set -e.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -67,6 +68,10 @@ if [ -b /dev/vda ] && mkdir -p /opt/vmflex-monitor \
         umount /opt/vmflex-monitor
     fi
 fi
+
+# spec.disks (emptyDisk, tmpfs), mounted before the command runs so that it can use them.
+. /lib/vmflex/guest-disks.sh
+mount_data_disks
 
 # spec.guest.env and command/args, as the daemon passes them: vmflex.env=<base64 of NAME=VALUE
 # lines>, vmflex.cmd=<base64 of argv, one per line>. The command runs in the background with the

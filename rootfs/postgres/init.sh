@@ -8,8 +8,10 @@
 #   vmflex-guest: postgres ready on <ip>:5432   once PostgreSQL accepts connections and the
 #                                        client role and database exist
 #   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
-# PostgreSQL runs in the cgroup v2 group /sys/fs/cgroup/workload with PGDATA on a tmpfs (the root
-# disk is mounted read-only: vmmd may attach it with readonly=on and share one file between VMs).
+# PostgreSQL runs in the cgroup v2 group /sys/fs/cgroup/workload with PGDATA on the VM's data disk
+# when one is mounted at /var/lib/postgresql (spec.disks; made at the first boot, reused after), else
+# on a tmpfs (the root disk is mounted read-only: vmmd may attach it with readonly=on and share one
+# file between VMs).
 # The client role and database come from vmflex.env=<base64 of NAME=VALUE lines> on the kernel
 # command line: POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB (or PGUSER, PGPASSWORD, PGDATABASE); each defaults to "vmflex".
 # PID 1 must never exit: nothing here uses set -e.
@@ -28,8 +30,38 @@ mount -t devpts devpts /dev/pts 2>/dev/null
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
-mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /var/lib/postgresql
 mount -t cgroup2 none /sys/fs/cgroup
+# spec.guest.rootDisk.size: vmmd sized the root overlay to it; the file system grows to fill it
+# (online: / remounted read-write for the resize, read-only again after). Nothing to do when the
+# disk is the image's size.
+grow_root_filesystem() {
+    rootdev=$(awk '$2 == "/" && $1 ~ "^/dev/" { d = $1 } END { print d }' /proc/mounts)
+    [ -b "$rootdev" ] || return 0
+    read -r sectors < "/sys/class/block/${rootdev#/dev/}/size" || return 0
+    fs=$(/sbin/dumpe2fs -h "$rootdev" 2>/dev/null)
+    blocks=$(echo "$fs" | sed -n 's/^Block count: *//p')
+    bsize=$(echo "$fs" | sed -n 's/^Block size: *//p')
+    [ -n "$blocks" ] && [ -n "$bsize" ] || return 0
+    [ $((sectors * 512)) -ge $(((blocks + 1) * bsize)) ] || return 0
+    if mount -o remount,rw / && /sbin/resize2fs "$rootdev" >/dev/null 2>&1; then
+        echo "vmflex-guest: root file system grown to $((sectors / 2)) KiB"
+    else
+        echo "vmflex-guest: cannot grow the root file system to $((sectors / 2)) KiB"
+    fi
+    mount -o remount,ro /
+}
+grow_root_filesystem
+
+# Whether the VM has a data disk mounted at /var/lib/postgresql (spec.disks, an emptyDisk with that
+# mountPath): then PGDATA lives on it and outlives the VM's restarts; else on a tmpfs. The last
+# mount at that path is the one in use.
+pgdata_on_data_disk() {
+    awk '$2 == "/var/lib/postgresql" { d = $1 } END { exit d ~ "^/dev/vd" ? 0 : 1 }' /proc/mounts
+}
+# spec.disks first: a data disk at /var/lib/postgresql keeps the database (pgdata_on_data_disk).
+. /usr/local/lib/vmflex/guest-disks.sh
+mount_data_disks
+pgdata_on_data_disk || mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /var/lib/postgresql
 hostname vmflex-postgres
 
 mkdir -p /dev/virtio-ports
@@ -108,10 +140,25 @@ for c in cpu memory; do
 done
 echo "vmflex-guest: ready"
 
-start_postgres() {
+# PGDATA from the initdb'd template when it has none yet (every boot on a tmpfs, the first on a
+# data disk); an existing one is PostgreSQL's own, reused as it is (crash recovery if it must).
+prepare_pgdata() {
+    if [ -f "$PGDATA/PG_VERSION" ]; then
+        echo "vmflex-guest: postgres data reused on the data disk"
+        return 0
+    fi
+    rm -rf "$PGDATA"
     cp -a /var/lib/vmflex/pgdata-template "$PGDATA"
     # Password logins from the VM's own network (samenet: any subnet of a local interface).
     echo "host all all samenet scram-sha-256" >> "$PGDATA/pg_hba.conf"
+    if pgdata_on_data_disk; then
+        sync
+        echo "vmflex-guest: postgres data initialised on the data disk"
+    fi
+}
+
+start_postgres() {
+    prepare_pgdata
     mkdir -p /run/postgresql
     chown postgres:postgres /run/postgresql "$PGDATA"
     chmod 0700 "$PGDATA"

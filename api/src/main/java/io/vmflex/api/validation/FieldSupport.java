@@ -72,7 +72,21 @@ public final class FieldSupport {
         FIELDS.put("spec.guest", new Used(true));
         FIELDS.put("spec.extraInitContainers", pod);
         FIELDS.put("spec.initScript", new Refused("no init script runs in the guest yet"));
-        FIELDS.put("spec.disks", new Refused("data disks are not implemented yet"));
+        FIELDS.put("spec.disks", new Used(true));
+        FIELDS.put("spec.disks.name", new Used(false));
+        FIELDS.put("spec.disks.mountPath", new Used(false));
+        FIELDS.put("spec.disks.readOnly", new Used(false));
+        FIELDS.put("spec.disks.watch", new Ignored("only configMap and secret disks are re-synced", BooleanNode.FALSE));
+        FIELDS.put("spec.disks.emptyDisk", new Used(true));
+        FIELDS.put("spec.disks.emptyDisk.size", new Used(false));
+        FIELDS.put("spec.disks.emptyDisk.discard", new Used(false));
+        FIELDS.put("spec.disks.emptyDisk.enableQuotas", new UsedWith(Set.of(BooleanNode.FALSE),
+                "data disks are mounted without project quotas"));
+        FIELDS.put("spec.disks.tmpfs", new Used(true));
+        FIELDS.put("spec.disks.tmpfs.size", new Used(false));
+        // Their files come from the Kubernetes API, which a standalone daemon does not have.
+        FIELDS.put("spec.disks.configMap", new Refused("configMap disks need the Kubernetes API (cluster mode)"));
+        FIELDS.put("spec.disks.secret", new Refused("secret disks need the Kubernetes API (cluster mode)"));
         FIELDS.put("spec.extraNetwork", new Ignored(
                 "every VM has one NIC on the node's VM network (status.extraNetIP); there is no Multus", null));
         FIELDS.put("spec.service_links", pod);
@@ -95,8 +109,7 @@ public final class FieldSupport {
                 "memory is hot-plugged with virtio-mem; DIMM slots are not implemented"));
         FIELDS.put("spec.guest.rootDisk", new Used(true));
         FIELDS.put("spec.guest.rootDisk.image", new Used(false));
-        // Most NeonVM manifests set it: refusing it would refuse them. Reported until the root is grown to it.
-        FIELDS.put("spec.guest.rootDisk.size", new Ignored("the root disk keeps the image's size for now", null));
+        FIELDS.put("spec.guest.rootDisk.size", new Used(false));
         FIELDS.put("spec.guest.rootDisk.imagePullPolicy", new Ignored("images come from the node's image store",
                 TextNode.valueOf("IfNotPresent")));
         FIELDS.put("spec.guest.rootDisk.execute", new Refused("nothing is executed in the guest on request"));
@@ -145,7 +158,12 @@ public final class FieldSupport {
         }
         switch (support) {
             case Used used -> {
-                if (used.descend() && node.isObject()) {
+                if (used.descend() && node.isArray()) {
+                    // A list's elements share the list's path.
+                    for (JsonNode element : node) {
+                        walk(element, path, ignored);
+                    }
+                } else if (used.descend() && node.isObject()) {
                     for (Map.Entry<String, JsonNode> field : node.properties()) {
                         walk(field.getValue(), path + "." + field.getKey(), ignored);
                     }

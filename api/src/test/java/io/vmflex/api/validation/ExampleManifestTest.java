@@ -31,4 +31,14 @@ class ExampleManifestTest {
         assertEquals(ByteQuantity.ofGibibytes(1), guest.memoryFor(guest.memorySlots().max()));
         assertEquals("test", guest.rootDisk().image());
     }
+
+    @Test
+    void shouldPassValidationWhenExamplePostgresVmLoaded() throws IOException {
+        VirtualMachine vm = Manifests.parse(Files.readAllBytes(Path.of("../examples/postgres-vm.yaml")), true);
+        VmValidator.validateCreate(vm);
+        assertEquals("postgres", vm.spec().guest().rootDisk().image());
+        // The image keeps PGDATA on the data disk mounted there.
+        assertEquals("/var/lib/postgresql", vm.spec().disks().getFirst().mountPath());
+        assertEquals(ByteQuantity.ofGibibytes(1), vm.spec().disks().getFirst().emptyDisk().size());
+    }
 }

@@ -76,11 +76,22 @@ class FieldSupportTest {
 
     @Test
     void shouldRefuseWhatVmflexDoesNotDoByPath() {
-        var disks = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
+        var configMap = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
                 TestVms.validWith("/spec/disks", List.of(Map.of("name", "data", "mountPath", "/data",
-                        "emptyDisk", Map.of("size", "1Gi"))))));
-        assertEquals("not supported by vmflex: spec.disks (data disks are not implemented yet)", disks.getMessage());
-        assertEquals("spec.disks", disks.field());
+                        "emptyDisk", Map.of("size", "1Gi")), Map.of("name", "cfg", "mountPath", "/etc/cfg",
+                        "configMap", Map.of("name", "c"))))));
+        assertEquals("not supported by vmflex: spec.disks.configMap (configMap disks need the Kubernetes API (cluster mode))",
+                configMap.getMessage());
+        assertEquals("spec.disks.configMap", configMap.field());
+        var secret = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
+                TestVms.validWith("/spec/disks", List.of(Map.of("name", "s", "mountPath", "/etc/s",
+                        "secret", Map.of("secretName", "s"))))));
+        assertEquals("spec.disks.secret", secret.field());
+        var quotas = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
+                TestVms.validWith("/spec/disks", List.of(Map.of("name", "data", "mountPath", "/data",
+                        "emptyDisk", Map.of("size", "1Gi", "enableQuotas", true))))));
+        assertTrue(quotas.getMessage().startsWith("not supported by vmflex: spec.disks.emptyDisk.enableQuotas = true"),
+                quotas.getMessage());
         var sysfs = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
                 TestVms.validWith("/spec/cpuScalingMode", "SysfsScaling")));
         assertTrue(sysfs.getMessage().startsWith("not supported by vmflex: spec.cpuScalingMode = SysfsScaling"),
@@ -94,18 +105,26 @@ class FieldSupportTest {
     void shouldAcceptWhatVmflexDoesAndEmptyLists() {
         assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/cpuScalingMode", "QmpScaling")));
         assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/disks", List.of())));
+        assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/disks", List.of(
+                Map.of("name", "data", "mountPath", "/data", "emptyDisk", Map.of("size", "1Gi", "discard", true,
+                        "enableQuotas", false)),
+                Map.of("name", "scratch", "mountPath", "/scratch", "readOnly", false, "tmpfs", Map.of("size", "64Mi"))))));
         assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/enableAcceleration", false)));
     }
 
     @Test
     void shouldNameIgnoredFieldsButNotTheirDefaults() {
         VirtualMachine defaults = VmDefaults.apply(TestVms.valid());
-        assertEquals(List.of("spec.guest.rootDisk.size: the root disk keeps the image's size for now"),
-                FieldSupport.ignored(defaults), "qmp, runnerPort, enableSSH... at NeonVM's defaults are not news");
+        assertEquals(List.of(), FieldSupport.ignored(defaults),
+                "qmp, runnerPort, enableSSH... at NeonVM's defaults are not news; rootDisk.size is used");
         VirtualMachine pod = VmDefaults.apply(TestVms.validWith("/spec/podResources", Map.of("limits", Map.of())));
         assertTrue(FieldSupport.ignored(pod).contains("spec.podResources: only a Kubernetes pod uses it"),
                 FieldSupport.ignored(pod).toString());
         VirtualMachine grace = VmDefaults.apply(TestVms.validWith("/spec/terminationGracePeriodSeconds", 30));
         assertTrue(FieldSupport.ignored(grace).stream().anyMatch(f -> f.startsWith("spec.terminationGracePeriodSeconds")));
+        VirtualMachine watched = VmDefaults.apply(TestVms.validWith("/spec/disks", List.of(Map.of("name", "d",
+                "mountPath", "/d", "watch", true, "tmpfs", Map.of("size", "1Mi")))));
+        assertTrue(FieldSupport.ignored(watched).contains("spec.disks.watch: only configMap and secret disks are re-synced"),
+                FieldSupport.ignored(watched).toString());
     }
 }

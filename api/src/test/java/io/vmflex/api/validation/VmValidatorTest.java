@@ -127,10 +127,11 @@ class VmValidatorTest {
     @Test
     void shouldAcceptWhenVmIsValid() {
         assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.valid()));
-        // Well-formed disks pass every rule above and are then refused: vmflex has no data disks yet.
+        assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/disks", List.of(disk("data")))));
+        // A well-formed configMap disk passes every rule above and is then refused: standalone has no Kubernetes API.
         var e = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(TestVms.validWith("/spec/disks",
                 List.of(disk("data"), Map.of("name", "cfg", "mountPath", "/etc/cfg", "configMap", Map.of("name", "c"))))));
-        assertEquals("spec.disks", e.field());
+        assertEquals("spec.disks.configMap", e.field());
     }
 
     @Test

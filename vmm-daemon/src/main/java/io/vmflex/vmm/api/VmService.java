@@ -9,6 +9,7 @@ import io.vmflex.api.vm.MigrationStatus;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.image.ImageStore;
+import io.vmflex.vmm.qemu.RootOverlay;
 import io.vmflex.vmm.supervisor.SpecChange;
 import io.vmflex.vmm.supervisor.VmConflictException;
 import io.vmflex.vmm.supervisor.VmRegistry;
@@ -16,6 +17,7 @@ import io.vmflex.vmm.supervisor.VmSupervisor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -233,13 +235,25 @@ public final class VmService {
 
     private void checkImages(VirtualMachine vm) {
         var g = vm.spec().guest();
+        ImageStore.Image image;
         try {
-            images.resolve(g.rootDisk() == null ? null : g.rootDisk().image());
+            image = images.resolve(g.rootDisk() == null ? null : g.rootDisk().image());
             if (g.kernelImage() != null && !g.kernelImage().isBlank()) {
                 images.resolve(g.kernelImage());
             }
         } catch (ImageStore.ImageNotFoundException e) {
             throw ApiException.invalid("spec.guest.rootDisk.image: " + e.getMessage());
+        }
+        Long rootBytes = g.rootDisk() == null || g.rootDisk().size() == null ? null : g.rootDisk().size().bytes();
+        long imageBytes;
+        try {
+            imageBytes = image.disk() == null ? -1 : Files.size(image.disk());
+        } catch (IOException e) {
+            throw ApiException.invalid("spec.guest.rootDisk.image: cannot read the image's disk: " + e.getMessage());
+        }
+        String refusal = RootOverlay.refusal(rootBytes, imageBytes);
+        if (refusal != null) {
+            throw ApiException.invalid("spec.guest.rootDisk.size: " + refusal);
         }
     }
 }

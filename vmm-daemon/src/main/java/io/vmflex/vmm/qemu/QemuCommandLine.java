@@ -81,6 +81,8 @@ public final class QemuCommandLine {
             a.addAll(List.of("-drive", "file=" + c.disk() + ",if=none,id=rootdisk,format=" + format + ",cache=none,aio=threads"));
             a.addAll(List.of("-device", "virtio-blk-pci,drive=rootdisk"));
         }
+        // After the root disk, so that the root keeps the first virtio-blk slot (/dev/vda).
+        a.addAll(c.dataDisks().qemuArgs());
         a.addAll(c.nicArgs());
         a.addAll(List.of("-chardev", "socket,id=console,path=" + p.consoleSocket() + ",server=on,wait=off"));
         a.addAll(List.of("-serial", "chardev:console"));

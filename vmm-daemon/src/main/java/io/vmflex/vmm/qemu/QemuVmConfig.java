@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param initrd            may be null
  * @param disk              raw disk image attached as virtio-blk, may be null
  * @param nicArgs           QEMU arguments of the VM's NIC (netdev + device), empty for none
+ * @param dataDisks         the VM's emptyDisk drives (and its tmpfs mounts, which are the guest's)
  */
 public record QemuVmConfig(
         String name,
@@ -32,7 +33,16 @@ public record QemuVmConfig(
         Path disk,
         String kernelCmdline,
         List<String> nicArgs,
-        VmPaths paths) {
+        VmPaths paths,
+        DataDisks dataDisks) {
+
+    /** A VM without data disks. */
+    public QemuVmConfig(String name, Path qemuBinary, Accel accel, int bootCpus, int maxCpus, long baseMemoryBytes,
+            long hotplugMemoryBytes, long virtioMemBlockBytes, Path kernel, Path initrd, Path disk, String kernelCmdline,
+            List<String> nicArgs, VmPaths paths) {
+        this(name, qemuBinary, accel, bootCpus, maxCpus, baseMemoryBytes, hotplugMemoryBytes, virtioMemBlockBytes,
+                kernel, initrd, disk, kernelCmdline, nicArgs, paths, DataDisks.NONE);
+    }
 
     public enum Accel {
         kvm, tcg;
@@ -61,6 +71,7 @@ public record QemuVmConfig(
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kernel, "kernel");
         nicArgs = nicArgs == null ? List.of() : List.copyOf(nicArgs);
+        dataDisks = dataDisks == null ? DataDisks.NONE : dataDisks;
         if (bootCpus < 1 || maxCpus < bootCpus) {
             throw new IllegalArgumentException("need 1 <= bootCpus <= maxCpus, got " + bootCpus + "/" + maxCpus);
         }

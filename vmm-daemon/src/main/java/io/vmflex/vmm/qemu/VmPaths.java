@@ -34,6 +34,8 @@ public record VmPaths(Path dir) {
     public Path outgoingMarker() { return dir.resolve("outgoing.json"); }
     /** The VM's own copy-on-write layer over its image's (shared, never written) disk. */
     public Path rootOverlay() { return dir.resolve("root.qcow2"); }
+    /** The VM's emptyDisk {@code name} (a DNS label), a raw file that lives and goes with the VM. */
+    public Path dataDisk(String name) { return dir.resolve("disk-" + name + ".raw"); }
 
     public VmPaths check() {
         for (Path p : new Path[] {qmpSocket(), consoleSocket(), guestChannelSocket()}) {

@@ -92,8 +92,8 @@ class AdminApiIT {
 
     @Test
     void shouldRefuseFieldsVmflexDoesNotDoByPathWithoutStoringAnything() throws Exception {
-        String withDisk = valid.replace("spec:", "spec:\n  disks:\n    - {name: data, mountPath: /data, emptyDisk: {size: 1Gi}}");
-        assertRejected(http.send("POST", "/v1/vms", "application/yaml", withDisk), 422, "not supported by vmflex: spec.disks");
+        String withDisk = valid.replace("spec:", "spec:\n  disks:\n    - {name: cfg, mountPath: /etc/cfg, configMap: {name: c}}");
+        assertRejected(http.send("POST", "/v1/vms", "application/yaml", withDisk), 422, "not supported by vmflex: spec.disks.configMap");
         assertNothingStored();
     }
 

@@ -33,7 +33,7 @@ class MigrationDiskIT {
     private static final Duration STEP = Duration.ofSeconds(90);
     /** "verify": the 1 MiB rewritten every second; "whole": the 40 MiB written once at boot. */
     private static final Pattern VERIFY = Pattern.compile("vmflex-disk: (verify|whole) (\\d+) (ok|BAD)");
-    private static final Pattern COPYING = Pattern.compile("copying the root disk's writes to the target: ([0-9.]+) of ([0-9.]+) MiB");
+    private static final Pattern COPYING = Pattern.compile("copying the disks' writes to the target: ([0-9.]+) of ([0-9.]+) MiB");
     /**
      * Stops the monitor and unmounts its file system (the disk's bytes are the test's from then on),
      * writes 40 MiB of random bytes at 9 MiB once (so the overlay the mirror copies is large enough

@@ -169,5 +169,21 @@ class PostgresVmIT {
             return "Connected".equals(m.path("channel").asText()) && m.path("metrics").path("workloadAnonBytes").asLong() > 0
                     && m.path("metrics").path("cpusOnline").asInt() == 2;
         });
+
+        // PGDATA is on the example's data disk: what was committed survives QEMU killed under the
+        // daemon (the restart policy boots the VM again, PostgreSQL recovers from its WAL on the disk).
+        assertTrue(console().contains("vmflex-guest: postgres data initialised on the data disk"), console());
+        Result put = run(pg, Duration.ofSeconds(30), "psql", "-X", "-v", "ON_ERROR_STOP=1", "-c",
+                "create table kept (v text); insert into kept values ('written before the kill')");
+        assertEquals(0, put.exit(), put.output());
+        int pid = daemon.http().get("/v1/vms/" + VM).json().path("status").path("pid").asInt();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() ->
+                READY.matcher(console()).results().count() >= 2);
+        assertTrue(console().contains("vmflex-guest: postgres data reused on the data disk"), console());
+        Result got = run(pg, Duration.ofSeconds(30), "psql", "-X", "-At", "-c",
+                "select v from kept; select count(*) from pgbench_accounts");
+        assertEquals(0, got.exit(), got.output());
+        assertEquals("written before the kill\n100000", got.output().strip());
     }
 }

@@ -102,4 +102,20 @@ class QemuCommandLineTest {
     void shouldRefuseHotplugMemoryThatIsNotWholeBlocks() {
         assertThrows(IllegalArgumentException.class, () -> config(3 * MI));
     }
+
+    @Test
+    void shouldAttachDataDisksAfterTheRootDisk() {
+        QemuVmConfig base = config(0);
+        VmPaths paths = base.paths();
+        DataDisks disks = new DataDisks(List.of(new DataDisks.Drive("data", "data-data", "vmflex-data0",
+                paths.dataDisk("data"), 8 * MI, false, false, "/data")), List.of());
+        QemuVmConfig c = new QemuVmConfig("db", base.qemuBinary(), base.accel(), 1, 4, 256 * MI, 0, 2 * MI, base.kernel(),
+                base.initrd(), Path.of("/var/lib/vmflex/vms/db/root.qcow2"), "console=ttyS0", List.of(), paths, disks);
+        List<String> argv = QemuCommandLine.build(c);
+        int root = argv.indexOf("virtio-blk-pci,drive=rootdisk");
+        int data = argv.indexOf("virtio-blk-pci,drive=data-data,serial=vmflex-data0");
+        assertTrue(root > 0 && data > root, argv.toString());
+        assertEquals("file=/var/lib/vmflex/vms/db/disk-data.raw,if=none,id=data-data,format=raw,cache=none,aio=threads",
+                after(argv, "-drive", "file=/var/lib/vmflex/vms/db/disk-data.raw"));
+    }
 }

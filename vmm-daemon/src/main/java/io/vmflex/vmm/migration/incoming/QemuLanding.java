@@ -142,7 +142,8 @@ final class QemuLanding implements Landing {
             store.deleteVm(name);
             Files.createDirectories(paths.dir());
             nic = node.network() == null ? null : node.network().attach(name, keptIp);
-            var config = QemuConfigs.of(node, paths, vm, SpecView.of(vm), nic);
+            // Data disks are made empty: the source's mirror fills them.
+            var config = QemuConfigs.ofIncoming(node, paths, vm, SpecView.of(vm), nic);
             QemuRuntime rt = node.launcher().launch(config, incoming).withCpuPlugs(cpus.size());
             process = QemuProcess.adopt(rt);
             if (process == null) {
@@ -162,10 +163,13 @@ final class QemuLanding implements Landing {
             QmpOps ops = new QmpOps(qmp, QMP_TIMEOUT);
             LocalEndpoint qemuStream = LocalEndpoint.unix(sock);
             LocalEndpoint endpoint = qemuStream;
+            int diskChannels = 0;
             if (r.disk()) {
-                // One channel more, after QEMU's: the source's NBD client, to the root disk's export.
+                // One channel more per disk, after QEMU's: the source's NBD clients, to the disks' exports.
                 Path nbd = paths.dir().resolve("nbd.sock");
-                DiskMirror.export(ops, nbd);
+                List<String> disks = DiskMirror.disks(ops);
+                DiskMirror.export(ops, nbd, disks);
+                diskChannels = disks.size();
                 LocalEndpoint nbdExport = LocalEndpoint.unix(nbd);
                 endpoint = channel -> channel < connections ? qemuStream.open(channel) : nbdExport.open(channel);
             }
@@ -173,7 +177,7 @@ final class QemuLanding implements Landing {
             ops.call("migrate-incoming", args);
             // A cut link sends no reset: without keep-alive this paused QEMU would wait for the TTL.
             Duration deadPeer = Duration.ofSeconds(Math.max(3, r.progressTimeoutSeconds()));
-            expectation = listener.expect(id, connections + (r.disk() ? 1 : 0), ttl, endpoint, deadPeer);
+            expectation = listener.expect(id, connections + diskChannels, ttl, endpoint, deadPeer);
             node.events().publish(VmEvent.normal(name, "IncomingMigration", "QEMU pid " + rt.pid()
                     + " waits for migration " + id));
             return new QemuCopy(id, name, vm, paths, rt, process, qmp, load, expectation, nic, r.disk(), node, store,

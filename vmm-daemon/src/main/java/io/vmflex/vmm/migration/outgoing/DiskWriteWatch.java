@@ -46,7 +46,7 @@ final class DiskWriteWatch {
         }
         long waited = nowNanos - waitingSinceNanos;
         if (waited > limitNanos) {
-            return new ProgressWatch.Verdict.GiveUp("DiskStalled", "the root disk's writes have waited "
+            return new ProgressWatch.Verdict.GiveUp("DiskStalled", "the disks' writes have waited "
                     + waited / 100_000_000 / 10.0 + " s for the target (" + (outstanding >> 10)
                     + " KiB outstanding): the link to it is stalled");
         }

@@ -6,30 +6,34 @@ import io.vmflex.vmm.migration.qemu.MigrationTuning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Locale;
 
 import static io.vmflex.vmm.migration.outgoing.MigrationRun.failed;
 import static io.vmflex.vmm.migration.outgoing.MigrationRun.message;
 
 /**
- * For a VM with a root disk: relays the source QEMU's NBD client to the target's export and mirrors
- * the disk's overlay into it ({@link DiskMirror}) until every guest write reaches both disks.
+ * For a VM with writable disks (the root disk's overlay, data disks): relays the source QEMU's NBD
+ * clients, one per disk, to the target's exports and mirrors each disk into its copy
+ * ({@link DiskMirror}) until every guest write reaches both sides.
+ *
+ * @param disks the QEMU drive ids to carry ({@link DiskMirror#disks})
  */
-record Mirror() implements Step {
+record Mirror(List<String> disks) implements Step {
     private static final Logger LOG = LoggerFactory.getLogger(Mirror.class);
 
     Step next(MigrationRun run) {
-        run.update(run.status().withPhase(MigrationPhase.Migrating, "copying the root disk's writes to the target"));
+        run.update(run.status().withPhase(MigrationPhase.Migrating, "copying the disks' writes to the target"));
         try {
             OutgoingDiskMirror mirror = OutgoingDiskMirror.open(run.vm.paths().dir().resolve("nbd-relay.sock"),
                     run.request.target(), run.request.id(), MigrationTuning.connections(run.request.multifdChannels()),
-                    run.secret, run.relayOptions, run.signals::wakeUp);
+                    disks, run.secret, run.relayOptions, run.signals::wakeUp);
             run.diskMirror(mirror);
             return switch (mirror.sync(run.vm.ops(), run.request.maxBandwidthMbps(), run.request.timeouts().progress(),
                     run.signals::cancelRequested, new CopyProgress(run))) {
                 case DiskMirror.Readiness.Ready r -> {
-                    LOG.info("vm={} migration {}: root disk in sync with the target ({} bytes copied)", run.vm.name(),
-                            run.request.id(), r.bytes());
+                    LOG.info("vm={} migration {}: disks {} in sync with the target ({} bytes copied)", run.vm.name(),
+                            run.request.id(), disks, r.bytes());
                     // Mirror -- the target's disk has the overlay's data and gets every write --> Stream
                     yield new Stream(true);
                 }
@@ -62,7 +66,7 @@ record Mirror() implements Step {
             if (now - shownAt >= EVERY_NANOS) {
                 shownAt = now;
                 run.update(run.status().withPhase(MigrationPhase.Migrating, String.format(Locale.ROOT,
-                        "copying the root disk's writes to the target: %.1f of %.1f MiB", bytes / 1048576.0,
+                        "copying the disks' writes to the target: %.1f of %.1f MiB", bytes / 1048576.0,
                         totalBytes / 1048576.0)));
             }
         }

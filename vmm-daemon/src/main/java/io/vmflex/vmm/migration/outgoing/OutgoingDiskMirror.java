@@ -12,41 +12,48 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /**
- * The source's half of carrying a root disk with one migration ({@link DiskMirror}): the relay of the
- * source QEMU's NBD connection to the target's export, and the mirror job in the source QEMU.
+ * The source's half of carrying a VM's disks with one migration ({@link DiskMirror}): the relay of the
+ * source QEMU's NBD connections (one per disk) to the target's exports, and the mirror jobs in the
+ * source QEMU.
  *
  * <p>Not thread-safe: the migration's thread; the relay ends on its own threads.
  */
 final class OutgoingDiskMirror implements AutoCloseable {
     private final MigrationSource relay;
+    private final List<String> disks;
     private final DiskMirror.JobEvents jobEvents = new DiskMirror.JobEvents();
     private boolean finished;
 
-    private OutgoingDiskMirror(MigrationSource relay) {
+    private OutgoingDiskMirror(MigrationSource relay, List<String> disks) {
         this.relay = relay;
+        this.disks = List.copyOf(disks);
     }
 
     /**
-     * Listens on {@code socket} for QEMU's NBD client and relays it to {@code target} as channel
-     * {@code channel} of the migration; {@code onRelayEnd} runs when the relay ends, either way.
+     * Listens on {@code socket} for QEMU's NBD clients, one per disk of {@code disks}, and relays them
+     * to {@code target} as the migration's channels from {@code firstChannel} on (the target sends all
+     * of them to its NBD server, which tells the disks apart by export name); {@code onRelayEnd} runs
+     * when the relay ends, either way.
      */
-    static OutgoingDiskMirror open(Path socket, InetSocketAddress target, UUID migrationId, int channel,
-            ClusterSecret secret, RelayOptions options, Runnable onRelayEnd) throws IOException {
+    static OutgoingDiskMirror open(Path socket, InetSocketAddress target, UUID migrationId, int firstChannel,
+            List<String> disks, ClusterSecret secret, RelayOptions options, Runnable onRelayEnd) throws IOException {
         Files.deleteIfExists(socket);
-        MigrationSource relay = MigrationSource.open(socket, target, migrationId, channel, 1, secret, options);
+        MigrationSource relay = MigrationSource.open(socket, target, migrationId, firstChannel, disks.size(), secret,
+                options);
         relay.completion().whenComplete((ok, failed) -> onRelayEnd.run());
-        return new OutgoingDiskMirror(relay);
+        return new OutgoingDiskMirror(relay, disks);
     }
 
     /** Starts the mirror job through the relay and waits until it is in sync (or fails, stalls, is stopped). */
     DiskMirror.Readiness sync(QmpOps ops, long maxBandwidthMbps, Duration stall, BooleanSupplier cancelled,
             DiskMirror.Progress progress) throws QmpOps.QmpFailure, InterruptedException {
-        DiskMirror.start(ops, relay.path(), maxBandwidthMbps);
-        return DiskMirror.awaitReady(ops, stall, () -> cancelled.getAsBoolean() || relayBroke(), progress);
+        DiskMirror.start(ops, relay.path(), disks, maxBandwidthMbps);
+        return DiskMirror.awaitReady(ops, disks, stall, () -> cancelled.getAsBoolean() || relayBroke(), progress);
     }
 
     /** A QMP event about the mirror job ({@link DiskMirror.JobEvents#concerns}); any thread, does not block. */
@@ -70,7 +77,7 @@ final class OutgoingDiskMirror implements AutoCloseable {
 
     /** Guest paused at pre-switchover: completes the job; the target holds every write from here. */
     void finish(QmpOps ops, Duration timeout) throws QmpOps.QmpFailure, InterruptedException {
-        DiskMirror.finish(ops, timeout, jobEvents);
+        DiskMirror.finish(ops, disks, timeout, jobEvents);
         finished = true;
     }
 

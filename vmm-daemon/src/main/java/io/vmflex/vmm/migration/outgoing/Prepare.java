@@ -30,11 +30,11 @@ record Prepare() implements Step {
     private static final ObjectMapper JSON = ApiMapper.json();
 
     Step next(MigrationRun run) {
-        boolean mirrorDisk;
+        List<String> disks;
         ControlRequest.Prepare request;
         try {
-            mirrorDisk = DiskMirror.hasRootDisk(run.vm.ops());
-            request = request(run, mirrorDisk);
+            disks = DiskMirror.disks(run.vm.ops());
+            request = request(run, !disks.isEmpty());
         } catch (QmpOps.QmpFailure e) {
             // Prepare -- QEMU does not answer --> RollBack (nothing on the target yet)
             return failed("PrepareFailed", message(e), false);
@@ -66,8 +66,8 @@ record Prepare() implements Step {
             // Prepare -- cancel --> RollBack
             return run.cancelled(true);
         }
-        // Prepare -- target QEMU waits --> Mirror (root disk) or Stream
-        return mirrorDisk ? new Mirror() : new Stream(false);
+        // Prepare -- target QEMU waits --> Mirror (root or data disks) or Stream
+        return disks.isEmpty() ? new Stream(false) : new Mirror(disks);
     }
 
     /** The {@code prepare} request: the VM and the devices its QEMU has now, hot-plugged ones included. */

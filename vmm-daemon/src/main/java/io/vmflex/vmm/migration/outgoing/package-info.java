@@ -5,7 +5,7 @@
  * handed the VM over ({@link io.vmflex.vmm.supervisor.Departure}).
  *
  * <pre>
- *  Prepare --target QEMU waits--+--root disk--> Mirror --disk in sync--+
+ *  Prepare --target QEMU waits--+--disks------> Mirror --disks in sync-+
  *     |                         |                  |                   v
  *     |                         +--no disk-----------------------> Stream --QEMU migrating--> Watch <------------+
  *     |                                            |                 |                       |  |                |

@@ -8,20 +8,31 @@ import io.vmflex.vmm.qemu.QmpOps;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Carries a VM's root disk writes with a live migration: the QMP steps of an NBD-based mirror, for
+ * Carries a VM's writable disks with a live migration: the QMP steps of an NBD-based mirror, for
  * both ends, in one place (the daemon and the migration benchmark's direct baseline run the same).
+ * The writable disks are the root disk's overlay and every data disk (spec.disks emptyDisk, QEMU
+ * drive ids {@code data-<name>}); each has its own NBD export on the target (named after the drive),
+ * its own NBD connection (one relay channel each) and its own mirror job, all under the same rules.
  *
  * <p>Each VM writes into its own qcow2 overlay over the image (shared by all nodes, never written);
  * the target starts with a fresh overlay over the same image. So only the source overlay's
  * clusters need to move: the target exports its root disk over NBD on a Unix socket (relayed like
  * the RAM stream), the source mirrors its top layer into it ({@code sync=top}) with
  * {@code copy-mode=write-blocking}, so that once the job is ready every guest write reaches both
- * disks before the guest sees it complete, and RAM migration starts only then. With
+ * disks before the guest sees it complete, and RAM migration starts only then. A data disk has no
+ * backing file, so {@code sync=top} copies all of it (QEMU sends its unallocated ranges as zero writes);
+ * the target's is an empty sparse file of the same size. With
  * {@code pause-before-switchover} QEMU stops the guest before the final RAM pass; the job is then
  * completed without a pivot (cancel of a ready mirror: in-flight writes drain first) and the
  * migration continues. The target stops its NBD server before it resumes the guest.
@@ -32,9 +43,11 @@ public final class DiskMirror {
     private static final ObjectMapper JSON = ApiMapper.json();
     /** The root disk's BlockBackend ({@code -drive id=rootdisk}), see QemuCommandLine. */
     public static final String DEVICE = "rootdisk";
-    /** Job id and node name of the source's NBD client node; the NBD export name on the target. */
+    /** Job id and node name of the root disk's mirror (the source's NBD client node); see {@link #job}. */
     static final String JOB = "vmflex-mirror";
     private static final String EXPORT = "vmflex-root";
+    /** QEMU drive ids of data disks start with it ({@code DataDisks.driveId}). */
+    private static final String DATA_DISK_PREFIX = "data-";
     private static final Duration STEP = Duration.ofMillis(20);
     /** Longest wait between two looks at a finishing job when no event comes. */
     private static final Duration FINISH_POLL = Duration.ofMillis(5);
@@ -51,21 +64,23 @@ public final class DiskMirror {
      */
     public static final class JobEvents {
         private final Semaphore signal = new Semaphore(0);
-        private volatile JobEnd end;
+        private final Map<String, JobEnd> ends = new ConcurrentHashMap<>();
 
-        /** Whether a QMP event is about the mirror job ({@code BLOCK_JOB_COMPLETED}, {@code _CANCELLED}, {@code _READY}, {@code _ERROR}). */
+        /** Whether a QMP event is about a mirror job ({@code BLOCK_JOB_COMPLETED}, {@code _CANCELLED}, {@code _READY}, {@code _ERROR}). */
         public static boolean concerns(String event, JsonNode data) {
-            return event.startsWith("BLOCK_JOB_") && JOB.equals(data.path("device").asText(null));
+            return event.startsWith("BLOCK_JOB_") && isMirrorJob(data.path("device").asText(""));
         }
 
-        /** An event about the job ({@link #concerns}). */
+        /** An event about a job ({@link #concerns}). */
         public void onEvent(String event, JsonNode data) {
+            String job = data.path("device").asText("");
             switch (event) {
-                case "BLOCK_JOB_COMPLETED" -> end = data.hasNonNull("error")
-                        ? new JobEnd.Failed("disk mirror: " + data.path("error").asText())
-                        : new JobEnd.InSync();
+                case "BLOCK_JOB_COMPLETED" -> ends.put(job, data.hasNonNull("error")
+                        ? new JobEnd.Failed("disk mirror " + job + ": " + data.path("error").asText())
+                        : new JobEnd.InSync());
                 // A graceful cancel of a mirror that was not in sync: the target misses writes.
-                case "BLOCK_JOB_CANCELLED" -> end = new JobEnd.Failed("the disk mirror was not in sync when it was completed");
+                case "BLOCK_JOB_CANCELLED" -> ends.put(job, new JobEnd.Failed("the disk mirror " + job
+                        + " was not in sync when it was completed"));
                 default -> {
                 }
             }
@@ -73,12 +88,23 @@ public final class DiskMirror {
         }
 
         void forgetEarlier() {
-            end = null;
+            ends.clear();
             signal.drainPermits();
         }
 
-        JobEnd end() {
-            return end;
+        /** How the jobs ended: the first failure, InSync once all are in sync, null while one has not ended. */
+        JobEnd end(List<String> jobs) {
+            for (String job : jobs) {
+                if (ends.get(job) instanceof JobEnd.Failed f) {
+                    return f;
+                }
+            }
+            for (String job : jobs) {
+                if (ends.get(job) == null) {
+                    return null;
+                }
+            }
+            return new JobEnd.InSync();
         }
 
         void awaitNext(Duration max) throws InterruptedException {
@@ -100,31 +126,69 @@ public final class DiskMirror {
 
     /** Whether this QEMU has a root disk to carry. */
     public static boolean hasRootDisk(QmpOps ops) throws QmpOps.QmpFailure {
+        return disks(ops).contains(DEVICE);
+    }
+
+    /**
+     * The disks a migration of this QEMU carries, in QEMU's order: the root disk and every data disk
+     * that has a medium and is writable. Empty: nothing to mirror.
+     */
+    public static List<String> disks(QmpOps ops) throws QmpOps.QmpFailure {
+        List<String> out = new ArrayList<>();
         for (JsonNode b : ops.call("query-block", null)) {
-            if (b.path("device").asText().equals(DEVICE) && b.has("inserted")) {
-                return true;
+            String device = b.path("device").asText();
+            if ((device.equals(DEVICE) || device.startsWith(DATA_DISK_PREFIX)) && b.has("inserted")
+                    && !b.path("inserted").path("ro").asBoolean(false)) {
+                out.add(device);
             }
         }
-        return false;
+        return List.copyOf(out);
+    }
+
+    /** The mirror job of {@code device}, also the node name of its NBD client on the source. */
+    static String job(String device) {
+        return device.equals(DEVICE) ? JOB : JOB + "-" + device;
+    }
+
+    private static boolean isMirrorJob(String id) {
+        return id.equals(JOB) || id.startsWith(JOB + "-");
+    }
+
+    private static List<String> jobs(List<String> devices) {
+        return devices.stream().map(DiskMirror::job).toList();
     }
 
     /** Target, before {@code migrate-incoming}: serve the root disk, writable, on {@code socket}. */
     public static void export(QmpOps ops, Path socket) throws QmpOps.QmpFailure {
-        String node = null;
+        export(ops, socket, List.of(DEVICE));
+    }
+
+    /**
+     * Target, before {@code migrate-incoming}: serve {@code devices}, writable, on {@code socket}, one
+     * NBD export per disk named after its drive.
+     */
+    public static void export(QmpOps ops, Path socket, List<String> devices) throws QmpOps.QmpFailure {
+        Map<String, String> nodes = new HashMap<>();
         for (JsonNode b : ops.call("query-block", null)) {
-            if (b.path("device").asText().equals(DEVICE)) {
-                node = b.path("inserted").path("node-name").asText(null);
+            String node = b.path("inserted").path("node-name").asText(null);
+            if (node != null) {
+                nodes.put(b.path("device").asText(), node);
             }
         }
-        if (node == null) {
-            throw new IllegalStateException("the target QEMU has no root disk to receive the source's");
+        for (String device : devices) {
+            if (!nodes.containsKey(device)) {
+                throw new IllegalStateException("the target QEMU has no disk " + device + " to receive the source's");
+            }
         }
         ObjectNode start = JSON.createObjectNode();
         start.putObject("addr").put("type", "unix").putObject("data").put("path", socket.toString());
         ops.call("nbd-server-start", start);
-        ObjectNode add = JSON.createObjectNode();
-        add.put("type", "nbd").put("id", EXPORT).put("node-name", node).put("name", DEVICE).put("writable", true);
-        ops.call("block-export-add", add);
+        for (String device : devices) {
+            ObjectNode add = JSON.createObjectNode();
+            add.put("type", "nbd").put("id", device.equals(DEVICE) ? EXPORT : "vmflex-export-" + device)
+                    .put("node-name", nodes.get(device)).put("name", device).put("writable", true);
+            ops.call("block-export-add", add);
+        }
     }
 
     /** Target, before {@code cont}: nothing may write the disk but the guest from now on. */
@@ -141,14 +205,25 @@ public final class DiskMirror {
      *                         background copy, not the guest's own writes once in sync
      */
     public static void start(QmpOps ops, Path socket, long maxBandwidthMbps) throws QmpOps.QmpFailure {
-        ObjectNode add = JSON.createObjectNode();
-        add.put("driver", "nbd").put("node-name", JOB).put("export", DEVICE);
-        add.putObject("server").put("type", "unix").put("path", socket.toString());
-        ops.call("blockdev-add", add);
-        ObjectNode mirror = JSON.createObjectNode();
-        mirror.put("job-id", JOB).put("device", DEVICE).put("target", JOB).put("sync", "top")
-                .put("copy-mode", "write-blocking").put("speed", maxBandwidthMbps * 1_000_000L / 8);
-        ops.call("blockdev-mirror", mirror);
+        start(ops, socket, List.of(DEVICE), maxBandwidthMbps);
+    }
+
+    /**
+     * Source: as {@link #start(QmpOps, Path, long)} for each of {@code devices}; each job gets an
+     * equal share of the bandwidth cap, so together they keep to it.
+     */
+    public static void start(QmpOps ops, Path socket, List<String> devices, long maxBandwidthMbps) throws QmpOps.QmpFailure {
+        long speed = Math.max(1, maxBandwidthMbps * 1_000_000L / 8 / devices.size());
+        for (String device : devices) {
+            ObjectNode add = JSON.createObjectNode();
+            add.put("driver", "nbd").put("node-name", job(device)).put("export", device);
+            add.putObject("server").put("type", "unix").put("path", socket.toString());
+            ops.call("blockdev-add", add);
+            ObjectNode mirror = JSON.createObjectNode();
+            mirror.put("job-id", job(device)).put("device", device).put("target", job(device)).put("sync", "top")
+                    .put("copy-mode", "write-blocking").put("speed", speed);
+            ops.call("blockdev-mirror", mirror);
+        }
     }
 
     /** The copy's progress while {@link #awaitReady} waits. */
@@ -181,30 +256,47 @@ public final class DiskMirror {
      */
     public static Readiness awaitReady(QmpOps ops, Duration stall, BooleanSupplier stop, Progress progress)
             throws QmpOps.QmpFailure, InterruptedException {
+        return awaitReady(ops, List.of(DEVICE), stall, stop, progress);
+    }
+
+    /**
+     * Source: as {@link #awaitReady(QmpOps, Duration, BooleanSupplier, Progress)} for the jobs of
+     * {@code devices}: ready once every one is, the offsets and lengths summed over them.
+     */
+    public static Readiness awaitReady(QmpOps ops, List<String> devices, Duration stall, BooleanSupplier stop,
+            Progress progress) throws QmpOps.QmpFailure, InterruptedException {
         long lastOffset = -1;
         long lastProgress = System.nanoTime();
         while (true) {
-            JsonNode job = job(ops);
-            if (job == null) {
-                return new Readiness.Failed("the disk mirror job ended before it was ready");
+            Map<String, JsonNode> running = jobsById(ops);
+            long offset = 0;
+            long len = 0;
+            boolean allReady = true;
+            for (String id : jobs(devices)) {
+                JsonNode job = running.get(id);
+                if (job == null) {
+                    return new Readiness.Failed("the disk mirror job " + id + " ended before it was ready");
+                }
+                if (job.hasNonNull("error")) {
+                    return new Readiness.Failed("disk mirror " + id + ": " + job.path("error").asText());
+                }
+                allReady &= job.path("ready").asBoolean(false);
+                offset += job.path("offset").asLong();
+                len += job.path("len").asLong();
             }
-            if (job.path("ready").asBoolean(false)) {
-                return new Readiness.Ready(job.path("offset").asLong());
-            }
-            if (job.hasNonNull("error")) {
-                return new Readiness.Failed("disk mirror: " + job.path("error").asText());
+            if (allReady) {
+                return new Readiness.Ready(offset);
             }
             if (stop.getAsBoolean()) {
                 return new Readiness.Stopped();
             }
-            long offset = job.path("offset").asLong();
-            progress.copied(offset, job.path("len").asLong());
+            progress.copied(offset, len);
             if (offset != lastOffset) {
                 lastOffset = offset;
                 lastProgress = System.nanoTime();
             } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
                 return new Readiness.Failed("the disk mirror made no progress for " + stall.toSeconds() + " s (at "
-                        + offset + " of " + job.path("len").asLong() + " bytes)");
+                        + offset + " of " + len + " bytes)");
             }
             Thread.sleep(STEP.toMillis());
         }
@@ -223,13 +315,22 @@ public final class DiskMirror {
      * @param events the job's events from the same QMP connection; they decide how the job ended
      */
     public static void finish(QmpOps ops, Duration timeout, JobEvents events) throws QmpOps.QmpFailure, InterruptedException {
+        finish(ops, List.of(DEVICE), timeout, events);
+    }
+
+    /** As {@link #finish(QmpOps, Duration, JobEvents)} for the jobs of {@code devices}: one cancel each, then their events. */
+    public static void finish(QmpOps ops, List<String> devices, Duration timeout, JobEvents events)
+            throws QmpOps.QmpFailure, InterruptedException {
         events.forgetEarlier();
-        ObjectNode cancel = JSON.createObjectNode();
-        cancel.put("device", JOB);
-        ops.call("block-job-cancel", cancel);
+        List<String> jobs = jobs(devices);
+        for (String job : jobs) {
+            ObjectNode cancel = JSON.createObjectNode();
+            cancel.put("device", job);
+            ops.call("block-job-cancel", cancel);
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            switch (events.end()) {
+            switch (events.end(jobs)) {
                 case JobEnd.InSync ok -> {
                     return;
                 }
@@ -243,36 +344,58 @@ public final class DiskMirror {
             events.awaitNext(FINISH_POLL);
             // QEMU sends the job's last event before it answers a later command on the same
             // connection, so a job that is gone without one ended in a way nobody saw.
-            if (events.end() == null && job(ops) == null && events.end() == null) {
+            if (events.end(jobs) == null && endedUnseen(ops, jobs, events)) {
                 throw new IllegalStateException("the disk mirror job ended without saying how");
             }
         }
     }
 
-    /** Source, on roll-back: ends the job and drops the node, whatever state they are in. */
+    /** Whether one of {@code jobs} has neither an end event nor a place in QEMU's job list. */
+    private static boolean endedUnseen(QmpOps ops, List<String> jobs, JobEvents events) throws QmpOps.QmpFailure {
+        Map<String, JsonNode> running = jobsById(ops);
+        for (String job : jobs) {
+            if (!running.containsKey(job) && events.ends.get(job) == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Source, on roll-back: ends every mirror job and drops their nodes, whatever state they are in. */
     public static void abandon(QmpOps ops) {
         try {
-            if (job(ops) != null) {
+            Map<String, JsonNode> running = jobsById(ops);
+            for (String job : running.keySet()) {
                 ObjectNode cancel = JSON.createObjectNode();
-                cancel.put("device", JOB).put("force", true);
+                cancel.put("device", job).put("force", true);
                 ops.call("block-job-cancel", cancel);
+            }
+            if (!running.isEmpty()) {
                 awaitGone(ops, Duration.ofSeconds(10));
             }
         } catch (QmpOps.QmpFailure | RuntimeException e) {
-            // the node is dropped below either way
+            // the nodes are dropped below either way
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        List<String> nodes;
         try {
-            deleteNode(ops);
-        } catch (QmpOps.QmpFailure ignored) {
-            // never added, or already gone
+            nodes = jobs(disks(ops));
+        } catch (QmpOps.QmpFailure e) {
+            nodes = List.of(JOB);
+        }
+        for (String node : nodes) {
+            try {
+                deleteNode(ops, node);
+            } catch (QmpOps.QmpFailure ignored) {
+                // never added, or already gone
+            }
         }
     }
 
-    private static void deleteNode(QmpOps ops) throws QmpOps.QmpFailure {
+    private static void deleteNode(QmpOps ops, String node) throws QmpOps.QmpFailure {
         ObjectNode del = JSON.createObjectNode();
-        del.put("node-name", JOB);
+        del.put("node-name", node);
         ops.call("blockdev-del", del);
     }
 
@@ -282,7 +405,7 @@ public final class DiskMirror {
      */
     private static void awaitGone(QmpOps ops, Duration timeout) throws QmpOps.QmpFailure, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (job(ops) != null) {
+        while (!jobsById(ops).isEmpty()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the disk mirror job did not end within " + timeout.toSeconds() + " s");
             }
@@ -297,18 +420,30 @@ public final class DiskMirror {
     public record JobProgress(long done, long total) {
     }
 
-    /** Source: the mirror job's progress, or null when there is no job. */
+    /** Source: the mirror jobs' progress, summed, or null when there is no job. */
     public static JobProgress progress(QmpOps ops) throws QmpOps.QmpFailure {
-        JsonNode job = job(ops);
-        return job == null ? null : new JobProgress(job.path("offset").asLong(), job.path("len").asLong());
+        Map<String, JsonNode> running = jobsById(ops);
+        if (running.isEmpty()) {
+            return null;
+        }
+        long done = 0;
+        long total = 0;
+        for (JsonNode job : running.values()) {
+            done += job.path("offset").asLong();
+            total += job.path("len").asLong();
+        }
+        return new JobProgress(done, total);
     }
 
-    private static JsonNode job(QmpOps ops) throws QmpOps.QmpFailure {
+    /** QEMU's mirror jobs of a migration, by job id. */
+    private static Map<String, JsonNode> jobsById(QmpOps ops) throws QmpOps.QmpFailure {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
         for (JsonNode j : ops.call("query-block-jobs", null)) {
-            if (j.path("device").asText().equals(JOB)) {
-                return j;
+            String id = j.path("device").asText();
+            if (isMirrorJob(id)) {
+                out.put(id, j);
             }
         }
-        return null;
+        return out;
     }
 }

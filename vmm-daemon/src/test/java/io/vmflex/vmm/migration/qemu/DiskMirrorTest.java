@@ -181,4 +181,104 @@ class DiskMirrorTest {
         assertFalse(DiskMirror.hasRootDisk(none.ops()));
         assertThrows(IllegalStateException.class, () -> DiskMirror.export(none.ops(), Path.of("/run/vm/nbd.sock")));
     }
+
+    @Test
+    void shouldCarryTheRootAndEveryWritableDataDiskButNoOther() throws Exception {
+        ScriptedQmp qmp = new ScriptedQmp();
+        qmp.block = "[{\"device\":\"rootdisk\",\"inserted\":{\"node-name\":\"#block1\",\"ro\":false}},"
+                + "{\"device\":\"data-pgdata\",\"inserted\":{\"node-name\":\"#block2\",\"ro\":false}},"
+                + "{\"device\":\"data-ro\",\"inserted\":{\"node-name\":\"#block3\",\"ro\":true}},"
+                + "{\"device\":\"data-empty\"},"
+                + "{\"device\":\"cdrom\",\"inserted\":{\"node-name\":\"#block4\",\"ro\":false}}]";
+        assertEquals(List.of("rootdisk", "data-pgdata"), DiskMirror.disks(qmp.ops()));
+
+        qmp.calls.clear();
+        DiskMirror.export(qmp.ops(), Path.of("/run/vm/nbd.sock"), List.of("rootdisk", "data-pgdata"));
+        assertEquals(List.of("query-block", "nbd-server-start", "block-export-add", "block-export-add"),
+                qmp.calls.stream().map(c -> c.split(" ")[0]).toList(), "one server, one export per disk");
+        JsonNode data = JSON.readTree(qmp.calls.getLast().substring("block-export-add ".length()));
+        assertEquals("data-pgdata", data.path("name").asText(), "the export is named after the drive");
+        assertEquals("#block2", data.path("node-name").asText());
+        assertTrue(data.path("writable").asBoolean());
+        assertThrows(IllegalStateException.class, () -> DiskMirror.export(qmp.ops(), Path.of("/run/vm/nbd.sock"),
+                List.of("data-missing")));
+    }
+
+    @Test
+    void shouldMirrorEachDiskThroughItsOwnConnectionWithAShareOfTheBandwidth() throws Exception {
+        ScriptedQmp qmp = new ScriptedQmp();
+        DiskMirror.start(qmp.ops(), Path.of("/run/vm/nbd-relay.sock"), List.of("rootdisk", "data-pgdata"), 40);
+        assertEquals(4, qmp.calls.size(), qmp.calls.toString());
+        JsonNode node = JSON.readTree(qmp.calls.get(2).substring("blockdev-add ".length()));
+        assertEquals("vmflex-mirror-data-pgdata", node.path("node-name").asText());
+        assertEquals("data-pgdata", node.path("export").asText());
+        JsonNode mirror = JSON.readTree(qmp.calls.get(3).substring("blockdev-mirror ".length()));
+        assertEquals("data-pgdata", mirror.path("device").asText());
+        assertEquals("vmflex-mirror-data-pgdata", mirror.path("job-id").asText());
+        assertEquals("write-blocking", mirror.path("copy-mode").asText());
+        assertEquals(2_500_000, mirror.path("speed").asLong(), "two jobs share the 40 Mbit/s cap");
+    }
+
+    private static String jobs(String... jobs) {
+        return "[" + String.join(",", jobs) + "]";
+    }
+
+    private static String jobOf(String id, long offset, long len, boolean ready) {
+        return "{\"device\":\"" + id + "\",\"type\":\"mirror\",\"offset\":" + offset + ",\"len\":" + len
+                + ",\"ready\":" + ready + "}";
+    }
+
+    @Test
+    void shouldBeReadyOnlyWhenEveryDiskIsAndCountThemTogether() throws Exception {
+        List<String> disks = List.of("rootdisk", "data-d");
+        ScriptedQmp qmp = new ScriptedQmp();
+        qmp.jobs.add(jobs(jobOf("vmflex-mirror", 1, 1, true), jobOf("vmflex-mirror-data-d", 1, 4, false)));
+        qmp.jobs.add(jobs(jobOf("vmflex-mirror", 1, 1, true), jobOf("vmflex-mirror-data-d", 4, 4, true)));
+        List<Long> seen = new ArrayList<>();
+        var r = DiskMirror.awaitReady(qmp.ops(), disks, Duration.ofSeconds(5), () -> false, (copied, total) -> {
+            assertEquals(5, total);
+            seen.add(copied);
+        });
+        assertEquals(5, assertInstanceOf(DiskMirror.Readiness.Ready.class, r).bytes());
+        assertEquals(List.of(2L), seen);
+        assertEquals(new DiskMirror.JobProgress(5, 5), DiskMirror.progress(qmp.ops()));
+
+        ScriptedQmp lost = new ScriptedQmp();
+        lost.jobs.add(jobs(jobOf("vmflex-mirror", 1, 1, true)));
+        var failed = DiskMirror.awaitReady(lost.ops(), disks, Duration.ofSeconds(5), () -> false, DiskMirror.Progress.NONE);
+        assertTrue(assertInstanceOf(DiskMirror.Readiness.Failed.class, failed).message().contains("vmflex-mirror-data-d"),
+                failed.toString());
+    }
+
+    @Test
+    void shouldCompleteEveryDisksMirrorAndFailWhenOneWasNotInSync() throws Exception {
+        List<String> disks = List.of("rootdisk", "data-d");
+        ScriptedQmp qmp = new ScriptedQmp();
+        qmp.jobs.add(jobs(jobOf("vmflex-mirror", 1, 1, true), jobOf("vmflex-mirror-data-d", 4, 4, true)));
+        DiskMirror.JobEvents events = new DiskMirror.JobEvents();
+        qmp.onCancel = () -> {
+            String cancelled = qmp.calls.getLast();
+            event(events, "BLOCK_JOB_COMPLETED", cancelled.substring("block-job-cancel ".length()));
+        };
+        DiskMirror.finish(qmp.ops(), disks, Duration.ofSeconds(5), events);
+        assertEquals(List.of("block-job-cancel {\"device\":\"vmflex-mirror\"}",
+                "block-job-cancel {\"device\":\"vmflex-mirror-data-d\"}"), qmp.calls);
+
+        ScriptedQmp behind = new ScriptedQmp();
+        behind.jobs.add(jobs(jobOf("vmflex-mirror", 1, 1, true), jobOf("vmflex-mirror-data-d", 1, 4, false)));
+        DiskMirror.JobEvents behindEvents = new DiskMirror.JobEvents();
+        behind.onCancel = () -> {
+            String cancelled = behind.calls.getLast();
+            event(behindEvents, cancelled.contains("data-d") ? "BLOCK_JOB_CANCELLED" : "BLOCK_JOB_COMPLETED",
+                    cancelled.substring("block-job-cancel ".length()));
+        };
+        var e = assertThrows(IllegalStateException.class, () -> DiskMirror.finish(behind.ops(), disks, Duration.ofSeconds(5), behindEvents));
+        assertTrue(e.getMessage().contains("vmflex-mirror-data-d was not in sync"), e.getMessage());
+    }
+
+    @Test
+    void shouldTakeEveryDisksMirrorEventsAsJobEvents() throws Exception {
+        assertTrue(DiskMirror.JobEvents.concerns("BLOCK_JOB_READY", JSON.readTree("{\"device\":\"vmflex-mirror-data-pgdata\"}")));
+        assertFalse(DiskMirror.JobEvents.concerns("BLOCK_JOB_READY", JSON.readTree("{\"device\":\"vmflex-mirrored\"}")));
+    }
 }
