@@ -8,7 +8,10 @@
 # thread=single). 10.0 plugs and unplugs the same vCPU repeatedly without trouble.
 set -euo pipefail
 PKGS=(busybox-static cpio gzip iproute2 iputils-ping curl socat tcpdump util-linux e2fsprogs binutils debootstrap gcc libc6-dev postgresql-client
-      linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils)
+      linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils
+      golang-go rsync make dpkg-dev etcd-server golang-github-modern-go-reflect2-dev)
+# The Kubernetes tests use the machine's kubectl; Debian's (1.20, the API server's own version) otherwise.
+command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
 export DEBIAN_FRONTEND=noninteractive
 updated=0
 apt_update() { [[ $updated == 1 ]] || { apt-get update -qq; updated=1; }; }
