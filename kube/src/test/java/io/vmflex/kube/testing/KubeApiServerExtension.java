@@ -1,0 +1,88 @@
+package io.vmflex.kube.testing;
+
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Gives tests a real kube-apiserver ({@link KubeApiServer} as a parameter). One etcd + API server per
+ * test JVM, started when the first test class that uses it starts, stopped at JVM exit.
+ *
+ * <p>Without the binaries the tests are skipped with the reason printed (build it with
+ * ci/kube/build-apiserver.sh), unless the binary was named on purpose with -Dvmflex.kube.apiserver or
+ * VMFLEX_KUBE_APISERVER, as ci/test.sh does: then its absence fails the tests, so CI cannot skip them.
+ */
+public final class KubeApiServerExtension implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
+
+    private static KubeApiServer server;
+    private static Throwable startFailure;
+
+    /** Disables the tests (reported as skipped, with the reason) when the binaries are missing and were not asked for. */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        String missing = missingBinary();
+        if (missing == null || KubeApiServer.explicitApiServer() != null) {
+            return ConditionEvaluationResult.enabled("kube-apiserver and etcd present, or asked for explicitly");
+        }
+        String reason = missing + " (build it with ci/kube/build-apiserver.sh)";
+        System.err.println("KubeApiServerExtension: skipping " + context.getDisplayName() + ": " + reason);
+        return ConditionEvaluationResult.disabled(reason);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        shared();
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == KubeApiServer.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return shared();
+    }
+
+    private static synchronized KubeApiServer shared() {
+        if (server != null) {
+            return server;
+        }
+        String missing = missingBinary();
+        if (missing != null) {
+            throw new ExtensionConfigurationException(missing + " (named with -Dvmflex.kube.apiserver or VMFLEX_KUBE_APISERVER)");
+        }
+        if (startFailure != null) {
+            throw new ExtensionConfigurationException("the kube test server failed to start earlier in this JVM", startFailure);
+        }
+        try {
+            server = KubeApiServer.start();
+        } catch (IOException | RuntimeException e) {
+            startFailure = e;
+            throw new ExtensionConfigurationException("cannot start the kube test server: " + e.getMessage(), e);
+        }
+        KubeApiServer started = server;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::close, "kube-test-server-stop"));
+        return server;
+    }
+
+    private static String missingBinary() {
+        Path apiServer = KubeApiServer.apiServerBinary();
+        if (!Files.isExecutable(apiServer)) {
+            return "no kube-apiserver at " + apiServer;
+        }
+        Path etcd = KubeApiServer.etcdBinary();
+        if (!Files.isExecutable(etcd)) {
+            return "no etcd at " + etcd;
+        }
+        return null;
+    }
+}
