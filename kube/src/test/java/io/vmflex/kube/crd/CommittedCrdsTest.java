@@ -43,6 +43,11 @@ class CommittedCrdsTest {
         check("virtualmachines.vm.neon.tech", NeonVm.class);
     }
 
+    @Test
+    void virtualMachineMigrationsCrdMatchesTheModel() throws IOException {
+        check("virtualmachinemigrations.vm.neon.tech", NeonVmm.class);
+    }
+
     private static void check(String crdName, Class<?> resource) throws IOException {
         String expected = expected(crdName, resource);
         Path committed = COMMITTED.resolve(crdName + ".yaml");

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.MilliCpu;
 import io.vmflex.api.vm.VirtualMachine;
+import io.vmflex.api.vm.VirtualMachineMigrationSpec;
+import io.vmflex.api.vm.VirtualMachineMigrationStatus;
 import io.vmflex.api.vm.VirtualMachineSpec;
 import io.vmflex.api.vm.VirtualMachineStatus;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,16 +26,41 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The VirtualMachine CRD as the build generates it: names, scope, subresource, columns, and a type on every field. */
+/** The CRDs as the build generates them: names, scope, subresource, columns, and a type on every field. */
 class CrdSchemaTest {
 
     private static JsonNode crd;
     private static JsonNode version;
+    private static JsonNode migrations;
 
     @BeforeAll
     static void load() throws IOException {
-        crd = new ObjectMapper(new YAMLFactory()).readTree(CommittedCrdsTest.GENERATED.resolve("virtualmachines.vm.neon.tech-v1.yml").toFile());
+        crd = generated("virtualmachines.vm.neon.tech");
         version = crd.path("spec").path("versions").get(0);
+        migrations = generated("virtualmachinemigrations.vm.neon.tech");
+    }
+
+    private static JsonNode generated(String name) throws IOException {
+        return new ObjectMapper(new YAMLFactory()).readTree(CommittedCrdsTest.GENERATED.resolve(name + "-v1.yml").toFile());
+    }
+
+    @Test
+    void migrationsAreNeonVmmsWithEveryFieldTyped() {
+        JsonNode names = migrations.path("spec").path("names");
+        assertEquals("VirtualMachineMigration", names.path("kind").asText());
+        assertEquals("virtualmachinemigrations", names.path("plural").asText());
+        assertEquals("neonvmm", names.path("singular").asText());
+        assertEquals("Namespaced", migrations.path("spec").path("scope").asText());
+        JsonNode v1 = migrations.path("spec").path("versions").get(0);
+        assertTrue(v1.path("subresources").has("status"), "status subresource");
+        assertEquals(List.of("VM", "Source", "SourceIP", "Target", "TargetIP", "Status", "Age", "SourceNode", "TargetNode"),
+                PrinterColumnOrder.declared(NeonVmm.class));
+        JsonNode root = v1.path("schema").path("openAPIV3Schema");
+        List<String> problems = new ArrayList<>();
+        walk(VirtualMachineMigrationSpec.class, root.path("properties").path("spec"), "spec", problems);
+        walk(VirtualMachineMigrationStatus.class, root.path("properties").path("status"), "status", problems);
+        checkTyped(root, "", problems);
+        assertEquals(List.of(), problems, "model fields missing from the schema, or schema nodes without a usable type");
     }
 
     @Test

@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The committed CRD on a real kube-apiserver, driven with the machine's kubectl as a person would and
+ * The committed CRDs on a real kube-apiserver, driven with the machine's kubectl as a person would and
  * with fabric8's client as the node daemon will: manifests apply unchanged and nothing is pruned,
  * {@code kubectl get neonvm} shows NeonVM's columns, a JSON patch of {@code use} works, the schema
  * refuses a wrongly typed field, status goes through the status subresource, stale writes conflict.
@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(KubeApiServerExtension.class)
 class NeonVmApiServerTest {
 
-    private static final Path CRD = Path.of("../deploy/crds/virtualmachines.vm.neon.tech.yaml");
+    private static final Path CRDS = Path.of("../deploy/crds");
     private static final Path FULL = Path.of("../api/src/test/resources/neonvm-full.yaml");
     private static final Path COMPUTE_NODE = Path.of("src/test/resources/vm-compute-node.yaml");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,8 +54,9 @@ class NeonVmApiServerTest {
     static void installCrd(KubeApiServer server) {
         kube = server;
         client = server.client();
-        kube.kubectl("apply", "-f", CRD.toString()).orFail();
-        kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/virtualmachines.vm.neon.tech").orFail();
+        kube.kubectl("apply", "-f", CRDS.toString()).orFail();
+        kube.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+                "crd/virtualmachines.vm.neon.tech", "crd/virtualmachinemigrations.vm.neon.tech").orFail();
         if (!kube.kubectl("get", "namespace", "demo").ok()) {
             kube.kubectl("create", "namespace", "demo").orFail();
         }
@@ -142,6 +143,28 @@ class NeonVmApiServerTest {
         List<String> cells = words(row);
         assertEquals(List.of("vm-compute-node", "500m", "2Gi", "vm-compute-node-7x2kq"), cells.subList(0, 4));
         assertTrue(cells.contains("Running") && cells.contains("node-a"), row);
+    }
+
+    @Test
+    void aMigrationIsANeonvmmWithItsColumns() {
+        kube.kubectlWithInput("""
+                apiVersion: vm.neon.tech/v1
+                kind: VirtualMachineMigration
+                metadata:
+                  name: move-compute-node
+                  namespace: demo
+                spec:
+                  vmName: vm-compute-node
+                  preventMigrationToSameHost: true
+                  maxBandwidth: 1Gi
+                  completionTimeout: 3600
+                """, "apply", "-f", "-").orFail();
+        List<String> header = words(kube.kubectl("get", "neonvmm", "-n", "demo", "-o", "wide").orFail().lines().findFirst().orElseThrow());
+        assertEquals(List.of("NAME", "VM", "SOURCE", "SOURCEIP", "TARGET", "TARGETIP", "STATUS", "AGE", "SOURCENODE", "TARGETNODE"), header);
+        assertEquals("vm-compute-node", kube.kubectl("get", "neonvmm", "move-compute-node", "-n", "demo",
+                "-o", "jsonpath={.spec.vmName}").orFail());
+        assertEquals(ByteQuantity.ofGibibytes(1), client.resources(NeonVmm.class).inNamespace("demo").withName("move-compute-node").get()
+                .getSpec().maxBandwidth());
     }
 
     @Test
