@@ -63,8 +63,11 @@ public final class KubeApiServerExtension implements ExecutionCondition, BeforeA
         if (startFailure != null) {
             throw new ExtensionConfigurationException("the kube test server failed to start earlier in this JVM", startFailure);
         }
+        long startNanos = System.nanoTime();
         try {
             server = KubeApiServer.start();
+            System.err.printf("KubeApiServerExtension: etcd + kube-apiserver ready at %s in %d ms%n",
+                    server.url(), (System.nanoTime() - startNanos) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             startFailure = e;
             throw new ExtensionConfigurationException("cannot start the kube test server: " + e.getMessage(), e);
