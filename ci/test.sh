@@ -3,7 +3,7 @@
 # (unit tests and the real-QEMU integration tests). Idempotent.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$ROOT/ci/install-deps.sh"
+bash "$ROOT/ci/install-deps.sh" --kube
 bash "$ROOT/rootfs/build-test-image.sh" "$ROOT/build/images"
 bash "$ROOT/kernel/build-kernel.sh" --images "$ROOT/build/images"
 bash "$ROOT/rootfs/build-postgres-image.sh" "$ROOT/build/images"

@@ -17,8 +17,8 @@ BIN="$OUT/kube-apiserver"
 
 if [[ -x "$BIN" ]]; then echo "$BIN"; exit 0; fi
 
-# golang-go, rsync, make, dpkg-dev, etcd-server and Debian's reflect2 come with the other deps.
-bash "$ROOT/ci/install-deps.sh" >&2
+# golang-go, rsync, make, dpkg-dev, etcd-server and Debian's reflect2.
+bash "$ROOT/ci/install-deps.sh" --kube >&2
 
 started=$(date +%s)
 mkdir -p "$CACHE"
