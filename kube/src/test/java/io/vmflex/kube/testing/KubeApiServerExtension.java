@@ -28,13 +28,11 @@ public final class KubeApiServerExtension implements ExecutionCondition, BeforeA
     /** Disables the tests (reported as skipped, with the reason) when the binaries are missing and were not asked for. */
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        String missing = missingBinary();
-        if (missing == null || KubeApiServer.explicitApiServer() != null) {
-            return ConditionEvaluationResult.enabled("kube-apiserver and etcd present, or asked for explicitly");
+        if (availability() instanceof Availability.Skip(String reason)) {
+            System.err.println("KubeApiServerExtension: skipping " + context.getDisplayName() + ": " + reason);
+            return ConditionEvaluationResult.disabled(reason);
         }
-        String reason = missing + " (build it with ci/kube/build-apiserver.sh)";
-        System.err.println("KubeApiServerExtension: skipping " + context.getDisplayName() + ": " + reason);
-        return ConditionEvaluationResult.disabled(reason);
+        return ConditionEvaluationResult.enabled("kube-apiserver and etcd present, or named on purpose");
     }
 
     @Override
@@ -56,9 +54,10 @@ public final class KubeApiServerExtension implements ExecutionCondition, BeforeA
         if (server != null) {
             return server;
         }
-        String missing = missingBinary();
-        if (missing != null) {
-            throw new ExtensionConfigurationException(missing + " (named with -Dvmflex.kube.apiserver or VMFLEX_KUBE_APISERVER)");
+        switch (availability()) {
+            case Availability.Fail(String reason) -> throw new ExtensionConfigurationException(reason);
+            case Availability.Skip(String reason) -> throw new ExtensionConfigurationException(reason);
+            case Availability.Ready() -> { }
         }
         if (startFailure != null) {
             throw new ExtensionConfigurationException("the kube test server failed to start earlier in this JVM", startFailure);
@@ -75,6 +74,10 @@ public final class KubeApiServerExtension implements ExecutionCondition, BeforeA
         KubeApiServer started = server;
         Runtime.getRuntime().addShutdownHook(new Thread(started::close, "kube-test-server-stop"));
         return server;
+    }
+
+    private static Availability availability() {
+        return Availability.of(missingBinary(), KubeApiServer.explicitApiServer() != null);
     }
 
     private static String missingBinary() {
