@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages vmflex needs on a node or a CI machine. Idempotent: installs only
-# what is missing, runs `apt-get update` only when something must be installed.
+# Installs the Debian packages vmflex needs on a node or a CI machine (with --kube, also those of the
+# Kubernetes tests). Idempotent: installs only what is missing, runs `apt-get update` only when
+# something must be installed.
 #
 # QEMU comes from bookworm-backports (10.0): Debian 12's own QEMU 7.2 corrupts its heap when a
 # vCPU that was hot-unplugged under TCG is plugged again (seen here: "malloc(): largebin double
@@ -9,6 +10,16 @@
 set -euo pipefail
 PKGS=(busybox-static cpio gzip iproute2 iputils-ping curl socat tcpdump util-linux e2fsprogs binutils debootstrap gcc libc6-dev postgresql-client
       linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils)
+# --kube: what the Kubernetes tests need besides: building kube-apiserver from Debian's source package
+# (ci/kube/build-apiserver.sh), etcd, and a kubectl: the machine's, else Debian's (1.20, the API
+# server's own version). ci/test.sh asks for them; a node (ci/setup.sh) does not need them.
+if [[ "${1:-}" == --kube ]]; then
+  PKGS+=(golang-go rsync make dpkg-dev etcd-server golang-github-modern-go-reflect2-dev)
+  command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
+elif [[ $# -gt 0 ]]; then
+  echo "install-deps: unknown argument $1 (only --kube)" >&2
+  exit 2
+fi
 export DEBIAN_FRONTEND=noninteractive
 updated=0
 apt_update() { [[ $updated == 1 ]] || { apt-get update -qq; updated=1; }; }

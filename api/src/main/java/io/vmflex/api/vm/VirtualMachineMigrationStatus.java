@@ -1,0 +1,36 @@
+package io.vmflex.api.vm;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
+
+/**
+ * Where a {@code VirtualMachineMigration} is, as NeonVM reports it, plus vmflex's own progress record
+ * of the move ({@code info}: the daemon's {@link MigrationStatus}). {@code null} means not known yet.
+ *
+ * @param phase Pending, Running, Succeeded or Failed (NeonVM's phases)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record VirtualMachineMigrationStatus(
+        List<Condition> conditions,
+        VmmPhase phase,
+        String sourceNode,
+        String targetNode,
+        String sourcePodName,
+        String targetPodName,
+        String sourcePodIP,
+        String targetPodIP,
+        MigrationStatus info) {
+
+    public VirtualMachineMigrationStatus {
+        conditions = Copies.list(conditions);
+    }
+
+    /** NeonVM's VirtualMachineMigration phases. */
+    public enum VmmPhase {
+        Pending,
+        Running,
+        Succeeded,
+        Failed
+    }
+}
