@@ -39,7 +39,7 @@ public final class QemuConfigs {
                 + GuestParameters.kernelArgs(vm.spec().guest())).trim();
         if (cmdline.length() > GuestParameters.MAX_CMDLINE) {
             throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
-                    + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/appendKernelCmdline too long)");
+                    + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/settings.sysctl/appendKernelCmdline too long)");
         }
         // NeonVM's enableAcceleration: false asks for emulation even where KVM is there.
         QemuVmConfig.Accel accel = Boolean.FALSE.equals(vm.spec().enableAcceleration()) ? QemuVmConfig.Accel.tcg : node.accel();
