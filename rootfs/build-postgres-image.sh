@@ -27,7 +27,8 @@ PACKAGES=postgresql-15
 # loglevel=4: the kernel's errors (an OOM kill is one) reach the console, where vmmd reports them.
 CMDLINE="console=ttyS0 quiet loglevel=4 memhp_default_state=online_movable panic=1 root=/dev/vda ro"
 # The Debian cloud kernel has ext4, jbd2, crc16 and crc32c built in; virtio_blk is a module.
-MODULES="virtio_pci virtio_mem virtio_console virtio_blk virtio_net virtio_balloon virtio_rng"
+# button + evdev: the ACPI power button as an input event (rootfs/guest-power.sh).
+MODULES="virtio_pci virtio_mem virtio_console virtio_blk virtio_net virtio_balloon virtio_rng button evdev"
 
 log() { echo "build-postgres-image: $*" >&2; }
 
@@ -62,7 +63,7 @@ fi
 # builds it first when needed): same jars and runtime, read out with debugfs (no mount).
 MONITOR_IMG=$IMAGES_DIR/test/monitor.img
 [ -f "$MONITOR_IMG" ] || "$HERE/build-test-image.sh" "$IMAGES_DIR" >&2
-STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
+STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
            cat "$IMAGES_DIR/test/.stamp"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
@@ -99,6 +100,7 @@ done
 install -m 0755 "$HERE/postgres/init.sh" "$ROOT/usr/local/lib/vmflex/init"
 install -m 0644 "$HERE/guest-report.sh" "$ROOT/usr/local/lib/vmflex/guest-report.sh"
 install -m 0644 "$HERE/guest-disks.sh" "$ROOT/usr/local/lib/vmflex/guest-disks.sh"
+install -m 0644 "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$ROOT/usr/local/lib/vmflex/"
 mkdir -p "$ROOT/opt/vmflex-monitor"
 debugfs -R "rdump / $ROOT/opt/vmflex-monitor" "$MONITOR_IMG" >/dev/null 2>&1
 [ -x "$ROOT/opt/vmflex-monitor/start" ] || { log "cannot read the guest monitor out of $MONITOR_IMG"; exit 1; }

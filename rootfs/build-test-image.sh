@@ -23,8 +23,9 @@ NAME=test
 # kernel itself (so virtio-mem can unplug it), little console noise, exit QEMU on panic
 # (with -no-reboot).
 CMDLINE="console=ttyS0 quiet loglevel=3 memhp_default_state=online_movable panic=1"
-# Modules the guest loads, in this order after their dependencies.
-MODULES="virtio_pci virtio_mem virtio_console virtio_blk virtio_net virtio_balloon virtio_rng"
+# Modules the guest loads, in this order after their dependencies. button + evdev: the ACPI power
+# button as an input event the init waits for (rootfs/guest-power.sh).
+MODULES="virtio_pci virtio_mem virtio_console virtio_blk virtio_net virtio_balloon virtio_rng button evdev"
 
 log() { echo "build-test-image: $*" >&2; }
 
@@ -66,7 +67,7 @@ GLIBC_DIR=/lib/x86_64-linux-gnu
 GLIBC_LIBS="libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1"
 LDSO=/lib64/ld-linux-x86-64.so.2
 
-STAMP=$( { cat "$0" "$INIT" "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES"; cat "$KERNEL_DIR/package"; \
+STAMP=$( { cat "$0" "$INIT" "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES"; cat "$KERNEL_DIR/package"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz" "$MON_JAR" "$MON_TARGET"/lib/*.jar "$JDK/release"; \
            (cd "$GLIBC_DIR" && sha256sum $GLIBC_LIBS); } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
@@ -98,6 +99,7 @@ chmod 0755 "$ROOT/init"
 mkdir -p "$ROOT/lib/vmflex"
 cp "$HERE/guest-report.sh" "$ROOT/lib/vmflex/guest-report.sh"
 cp "$HERE/guest-disks.sh" "$ROOT/lib/vmflex/guest-disks.sh"
+cp "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$ROOT/lib/vmflex/"
 # Without /dev/console in the initramfs the kernel starts init with no stdio; the init also
 # reopens it from devtmpfs, so failing here (not root) is harmless.
 mknod -m 0600 "$ROOT/dev/console" c 5 1 2>/dev/null || true

@@ -1,7 +1,9 @@
 #!/bin/sh
 # /init of vmflex's test image (busybox sh, PID 1). Console protocol, one line each:
 #   vmflex-guest: port <name>      once per virtio-serial port (sysfs name), before "ready"
+#   vmflex-guest: sysctl <name> = <value>   per spec.guest.settings.sysctl line, before "ready"
 #   vmflex-guest: ready            once, after the modules are loaded
+#   vmflex-guest: power button pressed / shutting down / powering off   when vmmd stops the VM
 #   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
 # After "ready" it starts the guest monitor from /dev/vda (read-only ext4) when there is one, then
 # mounts the VM's data disks (guest-disks.sh: "vmflex-guest: disk <serial> on <path>" each).
@@ -55,6 +57,16 @@ if [ -n "${IPARG:-}" ]; then
         echo "vmflex-guest: cannot configure $NET_DEV"
     fi
 fi
+# spec.guest.settings (sysctl) before anything of the workload starts; then the power button,
+# which vmmd presses to stop the VM (rootfs/guest-settings.sh, rootfs/guest-power.sh).
+. /lib/vmflex/guest-settings.sh
+. /lib/vmflex/guest-power.sh
+apply_sysctl
+test_image_shutdown() {
+    echo "vmflex-guest: shutting down"
+    power_off
+}
+watch_power_button test_image_shutdown
 echo "vmflex-guest: ready"
 
 # The guest monitor ships on the image's read-only disk (ext4, label vmflex-monitor), which the

@@ -3,7 +3,10 @@
 # Console protocol (one line each; same report line as the test image):
 #   vmflex-guest: port <name>            once per virtio-serial port
 #   vmflex-guest: net <dev> <ip>         once, when eth0 is configured from ip=
+#   vmflex-guest: sysctl <name> = <value>   per spec.guest.settings.sysctl line, before "ready"
 #   vmflex-guest: ready                  once, before PostgreSQL starts
+#   vmflex-guest: power button pressed / shutting down / stopping postgres / postgres stopped /
+#   powering off                         when vmmd stops the VM (delete)
 #   vmflex-guest: postgres cgroup /workload      once, the postmaster's cgroup, just before:
 #   vmflex-guest: postgres ready on <ip>:5432   once PostgreSQL accepts connections and the
 #                                        client role and database exist
@@ -138,7 +141,30 @@ for c in cpu memory; do
     grep -qw "$c" /sys/fs/cgroup/cgroup.controllers 2>/dev/null \
         && echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 done
+# spec.guest.settings (sysctl) before PostgreSQL starts; then the power button, which vmmd presses
+# to stop the VM (rootfs/guest-settings.sh, rootfs/guest-power.sh).
+BB=/usr/local/lib/vmflex/busybox
+. /usr/local/lib/vmflex/guest-settings.sh
+. /usr/local/lib/vmflex/guest-power.sh
+apply_sysctl
 echo "vmflex-guest: ready"
+
+# The power button: PostgreSQL shuts down cleanly (fast: sessions ended, open transactions rolled
+# back, a shutdown checkpoint written; its log says "database system is shut down"), then the VM
+# powers off. vmmd kills QEMU if this takes longer than spec.terminationGracePeriodSeconds.
+postgres_image_shutdown() {
+    echo "vmflex-guest: shutting down"
+    if [ -f "$PGDATA/postmaster.pid" ]; then
+        echo "vmflex-guest: stopping postgres"
+        if /usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/pg_ctl" stop -D "$PGDATA" \
+            -m fast -w -t 600 >/dev/null 2>&1; then
+            echo "vmflex-guest: postgres stopped"
+        else
+            echo "vmflex-guest: postgres did not stop"
+        fi
+    fi
+    power_off
+}
 
 # PGDATA from the initdb'd template when it has none yet (every boot on a tmpfs, the first on a
 # data disk); an existing one is PostgreSQL's own, reused as it is (crash recovery if it must).
@@ -203,6 +229,8 @@ run_command() {
         echo "vmflex-guest: command exited $?"
     ) &
 }
+# After the handler is defined: the watcher is a subshell, it sees only what exists when it forks.
+watch_power_button postgres_image_shutdown
 start_postgres &
 
 # The guest monitor (same program as in the test image), reporting the workload cgroup.

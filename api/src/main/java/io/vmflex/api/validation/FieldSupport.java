@@ -58,8 +58,7 @@ public final class FieldSupport {
         FIELDS.put("spec.qmp", new Ignored("NeonVM runner's port; vmflex reaches QEMU over a Unix socket", new IntNode(20183)));
         FIELDS.put("spec.qmpManual", new Ignored("NeonVM runner's port", new IntNode(20184)));
         FIELDS.put("spec.runnerPort", new Ignored("NeonVM runner's port", new IntNode(25183)));
-        FIELDS.put("spec.terminationGracePeriodSeconds", new Ignored(
-                "a delete stops QEMU at once; graceful shutdown is not implemented yet", new IntNode(5)));
+        FIELDS.put("spec.terminationGracePeriodSeconds", new Used(false));
         FIELDS.put("spec.nodeSelector", scheduling);
         FIELDS.put("spec.affinity", scheduling);
         FIELDS.put("spec.tolerations", scheduling);
@@ -100,7 +99,7 @@ public final class FieldSupport {
                 "vCPUs are hot-plugged through QMP; SysfsScaling is not implemented yet"));
         FIELDS.put("spec.enableNetworkMonitoring", new Ignored("NeonVM's network monitoring sidecar", BooleanNode.FALSE));
         FIELDS.put("spec.guest.kernelImage", new Used(false));
-        FIELDS.put("spec.guest.memhpAutoMovableRatio", new Refused("the kernel's memory hotplug ratio is not set yet"));
+        FIELDS.put("spec.guest.memhpAutoMovableRatio", new Used(false));
         FIELDS.put("spec.guest.appendKernelCmdline", new Used(false));
         FIELDS.put("spec.guest.cpus", new Used(false));
         FIELDS.put("spec.guest.memorySlotSize", new Used(false));
@@ -117,7 +116,9 @@ public final class FieldSupport {
         FIELDS.put("spec.guest.args", new Used(false));
         FIELDS.put("spec.guest.env", new Used(false));
         FIELDS.put("spec.guest.ports", new Ignored("the VM's own address reaches every port", null));
-        FIELDS.put("spec.guest.settings", new Refused("sysctl and swap settings are not applied yet"));
+        FIELDS.put("spec.guest.settings", new Used(true));
+        FIELDS.put("spec.guest.settings.sysctl", new Used(false));
+        FIELDS.put("spec.guest.settings.swap", new Refused("guest swap is not implemented yet"));
     }
 
     private FieldSupport() {

@@ -49,6 +49,8 @@ public final class VmValidator {
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final int MAX_DNS_LABEL = 63;
+    /** The longest a delete waits for a guest to power off: one hour. */
+    static final long MAX_TERMINATION_GRACE_SECONDS = 3600;
 
     private VmValidator() {
     }
@@ -110,9 +112,11 @@ public final class VmValidator {
         validatePort("spec.qmp", spec.qmp());
         validatePort("spec.qmpManual", spec.qmpManual());
         validatePort("spec.runnerPort", spec.runnerPort());
-        if (spec.terminationGracePeriodSeconds() != null && spec.terminationGracePeriodSeconds() < 0) {
-            throw fail("spec.terminationGracePeriodSeconds", "must not be negative, got "
-                    + spec.terminationGracePeriodSeconds());
+        if (spec.terminationGracePeriodSeconds() != null && (spec.terminationGracePeriodSeconds() < 0
+                || spec.terminationGracePeriodSeconds() > MAX_TERMINATION_GRACE_SECONDS)) {
+            // A delete holds the VM for that long, waiting for the guest to power off.
+            throw fail("spec.terminationGracePeriodSeconds", "must be between 0 and " + MAX_TERMINATION_GRACE_SECONDS
+                    + ", got " + spec.terminationGracePeriodSeconds());
         }
         jsonShape("spec.affinity", spec.affinity(), true);
         jsonShape("spec.tolerations", spec.tolerations(), false);
@@ -203,9 +207,7 @@ public final class VmValidator {
                 throw fail(field + ".name", "'" + RESERVED_PORT_NAME + "' is reserved");
             }
         }
-        if (guest.settings() != null && guest.settings().swap() != null && guest.settings().swap().bytes() == 0) {
-            throw fail("spec.guest.settings.swap", "must be greater than 0");
-        }
+        GuestSettingsRules.validate(guest);
     }
 
     private static void validateDisks(List<Disk> disks) {

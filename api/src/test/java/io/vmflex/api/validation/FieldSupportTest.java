@@ -96,9 +96,9 @@ class FieldSupportTest {
                 TestVms.validWith("/spec/cpuScalingMode", "SysfsScaling")));
         assertTrue(sysfs.getMessage().startsWith("not supported by vmflex: spec.cpuScalingMode = SysfsScaling"),
                 sysfs.getMessage());
-        var sysctl = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
-                TestVms.validWith("/spec/guest/settings", Map.of("sysctl", List.of("vm.swappiness=1")))));
-        assertEquals("spec.guest.settings", sysctl.field());
+        var swap = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
+                TestVms.validWith("/spec/guest/settings", Map.of("sysctl", List.of("vm.swappiness=1"), "swap", "1Gi"))));
+        assertEquals("spec.guest.settings.swap", swap.field());
     }
 
     @Test
@@ -110,6 +110,9 @@ class FieldSupportTest {
                         "enableQuotas", false)),
                 Map.of("name", "scratch", "mountPath", "/scratch", "readOnly", false, "tmpfs", Map.of("size", "64Mi"))))));
         assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/enableAcceleration", false)));
+        assertDoesNotThrow(() -> VmValidator.validateCreate(
+                TestVms.validWith("/spec/guest/settings", Map.of("sysctl", List.of("vm.swappiness=1")))));
+        assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/guest/memhpAutoMovableRatio", "301")));
     }
 
     @Test
@@ -121,7 +124,8 @@ class FieldSupportTest {
         assertTrue(FieldSupport.ignored(pod).contains("spec.podResources: only a Kubernetes pod uses it"),
                 FieldSupport.ignored(pod).toString());
         VirtualMachine grace = VmDefaults.apply(TestVms.validWith("/spec/terminationGracePeriodSeconds", 30));
-        assertTrue(FieldSupport.ignored(grace).stream().anyMatch(f -> f.startsWith("spec.terminationGracePeriodSeconds")));
+        assertTrue(FieldSupport.ignored(grace).stream().noneMatch(f -> f.startsWith("spec.terminationGracePeriodSeconds")),
+                "a delete waits for the guest's shutdown: the field is used");
         VirtualMachine watched = VmDefaults.apply(TestVms.validWith("/spec/disks", List.of(Map.of("name", "d",
                 "mountPath", "/d", "watch", true, "tmpfs", Map.of("size", "1Mi")))));
         assertTrue(FieldSupport.ignored(watched).contains("spec.disks.watch: only configMap and secret disks are re-synced"),

@@ -66,8 +66,30 @@ class VmValidatorTest {
                 arguments("/spec/guest/rootDisk/image", " ", "spec.guest.rootDisk.image: must not be empty"),
                 arguments("/spec/qmp", 70000, "spec.qmp: must be between 1 and 65535, got 70000"),
                 arguments("/spec/runnerPort", 0, "spec.runnerPort: must be between 1 and 65535, got 0"),
-                arguments("/spec/terminationGracePeriodSeconds", -1, "spec.terminationGracePeriodSeconds: must not be "
-                        + "negative, got -1"),
+                arguments("/spec/terminationGracePeriodSeconds", -1, "spec.terminationGracePeriodSeconds: must be "
+                        + "between 0 and 3600, got -1"),
+                arguments("/spec/terminationGracePeriodSeconds", 3601, "spec.terminationGracePeriodSeconds: must be "
+                        + "between 0 and 3600, got 3601"),
+                arguments("/spec/guest/settings", Map.of("sysctl", List.of("vm.swappiness = 1", "vm.swappiness")),
+                        "spec.guest.settings.sysctl[1]: must be \"name = value\" (e.g. \"vm.swappiness = 10\"), got "
+                        + "\"vm.swappiness\""),
+                arguments("/spec/guest/settings", Map.of("sysctl", List.of("../../etc/x = 1")),
+                        "spec.guest.settings.sysctl[0]: must be \"name = value\" (e.g. \"vm.swappiness = 10\"), got "
+                        + "\"../../etc/x = 1\""),
+                arguments("/spec/guest/settings", Map.of("sysctl", List.of("kernel.x = a\nb")),
+                        "spec.guest.settings.sysctl[0]: must be \"name = value\" (e.g. \"vm.swappiness = 10\"), got "
+                        + "\"kernel.x = a?b\""),
+                arguments("/spec/guest/settings", Map.of("sysctl", List.of("kernel.x = ")),
+                        "spec.guest.settings.sysctl[0]: must be \"name = value\" (e.g. \"vm.swappiness = 10\"), got "
+                        + "\"kernel.x = \""),
+                arguments("/spec/guest/settings", Map.of("sysctl", List.of("kernel.x = " + "1".repeat(200))),
+                        "spec.guest.settings.sysctl[0]: must be at most 200 characters, got 211"),
+                arguments("/spec/guest/settings", Map.of("sysctl", java.util.Collections.nCopies(33, "vm.swappiness = 1")),
+                        "spec.guest.settings.sysctl: at most 32 lines, got 33"),
+                arguments("/spec/guest/memhpAutoMovableRatio", "30%", "spec.guest.memhpAutoMovableRatio: must be a "
+                        + "whole number of percent (at most 9 digits), got \"30%\""),
+                arguments("/spec/guest/memhpAutoMovableRatio", "1234567890", "spec.guest.memhpAutoMovableRatio: must be a "
+                        + "whole number of percent (at most 9 digits), got \"1234567890\""),
                 arguments("/spec/tolerations", Map.of("key", "x"), "spec.tolerations: expected a list"),
                 arguments("/spec/affinity", List.of(), "spec.affinity: expected an object"),
                 arguments("/spec/guest/env", List.of(Map.of("value", "x")), "spec.guest.env[0].name: required"),

@@ -2,6 +2,7 @@ package io.vmflex.vmm.qemu;
 
 import io.vmflex.api.vm.EnvVar;
 import io.vmflex.api.vm.Guest;
+import io.vmflex.api.vm.GuestSettings;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,7 +14,15 @@ import java.util.List;
  * command line, where the guest's init reads them before anything else runs:
  * {@code vmflex.env=<base64 of NAME=VALUE lines>} and {@code vmflex.cmd=<base64 of the command
  * and its args, one per line>}. Base64 keeps spaces, quotes and newlines from being split by the
- * kernel. Pure; thread-safe.
+ * kernel.
+ *
+ * <p>Also {@code spec.guest.settings.sysctl} as {@code vmflex.sysctl=<base64 of the lines>}, which
+ * the init applies with sysctl(8) before anything else starts, and
+ * {@code spec.guest.memhpAutoMovableRatio} as NeonVM passes it: hot-plugged memory onlined by the
+ * kernel itself with the {@code auto-movable} policy, at most that many percent of MOVABLE memory
+ * per KERNEL memory ({@code memhp_default_state=online memory_hotplug.online_policy=auto-movable
+ * memory_hotplug.auto_movable_ratio=<ratio>}); these come after the image's command line, so they
+ * win over its {@code memhp_default_state=online_movable}. Pure; thread-safe.
  */
 public final class GuestParameters {
     /** x86's COMMAND_LINE_SIZE less the terminating NUL. */
@@ -41,6 +50,18 @@ public final class GuestParameters {
         }
         if (!argv.isEmpty()) {
             out.append(" vmflex.cmd=").append(b64(String.join("\n", argv) + "\n"));
+        }
+        GuestSettings settings = guest.settings();
+        if (settings != null && settings.sysctl() != null && !settings.sysctl().isEmpty()) {
+            StringBuilder lines = new StringBuilder();
+            for (String line : settings.sysctl()) {
+                lines.append(line.strip()).append('\n');
+            }
+            out.append(" vmflex.sysctl=").append(b64(lines.toString()));
+        }
+        if (guest.memhpAutoMovableRatio() != null) {
+            out.append(" memhp_default_state=online memory_hotplug.online_policy=auto-movable")
+                    .append(" memory_hotplug.auto_movable_ratio=").append(guest.memhpAutoMovableRatio());
         }
         return out.toString();
     }

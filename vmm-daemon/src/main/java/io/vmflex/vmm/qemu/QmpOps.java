@@ -101,6 +101,11 @@ public final class QmpOps {
         return call("query-status", null).path("status").asText();
     }
 
+    /** The ACPI power button: a guest that handles it shuts down and powers off, and QEMU exits. */
+    public void systemPowerdown() throws QmpFailure {
+        call("system_powerdown", null);
+    }
+
     public void quit() throws QmpFailure {
         call("quit", null);
     }

@@ -3,6 +3,8 @@ package io.vmflex.vmm.qemu;
 import io.vmflex.api.vm.RestartPolicy;
 import io.vmflex.api.vm.VirtualMachine;
 
+import java.time.Duration;
+
 /**
  * A VirtualMachine spec in QEMU's terms, the numbers the daemon needs, derived once: whole vCPUs (QEMU
  * plugs whole CPUs; a fractional {@code use} is enforced by cgroup {@code cpu.max}) and memory in
@@ -22,6 +24,15 @@ public record SpecView(String name, int bootCpus, int maxCpus, int desiredCpus, 
 
     public long desiredPluggedBytes() {
         return (long) (slotsUse - slotsMin) * slotBytes;
+    }
+
+    /** NeonVM's default of {@code spec.terminationGracePeriodSeconds}. */
+    public static final Duration DEFAULT_TERMINATION_GRACE = Duration.ofSeconds(5);
+
+    /** How long a guest may take to power off when the VM is deleted ({@code spec.terminationGracePeriodSeconds}). */
+    public static Duration terminationGrace(VirtualMachine vm) {
+        Long seconds = vm.spec().terminationGracePeriodSeconds();
+        return seconds == null ? DEFAULT_TERMINATION_GRACE : Duration.ofSeconds(seconds);
     }
 
     public static SpecView of(VirtualMachine vm) {

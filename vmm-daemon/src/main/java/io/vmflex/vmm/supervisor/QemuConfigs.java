@@ -63,7 +63,7 @@ public final class QemuConfigs {
                 + GuestParameters.kernelArgs(vm.spec().guest()) + dataDisks.kernelArg()).trim();
         if (cmdline.length() > GuestParameters.MAX_CMDLINE) {
             throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
-                    + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/appendKernelCmdline/disks too long)");
+                    + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/settings.sysctl/appendKernelCmdline/disks too long)");
         }
         DataDiskFiles.ensure(dataDisks, formatDataDisks);
         // NeonVM's enableAcceleration: false asks for emulation even where KVM is there.

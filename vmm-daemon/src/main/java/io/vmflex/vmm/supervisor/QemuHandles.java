@@ -33,6 +33,9 @@ final class QemuHandles {
     // Logs under the supervisor's name: operators filter on it.
     private static final Logger LOG = LoggerFactory.getLogger(VmSupervisor.class);
 
+    /** How long QEMU gets to exit after QMP quit (or SIGTERM) before SIGKILL. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
     private final String vm;
     private final NodeContext node;
     private final VmPaths paths;
@@ -135,21 +138,55 @@ final class QemuHandles {
         }
     }
 
+    /**
+     * Stops QEMU gracefully ({@link GracefulStop}): the ACPI power button, up to {@code grace} for
+     * the guest to power off, then {@link #stopQemu}. Closes QMP and the pidfd either way.
+     */
+    GracefulStop.Outcome powerDownQemu(Duration grace) {
+        if (process == null) {
+            return new GracefulStop.StoppedNow("QEMU was not running", Duration.ZERO);
+        }
+        QemuProcess p = process;
+        GracefulStop.Outcome outcome = GracefulStop.run(new GracefulStop.Target() {
+            @Override
+            public boolean guestRunning() {
+                try {
+                    return ensureQmp() && "running".equals(new QmpOps(qmp, Duration.ofSeconds(2)).status());
+                } catch (QmpOps.QmpFailure e) {
+                    return false;
+                }
+            }
+
+            @Override
+            public void pressPowerButton() throws QmpOps.QmpFailure {
+                new QmpOps(qmp, Duration.ofSeconds(2)).systemPowerdown();
+            }
+
+            @Override
+            public boolean awaitExit(Duration timeout) {
+                return p.awaitExit((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            }
+
+            @Override
+            public void stopNow() {
+                stopQemu(STOP_GRACE);
+            }
+        }, grace, System::nanoTime);
+        // After a power-off QEMU is gone; stopQemu (a no-op on an exited QEMU but for closing) lets go of it.
+        stopQemu(STOP_GRACE);
+        return outcome;
+    }
+
     /** Stops QEMU: QMP quit (SIGTERM without QMP), SIGKILL after {@code grace}; closes QMP and the pidfd. */
     void stopQemu(Duration grace) {
         if (process == null) {
             return;
         }
-        if (qmpConnected()) {
-            try {
-                new QmpOps(qmp, Duration.ofSeconds(2)).quit();
-            } catch (QmpOps.QmpFailure e) {
-                LOG.debug("vm={} quit failed: {}", vm, e.getMessage());
-            }
-        } else {
-            process.terminate();
+        // An exited QEMU (a guest that powered off) needs no stopping, only letting go of.
+        if (!process.exited()) {
+            askToExit();
         }
-        if (!process.awaitExit((int) grace.toMillis())) {
+        if (!process.exited() && !process.awaitExit((int) grace.toMillis())) {
             LOG.warn("vm={} QEMU pid {} did not exit within {} s; killing it", vm, process.pid(), grace.toSeconds());
             process.kill();
             process.awaitExit(2000);
@@ -160,6 +197,18 @@ final class QemuHandles {
         }
         process.close();
         process = null;
+    }
+
+    private void askToExit() {
+        if (qmpConnected()) {
+            try {
+                new QmpOps(qmp, Duration.ofSeconds(2)).quit();
+            } catch (QmpOps.QmpFailure e) {
+                LOG.debug("vm={} quit failed: {}", vm, e.getMessage());
+            }
+        } else {
+            process.terminate();
+        }
     }
 
     /** The last line QEMU wrote to stderr, for the exit event. */

@@ -181,10 +181,26 @@ final class QemuLifecycle {
         return observed;
     }
 
-    /** Stops QEMU for good (the VM is deleted or moved away). */
+    /** Stops QEMU for good without asking the guest (the VM moved away: the guest runs on the target now). */
     void stopQemu(Duration grace) {
         qemu.stopQemu(grace);
         runtime = null;
+    }
+
+    /**
+     * Stops QEMU for good the graceful way (the VM is deleted): the ACPI power button, up to
+     * {@code grace} for the guest to power off, then QEMU is stopped. Says how it went in an event.
+     */
+    void powerDownQemu(Duration grace) {
+        GracefulStop.Outcome outcome = qemu.powerDownQemu(grace);
+        runtime = null;
+        String took = String.format(java.util.Locale.ROOT, "%.1f s", outcome.took().toMillis() / 1000.0);
+        node.events().publish(switch (outcome) {
+            case GracefulStop.PoweredOff p -> VmEvent.normal(vm, "PoweredOff",
+                    "the guest shut down on the ACPI power button and QEMU exited after " + took);
+            case GracefulStop.StoppedNow s -> VmEvent.warning(vm, "StoppedWithoutShutdown",
+                    "QEMU stopped without the guest's shutdown after " + took + ": " + s.why());
+        });
     }
 
     /** Tap on the node bridge and an address from the pool; idempotent (same tap, same address). */

@@ -210,7 +210,9 @@ public final class VmSupervisor {
     }
 
     /**
-     * Stops QEMU (quit, then SIGKILL after a grace period) and forgets the VM. A running migration
+     * Stops QEMU gracefully (ACPI power button, up to {@code spec.terminationGracePeriodSeconds}
+     * for the guest to power off, then quit and SIGKILL) and forgets the VM. The VM's loop is busy
+     * for that long; the future completes once QEMU is gone. A running migration
      * is cancelled first (deleting wins over moving) and the VM deleted once it rolled back; if the
      * migration was already committing, the VM runs on the target and the delete fails with a
      * {@link VmConflictException} that says so.
@@ -224,7 +226,7 @@ public final class VmSupervisor {
                 checkHere();
                 VirtualMachine last = status.vm();
                 gone = "was deleted";
-                forget();
+                forget(SpecView.terminationGrace(last));
                 node.events().publish(VmEvent.normal(name(), "Deleted", "VM deleted"));
                 return last;
             });
@@ -239,10 +241,19 @@ public final class VmSupervisor {
         }
     }
 
-    /** Stops QEMU and removes every trace of the VM on this node; ends the loop. Supervisor thread. */
-    private void forget() throws IOException {
+    /**
+     * Stops QEMU and removes every trace of the VM on this node; ends the loop. Supervisor thread.
+     *
+     * @param grace how long the guest gets to power off after the ACPI power button; null: QEMU is
+     *              stopped without asking the guest (it moved away and runs on the target)
+     */
+    private void forget(Duration grace) throws IOException {
         stopped = true;
-        lifecycle.stopQemu(Duration.ofSeconds(5));
+        if (grace == null) {
+            lifecycle.stopQemu(QemuHandles.STOP_GRACE);
+        } else {
+            lifecycle.powerDownQemu(grace);
+        }
         qemu.closeConsole();
         cgroup.remove();
         lifecycle.detachNetwork();
@@ -283,7 +294,7 @@ public final class VmSupervisor {
         boolean moved = migration.run(handed(), this::onMigrationStatus);
         if (moved) {
             gone = "moved to " + migration.target();
-            forget();
+            forget(null);
         } else {
             observed = before;
             publishStatus();

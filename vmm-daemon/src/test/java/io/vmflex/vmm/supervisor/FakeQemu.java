@@ -42,6 +42,8 @@ final class FakeQemu implements QmpConnector {
     private int contTimeouts;
     private final Map<String, Duration> delays = new HashMap<>();
     private Session session;
+    private Runnable onPowerdown = () -> { };
+    private Runnable onQuit = () -> { };
 
     synchronized void runState(String s) {
         runState = s;
@@ -64,6 +66,16 @@ final class FakeQemu implements QmpConnector {
     /** {@code command} answers, and takes effect, {@code delay} after it was sent. */
     synchronized void delay(String command, Duration delay) {
         delays.put(command, delay);
+    }
+
+    /** What pressing the power button does (nothing: a guest that ignores it). */
+    synchronized void onPowerdown(Runnable r) {
+        onPowerdown = r;
+    }
+
+    /** What {@code quit} does besides answering. */
+    synchronized void onQuit(Runnable r) {
+        onQuit = r;
     }
 
     synchronized List<Command> commands() {
@@ -143,6 +155,8 @@ final class FakeQemu implements QmpConnector {
             case "qom-get" -> {
                 return CompletableFuture.completedFuture(NODES.numberNode(0L));
             }
+            case "system_powerdown" -> onPowerdown.run();
+            case "quit" -> onQuit.run();
             case "qom-set" -> {
                 // the requested size is already 0
             }

@@ -44,8 +44,13 @@ final class SupervisedVm implements AutoCloseable {
     private final Process sleeper;
 
     SupervisedVm(Path stateDir) throws IOException {
+        this(stateDir, "");
+    }
+
+    /** @param specLines more lines of {@code spec}, indented by two spaces */
+    SupervisedVm(Path stateDir, String specLines) throws IOException {
         store = new StateStore(stateDir);
-        VirtualMachine vm = VmDefaults.apply(Manifests.parse(YAML.getBytes(StandardCharsets.UTF_8), true));
+        VirtualMachine vm = VmDefaults.apply(Manifests.parse((YAML + specLines).getBytes(StandardCharsets.UTF_8), true));
         store.saveVm(vm);
         sleeper = new ProcessBuilder("sleep", "600").start();
         int pid = (int) sleeper.pid();
@@ -54,6 +59,11 @@ final class SupervisedVm implements AutoCloseable {
         NodeContext node = new NodeContext("node-a", null, QemuVmConfig.Accel.tcg, null, null, qemu, events, null,
                 "vmflex", true, 1 << 20, 2L << 20, null, Clock.systemUTC());
         supervisor = VmSupervisor.recover(node, store, vm, runtime, RecoveryHook.NONE);
+    }
+
+    /** The process that stands in for QEMU. */
+    Process qemuProcess() {
+        return sleeper;
     }
 
     long eventCount(String reason) {
