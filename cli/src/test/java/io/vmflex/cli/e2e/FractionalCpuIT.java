@@ -65,8 +65,13 @@ class FractionalCpuIT {
     }
 
     /** The host's measurement of the VM's CPU, averaged over a few one-second readings. */
-    private static double busyCpus(int readings) throws Exception {
-        double sum = 0;
+    /** CPU-seconds per second the VM used, and the share of the time its quota held it back (host readings). */
+    private record Usage(double busy, double throttled) {
+    }
+
+    private static Usage usage(int readings) throws Exception {
+        double busy = 0;
+        double throttled = 0;
         String lastAt = "";
         int n = 0;
         while (n < readings) {
@@ -77,10 +82,11 @@ class FractionalCpuIT {
                 continue;
             }
             lastAt = host.path("at").asText();
-            sum += host.path("cpuBusy").asDouble();
+            busy += host.path("cpuBusy").asDouble();
+            throttled += host.path("cpuThrottledFraction").asDouble();
             n++;
         }
-        return sum / readings;
+        return new Usage(busy / readings, throttled / readings);
     }
 
     private static Optional<String> phase() throws Exception {
@@ -99,20 +105,26 @@ class FractionalCpuIT {
         Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> phase().orElse("").equals("Running"));
         Thread.sleep(5000); // boot is over; the burn runs
 
-        double half = busyCpus(5);
+        Usage at500 = usage(5);
+        double half = at500.busy();
         client.request("PATCH", "/v1/vms/frac-vm", "application/merge-patch+json",
                 "{\"spec\":{\"guest\":{\"cpus\":{\"use\":\"1500m\"}}}}".getBytes(StandardCharsets.UTF_8)).requireSuccess();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> phase().orElse("").equals("Running"));
         Thread.sleep(2000);
-        double more = busyCpus(5);
+        Usage at1500 = usage(5);
+        double more = at1500.busy();
         long pid = ApiMapper.json().readTree(client.request("GET", "/v1/vms/frac-vm", null, null).body())
                 .path("status").path("pid").asLong();
-        System.out.printf("FractionalCpuIT: use 500m -> %.2f CPU-s/s, use 1500m -> %.2f CPU-s/s (QEMU pid %d)%n",
-                half, more, pid);
+        System.out.printf("FractionalCpuIT: use 500m -> %.2f CPU-s/s (throttled %.2f), use 1500m -> %.2f CPU-s/s"
+                + " (throttled %.2f) (QEMU pid %d)%n", half, at500.throttled(), more, at1500.throttled(), pid);
 
         assertTrue(half <= 0.6, "500m must hold the guest to about half a CPU, got " + half);
         assertTrue(half >= 0.25, "the guest should run at all, got " + half);
         assertTrue(more <= 1.6, "1500m must hold it to about one and a half, got " + more);
-        assertTrue(more >= half + 0.3, "the raised quota must take effect without a restart: " + half + " -> " + more);
+        // The raise shows as more CPU where the host has it to give; on a host busy with other work, as the
+        // quota no longer holding the VM back (the kernel's throttled time).
+        boolean moreCpu = more >= half + 0.3;
+        boolean lessThrottled = at500.throttled() > 0.05 && at1500.throttled() < at500.throttled() / 2;
+        assertTrue(moreCpu || lessThrottled, "the raised quota must take effect without a restart: " + at500 + " -> " + at1500);
     }
 }
