@@ -28,6 +28,9 @@ final class AutoscaleAnalysis {
     static final String MONITOR_REQUEST_TEXT = "guest monitor";
     static final String SCALED_UP = "ScaledUp";
     static final String SCALED_DOWN = "ScaledDown";
+    /** vmmd's events when QEMU was told: a vCPU plugged, virtio-mem's requested size set. */
+    static final String CPU_PLUGGED = "CpuPlugged";
+    static final String MEMORY_RESIZE = "MemoryResize";
 
     private AutoscaleAnalysis() {
     }
@@ -36,6 +39,8 @@ final class AutoscaleAnalysis {
      * One load step.
      *
      * @param upMs          {@code load on} marker → first report of 2 or more vCPUs (before {@code load off})
+     * @param pluggedMs     {@code load on} marker → vmmd's {@code CpuPlugged} event: the host's part of {@code upMs}
+     *                      (metrics, decision, permit, patch, QMP); the rest is the guest onlining the vCPU
      * @param downMs        {@code load off} marker → first report of 1 vCPU; empty when the guest did not have more
      *                      than 1 vCPU when the load ended
      * @param extraResizes  the agent's resizes while the load lasted, besides the one upscale
@@ -48,7 +53,7 @@ final class AutoscaleAnalysis {
      * @param complete      the run's last measurement is in (its {@code load off} and the way back down, or
      *                      the next step or the end began without it)
      */
-    record LoadRun(int run, boolean valid, OptionalLong upMs, OptionalLong downMs, int extraResizes, int guestCpuChanges,
+    record LoadRun(int run, boolean valid, OptionalLong upMs, OptionalLong pluggedMs, OptionalLong downMs, int extraResizes, int guestCpuChanges,
                    String load1AtStart, double hostBusyBeforeUp, boolean complete) {
     }
 
@@ -57,6 +62,9 @@ final class AutoscaleAnalysis {
      *
      * @param requestToPluggedMs the monitor's upscale request (vmmd's event) → first report of the grown
      *                           MemTotal; empty when the memory grew before any request was heard
+     * @param requestToResizeMs  the monitor's request → vmmd's {@code MemoryResize} event (virtio-mem's requested
+     *                           size set): the host's part of {@code requestToPluggedMs}; the rest is the guest
+     *                           plugging and onlining the memory
      * @param fillToPluggedMs    {@code fill} marker (the guest starts writing) → grown MemTotal
      * @param filledToPluggedMs  {@code filled} marker (the write is done) → grown MemTotal; negative when the
      *                           memory came while the guest was still writing
@@ -66,7 +74,8 @@ final class AutoscaleAnalysis {
      * @param complete           the guest's schedule went on past the step (the next step or its end): all
      *                           of the step's lines are in
      */
-    record MemoryRun(int run, boolean valid, OptionalLong requestToPluggedMs, OptionalLong fillToPluggedMs,
+    record MemoryRun(int run, boolean valid, OptionalLong requestToPluggedMs, OptionalLong requestToResizeMs,
+                     OptionalLong fillToPluggedMs,
                      OptionalLong filledToPluggedMs, boolean requested, boolean agentFirst, boolean complete) {
     }
 
@@ -97,11 +106,13 @@ final class AutoscaleAnalysis {
                     }
                 }
             }
+            Optional<Event> plugged = first(heard, Event.class, on.atNanos(), Math.min(offAt, endAt),
+                    e -> e.reason().equals(CPU_PLUGGED));
             long loadedUntil = up.map(Report::atNanos).orElse(Math.min(offAt, endAt));
             double busy = median(between(heard, Reading.class, on.atNanos(), loadedUntil).stream().mapToDouble(Reading::hostBusy)
                     .filter(Double::isFinite).toArray());
             boolean complete = down.isPresent() || endAt != Long.MAX_VALUE;
-            out.add(new LoadRun(on.run(), on.atNanos() > connectedAt, since(on, up), off.isPresent() ? since(off.get(), down)
+            out.add(new LoadRun(on.run(), on.atNanos() > connectedAt, since(on, up), since(on, plugged), off.isPresent() ? since(off.get(), down)
                     : OptionalLong.empty(), downs + Math.max(0, ups - 1), changes, load1(on.detail()), busy, complete));
         }
         return out;
@@ -114,8 +125,8 @@ final class AutoscaleAnalysis {
             long endAt = nextStepAt(heard, fill, Step.FILL);
             Optional<Report> before = last(heard, Report.class, fill.atNanos());
             if (before.isEmpty()) {
-                out.add(new MemoryRun(fill.run(), false, OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), false,
-                        false, endAt != Long.MAX_VALUE));
+                out.add(new MemoryRun(fill.run(), false, OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
+                        OptionalLong.empty(), false, false, endAt != Long.MAX_VALUE));
                 continue;
             }
             long base = before.get().memTotalKb();
@@ -126,9 +137,12 @@ final class AutoscaleAnalysis {
             Optional<Event> scaledUp = first(heard, Event.class, fill.atNanos(), endAt, e -> e.reason().equals(SCALED_UP));
             OptionalLong requestToPlugged = request.isPresent() && plugged.isPresent()
                     && request.get().atNanos() <= plugged.get().atNanos() ? since(request.get(), plugged) : OptionalLong.empty();
+            Optional<Event> resized = request.flatMap(q -> first(heard, Event.class, q.atNanos(), endAt,
+                    e -> e.reason().equals(MEMORY_RESIZE)));
             boolean agentFirst = scaledUp.isPresent()
                     && (request.isEmpty() || scaledUp.get().atNanos() < request.get().atNanos());
-            out.add(new MemoryRun(fill.run(), fill.atNanos() > connectedAt, requestToPlugged, since(fill, plugged),
+            OptionalLong requestToResize = request.isPresent() ? since(request.get(), resized) : OptionalLong.empty();
+            out.add(new MemoryRun(fill.run(), fill.atNanos() > connectedAt, requestToPlugged, requestToResize, since(fill, plugged),
                     filled.isPresent() ? since(filled.get(), plugged) : OptionalLong.empty(), request.isPresent(), agentFirst,
                     endAt != Long.MAX_VALUE));
         }

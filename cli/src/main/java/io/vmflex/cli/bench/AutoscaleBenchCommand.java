@@ -345,12 +345,14 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
     private static String text(AutoscaleAnalysis.LoadRun r) {
         return (r.valid() ? "" : "(before the monitor connected) ") + "load1 " + r.load1AtStart() + " at the step, host busy "
                 + String.format(Locale.ROOT, "%.2f", r.hostBusyBeforeUp()) + " until the upscale; 2nd vCPU " + ms(r.upMs())
+                + " (plugged " + ms(r.pluggedMs()) + ")"
                 + ", back to 1 " + ms(r.downMs()) + ", resizes during the load besides the up " + r.extraResizes()
                 + ", guest vCPU changes " + r.guestCpuChanges();
     }
 
     private static String text(AutoscaleAnalysis.MemoryRun r) {
         return (r.valid() ? "" : "(before the monitor connected) ") + "request -> plugged " + ms(r.requestToPluggedMs())
+                + " (virtio-mem resized " + ms(r.requestToResizeMs()) + ")"
                 + ", write start -> plugged " + ms(r.fillToPluggedMs()) + ", write done -> plugged " + ms(r.filledToPluggedMs())
                 + (r.requested() ? "" : ", no monitor request") + (r.agentFirst() ? ", agent upscaled on metrics first" : "");
     }

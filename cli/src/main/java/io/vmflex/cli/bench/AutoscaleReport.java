@@ -74,6 +74,7 @@ final class AutoscaleReport {
         out.printf("%n%-8s %-44s %4s %10s %10s %7s%n", "rules", "measurement", "n", "p50", "p95", "missed");
         load.forEach((rules, runs) -> {
             row(out, rules, "load step -> 2nd vCPU online", runs, LoadRun::valid, LoadRun::upMs);
+            row(out, rules, "  of which: load step -> vCPU plugged (host)", runs, LoadRun::valid, LoadRun::pluggedMs);
             row(out, rules, "load stops -> back to 1 vCPU", runs, LoadRun::valid, LoadRun::downMs);
             List<LoadRun> valid = runs.stream().filter(LoadRun::valid).toList();
             out.printf("%-8s %-44s %4d %10s %10s %7s%n", rules, "resizes under steady load, besides the up", valid.size(),
@@ -89,6 +90,7 @@ final class AutoscaleReport {
         });
         memory.forEach((rules, runs) -> {
             row(out, rules, "memory: monitor request -> plugged", runs, MemoryRun::valid, MemoryRun::requestToPluggedMs);
+            row(out, rules, "  of which: request -> virtio-mem resized", runs, MemoryRun::valid, MemoryRun::requestToResizeMs);
             row(out, rules, "memory: guest starts writing -> plugged", runs, MemoryRun::valid, MemoryRun::fillToPluggedMs);
             List<MemoryRun> valid = runs.stream().filter(MemoryRun::valid).toList();
             out.printf("%-8s %-44s %4d   monitor asked in %d, agent upscaled on metrics before any request in %d%n", rules,
@@ -144,15 +146,17 @@ final class AutoscaleReport {
 
     /** Every run's measurements, one line each: {@code rules,phase,run,valid,measurement...} (empty = missing). */
     String csv() {
-        StringBuilder b = new StringBuilder("rules,phase,run,valid,up_ms,down_ms,extra_resizes,guest_cpu_changes,load1_at_start,"
-                + "host_busy_before_up,request_to_plugged_ms,fill_to_plugged_ms,filled_to_plugged_ms,monitor_requested,agent_first\n");
+        StringBuilder b = new StringBuilder("rules,phase,run,valid,up_ms,plugged_ms,down_ms,extra_resizes,guest_cpu_changes,load1_at_start,"
+                + "host_busy_before_up,request_to_plugged_ms,request_to_resize_ms,fill_to_plugged_ms,filled_to_plugged_ms,monitor_requested,agent_first\n");
         load.forEach((rules, runs) -> runs.forEach(r -> b.append(rules).append(",load,").append(r.run()).append(',')
-                .append(r.valid()).append(',').append(cell(r.upMs())).append(',').append(cell(r.downMs())).append(',')
+                .append(r.valid()).append(',').append(cell(r.upMs())).append(',').append(cell(r.pluggedMs())).append(',')
+                .append(cell(r.downMs())).append(',')
                 .append(r.extraResizes()).append(',').append(r.guestCpuChanges()).append(',').append(r.load1AtStart()).append(',')
                 .append(Double.isNaN(r.hostBusyBeforeUp()) ? "" : String.format(Locale.ROOT, "%.2f", r.hostBusyBeforeUp()))
-                .append(",,,,,\n")));
+                .append(",,,,,,\n")));
         memory.forEach((rules, runs) -> runs.forEach(r -> b.append(rules).append(",memory,").append(r.run()).append(',')
-                .append(r.valid()).append(",,,,,,,").append(cell(r.requestToPluggedMs())).append(',')
+                .append(r.valid()).append(",,,,,,,,").append(cell(r.requestToPluggedMs())).append(',')
+                .append(cell(r.requestToResizeMs())).append(',')
                 .append(cell(r.fillToPluggedMs())).append(',').append(cell(r.filledToPluggedMs())).append(',')
                 .append(r.requested()).append(',').append(r.agentFirst()).append('\n')));
         return b.toString();

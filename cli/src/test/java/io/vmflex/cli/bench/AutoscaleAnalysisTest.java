@@ -59,6 +59,7 @@ class AutoscaleAnalysisTest {
                 .metrics(10_600, 0.40, 0.30)
                 .metrics(11_050, 0.98, 0.50)
                 .event(11_000, "UpscaleRequested", "1 CPU/512Mi -> 2 CPU/512Mi: asking the scheduler")
+                .event(11_090, "CpuPlugged", "plugged vCPU cpu-0-1-0")
                 .event(11_100, "ScaledUp", "2 CPU/512Mi")
                 .report(11_400, 2, BASE_KB)
                 .report(12_400, 2, BASE_KB)
@@ -75,6 +76,7 @@ class AutoscaleAnalysisTest {
         LoadRun first = runs.getFirst();
         assertTrue(first.valid());
         assertEquals(OptionalLong.of(1_400), first.upMs());
+        assertEquals(OptionalLong.of(1_090), first.pluggedMs());
         assertEquals(OptionalLong.of(20_900), first.downMs());
         assertEquals(0, first.extraResizes(), "the one upscale is not flapping; the downscale came after the load");
         assertEquals(0, first.guestCpuChanges());
@@ -139,6 +141,7 @@ class AutoscaleAnalysisTest {
                 .event(11_300, "UpscaleRequested", "the guest monitor reports memory pressure and asks for more")
                 .event(11_310, "MonitorUpscaleRequested", "1 CPU/512Mi -> 1 CPU/1Gi: memory pressure in the guest")
                 .event(11_320, "UpscaleRequested", "1 CPU/512Mi -> 1 CPU/1Gi: asking the scheduler")
+                .event(11_450, "MemoryResize", "virtio-mem requested-size set to 512 MiB")
                 .event(11_500, "ScaledUp", "1 CPU/1Gi")
                 .report(11_700, 1, BASE_KB + 200_000)
                 .report(11_900, 1, BASE_KB + 524_288)
@@ -150,6 +153,7 @@ class AutoscaleAnalysisTest {
         assertEquals(4, run.run());
         assertTrue(run.valid());
         assertEquals(OptionalLong.of(600), run.requestToPluggedMs(), "to the report of the whole unit, not the first block");
+        assertEquals(OptionalLong.of(150), run.requestToResizeMs());
         assertEquals(OptionalLong.of(1_900), run.fillToPluggedMs());
         assertEquals(OptionalLong.of(700), run.filledToPluggedMs());
         assertTrue(run.requested());

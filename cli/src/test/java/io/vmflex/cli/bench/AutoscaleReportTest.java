@@ -17,12 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AutoscaleReportTest {
 
     private static LoadRun load(int run, boolean valid, long upMs, long downMs, int extra) {
-        return new LoadRun(run, valid, upMs < 0 ? OptionalLong.empty() : OptionalLong.of(upMs), OptionalLong.of(downMs), extra, extra,
+        return new LoadRun(run, valid, upMs < 0 ? OptionalLong.empty() : OptionalLong.of(upMs),
+                upMs < 0 ? OptionalLong.empty() : OptionalLong.of(upMs / 2), OptionalLong.of(downMs), extra, extra,
                 "0.30", 0.5, true);
     }
 
     private static MemoryRun memory(int run, long requestMs) {
-        return new MemoryRun(run, true, requestMs < 0 ? OptionalLong.empty() : OptionalLong.of(requestMs), OptionalLong.of(2_000),
+        return new MemoryRun(run, true, requestMs < 0 ? OptionalLong.empty() : OptionalLong.of(requestMs),
+                requestMs < 0 ? OptionalLong.empty() : OptionalLong.of(100), OptionalLong.of(2_000),
                 OptionalLong.of(900), requestMs >= 0, requestMs < 0, true);
     }
 
@@ -60,6 +62,7 @@ class AutoscaleReportTest {
                 + " steady load: 0 (target 0: met)"), printed);
         assertTrue(printed.contains("vmflex: memory plugged after the monitor's request p50 700 ms (target <= 1000 ms: met)"), printed);
         assertTrue(printed.matches("(?s).*\\nneon +load step -> 2nd vCPU online +2 +30000 +40000 +1\\n.*"), printed);
+        assertTrue(printed.matches("(?s).*\\nneon +  of which: load step -> vCPU plugged \\(host\\) +2 +15000 +20000 +1\\n.*"), printed);
         assertTrue(printed.contains("1 runs left out"), printed);
         assertTrue(printed.contains("monitor asked in 2, agent upscaled on metrics before any request in 1"), printed);
     }
@@ -74,8 +77,8 @@ class AutoscaleReportTest {
 
         assertEquals(3, lines.length);
         int columns = lines[0].split(",", -1).length;
-        assertEquals("neon,load,1,true,,50000,0,0,0.30,0.50,,,,,", lines[1]);
-        assertEquals("neon,memory,1,true,,,,,,,650,2000,900,true,false", lines[2]);
+        assertEquals("neon,load,1,true,,,50000,0,0,0.30,0.50,,,,,,", lines[1]);
+        assertEquals("neon,memory,1,true,,,,,,,,650,100,2000,900,true,false", lines[2]);
         assertEquals(columns, lines[1].split(",", -1).length);
         assertEquals(columns, lines[2].split(",", -1).length);
     }
