@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  * vmmd ({@code PATCH} on the admin API) and, as the baseline in the same run, by QMP commands sent
  * straight to a QEMU of the same shape. Prints p50/p95 per step and the ratio daemon/direct.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = MigrationBenchCommand.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {MigrationBenchCommand.class, AutoscaleBenchCommand.class},
         description = "Benchmarks; without a subcommand, the resize latency benchmark.")
 public final class BenchCommand implements Callable<Integer> {
     private static final long MI = 1L << 20;

@@ -42,11 +42,8 @@ final class BenchDaemon implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        // The flags this JVM got (native access, Agrona's export, heap, GC), then the daemon.
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> !a.startsWith("-agentlib")).toList());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main", "daemon",
+        List<String> cmd = vmflexCommand();
+        cmd.addAll(List.of("daemon",
                 "--state-dir", dir.toString(), "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node,
                 "--image-dir", images.toString(), "--cgroup-parent", "vmflex-migbench", "--no-network",
                 "--migration-listen", "127.0.0.1:" + port, "--cluster-secret", secret.toString(),
@@ -71,6 +68,18 @@ final class BenchDaemon implements AutoCloseable {
         }
         d.close();
         throw new IllegalStateException("vmmd " + node + " did not answer within 60 s");
+    }
+
+    /**
+     * {@code java <this JVM's flags> -cp <this class path> io.vmflex.cli.Main}: a child vmflex with the
+     * benchmark's class path and JVM flags (native access, Agrona's export, heap, GC); add the command.
+     */
+    static List<String> vmflexCommand() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> !a.startsWith("-agentlib")).toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main"));
+        return cmd;
     }
 
     String node() {

@@ -310,7 +310,7 @@ public final class MigrationBenchCommand implements Callable<Integer> {
     }
 
     /** The machine's 1/5/15-minute load averages: the benchmark shares the CPUs, and the numbers say how much. */
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + "/" + f[1] + "/" + f[2];
