@@ -1,19 +1,21 @@
 package io.vmflex.cli.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmflex.api.autoscaling.AutoscalingSettings;
 import io.vmflex.client.AdminClient;
 import io.vmflex.client.AdminClientException;
 import io.vmflex.client.ApiPaths;
 import io.vmflex.client.DaemonUnreachableException;
 import io.vmflex.client.Response;
 import io.vmflex.client.ServerErrorException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
  * {@code vmctl describe vm NAME}: the VM's spec, observed status, conditions and recent events in
@@ -60,7 +62,7 @@ final class DescribeCommand implements Callable<Integer> {
             JsonNode autoscaling = null;
             String autoscalingNote = null;
             // The agent follows only VMs that ask for it; for the others there is nothing to ask.
-            if ("true".equals(Json.text(vm, "/metadata/labels/autoscaling.neon.tech~1enabled"))) {
+            if ("true".equals(vm.path("metadata").path("labels").path(AutoscalingSettings.LABEL_ENABLED).asText(null))) {
                 try {
                     Response r = client.request("GET", ApiPaths.autoscaling(name), null, null);
                     if (r.isSuccess()) {
