@@ -4,6 +4,7 @@ import io.vmflex.agent.core.Decision;
 import io.vmflex.agent.core.LatencySample;
 import io.vmflex.agent.core.ScalingConfig;
 import io.vmflex.agent.core.ScalingCore;
+import io.vmflex.agent.core.ScalingInput;
 import io.vmflex.agent.daemon.DaemonAdmin;
 import io.vmflex.agent.daemon.DaemonEvents;
 import io.vmflex.agent.daemon.DaemonObserver;
@@ -70,6 +71,7 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
     private final DaemonObserver observer;
     private final DaemonEvents events;
     private final PermitSchedulerPort permits;
+    private final LoopFailures failures = new LoopFailures(LOG);
     private volatile boolean closed;
     private Thread loop;
     private Thread poller;
@@ -87,7 +89,7 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
         this.runner = new AgentRunner(new ScalingCore(config.scaling()), permits, ports, ports, loggingSink(sink), clock);
         this.observer = new DaemonObserver(admin, runner, config.nodeUnit(), clock);
         observerRef[0] = observer;
-        this.events = new DaemonEvents(client, runner);
+        this.events = new DaemonEvents(client, vm -> runner.submit(vm, new ScalingInput.MonitorUpscaleRequested()));
     }
 
     public void start() {
@@ -153,6 +155,9 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
                 observer.poll();
             } catch (AdminClientException | java.io.UncheckedIOException e) {
                 LOG.debug("poll of {} failed: {}", config.socket(), e.getMessage());
+            } catch (RuntimeException e) {
+                // A bug in one poll must not end the agent's view of the node for good.
+                failures.report("poll", e);
             }
             sleep(Math.max(10, interval - (System.nanoTime() - started) / 1_000_000));
         }
@@ -160,7 +165,12 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
 
     private void runLoop() {
         while (!closed) {
-            runner.doWork();
+            try {
+                runner.doWork();
+            } catch (RuntimeException e) {
+                // Without this the thread would die and the node would silently stop scaling.
+                failures.report("decision loop", e);
+            }
             long wait = runner.nextWakeAtMs() - clock.millis();
             // Inputs arrive on other threads; a short nap bounds how long one waits to be handled.
             sleep(Math.max(1, Math.min(wait, 20)));

@@ -187,6 +187,10 @@ final class InputHandler {
 
     private static void onVm(ScalingState.Builder s, VmView vm, long now) {
         VmView before = s.vm;
+        if (!vm.sameVmAs(before)) {
+            s.startOver(vm);
+            return;
+        }
         // A view older than the agent's own last patch must not undo it (watch lag).
         VmView next = vm.revision() < s.lastRevision ? vm.withUse(before.use()) : vm;
         if (next.node() != null && before.node() != null && !next.node().equals(before.node())) {

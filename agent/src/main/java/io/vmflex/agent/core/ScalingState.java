@@ -150,6 +150,44 @@ public record ScalingState(
             load = s.load;
         }
 
+        /**
+         * Starts over for another VM under the same name (deleted and made again): nothing of the old
+         * one's permit, holds or revisions applies. Chain ids keep counting, so that a late answer for
+         * the old VM's operation cannot be taken for one of the new VM's.
+         */
+        void startOver(VmView newVm) {
+            long chain = nextChain;
+            Builder fresh = new Builder(initial(newVm));
+            vm = fresh.vm;
+            metrics = fresh.metrics;
+            monitorConnected = fresh.monitorConnected;
+            operation = fresh.operation;
+            permit = fresh.permit;
+            lastPermitRequestAtMs = fresh.lastPermitRequestAtMs;
+            permitRetryAtMs = fresh.permitRetryAtMs;
+            patchRetryAtMs = fresh.patchRetryAtMs;
+            deniedTarget = fresh.deniedTarget;
+            deniedUntilMs = fresh.deniedUntilMs;
+            monitorFloorBytes = fresh.monitorFloorBytes;
+            monitorFloorUntilMs = fresh.monitorFloorUntilMs;
+            lastMonitorRequestAtMs = fresh.lastMonitorRequestAtMs;
+            lowerSinceMs = fresh.lowerSinceMs;
+            lowerPeak = fresh.lowerPeak;
+            pendingNotify = fresh.pendingNotify;
+            notifyRetryAtMs = fresh.notifyRetryAtMs;
+            pendingRelease = fresh.pendingRelease;
+            releaseRetryAtMs = fresh.releaseRetryAtMs;
+            nextChain = chain;
+            lastRevision = fresh.lastRevision;
+            cpuResizedAtMs = fresh.cpuResizedAtMs;
+            metricsRejected = fresh.metricsRejected;
+            monitorRequestsDropped = fresh.monitorRequestsDropped;
+            memoryDownscaledAtMs = fresh.memoryDownscaledAtMs;
+            memoryHeldBytes = fresh.memoryHeldBytes;
+            memoryHeldUntilMs = fresh.memoryHeldUntilMs;
+            load = fresh.load;
+        }
+
         long newChainId() {
             return nextChain++;
         }

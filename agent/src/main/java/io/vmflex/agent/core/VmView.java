@@ -12,6 +12,7 @@ import io.vmflex.api.vm.VmPhase;
  * What the agent needs of a VM's spec and status, in the agent's units. Immutable.
  *
  * @param name      the VM's name
+ * @param uid       the VM's uid: a VM deleted and made again under the same name is another VM; may be null
  * @param node      the node it runs on (changes after a migration), may be null
  * @param use       the spec's {@code use}: what the VM has been given and the scheduler reserves
  * @param plugged   what the guest has now (status), may lag {@code use}
@@ -23,7 +24,7 @@ import io.vmflex.api.vm.VmPhase;
  * @param revision  the spec's {@code targetRevision} value (0 when absent): a view older than the
  *                  agent's own last patch is not allowed to undo it
  */
-public record VmView(String name, String node, Allocation use, Allocation plugged, boolean migrating,
+public record VmView(String name, String uid, String node, Allocation use, Allocation plugged, boolean migrating,
                      Allocation boundsMin, Allocation boundsMax, Allocation unit, long slotBytes, long revision) {
 
     public VmView {
@@ -51,7 +52,7 @@ public record VmView(String name, String node, Allocation use, Allocation plugge
         Allocation plugged = new Allocation(status.cpus() == null ? use.cpuMillis() : status.cpus().millis(),
                 status.memorySize() == null ? use.memBytes() : status.memorySize().bytes());
         boolean migrating = status.phase() == VmPhase.Migrating || status.phase() == VmPhase.PreMigrating;
-        return new VmView(vm.name(), status.node(), use, plugged, migrating,
+        return new VmView(vm.name(), vm.metadata().uid(), status.node(), use, plugged, migrating,
                 new Allocation(bounds.min().cpu().millis(), bounds.min().mem().bytes()),
                 new Allocation(bounds.max().cpu().millis(), bounds.max().mem().bytes()),
                 new Allocation(unit.cpu().millis(), unit.mem().bytes()), slot, revisionOf(vm));
@@ -63,7 +64,12 @@ public record VmView(String name, String node, Allocation use, Allocation plugge
                 ? 0 : target.revision().value();
     }
 
+    /** Whether both views are of the same VM: a different uid under the same name is another one. */
+    public boolean sameVmAs(VmView other) {
+        return uid == null || other.uid == null || uid.equals(other.uid);
+    }
+
     public VmView withUse(Allocation newUse) {
-        return new VmView(name, node, newUse, plugged, migrating, boundsMin, boundsMax, unit, slotBytes, revision);
+        return new VmView(name, uid, node, newUse, plugged, migrating, boundsMin, boundsMax, unit, slotBytes, revision);
     }
 }

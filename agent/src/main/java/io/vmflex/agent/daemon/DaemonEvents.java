@@ -1,8 +1,7 @@
 package io.vmflex.agent.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vmflex.agent.core.ScalingInput;
-import io.vmflex.agent.runner.AgentRunner;
+import io.vmflex.api.guest.GuestMessage;
 import io.vmflex.api.json.ApiMapper;
 import io.vmflex.client.AdminClient;
 import io.vmflex.client.AdminClientException;
@@ -10,10 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.function.Consumer;
 
 /**
  * Follows the daemon's event stream ({@code GET /v1/events?watch=true}) for the guest monitors'
- * upscale requests (memory pressure, reason {@code UpscaleRequested}) and hands each to the runner
+ * upscale requests (memory pressure, reason {@link GuestMessage.UpscaleRequest#EVENT_REASON}) and hands each to the agent
  * at once, so a guest running out of memory does not wait for the next poll. Reconnects with a
  * growing pause (0.2 s to 5 s) when the daemon goes away. The runner rate-limits the requests.
  *
@@ -23,13 +23,14 @@ public final class DaemonEvents implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DaemonEvents.class);
 
     private final AdminClient client;
-    private final AgentRunner runner;
+    private final Consumer<String> monitorRequest;
     private volatile boolean closed;
     private Thread thread;
 
-    public DaemonEvents(AdminClient client, AgentRunner runner) {
+    /** @param monitorRequest called with the VM's name for each of its monitor's upscale requests */
+    public DaemonEvents(AdminClient client, Consumer<String> monitorRequest) {
         this.client = client;
-        this.runner = runner;
+        this.monitorRequest = monitorRequest;
     }
 
     public void start() {
@@ -67,8 +68,8 @@ public final class DaemonEvents implements AutoCloseable {
         } catch (IOException e) {
             return;
         }
-        if (event != null && "UpscaleRequested".equals(event.path("reason").asText()) && event.path("vm").isTextual()) {
-            runner.submit(event.path("vm").asText(), new ScalingInput.MonitorUpscaleRequested());
+        if (event != null && GuestMessage.UpscaleRequest.EVENT_REASON.equals(event.path("reason").asText()) && event.path("vm").isTextual()) {
+            monitorRequest.accept(event.path("vm").asText());
         }
     }
 

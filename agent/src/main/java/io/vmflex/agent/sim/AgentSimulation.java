@@ -80,7 +80,7 @@ public final class AgentSimulation {
     public SimulatedGuest addVm(String name, Allocation use, Allocation min, Allocation max, Allocation unit,
                                 long slotBytes, long phaseMs) {
         SimulatedGuest guest = new SimulatedGuest(name, use, clock.millis(), phaseMs);
-        VmView view = new VmView(name, NODE, use, use, false, min, max, unit, slotBytes, 0);
+        VmView view = new VmView(name, null, NODE, use, use, false, min, max, unit, slotBytes, 0);
         vms.put(name, new SimVm(guest, view, clock.millis() + Math.floorMod(phaseMs, metricsIntervalMs)));
         node.add(guest);
         runner.observe(view);
@@ -150,7 +150,7 @@ public final class AgentSimulation {
         }
         Allocation now = vm.guest.allocation();
         VmView t = vm.template;
-        runner.observe(new VmView(name, vm.nodeName, now, now, moving, t.boundsMin(), t.boundsMax(), t.unit(),
+        runner.observe(new VmView(name, null, vm.nodeName, now, now, moving, t.boundsMin(), t.boundsMax(), t.unit(),
                 t.slotBytes(), node.revision(name)));
     }
 

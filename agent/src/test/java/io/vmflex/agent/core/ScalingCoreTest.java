@@ -34,7 +34,7 @@ class ScalingCoreTest {
     private final ScalingCore vmflex = new ScalingCore(ScalingConfig.vmflex().withPermitRefreshMs(0));
 
     static VmView vm(Allocation use) {
-        return new VmView("pg", "node-a", use, use, false, MIN, MAX, UNIT, GI, 0);
+        return new VmView("pg", "uid-1", "node-a", use, use, false, MIN, MAX, UNIT, GI, 0);
     }
 
     /** A VM at {@code use} with its monitor connected, no metrics yet. */
@@ -312,11 +312,11 @@ class ScalingCoreTest {
         Step refused = neon.onInput(granted.state(), new PatchRefusedMigrating(patch.chain(), "migrating"), T0);
         assertEquals(DecisionKind.PATCH_REFUSED_MIGRATING, refused.decisions().getFirst().kind());
 
-        VmView moving = new VmView("pg", "node-a", MIN, MIN, true, MIN, MAX, UNIT, GI, 0);
+        VmView moving = new VmView("pg", "uid-1", "node-a", MIN, MIN, true, MIN, MAX, UNIT, GI, 0);
         Step whileMoving = neon.onInput(refused.state(), new VmObserved(moving), T0 + 5_000);
         assertTrue(whileMoving.actions().isEmpty(), "nothing while it moves");
 
-        VmView landed = new VmView("pg", "node-b", MIN, MIN, false, MIN, MAX, UNIT, GI, 0);
+        VmView landed = new VmView("pg", "uid-1", "node-b", MIN, MIN, false, MIN, MAX, UNIT, GI, 0);
         Step afterMove = neon.onInput(whileMoving.state(), new VmObserved(landed), T0 + 6_000);
         assertEquals(MIN, afterMove.state().permit(), "the new node's scheduler holds only its use");
         RequestPermit onNewNode = assertInstanceOf(RequestPermit.class, afterMove.actions().getFirst());
@@ -333,6 +333,26 @@ class ScalingCoreTest {
         ScalingState applied = neon.onInput(granted.state(), new PatchApplied(patch.chain()), T0).state();
         ScalingState lagging = neon.onInput(applied, new VmObserved(vm(MIN)), T0).state();
         assertEquals(patch.use(), lagging.vm().use(), "a view from before the patch does not undo it");
+    }
+
+    @Test
+    void shouldStartOverWhenVmIsMadeAgainUnderTheSameName() {
+        ScalingState s = state(neon, MIN);
+        Step step = neon.onInput(s, metrics(0.9, Double.NaN, 100, T0), T0);
+        RequestPermit ask = (RequestPermit) step.actions().getFirst();
+        Step granted = neon.onInput(step.state(), new PermitGranted(ask.chain(), ask.request().requested()), T0);
+        PatchUse patch = (PatchUse) granted.actions().getFirst();
+        ScalingState applied = neon.onInput(granted.state(), new PatchApplied(patch.chain()), T0).state();
+
+        // Deleted and applied again between two polls: a new uid, targetRevision back at 0, use at MIN.
+        VmView again = new VmView("pg", "uid-2", "node-a", MIN, MIN, false, MIN, MAX, UNIT, GI, 0);
+        ScalingState fresh = neon.onInput(applied, new VmObserved(again), T0 + 1_000).state();
+        assertEquals(MIN, fresh.vm().use(), "the old VM's revision does not hide the new VM's use");
+        assertEquals(MIN, fresh.permit(), "the old VM's permit is not the new VM's");
+        assertEquals(0, fresh.lastRevision());
+        assertTrue(fresh.nextChain() > applied.nextChain() - 1, "chain ids keep counting");
+        Step late = neon.onInput(fresh, new PatchApplied(patch.chain()), T0 + 1_001);
+        assertEquals(fresh.operation(), late.state().operation(), "the old VM's late answer changes nothing");
     }
 
     @Test

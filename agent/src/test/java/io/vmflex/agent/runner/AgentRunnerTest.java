@@ -90,7 +90,7 @@ class AgentRunnerTest {
     }
 
     private static VmView view() {
-        return new VmView("pg", "node-a", MIN, MIN, false, MIN, MAX, new Allocation(250, GI), GI, 0);
+        return new VmView("pg", "uid-1", "node-a", MIN, MIN, false, MIN, MAX, new Allocation(250, GI), GI, 0);
     }
 
     private void loadStep(AgentRunner runner) {

@@ -24,6 +24,12 @@ public sealed interface GuestMessage {
 
     /** Guest → host: memory pressure; please grow me. */
     record UpscaleRequest(long id) implements GuestMessage {
+        /**
+         * The reason of the node event vmmd publishes for one of these. Distinct from every agent
+         * decision's reason: the agent follows the node's events and must not take its own
+         * "asking the scheduler" for the guest's request.
+         */
+        public static final String EVENT_REASON = "GuestMemoryPressure";
     }
 
     /** Host → guest: may I shrink you to {@code target}? */

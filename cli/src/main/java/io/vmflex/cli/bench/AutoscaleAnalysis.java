@@ -1,5 +1,6 @@
 package io.vmflex.cli.bench;
 
+import io.vmflex.api.guest.GuestMessage;
 import io.vmflex.cli.bench.AutoscaleTimeline.Event;
 import io.vmflex.cli.bench.AutoscaleTimeline.Heard;
 import io.vmflex.cli.bench.AutoscaleTimeline.Marker;
@@ -24,7 +25,7 @@ import java.util.function.Predicate;
  */
 final class AutoscaleAnalysis {
     /** vmmd's event for a guest monitor's upscale request (its message names the monitor). */
-    static final String MONITOR_REQUEST_REASON = "UpscaleRequested";
+    static final String MONITOR_REQUEST_REASON = GuestMessage.UpscaleRequest.EVENT_REASON;
     static final String MONITOR_REQUEST_TEXT = "guest monitor";
     static final String SCALED_UP = "ScaledUp";
     static final String SCALED_DOWN = "ScaledDown";

@@ -138,7 +138,7 @@ class AutoscaleAnalysisTest {
                 .report(9_000, 1, BASE_KB)
                 .console(10_000, "vmflex-bench: fill run=4")
                 .console(11_200, "vmflex-bench: filled run=4")
-                .event(11_300, "UpscaleRequested", "the guest monitor reports memory pressure and asks for more")
+                .event(11_300, "GuestMemoryPressure", "the guest monitor reports memory pressure and asks for more")
                 .event(11_310, "MonitorUpscaleRequested", "1 CPU/512Mi -> 1 CPU/1Gi: memory pressure in the guest")
                 .event(11_320, "UpscaleRequested", "1 CPU/512Mi -> 1 CPU/1Gi: asking the scheduler")
                 .event(11_450, "MemoryResize", "virtio-mem requested-size set to 512 MiB")
@@ -167,7 +167,7 @@ class AutoscaleAnalysisTest {
                 .console(0, "vmflex-monitor: connected v1")
                 .report(9_000, 1, BASE_KB)
                 .console(10_000, "vmflex-bench: fill run=1")
-                .event(11_300, "UpscaleRequested", "the guest monitor reports memory pressure and asks for more");
+                .event(11_300, "GuestMemoryPressure", "the guest monitor reports memory pressure and asks for more");
         assertFalse(AutoscaleAnalysis.memoryRuns(s.heard(), GROWN_KB).getFirst().complete());
         s.report(11_900, 1, BASE_KB + 524_288);
         assertFalse(AutoscaleAnalysis.memoryRuns(s.heard(), GROWN_KB).getFirst().complete(),
@@ -190,7 +190,7 @@ class AutoscaleAnalysisTest {
                 .event(10_800, "ScaledUp", "1 CPU/1Gi")
                 .report(11_000, 1, BASE_KB + 524_288)
                 .console(11_200, "vmflex-bench: filled run=1")
-                .event(12_000, "UpscaleRequested", "the guest monitor reports memory pressure and asks for more")
+                .event(12_000, "GuestMemoryPressure", "the guest monitor reports memory pressure and asks for more")
                 .heard();
 
         MemoryRun run = AutoscaleAnalysis.memoryRuns(heard, GROWN_KB).getFirst();

@@ -60,7 +60,7 @@ final class GuestLink {
 
                     @Override
                     public void onUpscaleRequest(GuestMessage.UpscaleRequest r) {
-                        events.publish(VmEvent.normal(vm, "UpscaleRequested",
+                        events.publish(VmEvent.normal(vm, GuestMessage.UpscaleRequest.EVENT_REASON,
                                 "the guest monitor reports memory pressure and asks for more"));
                     }
                 });

@@ -1,5 +1,6 @@
 package io.vmflex.vmm.it;
 
+import io.vmflex.api.guest.GuestMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AutoClose;
@@ -33,7 +34,7 @@ class GuestCommandAndPressureIT {
     private static long upscaleRequests() throws Exception {
         long n = 0;
         for (JsonNode e : daemon.http().get("/v1/events?vm=" + VM).json().path("items")) {
-            if ("UpscaleRequested".equals(e.path("reason").asText())) {
+            if (GuestMessage.UpscaleRequest.EVENT_REASON.equals(e.path("reason").asText())) {
                 n++;
             }
         }
