@@ -21,6 +21,9 @@ import java.time.Instant;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.vmflex.api.json.JsonErrorText.oneLine;
+import static io.vmflex.api.json.JsonErrorText.path;
+
 /**
  * Encodes and strictly decodes the permit protocol's bodies ({@link PermitRequest},
  * {@link PermitResponse}, {@link NodeReport}). Decoding checks, in this order: the size cap, that
@@ -186,27 +189,4 @@ public final class PermitCodec {
         }
     }
 
-    /** Dotted path from Jackson's reference chain: {@code vms[2].use.cpuMillis}. */
-    private static String path(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (!sb.isEmpty()) {
-                    sb.append('.');
-                }
-                sb.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String oneLine(String message) {
-        if (message == null) {
-            return "invalid";
-        }
-        String flat = message.replaceAll("\\s+", " ").strip();
-        return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
-    }
 }

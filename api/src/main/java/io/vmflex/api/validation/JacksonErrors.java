@@ -24,6 +24,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
+import static io.vmflex.api.json.JsonErrorText.oneLine;
+import static io.vmflex.api.json.JsonErrorText.path;
+
 /**
  * Turns Jackson's read exceptions into {@link InvalidSpecException}s with a dotted field path and
  * a one-line, user-facing detail. Must be called while the failing parser is still open (its
@@ -32,7 +35,6 @@ import java.util.Map;
 final class JacksonErrors {
 
     private static final int MAX_QUOTED = 60;
-    private static final int MAX_DETAIL = 200;
 
     private JacksonErrors() {
     }
@@ -133,22 +135,6 @@ final class JacksonErrors {
         }
     }
 
-    /** Dotted path from Jackson's reference chain: {@code spec.guest.env[0].name}. */
-    static String path(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (!sb.isEmpty()) {
-                    sb.append('.');
-                }
-                sb.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.toString();
-    }
-
     /** Dotted path of where a low-level parser stopped (duplicate keys, syntax errors). */
     private static String contextPath(Object processor) {
         if (!(processor instanceof JsonParser p)) {
@@ -179,11 +165,4 @@ final class JacksonErrors {
         return '"' + cut.replace("\n", "\\n") + '"';
     }
 
-    static String oneLine(String message) {
-        if (message == null) {
-            return "invalid";
-        }
-        String flat = message.replaceAll("\\s+", " ").strip();
-        return flat.length() > MAX_DETAIL ? flat.substring(0, MAX_DETAIL) + "..." : flat;
-    }
 }

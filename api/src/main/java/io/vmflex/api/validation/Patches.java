@@ -1,6 +1,7 @@
 package io.vmflex.api.validation;
 
 import com.fasterxml.jackson.core.JacksonException;
+import io.vmflex.api.json.JsonErrorText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -55,12 +56,12 @@ public final class Patches {
                 single = JsonPatch.fromJson(one);
             } catch (IOException e) {
                 throw new InvalidSpecException("", what + ": not a valid operation: "
-                        + JacksonErrors.oneLine(originalMessage(e)), e);
+                        + JsonErrorText.oneLine(originalMessage(e)), e);
             }
             try {
                 doc = single.apply(doc);
             } catch (JsonPatchException e) {
-                throw new InvalidSpecException("", what + ": " + JacksonErrors.oneLine(e.getMessage()), e);
+                throw new InvalidSpecException("", what + ": " + JsonErrorText.oneLine(e.getMessage()), e);
             }
         }
         return Manifests.fromTree(doc);
@@ -81,7 +82,7 @@ public final class Patches {
         try {
             return Manifests.fromTree(JsonMergePatch.fromJson(patchNode).apply(Manifests.toTree(vm)));
         } catch (JsonPatchException e) {
-            throw new InvalidSpecException("", "merge patch failed: " + JacksonErrors.oneLine(e.getMessage()), e);
+            throw new InvalidSpecException("", "merge patch failed: " + JsonErrorText.oneLine(e.getMessage()), e);
         }
     }
 
@@ -93,7 +94,7 @@ public final class Patches {
             }
             return node;
         } catch (JacksonException e) {
-            throw new InvalidSpecException("", "malformed JSON patch: " + JacksonErrors.oneLine(e.getOriginalMessage()), e);
+            throw new InvalidSpecException("", "malformed JSON patch: " + JsonErrorText.oneLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new InvalidSpecException("", "unreadable patch: " + e.getMessage(), e);
         }
