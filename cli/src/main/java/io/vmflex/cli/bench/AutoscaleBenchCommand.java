@@ -69,6 +69,11 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
             description = "Rule sets, in the order they run in each phase (default ${DEFAULT-VALUE})")
     List<String> rules;
 
+    @Option(names = "--turns", defaultValue = "2",
+            description = "Each phase's runs are split into this many turns and the rule sets take turns, so that a"
+                    + " busy spell of the host does not fall on one rule set only (default ${DEFAULT-VALUE})")
+    int turns;
+
     @Option(names = "--images", description = "Image store (default: <checkout>/build/images)")
     Path images;
 
@@ -101,14 +106,24 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the work directory (vmflex up logs)")
     boolean keep;
 
+    /** Runs {@code first .. first + count - 1} of a phase, under each rule set in turn. */
+    private record Turn(int number, int first, int count) {
+    }
+
     /** One VM of a phase: the load phase has one for all its runs, the memory phase one per run. */
     private record Guest(String vm, ObjectNode manifest, Duration stepTimeout) {
     }
+
+    private final java.util.Map<String, List<AutoscaleAnalysis.LoadRun>> loadByRules = new java.util.HashMap<>();
+    private final java.util.Map<String, List<AutoscaleAnalysis.MemoryRun>> memoryByRules = new java.util.HashMap<>();
 
     @Override
     public Integer call() throws Exception {
         if (runs < 1 || runs > MAX_RUNS) {
             throw new IllegalArgumentException("--runs must be 1.." + MAX_RUNS + " (under TCG a QEMU survives 31 vCPU plugs)");
+        }
+        if (turns < 1 || turns > runs) {
+            throw new IllegalArgumentException("--turns must be 1..--runs, got " + turns);
         }
         for (String r : rules) {
             if (!r.equals("vmflex") && !r.equals("neon")) {
@@ -145,8 +160,14 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
         boolean ok = false;
         try {
             for (String phase : phases) {
-                for (String r : rules) {
-                    runPhase(phase, r, imageDir, work.resolve(phase + "-" + r), report, timelines, t0);
+                int first = 1;
+                for (int turn = 1; turn <= turns; turn++) {
+                    int count = runs / turns + (turn <= runs % turns ? 1 : 0);
+                    for (String r : rules) {
+                        runPhase(phase, r, new Turn(turn, first, count), imageDir,
+                                work.resolve(phase + "-" + r + "-" + turn), report, timelines, t0);
+                    }
+                    first += count;
                 }
             }
             ok = true;
@@ -180,19 +201,20 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
      * created, followed until its schedule is done, analysed and deleted. What a guest heard goes into
      * the report even when it failed.
      */
-    private void runPhase(String phase, String rules, Path imageDir, Path dir, AutoscaleReport report, StringBuilder timelines,
-                          long t0) throws Exception {
-        System.out.printf("%n[%s %s] starting vmflex up (%s rules, compute unit %s)%n", phase, rules, rules, COMPUTE_UNIT);
-        List<AutoscaleAnalysis.LoadRun> loadRuns = new ArrayList<>();
-        List<AutoscaleAnalysis.MemoryRun> memoryRuns = new ArrayList<>();
+    private void runPhase(String phase, String rules, Turn turn, Path imageDir, Path dir, AutoscaleReport report,
+                          StringBuilder timelines, long t0) throws Exception {
+        System.out.printf("%n[%s %s turn %d] starting vmflex up (%s rules, compute unit %s)%n", phase, rules, turn.number(), rules,
+                COMPUTE_UNIT);
+        List<AutoscaleAnalysis.LoadRun> loadRuns = loadByRules.computeIfAbsent(rules, r -> new ArrayList<>());
+        List<AutoscaleAnalysis.MemoryRun> memoryRuns = memoryByRules.computeIfAbsent(rules, r -> new ArrayList<>());
         try (BenchUpNode node = BenchUpNode.start(dir, imageDir, rules, COMPUTE_UNIT)) {
             String accel = ApiMapper.json().readTree(node.request("GET", "/v1/node", null, null).body()).path("accel").asText("?");
             System.out.printf("[%s %s] accel %s%n", phase, rules, accel);
-            List<Guest> guests = phase.equals("load") ? List.of(loadGuest())
-                    : java.util.stream.IntStream.rangeClosed(1, runs).mapToObj(this::memoryGuest).toList();
+            List<Guest> guests = phase.equals("load") ? List.of(loadGuest(turn.count()))
+                    : java.util.stream.IntStream.range(turn.first(), turn.first() + turn.count()).mapToObj(this::memoryGuest).toList();
             for (Guest g : guests) {
                 AutoscaleTimeline timeline = new AutoscaleTimeline();
-                String label = "[" + phase + " " + rules + "]";
+                String label = "[" + phase + " " + rules + " turn " + turn.number() + "]";
                 try {
                     if (phase.equals("load")) {
                         runGuest(node, g, timeline, label, heard -> lines(AutoscaleAnalysis.loadRuns(heard),
@@ -216,9 +238,9 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
         }
     }
 
-    private Guest loadGuest() {
+    private Guest loadGuest(int count) {
         int gate = (int) Math.round(gateLoad * 100);
-        String script = AutoscaleGuestScripts.loadSteps(new AutoscaleGuestScripts.LoadSchedule(runs, 2, steadySeconds,
+        String script = AutoscaleGuestScripts.loadSteps(new AutoscaleGuestScripts.LoadSchedule(count, 2, steadySeconds,
                 UPSCALE_TIMEOUT_SECONDS, gate, 5, gateMaxSeconds, 30));
         // 1..2 vCPUs, one unit = 1 vCPU: a step is +1 vCPU; the memory is fixed (max = min), so only the CPU moves.
         // A step may take the gate, the wait for the upscale, the steady load and the way down.
@@ -337,7 +359,7 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
             if (!complete.test(r)) {
                 break;
             }
-            out.add("run " + run.applyAsInt(r) + "/" + runs + ": " + text.apply(r));
+            out.add("run " + run.applyAsInt(r) + ": " + text.apply(r));
         }
         return out;
     }
