@@ -1,14 +1,8 @@
 package io.vmflex.api.vm;
 
 import com.fasterxml.jackson.annotation.JsonValue;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.regex.Matcher;
@@ -156,25 +150,19 @@ public record ByteQuantity(long bytes) implements Comparable<ByteQuantity> {
     }
 
     /** Strict token-type-aware reader; booleans, objects and arrays are rejected. */
-    static final class Deserializer extends StdScalarDeserializer<ByteQuantity> {
+    static final class Deserializer extends QuantityDeserializer<ByteQuantity> {
         Deserializer() {
             super(ByteQuantity.class);
         }
 
         @Override
-        public ByteQuantity deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            JsonToken token = p.currentToken();
-            try {
-                if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
-                    return fromDecimal(p.getDecimalValue(), p.getText());
-                }
-                if (token == JsonToken.VALUE_STRING) {
-                    return parse(p.getText());
-                }
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                throw InvalidFormatException.from(p, e.getMessage(), p.getText(), ByteQuantity.class);
-            }
-            return (ByteQuantity) ctxt.handleUnexpectedToken(ByteQuantity.class, p);
+        ByteQuantity fromNumber(java.math.BigDecimal value, String text) {
+            return fromDecimal(value, text);
+        }
+
+        @Override
+        ByteQuantity fromString(String text) {
+            return parse(text);
         }
     }
 }

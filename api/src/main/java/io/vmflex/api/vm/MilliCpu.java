@@ -1,14 +1,8 @@
 package io.vmflex.api.vm;
 
 import com.fasterxml.jackson.annotation.JsonValue;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.regex.Pattern;
@@ -114,25 +108,19 @@ public record MilliCpu(long millis) implements Comparable<MilliCpu> {
     }
 
     /** Strict token-type-aware reader; booleans, objects and arrays are rejected. */
-    static final class Deserializer extends StdScalarDeserializer<MilliCpu> {
+    static final class Deserializer extends QuantityDeserializer<MilliCpu> {
         Deserializer() {
             super(MilliCpu.class);
         }
 
         @Override
-        public MilliCpu deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            JsonToken token = p.currentToken();
-            try {
-                if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
-                    return fromDecimal(p.getDecimalValue(), p.getText());
-                }
-                if (token == JsonToken.VALUE_STRING) {
-                    return parse(p.getText());
-                }
-            } catch (IllegalArgumentException e) {
-                throw InvalidFormatException.from(p, e.getMessage(), p.getText(), MilliCpu.class);
-            }
-            return (MilliCpu) ctxt.handleUnexpectedToken(MilliCpu.class, p);
+        MilliCpu fromNumber(java.math.BigDecimal value, String text) {
+            return fromDecimal(value, text);
+        }
+
+        @Override
+        MilliCpu fromString(String text) {
+            return parse(text);
         }
     }
 }
