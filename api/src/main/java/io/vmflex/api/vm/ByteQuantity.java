@@ -156,7 +156,7 @@ public record ByteQuantity(long bytes) implements Comparable<ByteQuantity> {
         }
 
         @Override
-        ByteQuantity fromNumber(java.math.BigDecimal value, String text) {
+        ByteQuantity fromNumber(BigDecimal value, String text) {
             return fromDecimal(value, text);
         }
 

@@ -114,7 +114,7 @@ public record MilliCpu(long millis) implements Comparable<MilliCpu> {
         }
 
         @Override
-        MilliCpu fromNumber(java.math.BigDecimal value, String text) {
+        MilliCpu fromNumber(BigDecimal value, String text) {
             return fromDecimal(value, text);
         }
 
