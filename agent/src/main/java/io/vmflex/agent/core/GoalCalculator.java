@@ -19,6 +19,14 @@ package io.vmflex.agent.core;
  * never lower anything. Stateless.
  */
 final class GoalCalculator {
+    /**
+     * The runnable count counts only while the VM uses at least this share of its allocation: a
+     * crowded host lowers the share of a VM that works (pgbench against it reads 0.5-0.9 here), but
+     * on a host that seldom runs the VM's vCPUs an idle guest's few tasks wait for them too and read
+     * as about one runnable task (seen at load 15 on 2 cores: busy 0.11, runnable 1.11), which would
+     * otherwise ask for a vCPU and never give it back.
+     */
+    static final double RUNNABLE_HOLD_MIN_BUSY = 0.25;
 
     private GoalCalculator() {
     }
@@ -60,7 +68,7 @@ final class GoalCalculator {
                 // the VM less than it wants, which reads as a lower busy share: the guest's own count of
                 // runnable tasks (current within 5 s) keeps what they still use.
                 cpuUnits = busy * useCpus / config.cpuBusyTarget() / unitCpus;
-                if (runnable >= 0) {
+                if (runnable >= 0 && busy >= RUNNABLE_HOLD_MIN_BUSY) {
                     cpuUnits = Math.max(cpuUnits, Math.min(runnable, useCpus) / config.cpuBusyTarget() / unitCpus);
                 }
             }

@@ -335,6 +335,36 @@ class ScalingCoreTest {
         assertEquals(patch.use(), lagging.vm().use(), "a view from before the patch does not undo it");
     }
 
+    /** The goal's CPU after two samples whose load averages say {@code runnable} tasks wait to run. */
+    private long cpuGoalWithRunnable(Allocation use, double busy, double runnable) {
+        ScalingState s = state(vmflex, use);
+        double first = 0.30;
+        double second = first * LoadTracker.DECAY + runnable * (1 - LoadTracker.DECAY);
+        s = vmflex.onInput(s, metrics(first, busy, 100, T0), T0).state();
+        s = vmflex.onInput(s, metrics(second, busy, 100, T0 + 1_000), T0 + 1_000).state();
+        assertEquals(runnable, s.load().runnable(), 0.01);
+        return vmflex.goal(s, T0 + 1_000).target().cpuMillis();
+    }
+
+    @Test
+    void shouldHoldCpuOfAWorkingVmOnACrowdedHostByItsRunnableTasks() {
+        // pgbench on a crowded host: the VM gets 60 % of its 2 CPUs, but 2 tasks keep wanting them.
+        assertEquals(2000, cpuGoalWithRunnable(new Allocation(2000, GI), 0.6, 2.0));
+    }
+
+    @Test
+    void shouldNotRaiseAnIdleVmOnAStarvedHostByItsRunnableTasks() {
+        assertEquals(MIN.cpuMillis(), cpuGoalWithRunnable(new Allocation(1000, GI), 0.11, 1.11));
+    }
+
+    @Test
+    void shouldLetAnIdleVmOnAStarvedHostComeDown() {
+        // Seen on a host loaded 15 on 2 cores: an idle TCG guest's tasks wait for vCPUs the host
+        // seldom runs, so its runnable count stays near 1 while it uses a tenth of its allocation.
+        assertEquals(MIN.cpuMillis(), cpuGoalWithRunnable(new Allocation(2000, GI), 0.11, 1.11),
+                "what it uses (0.11 x 2 CPUs) is less than one unit");
+    }
+
     @Test
     void shouldStartOverWhenVmIsMadeAgainUnderTheSameName() {
         ScalingState s = state(neon, MIN);
