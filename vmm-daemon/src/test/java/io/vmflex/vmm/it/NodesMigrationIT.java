@@ -29,6 +29,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -311,7 +312,10 @@ class NodesMigrationIT {
             Thread.sleep(5000);
             Moved back = apiMigrate(node2, name, "node-1");
             Guest.awaitPhase(node1, name, "Running", STEP);
-            assertTrue(bench.isAlive(), "pgbench ended before both moves were over");
+            if (!bench.isAlive()) {
+                reader.join(Duration.ofSeconds(10));
+                throw new AssertionError("pgbench ended (exit " + bench.exitValue() + ") before both moves were over:\n" + out);
+            }
             assertTrue(bench.waitFor(120, TimeUnit.SECONDS), "pgbench did not finish");
             reader.join(Duration.ofSeconds(10));
             System.out.printf("NodesMigrationIT postgres: node-1->node-2 total %d ms downtime %d ms paused %d ms;"
@@ -322,6 +326,23 @@ class NodesMigrationIT {
             List<String> errors = out.toString().lines()
                     .filter(l -> l.contains("error") || l.contains("connection to server") || l.contains("FATAL")).toList();
             assertTrue(errors.isEmpty(), "pgbench reported errors: " + errors);
+
+            // PGDATA is on the VM's data disk, which moved with it: every transaction pgbench saw
+            // committed (each adds one pgbench_history row), those of both moves included, is there
+            // once more on node-2, and a delete there shuts PostgreSQL down cleanly and takes the disk.
+            Matcher processed = Pattern.compile("number of transactions actually processed: (\\d+)").matcher(out);
+            assertTrue(processed.find(), out.toString());
+            apiMigrate(node1, name, "node-2");
+            Guest.awaitPhase(node2, name, "Running", STEP);
+            List<String> count = new ArrayList<>(pg);
+            count.addAll(List.of("psql", "-X", "-At", "-c", "select count(*) from pgbench_history"));
+            assertEquals(processed.group(1), run(Duration.ofSeconds(60), count.toArray(String[]::new)).strip(),
+                    "committed rows on node-2");
+            Path disk = Path.of("/var/lib/vmflex-nodes/node-2/vms", name, "disk-pgdata.raw");
+            assertTrue(Files.exists(disk), "the data disk on node-2: " + disk);
+            assertEquals(200, node2.send("DELETE", "/v1/vms/" + name, null, null).status());
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> node2.get("/v1/vms/" + name).status() == 404);
+            assertFalse(Files.exists(disk), "the data disk outlived its VM");
         } finally {
             bench.destroyForcibly();
             node1.send("DELETE", "/v1/vms/" + name, null, null);
