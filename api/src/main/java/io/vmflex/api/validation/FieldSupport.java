@@ -118,7 +118,7 @@ public final class FieldSupport {
         FIELDS.put("spec.guest.ports", new Ignored("the VM's own address reaches every port", null));
         FIELDS.put("spec.guest.settings", new Used(true));
         FIELDS.put("spec.guest.settings.sysctl", new Used(false));
-        FIELDS.put("spec.guest.settings.swap", new Refused("guest swap is not implemented yet"));
+        FIELDS.put("spec.guest.settings.swap", new Used(false));
     }
 
     private FieldSupport() {

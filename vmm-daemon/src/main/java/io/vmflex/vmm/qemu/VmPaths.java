@@ -36,6 +36,8 @@ public record VmPaths(Path dir) {
     public Path rootOverlay() { return dir.resolve("root.qcow2"); }
     /** The VM's emptyDisk {@code name} (a DNS label), a raw file that lives and goes with the VM. */
     public Path dataDisk(String name) { return dir.resolve("disk-" + name + ".raw"); }
+    /** The VM's swap disk (spec.guest.settings.swap), a sparse raw file the guest formats at boot. */
+    public Path swapDisk() { return dir.resolve("swap.raw"); }
 
     public VmPaths check() {
         for (Path p : new Path[] {qmpSocket(), consoleSocket(), guestChannelSocket()}) {

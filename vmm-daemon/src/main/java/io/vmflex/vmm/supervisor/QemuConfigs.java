@@ -54,7 +54,7 @@ public final class QemuConfigs {
 
     private static QemuVmConfig of(NodeContext node, VmPaths paths, VirtualMachine vm, SpecView spec, VmNic nic,
             boolean formatDataDisks) throws ImageStore.ImageNotFoundException {
-        DataDisks dataDisks = DataDisks.of(vm.spec().disks(), paths);
+        DataDisks dataDisks = DataDisks.of(vm.spec().disks(), swapBytes(vm), paths);
         ImageStore.Image image = node.images().resolve(spec.image());
         ImageStore.Image kernelFrom = spec.kernelImage() == null || spec.kernelImage().isBlank()
                 ? image : node.images().resolve(spec.kernelImage());
@@ -72,6 +72,12 @@ public final class QemuConfigs {
                 spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
                 kernelFrom.kernel(), image.initrd(), image.disk() == null ? null : rootOverlay(node, paths, image.disk(), rootDiskBytes(vm)),
                 cmdline, nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths, dataDisks);
+    }
+
+    /** {@code spec.guest.settings.swap} in bytes, or null when not set. */
+    public static Long swapBytes(VirtualMachine vm) {
+        var settings = vm.spec().guest().settings();
+        return settings == null || settings.swap() == null ? null : settings.swap().bytes();
     }
 
     /** {@code spec.guest.rootDisk.size} in bytes, or null when not set. */
