@@ -91,7 +91,7 @@ public final class FieldSupport {
         FIELDS.put("spec.service_links", pod);
         FIELDS.put("spec.enableAcceleration", new Used(false));
         FIELDS.put("spec.runnerImage", pod);
-        FIELDS.put("spec.enableSSH", new Ignored("there is no SSH into VMs yet", BooleanNode.TRUE));
+        FIELDS.put("spec.enableSSH", new Used(false));
         FIELDS.put("spec.tls", new Refused("certificates are not provisioned into the guest"));
         FIELDS.put("spec.overcommit", pod);
         FIELDS.put("spec.targetRevision", new Used(false));

@@ -11,6 +11,7 @@ import io.vmflex.vmm.qemu.GuestParameters;
 import io.vmflex.vmm.qemu.QemuVmConfig;
 import io.vmflex.vmm.qemu.RootOverlay;
 import io.vmflex.vmm.qemu.SpecView;
+import io.vmflex.vmm.qemu.SshKeyPair;
 import io.vmflex.vmm.qemu.VmPaths;
 
 import java.io.IOException;
@@ -58,9 +59,13 @@ public final class QemuConfigs {
         ImageStore.Image image = node.images().resolve(spec.image());
         ImageStore.Image kernelFrom = spec.kernelImage() == null || spec.kernelImage().isBlank()
                 ? image : node.images().resolve(spec.kernelImage());
+        // spec.enableSSH: the VM's own start makes its key pair once; a migration's target uses the one
+        // it has (none on a first arrival: the guest keeps the key it booted with).
+        String sshKey = !Boolean.TRUE.equals(vm.spec().enableSsh()) ? null
+                : formatDataDisks ? SshKeyPair.ensure(paths, spec.name()) : SshKeyPair.existing(paths);
         String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")
                 + (nic == null ? "" : " " + VmNetwork.kernelIpArg(nic))
-                + GuestParameters.kernelArgs(vm.spec().guest()) + dataDisks.kernelArg()).trim();
+                + GuestParameters.kernelArgs(vm.spec().guest()) + dataDisks.kernelArg() + SshKeyPair.kernelArg(sshKey)).trim();
         if (cmdline.length() > GuestParameters.MAX_CMDLINE) {
             throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
                     + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/settings.sysctl/appendKernelCmdline/disks too long)");
