@@ -95,8 +95,7 @@ public final class FieldSupport {
         FIELDS.put("spec.tls", new Refused("certificates are not provisioned into the guest"));
         FIELDS.put("spec.overcommit", pod);
         FIELDS.put("spec.targetRevision", new Used(false));
-        FIELDS.put("spec.cpuScalingMode", new UsedWith(Set.of(TextNode.valueOf("QmpScaling")),
-                "vCPUs are hot-plugged through QMP; SysfsScaling is not implemented yet"));
+        FIELDS.put("spec.cpuScalingMode", new Used(false));
         FIELDS.put("spec.enableNetworkMonitoring", new Ignored("NeonVM's network monitoring sidecar", BooleanNode.FALSE));
         FIELDS.put("spec.guest.kernelImage", new Used(false));
         FIELDS.put("spec.guest.memhpAutoMovableRatio", new Used(false));

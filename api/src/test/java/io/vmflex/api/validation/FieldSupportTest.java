@@ -92,15 +92,12 @@ class FieldSupportTest {
                         "emptyDisk", Map.of("size", "1Gi", "enableQuotas", true))))));
         assertTrue(quotas.getMessage().startsWith("not supported by vmflex: spec.disks.emptyDisk.enableQuotas = true"),
                 quotas.getMessage());
-        var sysfs = assertThrows(InvalidSpecException.class, () -> VmValidator.validateCreate(
-                TestVms.validWith("/spec/cpuScalingMode", "SysfsScaling")));
-        assertTrue(sysfs.getMessage().startsWith("not supported by vmflex: spec.cpuScalingMode = SysfsScaling"),
-                sysfs.getMessage());
     }
 
     @Test
     void shouldAcceptWhatVmflexDoesAndEmptyLists() {
         assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/cpuScalingMode", "QmpScaling")));
+        assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/cpuScalingMode", "SysfsScaling")));
         assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/disks", List.of())));
         assertDoesNotThrow(() -> VmValidator.validateCreate(TestVms.validWith("/spec/disks", List.of(
                 Map.of("name", "data", "mountPath", "/data", "emptyDisk", Map.of("size", "1Gi", "discard", true,

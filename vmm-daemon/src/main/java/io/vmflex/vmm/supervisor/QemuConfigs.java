@@ -30,6 +30,9 @@ import java.util.Objects;
  * <p>Stateless; thread-safe.
  */
 public final class QemuConfigs {
+    /** The kernel command line word of a SysfsScaling guest (the guest monitor's {@code SysfsCpus.CMDLINE_WORD}). */
+    public static final String SYSFS_CPUS_WORD = "vmflex.cpu_scaling=sysfs";
+
     private QemuConfigs() {
     }
 
@@ -65,7 +68,9 @@ public final class QemuConfigs {
                 : formatDataDisks ? SshKeyPair.ensure(paths, spec.name()) : SshKeyPair.existing(paths);
         String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")
                 + (nic == null ? "" : " " + VmNetwork.kernelIpArg(nic))
-                + GuestParameters.kernelArgs(vm.spec().guest()) + dataDisks.kernelArg() + SshKeyPair.kernelArg(sshKey)).trim();
+                + GuestParameters.kernelArgs(vm.spec().guest()) + dataDisks.kernelArg() + SshKeyPair.kernelArg(sshKey)
+                // SysfsScaling: the guest's init and monitor leave offline CPUs offline; the host says how many.
+                + (spec.sysfsCpus() ? " " + SYSFS_CPUS_WORD : "")).trim();
         if (cmdline.length() > GuestParameters.MAX_CMDLINE) {
             throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
                     + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/settings.sysctl/appendKernelCmdline/disks too long)");
