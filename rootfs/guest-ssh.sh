@@ -3,7 +3,8 @@
 # the kernel command line (only with enableSSH); without it nothing here runs. sshd and ssh-keygen are
 # Debian's (openssh-server, openssh-client), bundled with the libraries they need outside glibc on the
 # monitor disk: /opt/vmflex-monitor/ssh/{sshd,ssh-keygen,lib/,glibc-extra/}. The guest makes its host
-# key at each boot (/run is a tmpfs); root logs in with the VM's key only, no password.
+# key at each boot (/run is a tmpfs); root logs in with the VM's key only, no password. sshd logs to
+# /run/vmflex-ssh/sshd.log.
 # Console: "vmflex-guest: sshd listening on port 22" | "vmflex-guest: sshd did not start" |
 #          "vmflex-guest: no sshd in this image, SSH disabled".
 # SSH_LIBS: the library path the bundle runs with (the image knows where its glibc is).
@@ -34,7 +35,7 @@ start_sshd() {
         && LD_LIBRARY_PATH=$SSH_LIBS "$bundle/sshd" -f /dev/null -h /run/vmflex-ssh/host_ed25519_key \
             -o AuthorizedKeysFile=/run/vmflex-ssh/authorized_keys -o PermitRootLogin=prohibit-password \
             -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no \
-            -o PidFile=/run/vmflex-ssh/sshd.pid; then
+            -o PidFile=/run/vmflex-ssh/sshd.pid -E /run/vmflex-ssh/sshd.log; then
         echo "vmflex-guest: sshd listening on port 22"
     else
         echo "vmflex-guest: sshd did not start"

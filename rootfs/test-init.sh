@@ -17,6 +17,9 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 # The initramfs may lack /dev/console (it is made only when the builder may mknod).
 [ -t 1 ] || exec </dev/console >/dev/console 2>&1
+# The kernel makes the initramfs root 1777; sshd (spec.enableSSH) trusts no key file under a
+# directory others may write, and nothing here needs it to be.
+chmod 0755 /
 mkdir -p /dev/pts /tmp /run
 mount -t devpts devpts /dev/pts 2>/dev/null
 

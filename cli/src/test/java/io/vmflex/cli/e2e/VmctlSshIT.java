@@ -82,9 +82,14 @@ class VmctlSshIT {
     }
 
     private static void create(String name, String specLines) throws Exception {
+        create(name, specLines, "");
+    }
+
+    private static void create(String name, String specLines, String guestLines) throws Exception {
         Path yaml = state.resolve(name + ".yaml");
         Files.writeString(yaml, Files.readString(EXAMPLE).replace("name: test-vm", "name: " + name)
-                .replace("  restartPolicy: Always\n", "  restartPolicy: Always\n" + specLines));
+                .replace("  restartPolicy: Always\n", "  restartPolicy: Always\n" + specLines)
+                .replace("  guest:\n", "  guest:\n" + guestLines));
         Run apply = vmctl("apply", "-f", yaml.toString());
         assertEquals(0, apply.exit(), apply.err());
     }
@@ -100,7 +105,7 @@ class VmctlSshIT {
         long t0 = System.nanoTime();
         Run ssh = vmctl("ssh", "vm", "ssh-vm", "--", "echo", "hello-from", "$(hostname)", "&&", "cat", "/proc/cmdline");
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertEquals(0, ssh.exit(), ssh.out() + ssh.err());
+        assertEquals(0, ssh.exit(), ssh.out() + ssh.err() + "\nconsole:\n" + vmctl("logs", "vm", "ssh-vm").out());
         assertTrue(ssh.out().startsWith("hello-from "), ssh.out());
         assertTrue(ssh.out().contains("vmflex.ssh="), "the command did not run in the guest: " + ssh.out());
         System.out.printf("MEASURED vmctl ssh vm ssh-vm -- echo ...: %d ms (TCG guest)%n", ms);
