@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * spec.enableSSH end to end: the daemon makes the VM's key pair (private half 0600), the test image's
  * sshd accepts it, and {@code vmctl ssh vm NAME -- COMMAND} runs the command in the guest over the VM
- * network and prints its output; a VM with enableSSH false has no key and vmctl says so.
+ * network and prints its output, in the postgres image as well; a VM with enableSSH false has no key
+ * and vmctl says so.
  */
 @Tag("qemu")
 class VmctlSshIT {
@@ -73,6 +74,7 @@ class VmctlSshIT {
         if (vmmd != null) {
             vmctl("delete", "vm", "ssh-vm");
             vmctl("delete", "vm", "no-ssh-vm");
+            vmctl("delete", "vm", "pg-ssh");
             vmmd.close();
             new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
             try (var walk = Files.walk(state)) {
@@ -112,6 +114,25 @@ class VmctlSshIT {
 
         Run failing = vmctl("ssh", "vm/ssh-vm", "--", "exit", "7");
         assertEquals(7, failing.exit(), "ssh's exit code is vmctl's: " + failing.err());
+    }
+
+    @Test
+    void shouldLogInToThePostgresImageToo() throws Exception {
+        boolean built = Files.exists(IMAGES.resolve("postgres/manifest.json"));
+        if (!built) {
+            System.err.println("SKIPPED VmctlSshIT.shouldLogInToThePostgresImageToo: postgres image not built in " + IMAGES);
+        }
+        assumeTrue(built, "postgres image not built in " + IMAGES);
+        Path yaml = state.resolve("pg-ssh.yaml");
+        Files.writeString(yaml, Files.readString(EXAMPLE.resolveSibling("postgres-vm.yaml")).replace("name: postgres-vm", "name: pg-ssh"));
+        Run apply = vmctl("apply", "-f", yaml.toString());
+        assertEquals(0, apply.exit(), apply.err());
+        Awaitility.await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(500))
+                .until(() -> vmctl("logs", "vm", "pg-ssh").out().contains("vmflex-guest: sshd listening on port 22"));
+
+        Run ssh = vmctl("ssh", "vm", "pg-ssh", "--", "/usr/lib/postgresql/15/bin/postgres", "--version");
+        assertEquals(0, ssh.exit(), ssh.out() + ssh.err() + "\nconsole:\n" + vmctl("logs", "vm", "pg-ssh").out());
+        assertTrue(ssh.out().startsWith("postgres (PostgreSQL) 15."), ssh.out());
     }
 
     @Test

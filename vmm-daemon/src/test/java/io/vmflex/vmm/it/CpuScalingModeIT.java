@@ -120,24 +120,30 @@ class CpuScalingModeIT {
         assertTrue(events.contains("CpusOnlined"), events);
         assertTrue(!events.contains("CpuPlugged") && !events.contains("CpuUnplugRequested"), "SysfsScaling plugged vCPUs: " + events);
 
-        List<Long> sysfsGuest = new ArrayList<>();
-        List<Long> sysfsStatus = new ArrayList<>();
-        List<Long> qmpGuest = new ArrayList<>();
-        List<Long> qmpStatus = new ArrayList<>();
+        // [mode][direction: 0 up, 1 down][guest, status]
+        List<List<List<List<Long>>>> ms = new ArrayList<>();
+        for (int m = 0; m < 2; m++) {
+            ms.add(List.of(List.of(new ArrayList<>(), new ArrayList<>()), List.of(new ArrayList<>(), new ArrayList<>())));
+        }
+        String[] vms = {"sysfs-vm", "qmp-vm"};
         for (int round = 0; round < ROUNDS; round++) {
-            for (int cpus : new int[] {2, 1}) {
-                Timing q = resize("qmp-vm", cpus);
-                qmpGuest.add(q.guestMs());
-                qmpStatus.add(q.statusMs());
-                Timing s = resize("sysfs-vm", cpus);
-                sysfsGuest.add(s.guestMs());
-                sysfsStatus.add(s.statusMs());
+            for (int dir = 0; dir < 2; dir++) {
+                // Alternating which mode goes first, so neither always runs on a host the other just loaded.
+                for (int k = 0; k < 2; k++) {
+                    int m = (round + k) % 2;
+                    Timing t = resize(vms[m], dir == 0 ? 2 : 1);
+                    ms.get(m).get(dir).get(0).add(t.guestMs());
+                    ms.get(m).get(dir).get(1).add(t.statusMs());
+                }
             }
         }
-        System.out.printf("MEASURED resize 1<->2 vCPUs, %d rounds each way, same run (TCG):%n", ROUNDS);
-        System.out.printf("MEASURED   SysfsScaling: patch -> guest sees it %s; patch -> status Running %s%n",
-                stats(sysfsGuest), stats(sysfsStatus));
-        System.out.printf("MEASURED   QmpScaling:   patch -> guest sees it %s; patch -> status Running %s%n",
-                stats(qmpGuest), stats(qmpStatus));
+        System.out.printf("MEASURED resize between 1 and 2 vCPUs, %d rounds, both modes in the same run (TCG):%n", ROUNDS);
+        for (int m = 0; m < 2; m++) {
+            for (int dir = 0; dir < 2; dir++) {
+                System.out.printf("MEASURED   %-12s %s: patch -> guest reports it: %s; patch -> status Running: %s%n",
+                        m == 0 ? "SysfsScaling" : "QmpScaling", dir == 0 ? "1 -> 2" : "2 -> 1",
+                        stats(ms.get(m).get(dir).get(0)), stats(ms.get(m).get(dir).get(1)));
+            }
+        }
     }
 }
