@@ -59,25 +59,36 @@ final class GuestCpuControl implements GuestCpus {
             return;
         }
         ch.get().setCpusOnline(cpus, ANSWER_TIMEOUT).whenComplete((now, error) -> {
-            if (error == null && answered(gen, now)) {
-                events.publish(VmEvent.normal(vm, "CpusOnlined", "the guest has " + now + " vCPUs online (asked " + cpus + ")"));
-                reconcileSoon.run();
-            } else if (error != null) {
+            if (error != null) {
                 answered(gen, -1);
+                return;
+            }
+            int before = answered(gen, now);
+            if (before != Integer.MIN_VALUE) {
+                if (before != now) {
+                    events.publish(VmEvent.normal(vm, "CpusOnlined", "the guest has " + now + " vCPUs online (asked " + cpus + ")"));
+                }
+                reconcileSoon.run();
             }
         });
     }
 
-    /** Records an answer (-1: none came); false when it belongs to an earlier QEMU. */
-    private synchronized boolean answered(long gen, int now) {
+    /**
+     * Records an answer (-1: none came).
+     *
+     * @return the count online before it, or MIN_VALUE when the answer belongs to an earlier QEMU or none came
+     */
+    private synchronized int answered(long gen, int now) {
         if (gen != generation) {
-            return false;
+            return Integer.MIN_VALUE;
         }
         inFlight = 0;
-        if (now > 0) {
-            online = now;
+        if (now <= 0) {
+            return Integer.MIN_VALUE;
         }
-        return now > 0;
+        int before = online;
+        online = now;
+        return before;
     }
 
     @Override
