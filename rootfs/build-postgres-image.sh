@@ -63,7 +63,7 @@ fi
 # builds it first when needed): same jars and runtime, read out with debugfs (no mount).
 MONITOR_IMG=$IMAGES_DIR/test/monitor.img
 [ -f "$MONITOR_IMG" ] || "$HERE/build-test-image.sh" "$IMAGES_DIR" >&2
-STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
+STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/guest-ssh.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
            cat "$IMAGES_DIR/test/.stamp"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
@@ -100,7 +100,11 @@ done
 install -m 0755 "$HERE/postgres/init.sh" "$ROOT/usr/local/lib/vmflex/init"
 install -m 0644 "$HERE/guest-report.sh" "$ROOT/usr/local/lib/vmflex/guest-report.sh"
 install -m 0644 "$HERE/guest-disks.sh" "$ROOT/usr/local/lib/vmflex/guest-disks.sh"
-install -m 0644 "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$ROOT/usr/local/lib/vmflex/"
+install -m 0644 "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/guest-ssh.sh" "$ROOT/usr/local/lib/vmflex/"
+# spec.enableSSH: sshd (bundled on the monitor disk, see build-test-image.sh) needs its privilege
+# separation user; the root is read-only in the guest, so it is made here.
+chroot "$ROOT" id sshd >/dev/null 2>&1 \
+    || chroot "$ROOT" useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd
 mkdir -p "$ROOT/opt/vmflex-monitor"
 debugfs -R "rdump / $ROOT/opt/vmflex-monitor" "$MONITOR_IMG" >/dev/null 2>&1
 [ -x "$ROOT/opt/vmflex-monitor/start" ] || { log "cannot read the guest monitor out of $MONITOR_IMG"; exit 1; }

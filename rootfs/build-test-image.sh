@@ -39,6 +39,11 @@ need() {
     # mkfs.ext4 -d fills the monitor disk without a loop mount; strip shrinks libjvm by 5 MB.
     command -v mkfs.ext4 >/dev/null 2>&1 || missing="$missing e2fsprogs"
     command -v strip >/dev/null 2>&1 || missing="$missing binutils"
+    # sshd's libraries outside glibc (the bundle copies them from the host; openssh-server itself is
+    # only downloaded, never installed here).
+    for p in openssh-client libwrap0 libpam0g libaudit1 libgssapi-krb5-2 libsystemd0 libselinux1 libssl3 libcrypt1; do
+        installed "$p" || missing="$missing $p"
+    done
     if [ -n "$missing" ]; then
         log "installing$missing"
         apt-get install -y $missing >&2 || { apt-get update -qq && apt-get install -y $missing >&2; }
@@ -67,7 +72,18 @@ GLIBC_DIR=/lib/x86_64-linux-gnu
 GLIBC_LIBS="libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1"
 LDSO=/lib64/ld-linux-x86-64.so.2
 
-STAMP=$( { cat "$0" "$INIT" "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES"; cat "$KERNEL_DIR/package"; \
+# spec.enableSSH: Debian's openssh-server, downloaded (not installed) into the cache and unpacked.
+SSH_CACHE=${VMFLEX_CACHE_DIR:-$HOME/.cache/vmflex}/openssh
+if ! ls "$SSH_CACHE"/openssh-server_*.deb >/dev/null 2>&1; then
+    log "downloading openssh-server"
+    mkdir -p "$SSH_CACHE"
+    (cd "$SSH_CACHE" && apt-get download openssh-server >&2 2>/dev/null) \
+        || (apt-get update -qq && cd "$SSH_CACHE" && apt-get download openssh-server >&2)
+fi
+SSH_DEB=$(ls "$SSH_CACHE"/openssh-server_*.deb | sort | tail -n 1)
+
+STAMP=$( { cat "$0" "$INIT" "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/guest-ssh.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES"; cat "$KERNEL_DIR/package"; \
+           sha256sum "$SSH_DEB" /usr/bin/ssh-keygen; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz" "$MON_JAR" "$MON_TARGET"/lib/*.jar "$JDK/release"; \
            (cd "$GLIBC_DIR" && sha256sum $GLIBC_LIBS); } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
@@ -99,7 +115,12 @@ chmod 0755 "$ROOT/init"
 mkdir -p "$ROOT/lib/vmflex"
 cp "$HERE/guest-report.sh" "$ROOT/lib/vmflex/guest-report.sh"
 cp "$HERE/guest-disks.sh" "$ROOT/lib/vmflex/guest-disks.sh"
-cp "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$ROOT/lib/vmflex/"
+cp "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/guest-ssh.sh" "$ROOT/lib/vmflex/"
+# Users sshd needs: root (home, shell) and its privilege separation user.
+mkdir -p "$ROOT/root"
+chmod 0700 "$ROOT/root"
+printf 'root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534:sshd privilege separation:/run/sshd:/bin/false\n' > "$ROOT/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$ROOT/etc/group"
 # Without /dev/console in the initramfs the kernel starts init with no stdio; the init also
 # reopens it from devtmpfs, so failing here (not root) is harmless.
 mknod -m 0600 "$ROOT/dev/console" c 5 1 2>/dev/null || true
@@ -153,6 +174,24 @@ grep -v 'io/vmflex' "$WORK/classes.all" > "$WORK/classes.jdk"
 "$MON/jre/bin/java" $JVM_FLAGS $CDS_FLAGS -Xshare:on -XX:SharedArchiveFile="$MON/jre/lib/server/monitor.jsa" \
     -version >/dev/null 2>&1 || { log "the monitor's CDS archive does not load"; exit 1; }
 for lib in $GLIBC_LIBS; do cp -L "$GLIBC_DIR/$lib" "$MON/glibc/$lib"; done
+# ssh/: sshd (openssh-server's, unpacked) and ssh-keygen (this host's openssh-client: the same
+# release), with every library they link outside glibc in ssh/lib, and the glibc libraries the monitor
+# does not ship in ssh/glibc-extra (kept apart: an image with its own glibc must not load them).
+mkdir -p "$MON/ssh/lib" "$MON/ssh/glibc-extra" "$WORK/openssh"
+dpkg-deb -x "$SSH_DEB" "$WORK/openssh"
+cp "$WORK/openssh/usr/sbin/sshd" "$MON/ssh/sshd"
+cp /usr/bin/ssh-keygen "$MON/ssh/ssh-keygen"
+strip --strip-unneeded "$MON/ssh/sshd" "$MON/ssh/ssh-keygen" 2>/dev/null || true
+for lib in $(ldd "$MON/ssh/sshd" "$MON/ssh/ssh-keygen" | awk '$2 == "=>" { print $1 " " $3 }' | sort -u | tr ' ' ':'); do
+    name=${lib%%:*}
+    path=${lib#*:}
+    [ "$path" != "not" ] || { log "sshd needs $name, which this host does not have"; exit 1; }
+    case $name in
+        libc.so.*|libm.so.*|libdl.so.*|libpthread.so.*|librt.so.*) ;;
+        libresolv.so.*|libutil.so.*) cp -L "$path" "$MON/ssh/glibc-extra/$name" ;;
+        *) cp -L "$path" "$MON/ssh/lib/$name" ;;
+    esac
+done
 cp -L "$LDSO" "$MON/glibc/ld-linux-x86-64.so.2"
 CLASSPATH_GUEST=$(cd "$MON" && ls lib/*.jar | sed 's|^|$D/|' | tr '\n' ':' | sed 's/:$//')
 cat > "$MON/start" <<SH

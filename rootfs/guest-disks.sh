@@ -3,10 +3,13 @@
 # vmflex.disks=<base64 of one line per mount>:
 #   disk <virtio serial> <mount options> <mount path>    an emptyDisk: ext4, made by the daemon
 #   tmpfs <size in bytes> <mount path>
+#   swap <virtio serial>                                  spec.guest.settings.swap: a blank disk the
+#                                                         init formats (mkswap) and enables at every boot
 # The path comes last and may hold spaces. A disk is found by its serial (/sys/block/vdX/serial),
 # not by its order. One console line per mount:
 #   vmflex-guest: disk <serial> on <path>   |   vmflex-guest: tmpfs on <path>
 #   vmflex-guest: cannot mount <what> on <path>
+#   vmflex-guest: swap <serial> on <device>   |   vmflex-guest: cannot enable swap <serial>
 # mount_data_disks returns once every disk is mounted or given up on.
 
 # Sets DATA_DISK_DEV to the block device whose virtio serial is $1; waits up to 10 s for it to appear.
@@ -53,6 +56,15 @@ mount_data_disks() {
                     echo "vmflex-guest: disk $serial on $path"
                 else
                     echo "vmflex-guest: cannot mount disk $serial on $path"
+                fi
+                ;;
+            swap)
+                # Discard: swap pages the guest frees go back to the host (the drive has discard=unmap).
+                if data_disk_device "$rest" && mkswap "$DATA_DISK_DEV" >/dev/null 2>&1 \
+                    && { swapon -d "$DATA_DISK_DEV" 2>/dev/null || swapon "$DATA_DISK_DEV"; }; then
+                    echo "vmflex-guest: swap $rest on $DATA_DISK_DEV"
+                else
+                    echo "vmflex-guest: cannot enable swap $rest"
                 fi
                 ;;
             tmpfs)

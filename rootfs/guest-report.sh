@@ -1,5 +1,6 @@
 # The guest's report loop, shared by the test image's /init and the postgres image's init (both
-# source it; busybox ash or dash). Five checks a second: online any offline CPU and memory block
+# source it; busybox ash or dash). Five checks a second: online any offline CPU (not under
+# SysfsScaling) and memory block
 # (memory as online_movable, so virtio-mem can unplug it again) and print
 #   vmflex-guest: cpus=<online> memtotal_kb=<MemTotal kB> uptime=<s>
 # at once when something changed, else once a second. Builtins only in the loop: forks are slow
@@ -29,8 +30,13 @@ mem_total() {
 report_loop() {
     last=
     tick=0
+    # cpuScalingMode: SysfsScaling (vmflex.cpu_scaling=sysfs): the host has the guest monitor online
+    # and offline CPUs; onlining them here would undo every downscale.
+    online_cpus=yes
+    read -r cmdline < /proc/cmdline
+    case " $cmdline " in *" vmflex.cpu_scaling=sysfs "*) online_cpus=no ;; esac
     while :; do
-        for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
+        [ "$online_cpus" = yes ] && for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
             [ -f "$f" ] || continue
             read -r v < "$f" 2>/dev/null
             [ "$v" = 0 ] && echo 1 2>/dev/null > "$f"

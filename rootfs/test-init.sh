@@ -6,7 +6,8 @@
 #   vmflex-guest: power button pressed / shutting down / powering off   when vmmd stops the VM
 #   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
 # After "ready" it starts the guest monitor from /dev/vda (read-only ext4) when there is one, then
-# mounts the VM's data disks (guest-disks.sh: "vmflex-guest: disk <serial> on <path>" each).
+# mounts the VM's data disks (guest-disks.sh: "vmflex-guest: disk <serial> on <path>" each) and swap,
+# and starts sshd with spec.enableSSH (guest-ssh.sh: "vmflex-guest: sshd listening on port 22").
 # Five times a second it also onlines any offline CPU and memory block (memory as online_movable, so
 # that virtio-mem can unplug it again). PID 1 must never exit: nothing here uses set -e.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -16,6 +17,9 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 # The initramfs may lack /dev/console (it is made only when the builder may mknod).
 [ -t 1 ] || exec </dev/console >/dev/console 2>&1
+# The kernel makes the initramfs root 1777; sshd (spec.enableSSH) trusts no key file under a
+# directory others may write, and nothing here needs it to be.
+chmod 0755 /
 mkdir -p /dev/pts /tmp /run
 mount -t devpts devpts /dev/pts 2>/dev/null
 
@@ -80,6 +84,17 @@ if [ -b /dev/vda ] && mkdir -p /opt/vmflex-monitor \
         umount /opt/vmflex-monitor
     fi
 fi
+
+# spec.enableSSH: sshd from the monitor disk (rootfs/guest-ssh.sh), in the background so that it
+# delays nothing. The bundle's glibc is the monitor's; its loader is linked here as the monitor's
+# launcher does, whichever of the two comes first.
+if [ -d /opt/vmflex-monitor/glibc ]; then
+    mkdir -p /lib64
+    [ -e /lib64/ld-linux-x86-64.so.2 ] || ln -s /opt/vmflex-monitor/glibc/ld-linux-x86-64.so.2 /lib64/ld-linux-x86-64.so.2 2>/dev/null
+fi
+SSH_LIBS=/opt/vmflex-monitor/ssh/lib:/opt/vmflex-monitor/ssh/glibc-extra:/opt/vmflex-monitor/glibc
+. /lib/vmflex/guest-ssh.sh
+start_sshd &
 
 # spec.disks (emptyDisk, tmpfs), mounted before the command runs so that it can use them.
 . /lib/vmflex/guest-disks.sh

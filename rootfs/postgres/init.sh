@@ -10,6 +10,7 @@
 #   vmflex-guest: postgres cgroup /workload      once, the postmaster's cgroup, just before:
 #   vmflex-guest: postgres ready on <ip>:5432   once PostgreSQL accepts connections and the
 #                                        client role and database exist
+#   vmflex-guest: sshd listening on port 22   with spec.enableSSH (rootfs/guest-ssh.sh)
 #   vmflex-guest: cpus=<n> memtotal_kb=<kB> uptime=<s>   at once on a change, else every second
 # PostgreSQL runs in the cgroup v2 group /sys/fs/cgroup/workload with PGDATA on the VM's data disk
 # when one is mounted at /var/lib/postgresql (spec.disks; made at the first boot, reused after), else
@@ -232,6 +233,10 @@ run_command() {
 # After the handler is defined: the watcher is a subshell, it sees only what exists when it forks.
 watch_power_button postgres_image_shutdown
 start_postgres &
+# spec.enableSSH: sshd from the monitor's bundle, on this root's own glibc (rootfs/guest-ssh.sh).
+SSH_LIBS=/opt/vmflex-monitor/ssh/lib
+. /usr/local/lib/vmflex/guest-ssh.sh
+start_sshd &
 
 # The guest monitor (same program as in the test image), reporting the workload cgroup.
 if [ -x /opt/vmflex-monitor/start ]; then

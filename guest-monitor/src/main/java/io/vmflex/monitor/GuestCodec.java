@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The guest's own codec for the channel's payloads (see {@code io.vmflex.api.guest}'s package
- * doc): {@link VersionRange}, {@link VersionChoice} and the nine {@link GuestMessage} records,
+ * doc): {@link VersionRange}, {@link VersionChoice} and the eleven {@link GuestMessage} records,
  * nothing else. It writes the same bytes as the daemon's Jackson codec ({@link GuestFrames}) and
  * is at least as strict when reading: unknown type or field, missing or duplicate field, a string
  * or fraction for an integer, a number or string for a boolean, null for anything but a string,
@@ -99,6 +99,12 @@ public final class GuestCodec {
         if (message instanceof GuestMessage.InternalError m) {
             return head("InternalError", m).field("error", m.error());
         }
+        if (message instanceof GuestMessage.SetCpusOnline m) {
+            return head("SetCpusOnline", m).field("cpus", m.cpus());
+        }
+        if (message instanceof GuestMessage.CpusOnline m) {
+            return head("CpusOnline", m).field("cpus", m.cpus());
+        }
         throw new IllegalArgumentException("no encoding for " + message.getClass().getName());
     }
 
@@ -130,6 +136,8 @@ public final class GuestCodec {
                     f.doubleField("psiCpuSome10"));
             case "InvalidMessage" -> new GuestMessage.InvalidMessage(f.longField("id"), f.stringField("error"));
             case "InternalError" -> new GuestMessage.InternalError(f.longField("id"), f.stringField("error"));
+            case "SetCpusOnline" -> new GuestMessage.SetCpusOnline(f.longField("id"), f.intField("cpus"));
+            case "CpusOnline" -> new GuestMessage.CpusOnline(f.longField("id"), f.intField("cpus"));
             default -> throw new MalformedPayloadException("malformed GuestMessage: unknown type \"" + name + "\"");
         };
         f.done();

@@ -72,6 +72,8 @@ public final class GuestMonitor {
     private final LongSupplier nanoClock;
     private final SystemReader reader;
     private final HotplugOnliner onliner;
+    /** Non-null when the guest was booted for SysfsScaling. */
+    private final SysfsCpus sysfsCpus;
     private final Supplier<GuestStats> stats;
     private final MemoryPolicy memoryPolicy = new MemoryPolicy();
     /** Guest-made ids are odd. */
@@ -89,7 +91,9 @@ public final class GuestMonitor {
         this.console = console;
         this.nanoClock = nanoClock;
         this.reader = new SystemReader(config.proc(), config.sys(), config.workloadCgroup());
-        this.onliner = new HotplugOnliner(config.sys());
+        // SysfsScaling: the host decides which CPUs are online; nothing onlines them behind its back.
+        this.sysfsCpus = SysfsCpus.enabled(config.proc()) ? new SysfsCpus(config.sys()) : null;
+        this.onliner = new HotplugOnliner(config.sys(), sysfsCpus == null);
         this.stats = statsOf(reader);
     }
 
@@ -169,7 +173,7 @@ public final class GuestMonitor {
 
     /** Serves one opened port until EOF or an error; returns whether a session started on it. */
     private boolean serve(ByteChannel ch) {
-        Session session = new Session(stats);
+        Session session = new Session(stats, sysfsCpus);
         Link link = new Link(ch);
         GuestFrameDecoder decoder = new GuestFrameDecoder();
         ByteBuffer buf = ByteBuffer.allocate(8192);
@@ -300,6 +304,7 @@ public final class GuestMonitor {
                 new GuestMessage.DownscaleRequest(4, new Resources(1000, 1L << 30)),
                 new GuestMessage.UpscaleNotification(6, new Resources(2000, 1L << 31)),
                 new GuestMessage.InvalidMessage(8, "x"), new GuestMessage.InternalError(10, "x"),
+                new GuestMessage.SetCpusOnline(14, 1),
                 new GuestMessage.Metrics(12, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         GuestFrameDecoder decoder = new GuestFrameDecoder();
         try {

@@ -17,15 +17,23 @@ import java.nio.file.Path;
 public final class HotplugOnliner {
     private final Path cpuDir;
     private final Path memoryDir;
+    private final boolean cpus;
 
     public HotplugOnliner(Path sys) {
+        this(sys, true);
+    }
+
+    /** @param cpus false under SysfsScaling, where an offline CPU is offline on the host's request */
+    public HotplugOnliner(Path sys, boolean cpus) {
         this.cpuDir = sys.resolve("devices/system/cpu");
         this.memoryDir = sys.resolve("devices/system/memory");
+        this.cpus = cpus;
     }
 
     /** One pass; returns how many CPUs and memory blocks it onlined. */
     public int onlineOnce() {
-        return pass(cpuDir, "cpu", "online", "0", "1") + pass(memoryDir, "memory", "state", "offline", "online_movable");
+        return (cpus ? pass(cpuDir, "cpu", "online", "0", "1") : 0)
+                + pass(memoryDir, "memory", "state", "offline", "online_movable");
     }
 
     private static int pass(Path dir, String prefix, String file, String offValue, String onValue) {

@@ -28,10 +28,18 @@ public final class Session {
     }
 
     private final Supplier<GuestStats> stats;
+    private final SysfsCpus cpus;
     private volatile Phase phase = Phase.AWAITING_RANGE;
 
+    /** A session of a guest that was not booted for SysfsScaling: SetCpusOnline is refused. */
     public Session(Supplier<GuestStats> stats) {
+        this(stats, null);
+    }
+
+    /** @param cpus the guest's CPUs under SysfsScaling, or null when the guest was not booted for it */
+    public Session(Supplier<GuestStats> stats, SysfsCpus cpus) {
         this.stats = stats;
+        this.cpus = cpus;
     }
 
     public Phase phase() {
@@ -62,12 +70,31 @@ public final class Session {
         if (m instanceof GuestMessage.HealthCheck h) {
             return Step.reply(new GuestMessage.HealthCheck(h.id()));
         }
+        if (m instanceof GuestMessage.SetCpusOnline c) {
+            return Step.reply(setCpusOnline(c));
+        }
         if (m instanceof GuestMessage.InvalidMessage || m instanceof GuestMessage.InternalError) {
             // The host's complaints about us: nothing to answer (answering would ping-pong).
             return Step.reply();
         }
-        // The rest (UpscaleRequest, DownscaleResult, UpscaleConfirmation, Metrics) only the guest sends.
+        // The rest (UpscaleRequest, DownscaleResult, UpscaleConfirmation, Metrics, CpusOnline) only the guest sends.
         return unexpected(m);
+    }
+
+    private GuestMessage setCpusOnline(GuestMessage.SetCpusOnline c) {
+        if (cpus == null) {
+            return new GuestMessage.InvalidMessage(c.id(), "SetCpusOnline: this guest was not booted with "
+                    + SysfsCpus.CMDLINE_WORD);
+        }
+        if (c.cpus() < 1 || c.cpus() > SysfsCpus.MAX_CPUS) {
+            return new GuestMessage.InvalidMessage(c.id(), "SetCpusOnline: cpus must be 1.." + SysfsCpus.MAX_CPUS
+                    + ", got " + c.cpus());
+        }
+        try {
+            return new GuestMessage.CpusOnline(c.id(), cpus.setOnline(c.cpus()));
+        } catch (java.io.IOException | RuntimeException e) {
+            return new GuestMessage.InternalError(c.id(), "SetCpusOnline " + c.cpus() + ": " + e.getMessage());
+        }
     }
 
     private Step onRange(byte[] payload) {

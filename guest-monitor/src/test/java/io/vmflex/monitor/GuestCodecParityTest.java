@@ -42,7 +42,9 @@ class GuestCodecParityTest {
             new GuestMessage.InvalidMessage(0, "unknown type"),
             new GuestMessage.InvalidMessage(0, "controls \u0000\u0001\u001f\b\f\r del\u007f"),
             new GuestMessage.InternalError(5, "cannot read /proc/meminfo"),
-            new GuestMessage.InternalError(7, ""));
+            new GuestMessage.InternalError(7, ""),
+            new GuestMessage.SetCpusOnline(10, 2),
+            new GuestMessage.CpusOnline(10, Integer.MAX_VALUE));
 
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

@@ -18,6 +18,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = GuestMessage.Metrics.class, name = "Metrics"),
         @JsonSubTypes.Type(value = GuestMessage.InvalidMessage.class, name = "InvalidMessage"),
         @JsonSubTypes.Type(value = GuestMessage.InternalError.class, name = "InternalError"),
+        @JsonSubTypes.Type(value = GuestMessage.SetCpusOnline.class, name = "SetCpusOnline"),
+        @JsonSubTypes.Type(value = GuestMessage.CpusOnline.class, name = "CpusOnline"),
 })
 public sealed interface GuestMessage {
     long id();
@@ -75,5 +77,17 @@ public sealed interface GuestMessage {
 
     /** Either side: the request with this id failed on the sender's side. */
     record InternalError(long id, String error) implements GuestMessage {
+    }
+
+    /**
+     * Host → guest, for {@code cpuScalingMode: SysfsScaling} (every vCPU plugged at boot): keep exactly
+     * {@code cpus} vCPUs online through {@code /sys/devices/system/cpu/cpuN/online}, cpu0 and then the
+     * lowest-numbered, the rest offline. Answered by {@link CpusOnline}.
+     */
+    record SetCpusOnline(long id, int cpus) implements GuestMessage {
+    }
+
+    /** Guest → host: the answer to a SetCpusOnline (same id): how many vCPUs are online now. */
+    record CpusOnline(long id, int cpus) implements GuestMessage {
     }
 }

@@ -36,6 +36,7 @@
  *   <tr><td>DownscaleRequest{target}</td><td>host</td><td>DownscaleResult{ok,status}</td></tr>
  *   <tr><td>UpscaleNotification{granted}</td><td>host</td><td>UpscaleConfirmation</td></tr>
  *   <tr><td>HealthCheck</td><td>host</td><td>HealthCheck (same id)</td></tr>
+ *   <tr><td>SetCpusOnline{cpus} (SysfsScaling)</td><td>host</td><td>CpusOnline{cpus}: online now</td></tr>
  *   <tr><td>InvalidMessage{error}, InternalError{error}</td><td>either</td><td>nothing</td></tr>
  * </table>
  */

@@ -91,12 +91,11 @@ public final class FieldSupport {
         FIELDS.put("spec.service_links", pod);
         FIELDS.put("spec.enableAcceleration", new Used(false));
         FIELDS.put("spec.runnerImage", pod);
-        FIELDS.put("spec.enableSSH", new Ignored("there is no SSH into VMs yet", BooleanNode.TRUE));
+        FIELDS.put("spec.enableSSH", new Used(false));
         FIELDS.put("spec.tls", new Refused("certificates are not provisioned into the guest"));
         FIELDS.put("spec.overcommit", pod);
         FIELDS.put("spec.targetRevision", new Used(false));
-        FIELDS.put("spec.cpuScalingMode", new UsedWith(Set.of(TextNode.valueOf("QmpScaling")),
-                "vCPUs are hot-plugged through QMP; SysfsScaling is not implemented yet"));
+        FIELDS.put("spec.cpuScalingMode", new Used(false));
         FIELDS.put("spec.enableNetworkMonitoring", new Ignored("NeonVM's network monitoring sidecar", BooleanNode.FALSE));
         FIELDS.put("spec.guest.kernelImage", new Used(false));
         FIELDS.put("spec.guest.memhpAutoMovableRatio", new Used(false));
@@ -118,7 +117,7 @@ public final class FieldSupport {
         FIELDS.put("spec.guest.ports", new Ignored("the VM's own address reaches every port", null));
         FIELDS.put("spec.guest.settings", new Used(true));
         FIELDS.put("spec.guest.settings.sysctl", new Used(false));
-        FIELDS.put("spec.guest.settings.swap", new Refused("guest swap is not implemented yet"));
+        FIELDS.put("spec.guest.settings.swap", new Used(false));
     }
 
     private FieldSupport() {

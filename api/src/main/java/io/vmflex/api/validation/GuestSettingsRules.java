@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * The rules for what the guest's kernel and init get from the spec: {@code spec.guest.settings}
- * ({@code sysctl} lines) and {@code spec.guest.memhpAutoMovableRatio}. Both travel on the kernel
+ * ({@code sysctl} lines, {@code swap} size) and {@code spec.guest.memhpAutoMovableRatio}. Both travel on the kernel
  * command line (at most 2047 bytes), so their sizes are bounded here, and a sysctl line must have
  * the shape {@code name = value} so that the guest can apply it without interpreting anything.
  *
@@ -22,6 +22,8 @@ final class GuestSettingsRules {
     static final int MAX_SYSCTL_LINE = 200;
     /** The kernel reads {@code memory_hotplug.auto_movable_ratio} as an unsigned int percent; 9 digits fit. */
     static final int MAX_RATIO_DIGITS = 9;
+    /** The largest swap disk: 1 TiB (a sparse file, but a guest that swaps that much is lost anyway). */
+    static final long MAX_SWAP_BYTES = 1L << 40;
 
     /**
      * {@code name = value}: the name is segments of letters, digits, '_', '-' and ':' joined by '.'
@@ -69,6 +71,12 @@ final class GuestSettingsRules {
         ByteQuantity swap = settings.swap();
         if (swap != null && swap.bytes() == 0) {
             throw new InvalidSpecException("spec.guest.settings.swap", "must be greater than 0");
+        }
+        // A whole number of MiB: the swap disk is a raw file the guest sees in 512-byte sectors, and
+        // mkswap wants at least ten pages.
+        if (swap != null && (swap.bytes() % ByteQuantity.MI != 0 || swap.bytes() > MAX_SWAP_BYTES)) {
+            throw new InvalidSpecException("spec.guest.settings.swap",
+                    "must be a whole number of Mi between 1Mi and 1Ti, got " + swap);
         }
     }
 

@@ -100,6 +100,10 @@ class VmValidatorTest {
                 arguments("/spec/guest/ports", List.of(Map.of("port", 1), Map.of("name", "qmp", "port", 2)),
                         "spec.guest.ports[1].name: 'qmp' is reserved"),
                 arguments("/spec/guest/settings", Map.of("swap", "0"), "spec.guest.settings.swap: must be greater than 0"),
+                arguments("/spec/guest/settings", Map.of("swap", "1025Ki"),
+                        "spec.guest.settings.swap: must be a whole number of Mi between 1Mi and 1Ti, got 1025Ki"),
+                arguments("/spec/guest/settings", Map.of("swap", "2Ti"),
+                        "spec.guest.settings.swap: must be a whole number of Mi between 1Mi and 1Ti, got 2Ti"),
                 arguments("/spec/disks", List.of(disk("rootdisk")), "spec.disks[0].name: 'rootdisk' is reserved"),
                 arguments("/spec/disks", List.of(disk("a".repeat(33))), "spec.disks[0].name: must be at most 32 "
                         + "characters, got 33"),

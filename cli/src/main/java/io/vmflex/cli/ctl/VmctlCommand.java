@@ -82,7 +82,8 @@ public final class VmctlCommand implements Callable<Integer> {
                 .addSubcommand(new CheckNodeCommand(root))
                 .addSubcommand(new TopCommand(root))
                 .addSubcommand(new MigrateCommand(root))
-                .addSubcommand(new ProfileCommand(root));
+                .addSubcommand(new ProfileCommand(root))
+                .addSubcommand(new SshCommand(root));
         cmd.setOut(new PrintWriter(context.out(), true, StandardCharsets.UTF_8));
         cmd.setErr(new PrintWriter(context.err(), true, StandardCharsets.UTF_8));
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> reportFailure(ex, context));

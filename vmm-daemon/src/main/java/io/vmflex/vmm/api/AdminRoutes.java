@@ -13,9 +13,12 @@ import io.vmflex.vmm.http.ApiException;
 import io.vmflex.vmm.http.ApiRequest;
 import io.vmflex.vmm.http.ApiResponse;
 import io.vmflex.vmm.http.Route;
+import io.vmflex.vmm.supervisor.VmSupervisor;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +56,7 @@ public final class AdminRoutes {
                         .thenApply(v -> json(200, v))),
                 new Route("DELETE", "/v1/vms/{name}", r -> vms.delete(r.pathParam("name")).thenApply(v -> json(200, v))),
                 new Route("GET", "/v1/vms/{name}/console", this::console),
+                new Route("GET", "/v1/vms/{name}/ssh-key", this::sshKey),
                 new Route("GET", "/v1/events", this::events),
                 new Route("GET", "/v1/node", r -> done(json(200, node.get()))));
     }
@@ -121,6 +125,25 @@ public final class AdminRoutes {
             gone.set(true);
             poller.interrupt();
         });
+    }
+
+    /**
+     * The private half of the VM's SSH key pair (spec.enableSSH), for {@code vmctl ssh}: the file is
+     * root's alone (0600), the admin API's callers (root and the admin group) get it here.
+     */
+    private CompletableFuture<ApiResponse> sshKey(ApiRequest r) {
+        VmSupervisor vm = vms.supervisor(r.pathParam("name"));
+        if (!Boolean.TRUE.equals(vm.snapshot().spec().enableSsh())) {
+            throw new ApiException(409, "virtualmachine \"" + vm.name() + "\" has spec.enableSSH false: no SSH key");
+        }
+        try {
+            return done(new ApiResponse.Text(200, Files.readString(vm.paths().sshPrivateKey(), StandardCharsets.US_ASCII)));
+        } catch (NoSuchFileException e) {
+            throw new ApiException(409, "virtualmachine \"" + vm.name() + "\" has no SSH key on this node yet: it arrived by"
+                    + " live migration with the key it booted with, and gets a key of this node at its next restart here");
+        } catch (IOException e) {
+            throw new ApiException(500, "cannot read the VM's SSH key: " + e.getMessage());
+        }
     }
 
     private CompletableFuture<ApiResponse> console(ApiRequest r) {

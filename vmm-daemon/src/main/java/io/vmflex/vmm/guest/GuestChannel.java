@@ -122,6 +122,18 @@ public final class GuestChannel implements AutoCloseable {
                 .thenApply(m -> null);
     }
 
+    /**
+     * SysfsScaling: asks the guest to keep {@code cpus} vCPUs online; completes with how many are online
+     * after it acted. Fails as {@link #requestDownscale}.
+     */
+    public CompletableFuture<Integer> setCpusOnline(int cpus, Duration timeout) {
+        if (cpus < 1 || cpus > GuestSession.MAX_CPUS) {
+            throw new IllegalArgumentException("cpus must be 1.." + GuestSession.MAX_CPUS + ", got " + cpus);
+        }
+        return send(id -> new GuestMessage.SetCpusOnline(id, cpus), GuestMessage.CpusOnline.class, timeout)
+                .thenApply(m -> ((GuestMessage.CpusOnline) m).cpus());
+    }
+
     /** Round trip of a HealthCheck. Fails as {@link #requestDownscale}. */
     public CompletableFuture<Duration> healthCheck(Duration timeout) {
         long start = clock.nanoTime();

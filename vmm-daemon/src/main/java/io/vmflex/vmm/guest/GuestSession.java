@@ -133,6 +133,10 @@ final class GuestSession {
                     : answer(x, nowNanos);
             case GuestMessage.UpscaleConfirmation x -> answer(x, nowNanos);
             case GuestMessage.HealthCheck x -> answer(x, nowNanos);
+            case GuestMessage.CpusOnline x -> x.cpus() < 1 || x.cpus() > MAX_CPUS
+                    ? reject(x.id(), "cpus " + x.cpus() + " outside 1.." + MAX_CPUS, nowNanos)
+                    : answer(x, nowNanos);
+            case GuestMessage.SetCpusOnline x -> reject(x.id(), "SetCpusOnline is sent by the host only", nowNanos);
             case GuestMessage.InvalidMessage x -> guestError(x.id(), "guest says invalid message: " + x.error());
             case GuestMessage.InternalError x -> guestError(x.id(), "guest internal error: " + x.error());
             case GuestMessage.DownscaleRequest x -> reject(x.id(), "DownscaleRequest is sent by the host only", nowNanos);

@@ -9,8 +9,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * Makes the files of a VM's emptyDisks ({@link DataDisks.Drive}) that do not exist yet: a sparse raw
- * file of the disk's size, formatted ext4 by running {@code mkfs.ext4} on the file itself (no loop
+ * Makes the files of a VM's emptyDisks ({@link DataDisks.Drive}) and its swap disk that do not exist yet:
+ * a sparse raw file of the disk's size, an emptyDisk's formatted ext4 by running {@code mkfs.ext4} on the file itself (no loop
  * device, no mount). Made under a temporary name and renamed into place, so a crash halfway leaves
  * no disk that looks made. An existing file is the VM's data and is never touched.
  *
@@ -31,26 +31,35 @@ public final class DataDiskFiles {
      */
     public static void ensure(DataDisks disks, boolean format) {
         for (DataDisks.Drive d : disks.drives()) {
-            if (Files.exists(d.file())) {
-                continue;
+            make(d.file(), d.sizeBytes(), format ? d.serial() : null, "data disk " + d.name());
+        }
+        if (disks.swap() != null) {
+            // Never formatted here: the guest runs mkswap on it at every boot.
+            make(disks.swap().file(), disks.swap().sizeBytes(), null, "swap disk");
+        }
+    }
+
+    /** Makes {@code file} sparse, of {@code size}, formatted ext4 with {@code label} unless null; an existing file stays. */
+    private static void make(Path file, long size, String label, String what) {
+        if (Files.exists(file)) {
+            return;
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.deleteIfExists(tmp);
+            try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
+                f.setLength(size);
             }
-            Path tmp = d.file().resolveSibling(d.file().getFileName() + ".tmp");
-            try {
-                Files.deleteIfExists(tmp);
-                try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
-                    f.setLength(d.sizeBytes());
-                }
-                if (format) {
-                    mkfs(tmp, d.serial());
-                }
-                Files.move(tmp, d.file(), StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                deleteQuietly(tmp);
-                throw new IllegalArgumentException("cannot make data disk " + d.name() + " (" + d.file() + "): " + e.getMessage());
-            } catch (IllegalArgumentException e) {
-                deleteQuietly(tmp);
-                throw e;
+            if (label != null) {
+                mkfs(tmp, label);
             }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new IllegalArgumentException("cannot make " + what + " (" + file + "): " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            deleteQuietly(tmp);
+            throw e;
         }
     }
 

@@ -36,6 +36,12 @@ public record VmPaths(Path dir) {
     public Path rootOverlay() { return dir.resolve("root.qcow2"); }
     /** The VM's emptyDisk {@code name} (a DNS label), a raw file that lives and goes with the VM. */
     public Path dataDisk(String name) { return dir.resolve("disk-" + name + ".raw"); }
+    /** The VM's swap disk (spec.guest.settings.swap), a sparse raw file the guest formats at boot. */
+    public Path swapDisk() { return dir.resolve("swap.raw"); }
+    /** The private half of the VM's SSH key pair (spec.enableSSH), OpenSSH format, mode 0600. */
+    public Path sshPrivateKey() { return dir.resolve("ssh_key"); }
+    /** Its public half, one authorized_keys line. */
+    public Path sshPublicKey() { return dir.resolve("ssh_key.pub"); }
 
     public VmPaths check() {
         for (Path p : new Path[] {qmpSocket(), consoleSocket(), guestChannelSocket()}) {

@@ -32,6 +32,7 @@ public final class Scaler {
     private final NodeContext node;
     private final StateStore store;
     private final VmCgroup cgroup;
+    private final GuestCpus guestCpus;
     private final Set<String> pendingUnplug = new HashSet<>();
     private boolean unplugRefusalReported;
     private boolean plugBudgetReported;
@@ -46,17 +47,25 @@ public final class Scaler {
     public record Outcome(boolean converged, Observation observation, QemuRuntime runtime) {
     }
 
+    /** A scaler of QmpScaling VMs only. */
     public Scaler(String vm, NodeContext node, StateStore store, VmCgroup cgroup) {
+        this(vm, node, store, cgroup, GuestCpus.NONE);
+    }
+
+    /** @param guestCpus the guest's answers for SysfsScaling VMs */
+    public Scaler(String vm, NodeContext node, StateStore store, VmCgroup cgroup, GuestCpus guestCpus) {
         this.vm = vm;
         this.node = node;
         this.store = store;
         this.cgroup = cgroup;
+        this.guestCpus = guestCpus;
     }
 
     /** A new QEMU runs: nothing of the old one is pending, and its plug budget is fresh. */
     public void onQemuStarted() {
         plugBudgetReported = false;
         pendingUnplug.clear();
+        guestCpus.reset();
     }
 
     /** QEMU's DEVICE_DELETED: the guest released a device; reports it when it was an unplug of ours. */
@@ -75,7 +84,10 @@ public final class Scaler {
     public Outcome scale(QmpOps ops, SpecView spec, QemuRuntime runtime, Observation previous, int pid) {
         try {
             ScalePlan.Observed have = observe(ops, spec);
-            ScalePlan.Desired want = new ScalePlan.Desired(spec.desiredCpus(), spec.desiredPluggedBytes());
+            // SysfsScaling: QEMU keeps every vCPU plugged (it booted with them all); the guest onlines
+            // the spec's number of them when asked, and its answer is what status reports.
+            ScalePlan.Desired want = new ScalePlan.Desired(spec.sysfsCpus() ? spec.bootCpus() : spec.desiredCpus(),
+                    spec.desiredPluggedBytes());
             List<ScaleStep> steps = withoutUnsafeUnplugs(ScalePlan.plan(want, have));
             for (ScaleStep step : steps) {
                 // A pass that fails half-way still counts the plugs it made.
@@ -86,12 +98,23 @@ public final class Scaler {
             }
             cgroup.limitCpu(spec.cpuUseMillis());
             boolean converged = ScalePlan.converged(want, have);
-            long cpuMillis = Math.min(have.pluggedCpus() * 1000L, spec.cpuUseMillis());
-            Observation now = new Observation(converged ? VmPhase.Running : VmPhase.Scaling, have.pluggedCpus(),
-                    converged ? cpuMillis : have.pluggedCpus() * 1000L,
+            int cpus = have.pluggedCpus();
+            if (spec.sysfsCpus()) {
+                int online = guestCpus.online();
+                if (online != spec.desiredCpus()) {
+                    guestCpus.request(spec.desiredCpus());
+                }
+                converged = converged && online == spec.desiredCpus();
+                cpus = online > 0 ? online : cpus;
+            }
+            long cpuMillis = Math.min(cpus * 1000L, spec.cpuUseMillis());
+            Observation now = new Observation(converged ? VmPhase.Running : VmPhase.Scaling, cpus,
+                    converged ? cpuMillis : cpus * 1000L,
                     spec.baseMemoryBytes() + Math.max(0, have.memoryPluggedBytes()), pid, runtime.accel(),
                     previous.restartCount(), converged ? "Running" : "Scaling",
-                    converged ? "QEMU reports the spec's vCPUs and memory" : "plugging or unplugging vCPUs or memory");
+                    converged ? "QEMU reports the spec's vCPUs and memory"
+                            : spec.sysfsCpus() ? "waiting for the guest to online or offline vCPUs, or for memory"
+                            : "plugging or unplugging vCPUs or memory");
             return new Outcome(converged, now, runtime);
         } catch (QmpOps.QmpFailure e) {
             LOG.warn("vm={} QMP step failed: {}", vm, e.getMessage());

@@ -11,6 +11,7 @@ import io.vmflex.vmm.qemu.GuestParameters;
 import io.vmflex.vmm.qemu.QemuVmConfig;
 import io.vmflex.vmm.qemu.RootOverlay;
 import io.vmflex.vmm.qemu.SpecView;
+import io.vmflex.vmm.qemu.SshKeyPair;
 import io.vmflex.vmm.qemu.VmPaths;
 
 import java.io.IOException;
@@ -29,6 +30,9 @@ import java.util.Objects;
  * <p>Stateless; thread-safe.
  */
 public final class QemuConfigs {
+    /** The kernel command line word of a SysfsScaling guest (the guest monitor's {@code SysfsCpus.CMDLINE_WORD}). */
+    public static final String SYSFS_CPUS_WORD = "vmflex.cpu_scaling=sysfs";
+
     private QemuConfigs() {
     }
 
@@ -54,13 +58,19 @@ public final class QemuConfigs {
 
     private static QemuVmConfig of(NodeContext node, VmPaths paths, VirtualMachine vm, SpecView spec, VmNic nic,
             boolean formatDataDisks) throws ImageStore.ImageNotFoundException {
-        DataDisks dataDisks = DataDisks.of(vm.spec().disks(), paths);
+        DataDisks dataDisks = DataDisks.of(vm.spec().disks(), swapBytes(vm), paths);
         ImageStore.Image image = node.images().resolve(spec.image());
         ImageStore.Image kernelFrom = spec.kernelImage() == null || spec.kernelImage().isBlank()
                 ? image : node.images().resolve(spec.kernelImage());
+        // spec.enableSSH: the VM's own start makes its key pair once; a migration's target uses the one
+        // it has (none on a first arrival: the guest keeps the key it booted with).
+        String sshKey = !Boolean.TRUE.equals(vm.spec().enableSsh()) ? null
+                : formatDataDisks ? SshKeyPair.ensure(paths, spec.name()) : SshKeyPair.existing(paths);
         String cmdline = (image.cmdline() + " " + Objects.requireNonNullElse(spec.appendCmdline(), "")
                 + (nic == null ? "" : " " + VmNetwork.kernelIpArg(nic))
-                + GuestParameters.kernelArgs(vm.spec().guest()) + dataDisks.kernelArg()).trim();
+                + GuestParameters.kernelArgs(vm.spec().guest()) + dataDisks.kernelArg() + SshKeyPair.kernelArg(sshKey)
+                // SysfsScaling: the guest's init and monitor leave offline CPUs offline; the host says how many.
+                + (spec.sysfsCpus() ? " " + SYSFS_CPUS_WORD : "")).trim();
         if (cmdline.length() > GuestParameters.MAX_CMDLINE) {
             throw new IllegalArgumentException("kernel command line of " + cmdline.length() + " bytes exceeds "
                     + GuestParameters.MAX_CMDLINE + " (spec.guest.env/command/args/settings.sysctl/appendKernelCmdline/disks too long)");
@@ -72,6 +82,12 @@ public final class QemuConfigs {
                 spec.baseMemoryBytes(), spec.hotplugMemoryBytes(), node.virtioMemBlockBytes(),
                 kernelFrom.kernel(), image.initrd(), image.disk() == null ? null : rootOverlay(node, paths, image.disk(), rootDiskBytes(vm)),
                 cmdline, nic == null ? List.of() : VmNetwork.qemuArgs(nic), paths, dataDisks);
+    }
+
+    /** {@code spec.guest.settings.swap} in bytes, or null when not set. */
+    public static Long swapBytes(VirtualMachine vm) {
+        var settings = vm.spec().guest().settings();
+        return settings == null || settings.swap() == null ? null : settings.swap().bytes();
     }
 
     /** {@code spec.guest.rootDisk.size} in bytes, or null when not set. */

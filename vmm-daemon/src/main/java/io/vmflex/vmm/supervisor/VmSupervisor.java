@@ -113,7 +113,8 @@ public final class VmSupervisor {
         this.guest = new GuestLink(name, paths.guestChannelSocket(), node.events(), this::enqueue, this::publishStatus);
         this.qemu = new QemuHandles(name, node, paths, console, guest, this::onQmpEvent, this::onQmpDisconnect,
                 this::onIncident);
-        this.scaler = new Scaler(name, node, store, cgroup);
+        this.scaler = new Scaler(name, node, store, cgroup, new GuestCpuControl(name, guest::channel, node.events(),
+                () -> enqueue(() -> schedule(Duration.ZERO))));
         this.lifecycle = new QemuLifecycle(name, node, store, paths, cgroup, qemu, scaler, runtime);
         this.runState = new RunStateWatch(name, paths, node.events());
         this.onRecovery = onRecovery;

@@ -149,6 +149,19 @@ class GuestSessionTest {
     }
 
     @Test
+    void shouldCompleteSetCpusOnlineWithTheGuestsCountAndRejectAnImpossibleOne() throws Exception {
+        establish();
+        CompletableFuture<GuestMessage> f = new CompletableFuture<>();
+        long id = pending.register(GuestMessage.CpusOnline.class, f);
+        assertInstanceOf(Inbound.Rejected.class, frame(new GuestMessage.CpusOnline(id, 0)), "no guest has 0 CPUs online");
+        assertInstanceOf(Inbound.Rejected.class, frame(new GuestMessage.CpusOnline(id, GuestSession.MAX_CPUS + 1)));
+        assertFalse(f.isDone());
+        assertEquals(new Inbound.Answered(id), frame(new GuestMessage.CpusOnline(id, 2)));
+        assertEquals(new GuestMessage.CpusOnline(id, 2), f.get());
+        assertInstanceOf(Inbound.Rejected.class, frame(new GuestMessage.SetCpusOnline(3, 1)), "only the host asks");
+    }
+
+    @Test
     void shouldRejectWhenAnswerIsForAnIdNeverIssued() {
         establish();
         pending.register(GuestMessage.HealthCheck.class, new CompletableFuture<>());

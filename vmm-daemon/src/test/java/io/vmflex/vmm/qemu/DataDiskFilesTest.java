@@ -53,6 +53,14 @@ class DataDiskFilesTest {
     }
 
     @Test
+    void shouldMakeTheSwapDiskSparseAndBlankForTheGuestToFormat(@TempDir Path dir) throws IOException {
+        Path swap = dir.resolve("swap.raw");
+        DataDiskFiles.ensure(new DataDisks(List.of(), List.of(), new DataDisks.Swap(swap, SIZE)), true);
+        assertEquals(SIZE, Files.size(swap));
+        assertEquals(0, allocatedBlocks(swap), "the host wrote into the swap disk");
+    }
+
+    @Test
     void shouldNeverTouchAnExistingDisk(@TempDir Path dir) throws IOException {
         DataDisks plan = plan(dir);
         DataDiskFiles.ensure(plan, true);

@@ -75,6 +75,21 @@ class DataDisksTest {
     }
 
     @Test
+    void shouldPlanTheSwapDiskAsASparseFileTheGuestFindsByItsSerial() {
+        DataDisks plan = DataDisks.of(List.of(tmpfs("t", "/run/t", 3 * MI)), 512 * MI, PATHS);
+        assertEquals(new DataDisks.Swap(Path.of("/var/lib/vmflex/vms/db/swap.raw"), 512 * MI), plan.swap());
+        assertEquals("""
+                tmpfs 3145728 /run/t
+                swap vmflex-swap
+                """, decoded(plan.kernelArg()));
+        assertEquals(List.of(
+                "-drive", "file=/var/lib/vmflex/vms/db/swap.raw,if=none,id=swapdisk,format=raw,cache=none,aio=threads,discard=unmap",
+                "-device", "virtio-blk-pci,drive=swapdisk,serial=vmflex-swap"), plan.qemuArgs());
+        assertEquals("swap vmflex-swap\n", decoded(DataDisks.of(null, 64 * MI, PATHS).kernelArg()));
+        assertEquals(DataDisks.NONE, DataDisks.of(null, null, PATHS));
+    }
+
+    @Test
     void shouldRefuseASourceStandaloneVmflexCannotProvide() {
         Disk configMap = new Disk("cfg", null, "/etc/cfg", null, null,
                 io.vmflex.api.json.ApiMapper.json().createObjectNode().put("name", "c"), null, null);

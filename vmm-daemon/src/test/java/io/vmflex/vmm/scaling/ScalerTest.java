@@ -179,4 +179,59 @@ class ScalerTest {
         assertEquals(List.of(), events.recent().stream().filter(e -> e.type() == VmEvent.Type.Warning
                 && !e.reason().equals("CpuUnplugUnsafe")).toList());
     }
+
+    /** A guest that answers SetCpusOnline when the test says so. */
+    private static final class FakeGuestCpus implements GuestCpus {
+        int online = -1;
+        final List<Integer> asked = new ArrayList<>();
+
+        @Override
+        public int online() {
+            return online;
+        }
+
+        @Override
+        public void request(int cpus) {
+            asked.add(cpus);
+        }
+
+        @Override
+        public void reset() {
+            online = -1;
+        }
+    }
+
+    private static SpecView sysfsSpec(int cpus) {
+        return new SpecView("vm1", 4, 4, cpus, cpus * 1000L, 128 << 20, 2, 2, 2, "img", null, null, RestartPolicy.Always, true);
+    }
+
+    @Test
+    void shouldAskTheGuestInsteadOfPluggingAndReportWhatItHasOnlineUnderSysfsScaling() throws Exception {
+        FakeQemu qemu = new FakeQemu();
+        for (int i = 1; i < 4; i++) {
+            qemu.qom[i] = "/machine/unattached/device[" + i + "]";
+        }
+        FakeGuestCpus guest = new FakeGuestCpus();
+        NodeContext node = node(true);
+        Scaler s = new Scaler("vm1", node, new StateStore(dir), new VmCgroup(node, "vm1"), guest);
+        QmpOps ops = new QmpOps(qemu, Duration.ofSeconds(1));
+
+        Scaler.Outcome waiting = s.scale(ops, sysfsSpec(1), runtime(32, 0), STARTED, 42);
+        assertFalse(waiting.converged(), "converged before the guest answered");
+        assertEquals(4, waiting.observation().cpus(), "all vCPUs plugged and, until the guest says otherwise, online");
+        assertEquals(List.of(1), guest.asked);
+
+        guest.online = 1;
+        Scaler.Outcome done = s.scale(ops, sysfsSpec(1), waiting.runtime(), waiting.observation(), 42);
+        assertTrue(done.converged());
+        assertEquals(1, done.observation().cpus());
+        assertEquals(List.of(1), guest.asked, "asked again once the guest had what the spec says");
+
+        s.scale(ops, sysfsSpec(2), done.runtime(), done.observation(), 42);
+        assertEquals(List.of(1, 2), guest.asked);
+        assertFalse(qemu.commands.contains("device_add"), "SysfsScaling plugged a vCPU");
+        assertFalse(qemu.commands.contains("device_del"), "SysfsScaling unplugged a vCPU");
+        s.onQemuStarted();
+        assertEquals(-1, guest.online());
+    }
 }

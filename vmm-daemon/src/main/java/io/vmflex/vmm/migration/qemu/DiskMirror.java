@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmflex.api.json.ApiMapper;
+import io.vmflex.vmm.qemu.DataDisks;
 import io.vmflex.vmm.qemu.QmpOps;
 
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import java.util.function.BooleanSupplier;
  * Carries a VM's writable disks with a live migration: the QMP steps of an NBD-based mirror, for
  * both ends, in one place (the daemon and the migration benchmark's direct baseline run the same).
  * The writable disks are the root disk's overlay and every data disk (spec.disks emptyDisk, QEMU
- * drive ids {@code data-<name>}); each has its own NBD export on the target (named after the drive),
+ * drive ids {@code data-<name>}) and the swap disk (spec.guest.settings.swap, drive id {@code swapdisk}); each has its own NBD export on the target (named after the drive),
  * its own NBD connection (one relay channel each) and its own mirror job, all under the same rules.
  *
  * <p>Each VM writes into its own qcow2 overlay over the image (shared by all nodes, never written);
@@ -48,6 +49,8 @@ public final class DiskMirror {
     private static final String EXPORT = "vmflex-root";
     /** QEMU drive ids of data disks start with it ({@code DataDisks.driveId}). */
     private static final String DATA_DISK_PREFIX = "data-";
+    /** The swap disk's drive id ({@code DataDisks.SWAP_DRIVE_ID}): swapped-out pages are guest memory. */
+    private static final String SWAP_DEVICE = DataDisks.SWAP_DRIVE_ID;
     private static final Duration STEP = Duration.ofMillis(20);
     /** Longest wait between two looks at a finishing job when no event comes. */
     private static final Duration FINISH_POLL = Duration.ofMillis(5);
@@ -137,7 +140,7 @@ public final class DiskMirror {
         List<String> out = new ArrayList<>();
         for (JsonNode b : ops.call("query-block", null)) {
             String device = b.path("device").asText();
-            if ((device.equals(DEVICE) || device.startsWith(DATA_DISK_PREFIX)) && b.has("inserted")
+            if ((device.equals(DEVICE) || device.equals(SWAP_DEVICE) || device.startsWith(DATA_DISK_PREFIX)) && b.has("inserted")
                     && !b.path("inserted").path("ro").asBoolean(false)) {
                 out.add(device);
             }
