@@ -2,7 +2,7 @@ package io.vmflex.cli.kube;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmflex.kube.node.NodeClients;
 import io.vmflex.kube.node.NodeController;
 import io.vmflex.vmm.Vmmd;
 
@@ -42,7 +42,7 @@ public final class KubeNode implements AutoCloseable {
     }
 
     public static KubeNode start(Config config, Vmmd vmmd) {
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        KubernetesClient client = NodeClients.forNode(config);
         try {
             NodeController controller = NodeController.start(client, vmmd.config().nodeName(),
                     new DaemonNodeVms(vmmd.vms(), vmmd.events()), Clock.systemUTC(), NodeController.Settings.DEFAULTS);

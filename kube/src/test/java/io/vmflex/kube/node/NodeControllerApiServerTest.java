@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmflex.api.vm.MilliCpu;
 import io.vmflex.kube.testing.KubeApiServer;
 import io.vmflex.kube.testing.KubeApiServerExtension;
+import io.vmflex.kube.testing.NodeAccount;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,37 +51,12 @@ class NodeControllerApiServerTest {
         kube = server;
         kube.kubectl("apply", "-f", CRDS.toString()).orFail();
         kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/virtualmachines.vm.neon.tech").orFail();
-        for (String ns : List.of("vmflex-system", "ctl")) {
-            if (!kube.kubectl("get", "namespace", ns).ok()) {
-                kube.kubectl("create", "namespace", ns).orFail();
-            }
+        if (!kube.kubectl("get", "namespace", "ctl").ok()) {
+            kube.kubectl("create", "namespace", "ctl").orFail();
         }
-        // The verbs the node daemon needs, and nothing more: if the controller used another, these tests fail.
-        kube.kubectlWithInput("""
-                apiVersion: rbac.authorization.k8s.io/v1
-                kind: ClusterRole
-                metadata: {name: vmflex-node-test}
-                rules:
-                - apiGroups: ["vm.neon.tech"]
-                  resources: ["virtualmachines"]
-                  verbs: ["get", "list", "watch", "patch"]
-                - apiGroups: ["vm.neon.tech"]
-                  resources: ["virtualmachines/status"]
-                  verbs: ["update"]
-                - apiGroups: [""]
-                  resources: ["events"]
-                  verbs: ["create", "patch"]
-                ---
-                apiVersion: rbac.authorization.k8s.io/v1
-                kind: ClusterRoleBinding
-                metadata: {name: vmflex-node-test}
-                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: vmflex-node-test}
-                subjects:
-                - {kind: ServiceAccount, name: vmflex-node, namespace: vmflex-system}
-                """, "apply", "-f", "-").orFail();
-        Path kubeconfig = kube.kubeconfigAs("system:serviceaccount:vmflex-system:vmflex-node",
-                "system:serviceaccounts", "system:serviceaccounts:vmflex-system", "system:authenticated");
-        asNode = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+        // Only the verbs the node daemon is given: if the controller used another, these tests fail.
+        Path kubeconfig = NodeAccount.kubeconfig(kube);
+        asNode = NodeClients.forNode(Config.fromKubeconfig(Files.readString(kubeconfig)));
         daemon = new FakeNodeVms();
         controller = NodeController.start(asNode, NODE, daemon, Clock.systemUTC(),
                 new NodeController.Settings(Duration.ofSeconds(30), Duration.ofMillis(100), 2, Duration.ofSeconds(1)));
