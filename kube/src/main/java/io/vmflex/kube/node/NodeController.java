@@ -199,7 +199,8 @@ public final class NodeController implements AutoCloseable {
                     return;
                 }
                 case Step.Refuse(String message) -> {
-                    refused(key, raw, local, message);
+                    // A standalone VM of the same name is not this object's: its status is not written here.
+                    refused(key, raw, local != null && Ownership.objectOf(local).isPresent() ? local : null, message);
                     return;
                 }
                 case Step.Converged converged -> {
@@ -307,7 +308,7 @@ public final class NodeController implements AutoCloseable {
 
     private VirtualMachine localFor(ObjectKey key) {
         if (LocalName.encode(key) instanceof LocalName.Encoded.Name(String name)) {
-            return vms.get(name).filter(vm -> Ownership.objectOf(vm).map(key::equals).orElse(true)).orElse(null);
+            return vms.get(name).orElse(null);
         }
         return null;
     }

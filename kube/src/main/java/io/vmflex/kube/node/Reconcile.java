@@ -36,6 +36,10 @@ public final class Reconcile {
         if (!object.holds(Ownership.FINALIZER)) {
             return new Step.AddFinalizer();
         }
+        if (local != null && Ownership.objectOf(local).isEmpty()) {
+            return new Step.Refuse("metadata.name: a VM named " + local.metadata().name()
+                    + " that Kubernetes does not manage runs on this node; delete it there (vmctl delete vm) to run this one");
+        }
         // The VM of an object deleted and made again under the same name while nobody watched: not this one's.
         if (local != null && Ownership.uidOf(local) != null && object.uid() != null && !object.uid().equals(Ownership.uidOf(local))) {
             return new Step.Stop(local.metadata().name(), "it ran a VirtualMachine " + object.key() + " that was replaced (uid "

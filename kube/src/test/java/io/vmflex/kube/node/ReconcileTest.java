@@ -79,4 +79,12 @@ class ReconcileTest {
         ObjectNode o = withFinalizer(object("demo", "vm." + "a", "uid-1", "1"));
         assertTrue(assertInstanceOf(Step.Refuse.class, Reconcile.next(kubeVm(o), null, true)).message().startsWith("metadata.name"));
     }
+
+    @Test
+    void shouldNotTakeOverAStandaloneVmOfTheSameName() {
+        VirtualMachine made = localOf(ours("1"));
+        VirtualMachine standalone = made.withMetadata(made.metadata().withAnnotations(java.util.Map.of()));
+        assertTrue(assertInstanceOf(Step.Refuse.class, Reconcile.next(ours("1"), standalone, true)).message()
+                .contains("that Kubernetes does not manage"));
+    }
 }
