@@ -67,6 +67,7 @@ public final class NodeController implements AutoCloseable {
     private final SharedIndexInformer<GenericKubernetesResource> informer;
     private final KubeEvents events;
     private final List<Thread> threads = new java.util.ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong statusConflicts = new java.util.concurrent.atomic.AtomicLong();
     private AutoCloseable eventSubscription;
     private volatile boolean closed;
 
@@ -103,6 +104,11 @@ public final class NodeController implements AutoCloseable {
         }
         c.threads.add(Thread.ofVirtual().name("kube-node-local-poll").start(c::pollLocal));
         return c;
+    }
+
+    /** Status writes that met a newer resourceVersion and were read and applied again. */
+    public long statusConflicts() {
+        return statusConflicts.get();
     }
 
     /** Whether the first list of the node's VirtualMachines came back. */
@@ -265,6 +271,7 @@ public final class NodeController implements AutoCloseable {
                 remember(key, objects.writeStatus(current, status));
                 return;
             } catch (VmObjects.Conflict c) {
+                statusConflicts.incrementAndGet();
                 if (attempt >= 4) {
                     throw c;
                 }

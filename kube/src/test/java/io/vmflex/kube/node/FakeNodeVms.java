@@ -22,8 +22,11 @@ final class FakeNodeVms implements NodeVms {
     final Map<String, VirtualMachine> vms = new ConcurrentHashMap<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
     private final List<Consumer<NodeEvent>> listeners = new CopyOnWriteArrayList<>();
-    /** Runs inside apply, before the change lands: a test's way to race the controller. */
-    volatile Runnable duringApply = () -> { };
+    /**
+     * Runs inside get, which the controller calls after reading the object and before writing its
+     * status: a test's way to change the object under the controller's feet.
+     */
+    volatile Runnable duringGet = () -> { };
 
     @Override
     public List<VirtualMachine> list() {
@@ -32,12 +35,12 @@ final class FakeNodeVms implements NodeVms {
 
     @Override
     public Optional<VirtualMachine> get(String localName) {
+        duringGet.run();
         return Optional.ofNullable(vms.get(localName));
     }
 
     @Override
     public Outcome apply(VirtualMachine desired) {
-        duringApply.run();
         boolean created = !vms.containsKey(desired.name());
         calls.add((created ? "create " : "update ") + desired.name() + " cpus " + desired.spec().guest().cpus().use());
         var g = desired.spec().guest();
