@@ -1,6 +1,7 @@
 package io.vmflex.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vmflex.cli.kube.KubeNode;
 import io.vmflex.vmm.Vmmd;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,6 +31,14 @@ final class DaemonCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 1;
         }
+        KubeNode kube;
+        try {
+            kube = daemon.startKubernetes(vmmd);
+        } catch (DaemonOptions.UsageException e) {
+            System.err.println("error: " + e.getMessage());
+            vmmd.close();
+            return 2;
+        }
         MetricsEndpoint metrics = null;
         if (daemon.metricsListen != null) {
             PrometheusRegistry registry = new PrometheusRegistry();
@@ -38,6 +47,9 @@ final class DaemonCommand implements Callable<Integer> {
                 metrics = MetricsEndpoint.start(daemon.metricsListen, registry);
             } catch (DaemonOptions.UsageException | java.io.IOException e) {
                 System.err.println("error: " + e.getMessage());
+                if (kube != null) {
+                    kube.close();
+                }
                 vmmd.close();
                 return 2;
             }
@@ -47,6 +59,9 @@ final class DaemonCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (served != null) {
                 served.close();
+            }
+            if (kube != null) {
+                kube.close();
             }
             vmmd.close();
             stopped.countDown();

@@ -5,7 +5,10 @@ import io.vmflex.vmm.ClusterSettings;
 import io.vmflex.vmm.MigrationSettings;
 import io.vmflex.vmm.Vmmd;
 import io.vmflex.vmm.VmmdConfig;
+import io.vmflex.cli.kube.KubeNode;
+import io.vmflex.cli.kube.KubernetesSpecAuthority;
 import io.vmflex.vmm.api.Admission;
+import io.vmflex.vmm.api.SpecAuthority;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
@@ -111,6 +114,12 @@ final class DaemonOptions {
                     + " setting (default ${DEFAULT-VALUE})")
     String migrationEncryption;
 
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "Kubernetes mode: run the VirtualMachines bound to this node (label vmflex.io/node=<node name>) from"
+                    + " the API server this kubeconfig names; the admin socket then refuses creates, spec changes and deletes."
+                    + " In a pod (KUBERNETES_SERVICE_HOST set) the pod's service account is used without it")
+    Path kubeconfig;
+
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
     String metricsListen;
@@ -146,8 +155,36 @@ final class DaemonOptions {
         return start(Admission.ANY);
     }
 
+    /** Whether the node takes its VMs from Kubernetes (a kubeconfig, or in a pod). */
+    boolean kubernetes() {
+        return KubeNode.wanted(kubeconfig);
+    }
+
+    /**
+     * The node controller over {@code vmmd}, or null outside Kubernetes mode. The API server need not be
+     * reachable: the controller keeps trying, and the VMs keep running meanwhile.
+     */
+    KubeNode startKubernetes(Vmmd vmmd) {
+        if (!kubernetes()) {
+            return null;
+        }
+        io.fabric8.kubernetes.client.Config config;
+        try {
+            config = KubeNode.config(kubeconfig);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new UsageException(e.getMessage());
+        }
+        KubeNode node = KubeNode.start(config, vmmd);
+        System.err.printf("vmflex: Kubernetes mode: node %s runs the VirtualMachines labelled vmflex.io/node=%s (API server %s)%n",
+                vmmd.config().nodeName(), vmmd.config().nodeName(), config.getMasterUrl());
+        return node;
+    }
+
     /** Starts vmmd as the options say, with {@code admission} in place before its API serves. */
     Vmmd start(Admission admission) throws UnknownHostException {
+        if (kubeconfig != null && !java.nio.file.Files.isReadable(kubeconfig)) {
+            throw new UsageException("--kubeconfig " + kubeconfig + ": not a readable file");
+        }
         if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
             throw new UsageException("--accel must be auto, kvm or tcg, got \"" + accel + "\"");
         }
@@ -163,7 +200,8 @@ final class DaemonOptions {
                 cluster = new ClusterSettings(peersFile,
                         underlayAddress == null ? null : Ipv4Cidr.parseAddress(underlayAddress), overlayVni);
             }
-            return Vmmd.start(config, migration, cluster, admission);
+            return Vmmd.start(config, migration, cluster, admission,
+                    kubernetes() ? new KubernetesSpecAuthority() : SpecAuthority.ADMIN_API);
         } catch (UsageException e) {
             throw e;
         } catch (Exception e) {

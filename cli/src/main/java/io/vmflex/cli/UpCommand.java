@@ -9,6 +9,7 @@ import io.vmflex.api.autoscaling.AutoscalingSettings;
 import io.vmflex.api.autoscaling.ComputeUnit;
 import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.MilliCpu;
+import io.vmflex.cli.kube.KubeNode;
 import io.vmflex.cli.up.DaemonEventSink;
 import io.vmflex.cli.up.SchedulerAdmission;
 import io.vmflex.scheduler.Scheduler;
@@ -91,32 +92,57 @@ final class UpCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 1;
         }
+        KubeNode kube;
+        try {
+            kube = daemon.startKubernetes(vmmd);
+        } catch (DaemonOptions.UsageException e) {
+            System.err.println("error: " + e.getMessage());
+            vmmd.close();
+            return 2;
+        }
         PrometheusRegistry registry = new PrometheusRegistry();
         vmmd.exportMetrics(registry);
         SchedulerMetrics.register(registry, scheduler);
-        AgentService agent = new AgentService(new AgentService.Config(daemon.socket, node, scaling, unit), scheduler,
-                new DaemonEventSink(vmmd.events(), new AgentMetrics(registry, EventSink.NONE)));
-        vmmd.autoscaling(agent);
+        // In Kubernetes mode the agent's resizes would have to go through the API server (issue 17, part 2);
+        // patched into the daemon behind the controller's back they would be undone by the next reconcile.
+        AgentService agent = kube != null ? null : new AgentService(new AgentService.Config(daemon.socket, node, scaling, unit),
+                scheduler, new DaemonEventSink(vmmd.events(), new AgentMetrics(registry, EventSink.NONE)));
+        if (agent != null) {
+            vmmd.autoscaling(agent);
+        }
         MetricsEndpoint metrics = null;
         if (daemon.metricsListen != null) {
             try {
                 metrics = MetricsEndpoint.start(daemon.metricsListen, registry);
             } catch (DaemonOptions.UsageException | IOException e) {
                 System.err.println("error: " + e.getMessage());
+                if (kube != null) {
+                    kube.close();
+                }
                 vmmd.close();
                 return 2;
             }
         }
         MetricsEndpoint served = metrics;
-        agent.start();
-        System.err.printf("vmflex up: node %s, VMs labelled %s=\"true\" are autoscaled (%s rules)%n", node,
-                AutoscalingSettings.LABEL_ENABLED, rules);
+        if (agent != null) {
+            agent.start();
+            System.err.printf("vmflex up: node %s, VMs labelled %s=\"true\" are autoscaled (%s rules)%n", node,
+                    AutoscalingSettings.LABEL_ENABLED, rules);
+        } else {
+            System.err.printf("vmflex up: node %s in Kubernetes mode: no autoscaling yet (VMs keep the size their"
+                    + " VirtualMachine says; resize them with kubectl patch)%n", node);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (served != null) {
                 served.close();
             }
-            agent.close();
+            if (agent != null) {
+                agent.close();
+            }
+            if (kube != null) {
+                kube.close();
+            }
             vmmd.close();
             stopped.countDown();
         }, "vmflex-up-shutdown"));

@@ -43,4 +43,12 @@ class DaemonOptionsTest {
         assertNull(parse().migration());
         assertThrows(DaemonOptions.UsageException.class, () -> parse("--migration-listen", "10.0.0.1:7451").migration());
     }
+
+    @Test
+    void shouldRefuseAKubeconfigThatIsNotThereBeforeStartingAnything() {
+        DaemonOptions options = parse("--kubeconfig", "/nonexistent/kubeconfig", "--state-dir", "/nonexistent/state");
+        assertTrue(options.kubernetes());
+        DaemonOptions.UsageException e = assertThrows(DaemonOptions.UsageException.class, options::start);
+        assertEquals("--kubeconfig /nonexistent/kubeconfig: not a readable file", e.getMessage());
+    }
 }

@@ -19,6 +19,7 @@ import io.vmflex.api.autoscaling.AutoscalingSource;
 import io.vmflex.vmm.api.GuestRoutes;
 import io.vmflex.vmm.api.MigrationRoutes;
 import io.vmflex.vmm.api.ProfileRoutes;
+import io.vmflex.vmm.api.SpecAuthority;
 import io.vmflex.vmm.api.VmService;
 import io.vmflex.vmm.events.EventBus;
 import io.vmflex.vmm.events.VmEvent;
@@ -66,6 +67,7 @@ public final class Vmmd implements AutoCloseable {
     private final EventBus events = new EventBus(1000);
     private volatile VmService service;
     private Admission admission = Admission.ANY;
+    private SpecAuthority specAuthority = SpecAuthority.ADMIN_API;
     private AutoscalingRoutes autoscalingRoutes;
     private QmpSessions qmp;
     private RtNetlink netlink;
@@ -102,8 +104,18 @@ public final class Vmmd implements AutoCloseable {
      */
     public static Vmmd start(VmmdConfig config, MigrationSettings migration, ClusterSettings cluster, Admission admission)
             throws IOException {
+        return start(config, migration, cluster, admission, SpecAuthority.ADMIN_API);
+    }
+
+    /**
+     * @param authority who may create, change and delete VMs through the admin API, in force before it
+     *                  serves (Kubernetes mode: nobody; the node controller goes through {@link #vms()})
+     */
+    public static Vmmd start(VmmdConfig config, MigrationSettings migration, ClusterSettings cluster, Admission admission,
+                             SpecAuthority authority) throws IOException {
         Vmmd d = new Vmmd(config, migration, cluster);
         d.admission = admission;
+        d.specAuthority = authority;
         try {
             d.startUp();
         } catch (IOException | RuntimeException e) {
@@ -176,7 +188,9 @@ public final class Vmmd implements AutoCloseable {
         service = new VmService(registry, images, Clock.systemUTC(), outgoing::movedAway);
         admission.recovered(registry.list());
         service.admission(admission);
-        List<Route> routes = new ArrayList<>(new AdminRoutes(service, events, this::nodeInfo).routes());
+        AdminRoutes adminRoutes = new AdminRoutes(service, events, this::nodeInfo);
+        adminRoutes.specAuthority(specAuthority);
+        List<Route> routes = new ArrayList<>(adminRoutes.routes());
         routes.addAll(new GuestRoutes(service).routes());
         autoscalingRoutes = new AutoscalingRoutes(service);
         routes.addAll(autoscalingRoutes.routes());
@@ -239,6 +253,11 @@ public final class Vmmd implements AutoCloseable {
             io.vmflex.vmm.metrics.DaemonMetrics.registerMigrationPort(metrics, migration.encryption(), listener::refusedConnections);
         }
         return io.vmflex.vmm.metrics.DaemonMetrics.register(metrics, registry, events, server.streams());
+    }
+
+    /** The VM operations without the admin API's HTTP (and without its {@link SpecAuthority}): the node controller's way in. */
+    public VmService vms() {
+        return service;
     }
 
     /** The node's event stream: components in the same process (the agent in {@code vmflex up}) publish here. */

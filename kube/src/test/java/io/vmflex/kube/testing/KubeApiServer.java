@@ -47,13 +47,18 @@ public final class KubeApiServer implements AutoCloseable {
 
     private final Path dir;
     private final Process etcd;
-    private final Process apiServer;
+    private final List<String> apiServerCommand;
+    private final String token;
+    private Process apiServer;
     private final URI url;
     private final Path kubeconfig;
 
-    private KubeApiServer(Path dir, Process etcd, Process apiServer, URI url, Path kubeconfig) {
+    private KubeApiServer(Path dir, Process etcd, List<String> apiServerCommand, String token, Process apiServer, URI url,
+                          Path kubeconfig) {
         this.dir = dir;
         this.etcd = etcd;
+        this.apiServerCommand = apiServerCommand;
+        this.token = token;
         this.apiServer = apiServer;
         this.url = url;
         this.kubeconfig = kubeconfig;
@@ -103,7 +108,7 @@ public final class KubeApiServer implements AutoCloseable {
             Path saKey = dir.resolve("sa.key");
             writeAtomically(saKey, serviceAccountKeyPem());
             Path certDir = dir.resolve("certs");
-            Process apiServer = new ProcessBuilder(apiServerBinary().toString(),
+            List<String> command = List.of(apiServerBinary().toString(),
                     "--etcd-servers", etcdUrl,
                     "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
                     "--secure-port", Integer.toString(securePort), "--cert-dir", certDir.toString(),
@@ -113,8 +118,8 @@ public final class KubeApiServer implements AutoCloseable {
                     "--service-account-issuer", "https://kubernetes.default.svc",
                     "--service-account-key-file", saKey.toString(),
                     "--service-account-signing-key-file", saKey.toString(),
-                    "--api-audiences", "https://kubernetes.default.svc")
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("kube-apiserver.log").toFile()).start();
+                    "--api-audiences", "https://kubernetes.default.svc");
+            Process apiServer = startApiServer(command, dir);
             started.add(apiServer);
 
             URI url = URI.create("https://127.0.0.1:" + securePort);
@@ -122,11 +127,38 @@ public final class KubeApiServer implements AutoCloseable {
             awaitReady(url, token, caFile, started, dir);
             Path kubeconfig = dir.resolve("kubeconfig");
             writeAtomically(kubeconfig, kubeconfigYaml(url, token, Files.readAllBytes(caFile)));
-            return new KubeApiServer(dir, etcd, apiServer, url, kubeconfig);
+            return new KubeApiServer(dir, etcd, command, token, apiServer, url, kubeconfig);
         } catch (IOException | RuntimeException e) {
             started.reversed().forEach(KubeApiServer::stop);
             throw e;
         }
+    }
+
+    private static Process startApiServer(List<String> command, Path dir) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kube-apiserver.log").toFile())).start();
+    }
+
+    /**
+     * Kills the API server (SIGKILL, as a crash would), leaving etcd and its data: clients see
+     * connections refused until {@link #startApiServerAgain}.
+     */
+    public synchronized void killApiServer() {
+        apiServer.destroyForcibly();
+        try {
+            apiServer.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the API server again on the same port, certificate and etcd, and waits until it is ready. */
+    public synchronized void startApiServerAgain() throws IOException {
+        if (apiServer.isAlive()) {
+            return;
+        }
+        apiServer = startApiServer(apiServerCommand, dir);
+        awaitReady(url, token, dir.resolve("certs").resolve("apiserver.crt"), List.of(etcd, apiServer), dir);
     }
 
     public URI url() {
@@ -135,6 +167,25 @@ public final class KubeApiServer implements AutoCloseable {
 
     public Path kubeconfig() {
         return kubeconfig;
+    }
+
+    /**
+     * A kubeconfig that acts as {@code user} in {@code groups} (the admin impersonates it, as
+     * {@code kubectl --as} does): what a component's RBAC allows is then all it can do, e.g.
+     * {@code system:serviceaccount:vmflex-system:vmflex-node} in {@code system:serviceaccounts}.
+     */
+    public Path kubeconfigAs(String user, String... groups) throws IOException {
+        StringBuilder yaml = new StringBuilder(Files.readString(kubeconfig).replace("    token: " + token + "\n",
+                "    token: " + token + "\n    as: " + user + "\n" + (groups.length == 0 ? "" : "    as-groups:\n")));
+        String text = yaml.toString();
+        StringBuilder list = new StringBuilder();
+        for (String g : groups) {
+            list.append("    - ").append(g).append("\n");
+        }
+        text = text.replace("    as-groups:\n", "    as-groups:\n" + list);
+        Path file = dir.resolve("kubeconfig-" + user.replaceAll("[^a-zA-Z0-9-]", "_"));
+        writeAtomically(file, text);
+        return file;
     }
 
     /** A fabric8 client as the admin (the caller closes it). */
@@ -164,7 +215,7 @@ public final class KubeApiServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         stop(apiServer);
         stop(etcd);
         deleteTree(dir);

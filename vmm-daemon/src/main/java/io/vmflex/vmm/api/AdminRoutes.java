@@ -38,6 +38,7 @@ public final class AdminRoutes {
     private final VmService vms;
     private final EventBus events;
     private final Supplier<NodeInfo> node;
+    private volatile SpecAuthority authority = SpecAuthority.ADMIN_API;
 
     public AdminRoutes(VmService vms, EventBus events, Supplier<NodeInfo> node) {
         this.vms = vms;
@@ -45,20 +46,56 @@ public final class AdminRoutes {
         this.node = node;
     }
 
+    /** From now on, creates, spec changes and deletes through these routes are allowed only as {@code authority} says. */
+    public void specAuthority(SpecAuthority authority) {
+        this.authority = authority;
+    }
+
     public List<Route> routes() {
         return List.of(
                 new Route("GET", "/v1/vms", this::vms),
-                new Route("POST", "/v1/vms", r -> vms.create(r.body(), isYaml(r)).thenApply(a -> json(201, reportIgnored(a)))),
+                new Route("POST", "/v1/vms", r -> {
+                    refuseCreate(null);
+                    return vms.create(r.body(), isYaml(r)).thenApply(a -> json(201, reportIgnored(a)));
+                }),
                 new Route("GET", "/v1/vms/{name}", r -> done(json(200, vms.get(r.pathParam("name"))))),
-                new Route("PUT", "/v1/vms/{name}", r -> vms.apply(r.pathParam("name"), r.body(), isYaml(r))
-                        .thenApply(a -> json(a.created() ? 201 : 200, reportIgnored(a)))),
-                new Route("PATCH", "/v1/vms/{name}", r -> vms.patch(r.pathParam("name"), r.body(), r.mediaType())
-                        .thenApply(v -> json(200, v))),
-                new Route("DELETE", "/v1/vms/{name}", r -> vms.delete(r.pathParam("name")).thenApply(v -> json(200, v))),
+                new Route("PUT", "/v1/vms/{name}", r -> {
+                    refuseChange(r.pathParam("name"), true);
+                    return vms.apply(r.pathParam("name"), r.body(), isYaml(r))
+                            .thenApply(a -> json(a.created() ? 201 : 200, reportIgnored(a)));
+                }),
+                new Route("PATCH", "/v1/vms/{name}", r -> {
+                    refuseChange(r.pathParam("name"), false);
+                    return vms.patch(r.pathParam("name"), r.body(), r.mediaType()).thenApply(v -> json(200, v));
+                }),
+                new Route("DELETE", "/v1/vms/{name}", r -> {
+                    refuseChange(r.pathParam("name"), false);
+                    return vms.delete(r.pathParam("name")).thenApply(v -> json(200, v));
+                }),
                 new Route("GET", "/v1/vms/{name}/console", this::console),
                 new Route("GET", "/v1/vms/{name}/ssh-key", this::sshKey),
                 new Route("GET", "/v1/events", this::events),
                 new Route("GET", "/v1/node", r -> done(json(200, node.get()))));
+    }
+
+    private void refuseCreate(String name) {
+        String refusal = authority.refuseCreate(name);
+        if (refusal != null) {
+            throw ApiException.conflict(refusal);
+        }
+    }
+
+    /** A change of a VM that exists is the authority's to allow; of one that does not, a create (PUT) or a 404 later. */
+    private void refuseChange(String name, boolean mayCreate) {
+        var existing = vms.find(name);
+        if (existing.isPresent()) {
+            String refusal = authority.refuseChange(existing.get());
+            if (refusal != null) {
+                throw ApiException.conflict(refusal);
+            }
+        } else if (mayCreate) {
+            refuseCreate(name);
+        }
     }
 
     /**

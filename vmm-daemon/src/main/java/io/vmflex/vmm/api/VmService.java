@@ -58,6 +58,11 @@ public final class VmService {
         return registry.list();
     }
 
+    /** The VM of that name, if this node has it. */
+    public Optional<VirtualMachine> find(String name) {
+        return registry.get(name).map(VmSupervisor::snapshot);
+    }
+
     public VirtualMachine get(String name) {
         return supervisor(name).snapshot();
     }

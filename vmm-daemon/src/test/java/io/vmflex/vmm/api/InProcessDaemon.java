@@ -54,6 +54,7 @@ final class InProcessDaemon implements AutoCloseable {
     private final VmRegistry registry;
     private final VmService service;
     private final AdminServer server;
+    private final AdminRoutes adminRoutes;
     private volatile RecoveryHook recovery = RecoveryHook.NONE;
 
     private InProcessDaemon(Path dir, long streamLimitBytes) throws IOException {
@@ -71,7 +72,8 @@ final class InProcessDaemon implements AutoCloseable {
                 (vm, paths, q) -> recovery.recovered(vm, paths, q));
         registry.recover();
         service = new VmService(registry, imageStore, Clock.systemUTC(), name -> Optional.empty());
-        List<io.vmflex.vmm.http.Route> routes = new AdminRoutes(service, events, InProcessDaemon::nodeInfo).routes();
+        adminRoutes = new AdminRoutes(service, events, InProcessDaemon::nodeInfo);
+        List<io.vmflex.vmm.http.Route> routes = adminRoutes.routes();
         server = new AdminServer(dir.resolve("vmmd.sock"), "rw-rw----", null, new PeerAuthorizer(OptionalInt.empty()), routes,
                 streamLimitBytes);
         server.start();
@@ -114,6 +116,11 @@ final class InProcessDaemon implements AutoCloseable {
 
     VmService service() {
         return service;
+    }
+
+    /** From now on, the admin API's creates, changes and deletes are allowed only as {@code authority} says. */
+    void specAuthority(SpecAuthority authority) {
+        adminRoutes.specAuthority(authority);
     }
 
     /** From now on, runs for every VM the registry takes over (re-adopted or arrived). */
