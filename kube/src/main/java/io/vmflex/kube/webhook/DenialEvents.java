@@ -30,12 +30,8 @@ final class DenialEvents {
         this.clock = clock;
     }
 
-    void denied(AdmissionRequest request) {
+    void denied(AdmissionRequest request, AdmissionDecision.Denied denied) {
         if (!"UPDATE".equals(request.operation()) || request.dryRun() || request.oldObject() == null) {
-            return;
-        }
-        AdmissionDecision decision = VmAdmission.review(request);
-        if (!(decision instanceof AdmissionDecision.Denied denied)) {
             return;
         }
         String uid = request.oldObject().path("metadata").path("uid").asText("");

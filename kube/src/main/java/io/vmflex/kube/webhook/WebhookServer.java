@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * The webhook's HTTPS server (the JDK's HttpsServer, one virtual thread per request): {@code POST
@@ -49,7 +49,7 @@ public final class WebhookServer implements AutoCloseable {
      * @param onDenied told of every refused object (for events); called on the request's thread
      */
     public static WebhookServer start(InetSocketAddress listen, ServingKeyManager keys,
-                                      Consumer<AdmissionRequest> onDenied) throws IOException {
+                                      BiConsumer<AdmissionRequest, AdmissionDecision.Denied> onDenied) throws IOException {
         SSLContext tls;
         try {
             tls = SSLContext.getInstance("TLS");
@@ -85,7 +85,7 @@ public final class WebhookServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    private static void handle(HttpExchange exchange, Consumer<AdmissionRequest> onDenied) throws IOException {
+    private static void handle(HttpExchange exchange, BiConsumer<AdmissionRequest, AdmissionDecision.Denied> onDenied) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getRawPath();
             String method = exchange.getRequestMethod();
@@ -125,7 +125,7 @@ public final class WebhookServer implements AutoCloseable {
             AdmissionDecision decision = VmAdmission.review(request);
             if (decision instanceof AdmissionDecision.Denied denied) {
                 LOG.info("denied {} of {}/{}: {}", request.operation(), request.namespace(), request.name(), denied.message());
-                onDenied.accept(request);
+                onDenied.accept(request, denied);
             }
             byte[] answer = AdmissionReviewCodec.response(request, decision);
             exchange.getResponseHeaders().set("Content-Type", "application/json");

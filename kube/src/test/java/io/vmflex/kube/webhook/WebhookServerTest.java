@@ -39,7 +39,7 @@ class WebhookServerTest {
         Instant now = Instant.now();
         ca = ISSUER.newCa("test-ca", now, Duration.ofDays(1));
         keys = new ServingKeyManager(ISSUER.newServing(ca, List.of("127.0.0.1"), now, Duration.ofDays(1)));
-        server = WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys, r -> {
+        server = WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys, (r, denied) -> {
             synchronized (DENIED) {
                 DENIED.add(r);
             }
