@@ -84,7 +84,7 @@ buildah --storage-driver vfs config --entrypoint '["/usr/local/bin/vmflex"]' --c
   --os linux --arch amd64 "$CONTAINER"
 mkdir -p "$(dirname "$OUTPUT")"
 rm -f "$OUTPUT"
-buildah --storage-driver vfs commit --format oci --rm "$CONTAINER" "oci-archive:$OUTPUT:$TAG" >/dev/null
+buildah --storage-driver vfs commit --format oci --disable-compression=false --rm "$CONTAINER" "oci-archive:$OUTPUT:$TAG" >/dev/null
 trap 'rm -rf "$WORK"' EXIT
 echo "build-image: $OUTPUT ($TAG, $(du -h "$OUTPUT" | cut -f1))" >&2
 echo "$OUTPUT"
