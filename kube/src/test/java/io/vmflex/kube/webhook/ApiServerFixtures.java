@@ -36,6 +36,19 @@ final class ApiServerFixtures {
         }
     }
 
+    /**
+     * Waits until the API server calls the webhook: a server-side dry run of an invalid VM is denied by it
+     * (the API server picks up a new or changed configuration shortly after it is written; a dry run
+     * stores nothing either way).
+     */
+    static void awaitJudging(KubeApiServer kube, String namespace) throws IOException {
+        String invalid = computeNode(namespace, "judging-probe", "3");
+        org.awaitility.Awaitility.await().atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+                .pollInterval(java.time.Duration.ofMillis(200))
+                .until(() -> kube.kubectlWithInput(invalid, "create", "--dry-run=server", "-f", "-")
+                        .stderr().contains("denied the request: spec.guest.cpus.use"));
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

@@ -158,11 +158,13 @@ class DeployApiServerTest {
             // It wrote the shipped configuration: url and caBundle.
             assertEquals(url.toString(), kube.kubectl("get", "validatingwebhookconfiguration", WebhookSettings.CONFIGURATION,
                     "-o", "jsonpath={.webhooks[0].clientConfig.url}").orFail());
+            // failurePolicy Ignore: until the API server uses the new configuration, VMs pass unjudged.
+            ApiServerFixtures.awaitJudging(kube, "deploy-it");
             kube.kubectlWithInput(ApiServerFixtures.computeNode("deploy-it", "ok", "1"), "apply", "-f", "-").orFail();
-            // failurePolicy Ignore: a refusal proves the call reached the webhook; wait for the API server to use the new caBundle.
-            await().atMost(30, TimeUnit.SECONDS).until(() -> kube.kubectl("patch", "neonvm", "ok", "-n", "deploy-it",
-                    "--type=json", "-p", "[{\"op\":\"replace\",\"path\":\"/spec/guest/memorySlots/max\",\"value\":8}]")
-                    .stderr().contains("denied the request: spec.guest.memorySlots.max: is immutable"));
+            Kubectl.Result immutable = kube.kubectl("patch", "neonvm", "ok", "-n", "deploy-it", "--type=json",
+                    "-p", "[{\"op\":\"replace\",\"path\":\"/spec/guest/memorySlots/max\",\"value\":8}]");
+            assertTrue(immutable.stderr().contains("denied the request: spec.guest.memorySlots.max: is immutable"),
+                    immutable.stderr());
             Kubectl.Result refused = kube.kubectlWithInput(ApiServerFixtures.computeNode("deploy-it", "bad", "3"), "apply", "-f", "-");
             assertTrue(refused.stderr().contains("denied the request: spec.guest.cpus.use"), refused.stderr());
             await().atMost(30, TimeUnit.SECONDS).until(() -> used.contains("create events"));

@@ -63,6 +63,7 @@ class WebhookApiServerTest {
         WebhookSettings settings = new WebhookSettings(SYSTEM_NS, WebhookSettings.SECRET, CONFIG, new WebhookEndpoint.Url(url),
                 WebhookSettings.FailurePolicy.Fail, SHORT, Duration.ofHours(1));
         webhook = Webhook.start(client, settings, new InetSocketAddress("127.0.0.1", port), CLOCK);
+        ApiServerFixtures.awaitJudging(kube, NS);
     }
 
     @AfterAll
