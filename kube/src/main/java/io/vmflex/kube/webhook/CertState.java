@@ -3,7 +3,6 @@ package io.vmflex.kube.webhook;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,8 +78,7 @@ public record CertState(KeyPairCert ca, KeyPairCert next, X509Certificate previo
 
     /** All CAs in the bundle, for tests and for checking a chain. */
     public List<X509Certificate> bundleCerts(Instant now) {
-        List<X509Certificate> out = new ArrayList<>(Pem.certificates(caBundle(now)));
-        return List.copyOf(out);
+        return List.copyOf(Pem.certificates(caBundle(now)));
     }
 
     private static KeyPairCert pair(Map<String, String> data, String certKey, String keyKey) {

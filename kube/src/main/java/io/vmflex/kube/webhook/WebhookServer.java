@@ -110,7 +110,13 @@ public final class WebhookServer implements AutoCloseable {
                 reply(exchange, 415, "text/plain", "expected Content-Type: application/json\n");
                 return;
             }
-            byte[] body = readCapped(exchange);
+            byte[] body;
+            try {
+                body = readCapped(exchange);
+            } catch (BadReviewException e) {
+                reply(exchange, 400, "text/plain", e.getMessage() + "\n");
+                return;
+            }
             if (body == null) {
                 reply(exchange, 413, "text/plain", "request body exceeds " + MAX_BODY + " bytes\n");
                 return;
@@ -148,7 +154,7 @@ public final class WebhookServer implements AutoCloseable {
                     return null;
                 }
             } catch (NumberFormatException e) {
-                return null;
+                throw new BadReviewException("Content-Length is not a number: \"" + length + '"');
             }
         }
         try (InputStream in = exchange.getRequestBody()) {

@@ -86,6 +86,7 @@ class WebhookApiServerTest {
     void shouldRefuseInvalidVmNamingTheFieldAndStoreNothing() throws Exception {
         Kubectl.Result refused = kube.kubectlWithInput(ApiServerFixtures.computeNode(NS, "too-many-cpus", "3"), "apply", "-f", "-");
         assertFalse(refused.ok(), "kubectl apply of use 3 > max 2 must fail");
+        System.out.println("kubectl apply of an invalid VM: " + refused.stderr().strip());
         assertTrue(refused.stderr().contains("denied the request: spec.guest.cpus.use: must be at most spec.guest.cpus.max (2), got 3"),
                 refused.stderr());
         Kubectl.Result get = kube.kubectl("get", "neonvm", "too-many-cpus", "-n", NS);
