@@ -10,7 +10,7 @@ public sealed interface AdmissionDecision {
     /**
      * Refuse it; {@code message} is what kubectl prints after "denied the request: ".
      *
-     * @param code the HTTP status the API server answers with (422 for an invalid object)
+     * @param code the HTTP status the API server answers with (403 for an invalid object)
      */
     record Denied(int code, String reason, String message) implements AdmissionDecision {
     }

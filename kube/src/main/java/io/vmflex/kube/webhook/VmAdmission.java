@@ -123,7 +123,12 @@ public final class VmAdmission {
         }
     }
 
+    /**
+     * 403, as admission webhooks usually answer: kubectl prints a 403's message whole ("Error from server
+     * (Forbidden): ... denied the request: spec.guest.cpus.use: ..."), while kubectl 1.20 prints a 422
+     * Invalid without causes as just "The request is invalid", hiding the field.
+     */
     private static AdmissionDecision invalid(InvalidSpecException e) {
-        return new AdmissionDecision.Denied(422, "Invalid", e.getMessage());
+        return new AdmissionDecision.Denied(403, "Forbidden", e.getMessage());
     }
 }

@@ -43,10 +43,17 @@ final class ApiServerFixtures {
      */
     static void awaitJudging(KubeApiServer kube, String namespace) throws IOException {
         String invalid = computeNode(namespace, "judging-probe", "3");
-        org.awaitility.Awaitility.await().atMost(30, java.util.concurrent.TimeUnit.SECONDS)
-                .pollInterval(java.time.Duration.ofMillis(200))
-                .until(() -> kube.kubectlWithInput(invalid, "create", "--dry-run=server", "-f", "-")
-                        .stderr().contains("denied the request: spec.guest.cpus.use"));
+        String[] last = {""};
+        try {
+            org.awaitility.Awaitility.await().atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .pollInterval(java.time.Duration.ofMillis(200))
+                    .until(() -> {
+                        last[0] = kube.kubectlWithInput(invalid, "create", "--dry-run=server", "-f", "-").stderr();
+                        return last[0].contains("denied the request: spec.guest.cpus.use");
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the API server did not call the webhook within 30 s; kubectl said: " + last[0].strip(), e);
+        }
     }
 
     static int freePort() throws IOException {

@@ -22,7 +22,7 @@ class VmAdmissionTest {
         ObjectNode vm = storedVm();
         at(vm, "spec", "guest", "cpus").put("use", 3);
         AdmissionDecision.Denied denied = denied(VmAdmission.review(request("CREATE", vm, null)));
-        assertEquals(422, denied.code());
+        assertEquals(403, denied.code());
         assertEquals("spec.guest.cpus.use: must be at most spec.guest.cpus.max (2), got 3", denied.message());
     }
 
