@@ -114,6 +114,8 @@ public final class KubeApiServer implements AutoCloseable {
                     "--secure-port", Integer.toString(securePort), "--cert-dir", certDir.toString(),
                     "--token-auth-file", dir.resolve("tokens.csv").toString(),
                     "--authorization-mode", "RBAC",
+                    // As kubeadm and managed clusters run it: the node DaemonSet in deploy/ is privileged.
+                    "--allow-privileged=true",
                     "--service-cluster-ip-range", "10.96.0.0/24",
                     "--service-account-issuer", "https://kubernetes.default.svc",
                     "--service-account-key-file", saKey.toString(),
