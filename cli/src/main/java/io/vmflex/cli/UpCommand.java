@@ -10,6 +10,7 @@ import io.vmflex.api.autoscaling.ComputeUnit;
 import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.MilliCpu;
 import io.vmflex.cli.up.DaemonEventSink;
+import io.vmflex.cli.systemd.SystemdSupervision;
 import io.vmflex.cli.up.SchedulerAdmission;
 import io.vmflex.scheduler.Scheduler;
 import io.vmflex.scheduler.SchedulerMetrics;
@@ -111,8 +112,10 @@ final class UpCommand implements Callable<Integer> {
         agent.start();
         System.err.printf("vmflex up: node %s, VMs labelled %s=\"true\" are autoscaled (%s rules)%n", node,
                 AutoscalingSettings.LABEL_ENABLED, rules);
+        SystemdSupervision systemd = Systemd.supervise(daemon.socket, "vmflex up serving " + daemon.socket + ", node " + node);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            systemd.close();
             if (served != null) {
                 served.close();
             }
