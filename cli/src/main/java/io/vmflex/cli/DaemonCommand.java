@@ -2,6 +2,7 @@ package io.vmflex.cli;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vmflex.cli.kube.KubeNode;
+import io.vmflex.cli.systemd.SystemdSupervision;
 import io.vmflex.vmm.Vmmd;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,8 +56,10 @@ final class DaemonCommand implements Callable<Integer> {
             }
         }
         MetricsEndpoint served = metrics;
+        SystemdSupervision systemd = Systemd.supervise(daemon.socket, "vmmd serving " + daemon.socket);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            systemd.close();
             if (served != null) {
                 served.close();
             }

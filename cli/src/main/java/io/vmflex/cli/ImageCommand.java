@@ -36,16 +36,24 @@ final class ImageCommand implements Runnable {
         System.out.println("usage: vmflex image build NAME [--images DIR] | vmflex image list [--images DIR]");
     }
 
-    @Command(name = "build", mixinStandardHelpOptions = true, description = "Build an image: test, postgres or kernel-vmflex.")
+    @Command(name = "build", mixinStandardHelpOptions = true,
+            description = "Build an image: test, postgres or kernel-vmflex; or NAME from a container image (--from).")
     static final class Build implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "NAME", description = "test, postgres or kernel-vmflex")
+        @Parameters(index = "0", paramLabel = "NAME", description = "test, postgres or kernel-vmflex; with --from, the new image's name")
         String name;
 
         @Option(names = "--images", description = "Image store (default: <checkout>/build/images)")
         Path images;
 
+        @Option(names = "--from", paramLabel = "SOURCE",
+                description = "A container image: an OCI layout directory, an OCI archive or a docker-archive tarball")
+        Path from;
+
         @Override
         public Integer call() throws Exception {
+            if (from != null) {
+                return FromContainerImage.build(from, name, images != null ? images : home().resolve("build/images"), home());
+            }
             List<String> builder = BUILDERS.get(name);
             if (builder == null) {
                 System.err.println("vmflex image build: unknown image \"" + name + "\" (known: " + String.join(", ", BUILDERS.keySet().stream().sorted().toList()) + ")");

@@ -11,6 +11,7 @@ import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.MilliCpu;
 import io.vmflex.cli.kube.KubeNode;
 import io.vmflex.cli.up.DaemonEventSink;
+import io.vmflex.cli.systemd.SystemdSupervision;
 import io.vmflex.cli.up.SchedulerAdmission;
 import io.vmflex.scheduler.Scheduler;
 import io.vmflex.scheduler.SchedulerMetrics;
@@ -132,8 +133,10 @@ final class UpCommand implements Callable<Integer> {
             System.err.printf("vmflex up: node %s in Kubernetes mode: no autoscaling yet (VMs keep the size their"
                     + " VirtualMachine says; resize them with kubectl patch)%n", node);
         }
+        SystemdSupervision systemd = Systemd.supervise(daemon.socket, "vmflex up serving " + daemon.socket + ", node " + node);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            systemd.close();
             if (served != null) {
                 served.close();
             }

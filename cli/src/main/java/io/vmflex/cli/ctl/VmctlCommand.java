@@ -91,6 +91,14 @@ public final class VmctlCommand implements Callable<Integer> {
         return cmd;
     }
 
+    /**
+     * vmctl's command tree, attached to no terminal and no environment (so defaults are the
+     * documented ones): what its man pages and shell completion are generated from.
+     */
+    public static CommandLine definition() {
+        return commandLine(new CliContext(System.out, System.err, InputStream.nullInputStream(), Clock.systemUTC(), Map.of()));
+    }
+
     /** Without a subcommand vmctl prints its help, like kubectl. */
     @Override
     public Integer call() {
