@@ -35,10 +35,21 @@ public sealed interface ControlRequest {
      * @param progressTimeoutSeconds  how long the target waits on a silent source
      * @param ip                      the VM's address, kept on the target; null without a VM network
      * @param mac                     the VM's MAC; null without a VM network
+     * @param sshKey                  the VM's SSH key pair (spec.enableSSH), so that its guest, which keeps the
+     *                                public key it booted with, can still be logged into from the target; null
+     *                                when the VM has none
      */
     record Prepare(UUID migrationId, JsonNode vm, int channels, int multifdChannels, boolean disk,
                    long progressTimeoutSeconds, List<PluggedCpu> pluggedCpus, long virtioMemRequestedBytes,
-                   String ip, String mac) implements ControlRequest {
+                   String ip, String mac, SshKey sshKey) implements ControlRequest {
+        /** A prepare for a VM without an SSH key pair. */
+        public Prepare(UUID migrationId, JsonNode vm, int channels, int multifdChannels, boolean disk,
+                       long progressTimeoutSeconds, List<PluggedCpu> pluggedCpus, long virtioMemRequestedBytes,
+                       String ip, String mac) {
+            this(migrationId, vm, channels, multifdChannels, disk, progressTimeoutSeconds, pluggedCpus,
+                    virtioMemRequestedBytes, ip, mac, null);
+        }
+
         public Prepare {
             Objects.requireNonNull(migrationId, "migrationId");
             Objects.requireNonNull(vm, "vm");
@@ -58,6 +69,35 @@ public sealed interface ControlRequest {
             if (virtioMemRequestedBytes < 0) {
                 throw new IllegalArgumentException("virtioMemRequestedBytes must not be negative");
             }
+        }
+    }
+
+    /**
+     * A VM's SSH key pair as its files hold it: the public key line and the private key in OpenSSH's
+     * format. Bounded and shape-checked; it travels only over the authenticated (by default
+     * encrypted) control connection between two nodes of one cluster.
+     */
+    record SshKey(String publicLine, String privateKey) {
+        private static final int MAX_PUBLIC = 1024;
+        private static final int MAX_PRIVATE = 4096;
+
+        public SshKey {
+            Objects.requireNonNull(publicLine, "publicLine");
+            Objects.requireNonNull(privateKey, "privateKey");
+            if (publicLine.length() > MAX_PUBLIC || !publicLine.matches("ssh-ed25519 [A-Za-z0-9+/]+=*( [ -~]*)?\\n?")) {
+                throw new IllegalArgumentException("sshKey.publicLine: not one ed25519 public key line of at most "
+                        + MAX_PUBLIC + " characters");
+            }
+            if (privateKey.length() > MAX_PRIVATE || !privateKey.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+                    || !privateKey.strip().endsWith("-----END OPENSSH PRIVATE KEY-----")) {
+                throw new IllegalArgumentException("sshKey.privateKey: not an OpenSSH private key of at most "
+                        + MAX_PRIVATE + " characters");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "SshKey[" + publicLine.strip() + ", private key hidden]";
         }
     }
 

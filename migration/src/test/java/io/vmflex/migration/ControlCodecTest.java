@@ -13,6 +13,10 @@ import static org.junit.jupiter.api.Assertions.*;
 class ControlCodecTest {
     private static final UUID ID = UUID.fromString("5f0c1c7e-7d1b-4a53-9a53-3c2b1d0e9f11");
 
+    private static final ControlRequest.SshKey SSH_KEY = new ControlRequest.SshKey(
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq0c2VzdGtleXRlc3RrZXl0ZXN0a2V5dGVzdGtleXRl vmflex@pg\n",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
+
     private static ControlRequest.Prepare prepare() {
         ObjectNode vm = JsonNodeFactory.instance.objectNode();
         vm.put("apiVersion", "vm.neon.tech/v1").put("kind", "VirtualMachine").putObject("metadata").put("name", "pg");
@@ -25,6 +29,7 @@ class ControlCodecTest {
     void shouldRoundTripEveryRequestAndReply() throws Exception {
         List<ControlRequest> requests = List.of(prepare(),
                 new ControlRequest.Prepare(ID, prepare().vm(), 1, 1, false, 30, List.of(), 0, null, null),
+                new ControlRequest.Prepare(ID, prepare().vm(), 1, 1, false, 30, List.of(), 0, null, null, SSH_KEY),
                 new ControlRequest.Commit(ID), new ControlRequest.Abort(ID), new ControlRequest.Fence(ID, "pg"));
         for (ControlRequest r : requests) {
             assertEquals(r, ControlCodec.decodeRequest(ControlCodec.encode(r)));
@@ -63,6 +68,16 @@ class ControlCodecTest {
         assertRefused(ControlCodec.encode(prepare()).replace("\"channels\":3", "\"channels\":0"), "channels must be 1..65");
         assertRefused(commit.replace(ID.toString(), "not-a-uuid"), "migrationId");
         assertRefused(ControlCodec.encode(prepare()).replaceFirst("\"vm\":\\{[^}]*\\{[^}]*}}", "\"vm\":[]"), "vm");
+    }
+
+    @Test
+    void shouldRefuseAnSshKeyThatIsNoKeyAndNeverPrintThePrivateHalf() {
+        String withKey = ControlCodec.encode(new ControlRequest.Prepare(ID, prepare().vm(), 1, 1, false, 30, List.of(), 0,
+                null, null, SSH_KEY));
+        assertRefused(withKey.replace("BEGIN OPENSSH PRIVATE KEY", "BEGIN RSA PRIVATE KEY"), "sshKey.privateKey");
+        assertRefused(withKey.replace("ssh-ed25519 ", "ssh-rsa "), "sshKey.publicLine");
+        assertRefused(withKey.replace("b3BlbnNzaC1rZXktdjEAAAAA", "A".repeat(5000)), "sshKey.privateKey");
+        assertFalse(SSH_KEY.toString().contains("b3BlbnNzaC1rZXktdjEAAAAA"), SSH_KEY.toString());
     }
 
     @Test

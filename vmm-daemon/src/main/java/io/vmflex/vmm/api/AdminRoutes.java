@@ -176,8 +176,8 @@ public final class AdminRoutes {
         try {
             return done(new ApiResponse.Text(200, Files.readString(vm.paths().sshPrivateKey(), StandardCharsets.US_ASCII)));
         } catch (NoSuchFileException e) {
-            throw new ApiException(409, "virtualmachine \"" + vm.name() + "\" has no SSH key on this node yet: it arrived by"
-                    + " live migration with the key it booted with, and gets a key of this node at its next restart here");
+            throw new ApiException(409, "virtualmachine \"" + vm.name() + "\" has no SSH key on this node: it arrived by"
+                    + " live migration from a node that sent none, and gets a key of this node at its next restart here");
         } catch (IOException e) {
             throw new ApiException(500, "cannot read the VM's SSH key: " + e.getMessage());
         }

@@ -141,6 +141,46 @@ public final class SshKeyPair {
         }
     }
 
+    /** The text of a VM's two key files. */
+    public record KeyFiles(String publicLine, String privatePem) {
+        @Override
+        public String toString() {
+            return "KeyFiles[" + publicLine.strip() + ", private key hidden]";
+        }
+    }
+
+    /** The VM's key files as text, empty when it has none. */
+    public static java.util.Optional<KeyFiles> files(VmPaths paths) {
+        if (!Files.exists(paths.sshPrivateKey()) || !Files.exists(paths.sshPublicKey())) {
+            return java.util.Optional.empty();
+        }
+        try {
+            String publicLine = Files.readString(paths.sshPublicKey(), StandardCharsets.US_ASCII);
+            String privatePem = Files.readString(paths.sshPrivateKey(), StandardCharsets.US_ASCII);
+            return java.util.Optional.of(new KeyFiles(publicLine, privatePem));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the VM's SSH key pair: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Writes a key pair that came with a migration into the VM's folder on the target, with the same
+     * modes as one made here, so that the guest (which keeps the public key it booted with) can be
+     * logged into from this node.
+     *
+     * @param publicLine the public key file's text, checked to be one ed25519 key line
+     * @param privatePem the private key file's text
+     */
+    public static void adopt(VmPaths paths, String publicLine, String privatePem) {
+        try {
+            write(paths.sshPrivateKey(), privatePem, "rw-------");
+            write(paths.sshPublicKey(), publicLine.endsWith("\n") ? publicLine : publicLine + "\n", "rw-r--r--");
+            readPublicBlob(paths.sshPublicKey());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write the VM's SSH key pair in " + paths.dir() + ": " + e.getMessage());
+        }
+    }
+
     private static String readPublicBlob(Path pub) throws IOException {
         String[] line = Files.readString(pub, StandardCharsets.US_ASCII).strip().split(" ");
         if (line.length < 2 || !line[0].equals(KEY_TYPE) || !line[1].matches("[A-Za-z0-9+/]+=*")) {

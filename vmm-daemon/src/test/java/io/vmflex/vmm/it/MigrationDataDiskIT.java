@@ -93,9 +93,15 @@ class MigrationDataDiskIT {
         TestVm.create(a, yaml);
         Guest.awaitPhase(a.http(), VM, "Running", STEP);
         int onA = awaitWrotePast(a, 2);
+        // enableSSH (the default): the guest keeps the public key it booted with, so its pair moves along.
+        String keyOnA = a.http().get("/v1/vms/" + VM + "/ssh-key").body();
+        assertTrue(keyOnA.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----"), keyOnA);
 
         long withDisk = timedMove(VM);
         Guest.awaitPhase(b.http(), VM, "Running", STEP);
+        assertEquals(keyOnA, b.http().get("/v1/vms/" + VM + "/ssh-key").body(), "the VM's SSH key on B");
+        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(
+                b.stateDir().resolve("vms").resolve(VM).resolve("ssh_key")));
         int onB = awaitWrotePast(b, onA + 2);
         Path diskOnB = b.stateDir().resolve("vms").resolve(VM).resolve("disk-data.raw");
         assertEquals(1L << 30, Files.size(diskOnB));

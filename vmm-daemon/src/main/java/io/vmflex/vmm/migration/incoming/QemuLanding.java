@@ -23,6 +23,7 @@ import io.vmflex.vmm.qemu.QemuRuntime;
 import io.vmflex.vmm.qemu.QmpOps;
 import io.vmflex.vmm.qemu.QmpSession;
 import io.vmflex.vmm.qemu.SpecView;
+import io.vmflex.vmm.qemu.SshKeyPair;
 import io.vmflex.vmm.qemu.VmPaths;
 import io.vmflex.vmm.store.AtomicFiles;
 import io.vmflex.vmm.store.StateStore;
@@ -141,6 +142,9 @@ final class QemuLanding implements Landing {
             // Leftovers of an earlier incoming attempt for this name: no supervisor owns them.
             store.deleteVm(name);
             Files.createDirectories(paths.dir());
+            if (r.sshKey() != null) {
+                SshKeyPair.adopt(paths, r.sshKey().publicLine(), r.sshKey().privateKey());
+            }
             nic = node.network() == null ? null : node.network().attach(name, keptIp);
             // Data disks are made empty: the source's mirror fills them.
             var config = QemuConfigs.ofIncoming(node, paths, vm, SpecView.of(vm), nic);

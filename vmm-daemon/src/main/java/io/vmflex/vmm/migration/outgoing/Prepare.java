@@ -10,6 +10,7 @@ import io.vmflex.vmm.migration.qemu.DiskMirror;
 import io.vmflex.vmm.migration.qemu.MigrationTuning;
 import io.vmflex.vmm.qemu.CpuSlot;
 import io.vmflex.vmm.qemu.QmpOps;
+import io.vmflex.vmm.qemu.SshKeyPair;
 import io.vmflex.vmm.supervisor.HandedVm;
 
 import java.io.IOException;
@@ -91,6 +92,7 @@ record Prepare() implements Step {
         return new ControlRequest.Prepare(request.id(), JSON.valueToTree(vm.vm()),
                 MigrationTuning.connections(request.multifdChannels()), request.multifdChannels(), mirrorDisk,
                 // The target gives up on a silent source after as long as the source waits for progress.
-                request.timeouts().progress().toSeconds(), cpus, virtioMem, ip, mac);
+                request.timeouts().progress().toSeconds(), cpus, virtioMem, ip, mac,
+                SshKeyPair.files(vm.paths()).map(k -> new ControlRequest.SshKey(k.publicLine(), k.privatePem())).orElse(null));
     }
 }
