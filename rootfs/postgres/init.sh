@@ -219,7 +219,9 @@ run_command() {
     [ -n "$CMDARG" ] || return 0
     echo "$CMDARG" | base64 -d > /run/vmflex/cmd 2>/dev/null || { echo "vmflex-guest: vmflex.cmd is not valid base64, ignored"; return 0; }
     (
-        echo $$ > /sys/fs/cgroup/workload/cgroup.procs 2>/dev/null
+        # $$ would be the init's own pid inside this subshell: the subshell reads its pid from /proc/self.
+        read -r self _ < /proc/self/stat
+        echo "$self" > /sys/fs/cgroup/workload/cgroup.procs 2>/dev/null
         if [ -s /run/vmflex/env ]; then
             while IFS= read -r line || [ -n "$line" ]; do export "$line"; done < /run/vmflex/env
         fi
