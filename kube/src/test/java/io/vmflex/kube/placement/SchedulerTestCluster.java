@@ -32,30 +32,35 @@ import java.util.Map;
  * and a label of its own ({@code vmflex.test/run}) and its VMs tolerate and select them: no VM of
  * another test lands on them, and theirs land nowhere else.
  */
-final class SchedulerTestCluster {
+public final class SchedulerTestCluster {
 
-    static final String RUN_KEY = "vmflex.test/run";
+    public static final String RUN_KEY = "vmflex.test/run";
     static final Path CRDS = Path.of("../deploy/crds");
-    static final Path RBAC = Path.of("src/test/resources/scheduler-rbac.yaml");
+    /** On the test-jar's class path too, for other modules' tests. */
+    static final String RBAC_RESOURCE = "/scheduler-rbac.yaml";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    final KubeApiServer kube;
-    final KubernetesClient admin;
+    public final KubeApiServer kube;
+    public final KubernetesClient admin;
 
-    SchedulerTestCluster(KubeApiServer kube) {
+    public SchedulerTestCluster(KubeApiServer kube) {
         this.kube = kube;
         this.admin = kube.client();
     }
 
     /** The CRDs, the vmflex-system namespace and the scheduler's account; idempotent. */
-    void install() {
+    public void install() {
         kube.kubectl("apply", "-f", CRDS.toString()).orFail();
         kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/virtualmachines.vm.neon.tech").orFail();
-        kube.kubectl("apply", "-f", RBAC.toString()).orFail();
+        try (var in = SchedulerTestCluster.class.getResourceAsStream(RBAC_RESOURCE)) {
+            kube.kubectlWithInput(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), "apply", "-f", "-").orFail();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A kubeconfig for the vmflex-scheduler service account (a token from the TokenRequest API). */
-    Path schedulerKubeconfig() {
+    public Path schedulerKubeconfig() {
         var token = admin.serviceAccounts().inNamespace(SchedulerSettings.DEFAULT_NAMESPACE).withName("vmflex-scheduler")
                 .tokenRequest(new TokenRequestBuilder().withNewSpec().withAudiences("https://kubernetes.default.svc")
                         .withExpirationSeconds(3600L).endSpec().build());
@@ -70,7 +75,7 @@ final class SchedulerTestCluster {
         }
     }
 
-    KubernetesClient schedulerClient(Path kubeconfig) {
+    public KubernetesClient schedulerClient(Path kubeconfig) {
         try {
             return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
         } catch (IOException e) {
@@ -78,7 +83,7 @@ final class SchedulerTestCluster {
         }
     }
 
-    void namespace(String name) {
+    public void namespace(String name) {
         if (admin.namespaces().withName(name).get() == null) {
             admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
             // no controller-manager here: the pods' default account is made by hand
@@ -88,7 +93,7 @@ final class SchedulerTestCluster {
     }
 
     /** A VM node as its kubelet registers it: labels, the VM-node taint, allocatable, Ready. */
-    void node(String run, String name, String cpu, String memory, Map<String, String> extraLabels) {
+    public void node(String run, String name, String cpu, String memory, Map<String, String> extraLabels) {
         var labels = new java.util.HashMap<>(extraLabels);
         labels.put(VmNodeContract.VM_NODE_LABEL, "true");
         labels.put(RUN_KEY, run);
@@ -108,7 +113,7 @@ final class SchedulerTestCluster {
     }
 
     /** A running pod on {@code node} requesting {@code cpu} and {@code memory} (as the node's DaemonSet pod). */
-    void pod(String namespace, String name, String node, String cpu, String memory) {
+    public void pod(String namespace, String name, String node, String cpu, String memory) {
         admin.pods().inNamespace(namespace).resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withNodeName(node).withAutomountServiceAccountToken(false)
                 .addNewToleration().withOperator("Exists").endToleration()
@@ -118,7 +123,7 @@ final class SchedulerTestCluster {
     }
 
     /** A VirtualMachine manifest for {@code run}'s nodes: {@code cpus} use, {@code slots} × 1Gi use. */
-    static String vmYaml(String namespace, String name, String run, String cpus, int slots, Map<String, String> selector) {
+    public static String vmYaml(String namespace, String name, String run, String cpus, int slots, Map<String, String> selector) {
         StringBuilder sel = new StringBuilder("    " + RUN_KEY + ": " + run + "\n");
         selector.forEach((k, v) -> sel.append("    ").append(k).append(": ").append(v).append("\n"));
         return """
@@ -142,22 +147,22 @@ final class SchedulerTestCluster {
                 """.formatted(name, namespace, sel, RUN_KEY, cpus, cpus, slots, slots);
     }
 
-    void applyVm(String yaml) {
+    public void applyVm(String yaml) {
         kube.kubectlWithInput(yaml, "apply", "-f", "-").orFail();
     }
 
-    NeonVm vm(String namespace, String name) {
+    public NeonVm vm(String namespace, String name) {
         return admin.resources(NeonVm.class).inNamespace(namespace).withName(name).get();
     }
 
     /** The node a VM is bound to by its label, or null. */
-    String boundNode(String namespace, String name) {
+    public String boundNode(String namespace, String name) {
         NeonVm vm = vm(namespace, name);
         return vm == null || vm.getMetadata().getLabels() == null ? null : vm.getMetadata().getLabels().get(VmNodeContract.NODE_LABEL);
     }
 
     /** Removes a test's nodes and namespace. */
-    void cleanUp(String run, String namespace) {
+    public void cleanUp(String run, String namespace) {
         admin.nodes().withLabel(RUN_KEY, run).delete();
         admin.namespaces().withName(namespace).delete();
     }
