@@ -110,6 +110,12 @@ public final class SchedulerTestCluster {
                    "lastHeartbeatTime":"2026-12-06T00:00:00Z","lastTransitionTime":"2026-12-06T00:00:00Z"}]}}
                 """.formatted(cpu, memory);
         admin.nodes().withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), status);
+        // the API server taints a new Node not-ready; the node lifecycle controller (controller-manager,
+        // not run here) lifts the taint once the kubelet reports Ready: do its part
+        String taints = """
+                {"spec":{"taints":[{"key":"%s","value":"true","effect":"NoSchedule"},{"key":"%s","value":"%s","effect":"NoSchedule"}]}}
+                """.formatted(VmNodeContract.VM_NODE_TAINT, RUN_KEY, run);
+        admin.nodes().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), taints);
     }
 
     /** A running pod on {@code node} requesting {@code cpu} and {@code memory} (as the node's DaemonSet pod). */
@@ -163,6 +169,9 @@ public final class SchedulerTestCluster {
 
     /** Removes a test's nodes and namespace. */
     public void cleanUp(String run, String namespace) {
+        // no namespace controller here: a deleted namespace keeps its objects, so they go first
+        admin.resources(NeonVm.class).inNamespace(namespace).delete();
+        admin.pods().inNamespace(namespace).delete();
         admin.nodes().withLabel(RUN_KEY, run).delete();
         admin.namespaces().withName(namespace).delete();
     }
