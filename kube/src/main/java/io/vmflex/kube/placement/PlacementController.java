@@ -1,10 +1,7 @@
 package io.vmflex.kube.placement;
 
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmflex.kube.crd.NeonVm;
 import io.vmflex.scheduler.core.Amount;
 import org.slf4j.Logger;
@@ -28,11 +25,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The leader's work: watches (informers, no periodic resync) on VM Nodes, Pods and VirtualMachines
- * keep a cache of the cluster; every change wakes one loop thread that runs a {@link PlacementRound}
+ * The leader's work: every change in the {@link ClusterCache} (watches on VM Nodes, Pods and
+ * VirtualMachines) wakes one loop thread that runs a {@link PlacementRound}
  * over the cache and hands its decisions to writer threads. Changes that arrive while a round runs are
- * coalesced into the next one. Nothing is stored elsewhere: a new leader rebuilds all of it from its
- * first list.
+ * coalesced into the next one. Nothing is stored elsewhere: all of it comes from the API's lists and
+ * watches.
  *
  * <p>Between a binding written and its watch event, the cache still shows the VM pending; the binding is
  * <em>assumed</em> (as kube-scheduler does): the next rounds see the VM on its node, so it is neither
@@ -54,7 +51,6 @@ public final class PlacementController implements AutoCloseable {
     private record Assumed(String uid, String node) {
     }
 
-    private final KubernetesClient client;
     private final PlacementRound.Policy policy;
     private final VmWriter writer;
     private final SchedulingEvents events;
@@ -73,47 +69,29 @@ public final class PlacementController implements AutoCloseable {
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong bound = new AtomicLong();
     private volatile long retryMillis = RETRY_FIRST.toMillis();
-    private SharedIndexInformer<Node> nodes;
-    private SharedIndexInformer<Pod> pods;
-    private SharedIndexInformer<NeonVm> vms;
+    private final ClusterCache cache;
+    private final Runnable wake = this::wake;
     private Thread loop;
 
-    public PlacementController(KubernetesClient client, SchedulerSettings settings, Clock clock) {
-        this.client = client;
+    public PlacementController(KubernetesClient client, ClusterCache cache, SchedulerSettings settings, Clock clock) {
+        this.cache = cache;
         this.policy = new PlacementRound.Policy(settings.scheduleUnnamed());
         this.writer = new VmWriter(client, clock);
         this.events = new SchedulingEvents(client, clock, settings.identity());
         this.writeSlots = new Semaphore(settings.writeParallelism());
     }
 
-    /** Lists and watches; returns once the caches hold the cluster and the loop runs. */
+    /** Waits for the cache's first lists, then runs the loop; returns once it runs. */
     public void start() {
         if (!running.compareAndSet(false, true)) {
             return;
         }
-        ResourceEventHandler<Object> wake = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Object obj) {
-                wake();
-            }
-
-            @Override
-            public void onUpdate(Object oldObj, Object newObj) {
-                wake();
-            }
-
-            @Override
-            public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
-                wake();
-            }
-        };
-        nodes = client.nodes().withLabel(VmNodeContract.VM_NODE_LABEL, "true").inform(wake, 0);
-        pods = client.pods().inAnyNamespace().inform(wake, 0);
-        vms = client.resources(NeonVm.class).inAnyNamespace().inform(wake, 0);
+        cache.awaitSynced();
+        cache.addListener(wake);
         loop = Thread.ofPlatform().name("vmflex-placement").daemon().start(this::run);
         wake();
-        LOG.info("placement started: {} VM nodes, {} pods, {} VirtualMachines", nodes.getStore().list().size(),
-                pods.getStore().list().size(), vms.getStore().list().size());
+        LOG.info("placement started: {} VM nodes, {} pods, {} VirtualMachines", cache.nodes().size(), cache.pods().size(),
+                cache.vms().size());
     }
 
     /** Rounds run so far (each over the whole cache). */
@@ -168,7 +146,7 @@ public final class PlacementController implements AutoCloseable {
         Map<String, NeonVm> objects = new HashMap<>();
         List<VmInfo> infos = new ArrayList<>();
         Set<String> present = new HashSet<>();
-        for (NeonVm object : vms.getStore().list()) {
+        for (NeonVm object : cache.vms()) {
             VmInfo vm = KubeObjects.vm(object);
             present.add(vm.key());
             objects.put(vm.key(), object);
@@ -189,9 +167,9 @@ public final class PlacementController implements AutoCloseable {
         assumed.keySet().retainAll(present);
         marking.keySet().retainAll(present);
 
-        List<NodeInfo> nodeInfos = nodes.getStore().list().stream().map(KubeObjects::node).toList();
+        List<NodeInfo> nodeInfos = cache.nodes().stream().map(KubeObjects::node).toList();
         Map<String, Amount> podRequests = new HashMap<>();
-        for (Pod pod : pods.getStore().list()) {
+        for (Pod pod : cache.pods()) {
             if (KubeObjects.holdsNode(pod)) {
                 podRequests.merge(pod.getSpec().getNodeName(), KubeObjects.podRequests(pod),
                         (a, b) -> new Amount(a.cpuMillis() + b.cpuMillis(), a.memBytes() + b.memBytes()));
@@ -288,7 +266,7 @@ public final class PlacementController implements AutoCloseable {
         }
     }
 
-    /** Stops the loop, the watches and the writers; writes in flight may still land. */
+    /** Stops the loop and the writers (the cache is its owner's); writes in flight may still land. */
     @Override
     public void close() {
         if (!running.compareAndSet(true, false)) {
@@ -298,12 +276,8 @@ public final class PlacementController implements AutoCloseable {
         if (loop != null) {
             loop.interrupt();
         }
+        cache.removeListener(wake);
         timer.shutdownNow();
         writers.shutdownNow();
-        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] {vms, pods, nodes}) {
-            if (informer != null) {
-                informer.close();
-            }
-        }
     }
 }

@@ -13,8 +13,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One replica of {@code vmflex scheduler}: competes for the {@code coordination.k8s.io/v1} Lease
  * (fabric8's LeaderElector over a LeaseLock) and, while it leads, runs a {@link PlacementController}.
- * A standby runs nothing but the Lease attempts, so two replicas never place at once; the controller
- * starts from a fresh list when its replica takes over, so a standby needs no state of its own.
+ * Every replica keeps a {@link ClusterCache} from its start (watches only: a standby writes nothing
+ * but its Lease attempts), so a standby that takes over places at once; two replicas never place at
+ * once.
  * Leadership lost (its renewals failed past the renew deadline, or another replica holds the Lease)
  * stops the controller and completes {@link #lostLeadership()}; the command exits then, as
  * kube-scheduler does, so that the replica starts over from nothing.
@@ -30,6 +31,7 @@ public final class PlacementScheduler implements AutoCloseable {
     private final Clock clock;
     private final CompletableFuture<Void> lost = new CompletableFuture<>();
     private final CompletableFuture<Void> leading = new CompletableFuture<>();
+    private final ClusterCache cache;
     private CompletableFuture<?> election;
     private PlacementController controller;
     private boolean closed;
@@ -38,10 +40,12 @@ public final class PlacementScheduler implements AutoCloseable {
         this.client = client;
         this.settings = settings;
         this.clock = clock;
+        this.cache = new ClusterCache(client);
     }
 
-    /** Starts competing for the Lease; returns at once. */
+    /** Starts the cache's watches and competing for the Lease; returns at once. */
     public synchronized void start() {
+        cache.start();
         LeaderElectionConfig config = new LeaderElectionConfig(
                 new LeaseLock(settings.leaseNamespace(), settings.leaseName(), settings.identity()),
                 settings.leaseDuration(), settings.renewDeadline(), settings.retryPeriod(),
@@ -81,7 +85,7 @@ public final class PlacementScheduler implements AutoCloseable {
                 if (closed || lost.isDone() || controller != null) {
                     return;
                 }
-                started = new PlacementController(client, settings, clock);
+                started = new PlacementController(client, cache, settings, clock);
                 controller = started;
             }
             try {
@@ -135,6 +139,7 @@ public final class PlacementScheduler implements AutoCloseable {
         if (election != null) {
             election.cancel(true);
         }
+        cache.close();
         lost.complete(null);
     }
 }

@@ -35,7 +35,8 @@ import java.util.Map;
 public final class SchedulerTestCluster {
 
     public static final String RUN_KEY = "vmflex.test/run";
-    static final Path CRDS = Path.of("../deploy/crds");
+    /** From a module's directory (tests) or the repository's (the benchmark). */
+    static final Path CRDS = Files.isDirectory(Path.of("../deploy/crds")) ? Path.of("../deploy/crds") : Path.of("deploy/crds");
     /** On the test-jar's class path too, for other modules' tests. */
     static final String RBAC_RESOURCE = "/scheduler-rbac.yaml";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
