@@ -3,6 +3,7 @@ package io.vmflex.kube.placement;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -173,8 +174,14 @@ public final class VmWriter {
         return o;
     }
 
+    /**
+     * The VM as a resource with an item: fabric8 GETs a resource named only by name before patching it,
+     * one more request per write, which a stand-in item with the name and namespace avoids.
+     */
     private Resource<NeonVm> resource(VmInfo vm) {
-        return client.resources(NeonVm.class).inNamespace(vm.namespace()).withName(vm.name());
+        NeonVm item = new NeonVm();
+        item.setMetadata(new ObjectMetaBuilder().withName(vm.name()).withNamespace(vm.namespace()).build());
+        return client.resources(NeonVm.class).inNamespace(vm.namespace()).resource(item);
     }
 
     private static Outcome outcome(KubernetesClientException e) {
