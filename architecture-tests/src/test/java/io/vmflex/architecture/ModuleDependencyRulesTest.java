@@ -83,9 +83,12 @@ class ModuleDependencyRulesTest {
         AGENT_NEVER_REACHES_THE_DAEMON.check(classes);
     }
 
-    /** Likewise the scheduler: accounting and placement, over permits and the Kubernetes API. */
+    /**
+     * Likewise the scheduler: accounting and placement, over permits and the Kubernetes API (its
+     * Kubernetes front, {@code vmflex scheduler}, included).
+     */
     static final ArchRule SCHEDULER_NEVER_REACHES_THE_DAEMON = noClasses()
-            .that().resideInAPackage("io.vmflex.scheduler..")
+            .that().resideInAnyPackage("io.vmflex.scheduler..", "io.vmflex.kube.placement..")
             .should().dependOnClassesThat().resideInAnyPackage("io.vmflex.vmm..")
             .because("the scheduler places VMs and grants permits; it never drives a VM's QEMU")
             .allowEmptyShould(true);

@@ -14,7 +14,7 @@ import java.util.Arrays;
 @Command(name = "vmflex", mixinStandardHelpOptions = true, version = "vmflex 0.1.0",
         description = "Live vertical autoscaling of QEMU VMs running PostgreSQL.",
         subcommands = {DaemonCommand.class, UpCommand.class, DemoCommand.class, BenchCommand.class, ImageCommand.class,
-                WebhookCommand.class})
+                WebhookCommand.class, SchedulerCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

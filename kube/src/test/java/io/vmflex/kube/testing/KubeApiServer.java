@@ -90,9 +90,10 @@ public final class KubeApiServer implements AutoCloseable {
         Path dir = Files.createTempDirectory("vmflex-kube-");
         List<Process> started = new ArrayList<>();
         try {
-            int etcdClient = freePort();
-            int etcdPeer = freePort();
-            int securePort = freePort();
+            int[] ports = freePorts(3);
+            int etcdClient = ports[0];
+            int etcdPeer = ports[1];
+            int securePort = ports[2];
             String etcdUrl = "http://127.0.0.1:" + etcdClient;
             Process etcd = new ProcessBuilder(etcdBinary().toString(),
                     "--name", "vmflex-test", "--data-dir", dir.resolve("etcd").toString(),
@@ -314,9 +315,21 @@ public final class KubeApiServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+    /** Distinct free ports: all held open until all are chosen, so none is handed out twice. */
+    private static int[] freePorts(int n) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                held.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : held) {
+                socket.close();
+            }
         }
     }
 

@@ -110,14 +110,15 @@ class DeployApiServerTest {
         yes(wrong, "vmflex-scheduler", "get", "virtualmachines.vm.neon.tech", "-n", "demo");
         yes(wrong, "vmflex-scheduler", "patch", "virtualmachines.vm.neon.tech", "-n", "demo");
         yes(wrong, "vmflex-scheduler", "patch", "virtualmachines.vm.neon.tech", "--subresource=status", "-n", "demo");
-        yes(wrong, "vmflex-scheduler", "update", "virtualmachines.vm.neon.tech", "--subresource=status", "-n", "demo");
+        no(wrong, "vmflex-scheduler", "update", "virtualmachines.vm.neon.tech", "--subresource=status", "-n", "demo");
         yes(wrong, "vmflex-scheduler", "list", "nodes");
         yes(wrong, "vmflex-scheduler", "watch", "nodes");
         yes(wrong, "vmflex-scheduler", "list", "pods", "-A");
         yes(wrong, "vmflex-scheduler", "watch", "pods", "-A");
         yes(wrong, "vmflex-scheduler", "get", "leases.coordination.k8s.io", "-n", "vmflex-system");
         yes(wrong, "vmflex-scheduler", "create", "leases.coordination.k8s.io", "-n", "vmflex-system");
-        yes(wrong, "vmflex-scheduler", "update", "leases.coordination.k8s.io", "-n", "vmflex-system");
+        yes(wrong, "vmflex-scheduler", "patch", "leases.coordination.k8s.io", "-n", "vmflex-system");
+        no(wrong, "vmflex-scheduler", "delete", "leases.coordination.k8s.io", "-n", "vmflex-system");
         yes(wrong, "vmflex-scheduler", "create", "events", "-n", "demo");
         yes(wrong, "vmflex-scheduler", "patch", "events", "-n", "demo");
         no(wrong, "vmflex-scheduler", "update", "virtualmachines.vm.neon.tech", "-n", "demo");

@@ -1,0 +1,145 @@
+package io.vmflex.cli;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmflex.kube.placement.PlacementScheduler;
+import io.vmflex.kube.placement.SchedulerSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code vmflex scheduler}: places pending VirtualMachines on VM nodes (Kubernetes mode). Run as a
+ * Deployment of two replicas; one leads through a Lease, the other waits. Exits 1 when it stops
+ * leading (Kubernetes restarts it as a fresh standby), 0 on SIGTERM (the Lease is released first).
+ */
+@Command(name = "scheduler", mixinStandardHelpOptions = true,
+        description = {"Place pending VirtualMachines (spec.schedulerName autoscale-scheduler) on VM nodes:",
+                "Nodes labelled vmflex.io/vm-node=true. One replica leads through a Lease; others stand by."})
+final class SchedulerCommand implements Callable<Integer> {
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "kubeconfig to use; default: the pod's service account in a cluster, else $KUBECONFIG or ~/.kube/config")
+    Path kubeconfig;
+
+    @Option(names = "--identity", paramLabel = "NAME",
+            description = "this replica's name in the Lease; default: $POD_NAME, else the host name and a random suffix")
+    String identity;
+
+    @Option(names = "--lease-namespace", paramLabel = "NS",
+            description = "namespace of the Lease; default: $POD_NAMESPACE, else " + SchedulerSettings.DEFAULT_NAMESPACE)
+    String leaseNamespace;
+
+    @Option(names = "--lease-name", paramLabel = "NAME", defaultValue = SchedulerSettings.DEFAULT_LEASE,
+            description = "the Lease the replicas compete for (default: ${DEFAULT-VALUE})")
+    String leaseName;
+
+    @Option(names = "--lease-duration", paramLabel = "DURATION", defaultValue = "15s", converter = DurationConverter.class,
+            description = "a standby takes over this long after the leader's last renewal (default: ${DEFAULT-VALUE})")
+    Duration leaseDuration;
+
+    @Option(names = "--renew-deadline", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "the leader stops leading when it could not renew for this long (default: ${DEFAULT-VALUE})")
+    Duration renewDeadline;
+
+    @Option(names = "--retry-period", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "between Lease attempts (default: ${DEFAULT-VALUE})")
+    Duration retryPeriod;
+
+    @Option(names = "--schedule-unnamed",
+            description = "also place VirtualMachines that name no spec.schedulerName")
+    boolean scheduleUnnamed;
+
+    @Override
+    public Integer call() throws Exception {
+        SchedulerSettings settings;
+        try {
+            settings = SchedulerSettings.defaults(identity())
+                    .withLease(leaseDuration, renewDeadline, retryPeriod)
+                    .withScheduleUnnamed(scheduleUnnamed)
+                    .withLeaseNamespace(leaseNamespace != null ? leaseNamespace
+                            : env("POD_NAMESPACE", SchedulerSettings.DEFAULT_NAMESPACE));
+            settings = new SchedulerSettings(settings.identity(), settings.leaseNamespace(), leaseName,
+                    settings.leaseDuration(), settings.renewDeadline(), settings.retryPeriod(), settings.scheduleUnnamed(),
+                    settings.releaseOnClose(), settings.writeParallelism());
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        KubernetesClient client;
+        try {
+            client = kubeconfig == null ? new KubernetesClientBuilder().build()
+                    : new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+        } catch (IOException e) {
+            System.err.println("error: --kubeconfig " + kubeconfig + ": cannot read: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            System.err.println("error: --kubeconfig " + kubeconfig + ": " + e.getMessage());
+            return 2;
+        }
+        PlacementScheduler scheduler = new PlacementScheduler(client, settings, Clock.systemUTC());
+        AtomicBoolean terminating = new AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            terminating.set(true);
+            scheduler.close();
+            client.close();
+        }, "scheduler-shutdown"));
+        scheduler.start();
+        scheduler.lostLeadership().join();
+        if (terminating.get()) {
+            return 0;
+        }
+        System.err.println("vmflex scheduler: " + settings.identity() + " stopped leading; exiting so that it restarts as a standby");
+        return 1;
+    }
+
+    private String identity() {
+        if (identity != null) {
+            return identity;
+        }
+        String pod = System.getenv("POD_NAME");
+        if (pod != null && !pod.isBlank()) {
+            return pod;
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "vmflex-scheduler";
+        }
+        return host + "_" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String env(String name, String otherwise) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? otherwise : v;
+    }
+
+    /** {@code 15s}, {@code 500ms}, {@code 1m}. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String text) {
+            var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(text.strip());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("expected a duration such as 15s, 500ms or 1m, got \"" + text + "\"");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                default -> Duration.ofMinutes(n);
+            };
+        }
+    }
+}
