@@ -120,6 +120,10 @@ public record ScalingState(
         LoadTracker load;
 
         private Builder(ScalingState s) {
+            copyFrom(s);
+        }
+
+        private void copyFrom(ScalingState s) {
             vm = s.vm;
             metrics = s.metrics;
             monitorConnected = s.monitorConnected;
@@ -157,35 +161,8 @@ public record ScalingState(
          */
         void startOver(VmView newVm) {
             long chain = nextChain;
-            Builder fresh = new Builder(initial(newVm));
-            vm = fresh.vm;
-            metrics = fresh.metrics;
-            monitorConnected = fresh.monitorConnected;
-            operation = fresh.operation;
-            permit = fresh.permit;
-            lastPermitRequestAtMs = fresh.lastPermitRequestAtMs;
-            permitRetryAtMs = fresh.permitRetryAtMs;
-            patchRetryAtMs = fresh.patchRetryAtMs;
-            deniedTarget = fresh.deniedTarget;
-            deniedUntilMs = fresh.deniedUntilMs;
-            monitorFloorBytes = fresh.monitorFloorBytes;
-            monitorFloorUntilMs = fresh.monitorFloorUntilMs;
-            lastMonitorRequestAtMs = fresh.lastMonitorRequestAtMs;
-            lowerSinceMs = fresh.lowerSinceMs;
-            lowerPeak = fresh.lowerPeak;
-            pendingNotify = fresh.pendingNotify;
-            notifyRetryAtMs = fresh.notifyRetryAtMs;
-            pendingRelease = fresh.pendingRelease;
-            releaseRetryAtMs = fresh.releaseRetryAtMs;
+            copyFrom(initial(newVm));
             nextChain = chain;
-            lastRevision = fresh.lastRevision;
-            cpuResizedAtMs = fresh.cpuResizedAtMs;
-            metricsRejected = fresh.metricsRejected;
-            monitorRequestsDropped = fresh.monitorRequestsDropped;
-            memoryDownscaledAtMs = fresh.memoryDownscaledAtMs;
-            memoryHeldBytes = fresh.memoryHeldBytes;
-            memoryHeldUntilMs = fresh.memoryHeldUntilMs;
-            load = fresh.load;
         }
 
         long newChainId() {
