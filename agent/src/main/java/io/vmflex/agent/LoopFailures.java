@@ -24,8 +24,4 @@ final class LoopFailures {
             log.error("agent {} failed again ({} failures so far): {}", loop, n, e.toString());
         }
     }
-
-    long count() {
-        return count.get();
-    }
 }
