@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -42,7 +43,7 @@ class MigrationDiskIT {
      * fifth round also check the 40 MiB. One line: the daemon passes argv one argument per line.
      */
     private static final String SCRIPT = String.join("; ",
-            "killall java 2>/dev/null", "sleep 1", "umount /opt/vmflex-monitor 2>/dev/null", "i=0", "prev=",
+            TestVm.RELEASE_MONITOR_DISK, "i=0", "prev=",
             "dd if=/dev/urandom of=/tmp/w bs=1048576 count=40 2>/dev/null",
             "dd if=/tmp/w of=/dev/vda bs=1048576 seek=9 conv=fsync 2>/dev/null",
             "whole=$(md5sum < /tmp/w)", "rm /tmp/w",
@@ -69,8 +70,7 @@ class MigrationDiskIT {
         Path secret = daemons.secret("cluster.secret", 'd');
         a = daemons.startMigrationPeer("a", secret);
         b = daemons.startMigrationPeer("b", secret);
-        String yaml = TestVm.yaml(VM).replace("    rootDisk:", "    command: [\"/bin/sh\", \"-c\", '" + SCRIPT + "']\n    rootDisk:");
-        TestVm.create(a, yaml);
+        TestVm.create(a, TestVm.diskWriter(VM, SCRIPT));
     }
 
     /**
@@ -82,6 +82,7 @@ class MigrationDiskIT {
         int lastWhole = -1;
         int bad = 0;
         for (String line : Guest.consoleLines(d.http(), VM)) {
+            assertFalse(line.contains(TestVm.DISK_STILL_MOUNTED), line);
             Matcher m = VERIFY.matcher(line);
             if (m.find()) {
                 int round = Integer.parseInt(m.group(2));

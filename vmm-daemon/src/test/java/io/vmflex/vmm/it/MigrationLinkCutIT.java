@@ -45,7 +45,7 @@ class MigrationLinkCutIT {
      * the daemon passes argv one argument per line.
      */
     private static final String WRITER_SCRIPT = String.join("; ",
-            "killall java 2>/dev/null", "sleep 1", "umount /opt/vmflex-monitor 2>/dev/null", "i=0",
+            TestVm.RELEASE_MONITOR_DISK, "i=0",
             "while :; do i=$((i+1))", "dd if=/dev/urandom of=/dev/vda bs=65536 seek=128 count=1 conv=fsync 2>/dev/null",
             "read up idle < /proc/uptime", "echo \"vmflex-dw: $i $up\"", "sleep 1", "done");
     private static final Daemons daemons = Daemons.inTempDir("vmfx-migcut", VM, WRITER);
@@ -123,7 +123,11 @@ class MigrationLinkCutIT {
 
     /** The writer's rounds on {@code d}'s console as {round, m.uptime() in ms}, oldest first. */
     private static List<long[]> writes(TestDaemon d) throws Exception {
-        Matcher m = WROTE.matcher(d.http().get("/v1/vms/" + WRITER + "/console?tail=400").body());
+        String console = d.http().get("/v1/vms/" + WRITER + "/console?tail=400").body();
+        if (console.contains(TestVm.DISK_STILL_MOUNTED)) {
+            throw new AssertionError(TestVm.DISK_STILL_MOUNTED);
+        }
+        Matcher m = WROTE.matcher(console);
         List<long[]> rounds = new ArrayList<>();
         while (m.find()) {
             rounds.add(new long[] {Long.parseLong(m.group(1)), Math.round(Double.parseDouble(m.group(2)) * 1000)});
@@ -133,8 +137,7 @@ class MigrationLinkCutIT {
 
     @Test
     void shouldGiveUpWithinSecondsWhenTheCutLinkHoldsTheGuestsDiskWrites() throws Exception {
-        TestVm.create(a, TestVm.yaml(WRITER).replace("    rootDisk:", "    command: [\"/bin/sh\", \"-c\", '"
-                + WRITER_SCRIPT + "']\n    rootDisk:"));
+        TestVm.create(a, TestVm.diskWriter(WRITER, WRITER_SCRIPT));
         Guest.awaitPhase(a.http(), WRITER, "Running", MigrationProbe.STEP);
         Awaitility.await().atMost(MigrationProbe.STEP).pollInterval(Duration.ofMillis(500)).until(() -> writes(a).size() >= 3);
         int pid = a.http().get("/v1/vms/" + WRITER).json().path("status").path("pid").asInt();
