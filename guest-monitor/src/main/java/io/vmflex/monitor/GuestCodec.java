@@ -73,7 +73,7 @@ public final class GuestCodec {
                     .field("memTotalBytes", m.memTotalBytes()).field("memAvailableBytes", m.memAvailableBytes())
                     .field("cachedBytes", m.cachedBytes()).field("workloadAnonBytes", m.workloadAnonBytes())
                     .field("psiMemorySome10", m.psiMemorySome10()).field("psiMemoryFull10", m.psiMemoryFull10())
-                    .field("psiCpuSome10", m.psiCpuSome10());
+                    .field("psiCpuSome10", m.psiCpuSome10()).field("cpuBusy", m.cpuBusy());
         }
         if (message instanceof GuestMessage.UpscaleRequest m) {
             return head("UpscaleRequest", m);
@@ -133,7 +133,7 @@ public final class GuestCodec {
                     f.doubleField("loadAvg1"), f.doubleField("loadAvg5"), f.doubleField("loadAvg15"),
                     f.longField("memTotalBytes"), f.longField("memAvailableBytes"), f.longField("cachedBytes"),
                     f.longField("workloadAnonBytes"), f.doubleField("psiMemorySome10"), f.doubleField("psiMemoryFull10"),
-                    f.doubleField("psiCpuSome10"));
+                    f.doubleField("psiCpuSome10"), f.doubleField("cpuBusy"));
             case "InvalidMessage" -> new GuestMessage.InvalidMessage(f.longField("id"), f.stringField("error"));
             case "InternalError" -> new GuestMessage.InternalError(f.longField("id"), f.stringField("error"));
             case "SetCpusOnline" -> new GuestMessage.SetCpusOnline(f.longField("id"), f.intField("cpus"));

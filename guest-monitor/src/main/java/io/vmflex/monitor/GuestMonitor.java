@@ -71,6 +71,7 @@ public final class GuestMonitor {
     private final Console console;
     private final LongSupplier nanoClock;
     private final SystemReader reader;
+    private final CpuBusyMeter cpuBusy = new CpuBusyMeter();
     private final HotplugOnliner onliner;
     /** Non-null when the guest was booted for SysfsScaling. */
     private final SysfsCpus sysfsCpus;
@@ -262,7 +263,7 @@ public final class GuestMonitor {
         }
         GuestStats s = reader.read();
         try {
-            a.link().send(s.toMetrics(nextId.getAndAdd(2)));
+            a.link().send(s.toMetrics(nextId.getAndAdd(2), cpuBusy.next(s.cpuTicks())));
             if (memoryPolicy.shouldRequestUpscale(s, now)) {
                 a.link().send(new GuestMessage.UpscaleRequest(nextId.getAndAdd(2)));
             }
@@ -305,7 +306,7 @@ public final class GuestMonitor {
                 new GuestMessage.UpscaleNotification(6, new Resources(2000, 1L << 31)),
                 new GuestMessage.InvalidMessage(8, "x"), new GuestMessage.InternalError(10, "x"),
                 new GuestMessage.SetCpusOnline(14, 1),
-                new GuestMessage.Metrics(12, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+                new GuestMessage.Metrics(12, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
         GuestFrameDecoder decoder = new GuestFrameDecoder();
         try {
             for (Object m : host) {
@@ -317,7 +318,7 @@ public final class GuestMonitor {
                 }
             }
             session.onPayload("{bad".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            GuestCodec.encode(reader.read().toMetrics(1));
+            GuestCodec.encode(reader.read().toMetrics(1, new CpuBusyMeter().next(GuestStats.CpuTicks.NONE)));
             GuestCodec.encode(new GuestMessage.UpscaleRequest(3));
             decoder.feed(new byte[] {0x7f, 0, 0, 0}, 0, 4);
         } catch (GuestFrameDecoder.FramingException expected) {

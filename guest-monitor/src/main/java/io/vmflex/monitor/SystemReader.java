@@ -37,7 +37,29 @@ public final class SystemReader {
         String memPressure = readOrEmpty(proc.resolve("pressure/memory"));
         String cpuPressure = readOrEmpty(proc.resolve("pressure/cpu"));
         return new GuestStats(cpus, load[0], load[1], load[2], total, available, cached, anon,
-                avg10(memPressure, "some"), avg10(memPressure, "full"), avg10(cpuPressure, "some"));
+                avg10(memPressure, "some"), avg10(memPressure, "full"), avg10(cpuPressure, "some"),
+                cpuTicks(readOrEmpty(proc.resolve("stat"))));
+    }
+
+    /**
+     * The first line of /proc/stat, {@code cpu user nice system idle iowait irq softirq steal ...}:
+     * idle and iowait are idle time; steal (time the host ran something else) is neither, so it is
+     * left out of both; guest time is already inside user.
+     */
+    static GuestStats.CpuTicks cpuTicks(String stat) {
+        int nl = stat.indexOf('\n');
+        String[] f = fields((nl < 0 ? stat : stat.substring(0, nl)).trim());
+        if (f.length < 5 || !f[0].equals("cpu")) {
+            return GuestStats.CpuTicks.NONE;
+        }
+        long total = 0;
+        long idle = 0;
+        for (int i = 1; i < f.length && i <= 7; i++) {
+            long v = parseLong(f[i]);
+            total += v;
+            idle += i == 4 || i == 5 ? v : 0;
+        }
+        return new GuestStats.CpuTicks(total - idle, total);
     }
 
     /** Counts a sysfs CPU list such as {@code 0-3,5,7-8}; 0 for an empty or broken list. */

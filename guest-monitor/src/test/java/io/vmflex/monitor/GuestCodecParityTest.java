@@ -37,8 +37,8 @@ class GuestCodecParityTest {
             new GuestMessage.UpscaleNotification(6, new Resources(4000, 8L << 30)),
             new GuestMessage.UpscaleConfirmation(6),
             new GuestMessage.HealthCheck(8),
-            new GuestMessage.Metrics(3, 4, 0.5, 0.25, 0.125, 8L << 30, 6L << 30, 1L << 30, 512L << 20, 1.5, 0.0, 12.25),
-            new GuestMessage.Metrics(5, Integer.MAX_VALUE, 1e-7, 1e21, 123456789.125, 0, 0, 0, 0, -0.0, 0.1 + 0.2, Double.MAX_VALUE),
+            new GuestMessage.Metrics(3, 4, 0.5, 0.25, 0.125, 8L << 30, 6L << 30, 1L << 30, 512L << 20, 1.5, 0.0, 12.25, 0.75),
+            new GuestMessage.Metrics(5, Integer.MAX_VALUE, 1e-7, 1e21, 123456789.125, 0, 0, 0, 0, -0.0, 0.1 + 0.2, Double.MAX_VALUE, 0.75),
             new GuestMessage.InvalidMessage(0, "unknown type"),
             new GuestMessage.InvalidMessage(0, "controls \u0000\u0001\u001f\b\f\r del\u007f"),
             new GuestMessage.InternalError(5, "cannot read /proc/meminfo"),
@@ -96,7 +96,7 @@ class GuestCodecParityTest {
                 "{\"type\":\"UpscaleNotification\",\"id\":2,\"granted\":{\"memBytes\":1,\"cpuMillis\":2}}",
                 "{\"type\":\"Metrics\",\"id\":3,\"cpusOnline\":1,\"loadAvg1\":1,\"loadAvg5\":2.5E1,\"loadAvg15\":-0.0,"
                         + "\"memTotalBytes\":0,\"memAvailableBytes\":0,\"cachedBytes\":0,\"workloadAnonBytes\":0,"
-                        + "\"psiMemorySome10\":1e-3,\"psiMemoryFull10\":0,\"psiCpuSome10\":0}");
+                        + "\"psiMemorySome10\":1e-3,\"psiMemoryFull10\":0,\"psiCpuSome10\":0,\"cpuBusy\":0.5}");
         for (String s : good) {
             assertEquals(GuestFrames.decodeMessage(utf8(s)), GuestCodec.decodeMessage(utf8(s)), s);
         }
@@ -196,6 +196,6 @@ class GuestCodecParityTest {
                 () -> GuestCodec.encode(new GuestMessage.InvalidMessage(0, "x".repeat(GuestCodec.MAX_PAYLOAD))));
         assertThrows(IllegalArgumentException.class, () -> GuestCodec.encode("a string"));
         assertThrows(IllegalArgumentException.class,
-                () -> GuestCodec.encode(new GuestMessage.Metrics(1, 1, Double.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+                () -> GuestCodec.encode(new GuestMessage.Metrics(1, 1, Double.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.75)));
     }
 }

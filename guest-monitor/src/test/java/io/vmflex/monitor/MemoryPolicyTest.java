@@ -14,7 +14,7 @@ class MemoryPolicyTest {
 
     /** MemTotal 1000 MiB: threshold 0.85 × 900 MiB = 765 MiB. */
     private static GuestStats used(long usedMib) {
-        return new GuestStats(1, 0, 0, 0, 1000 * MIB, (1000 - usedMib) * MIB, 0, 0, 0, 0, 0);
+        return new GuestStats(1, 0, 0, 0, 1000 * MIB, (1000 - usedMib) * MIB, 0, 0, 0, 0, 0, GuestStats.CpuTicks.NONE);
     }
 
     @Test
@@ -54,7 +54,7 @@ class MemoryPolicyTest {
     @Test
     void shouldUseCgroupAnonWhenItExceedsMeminfoUsage() {
         MemoryPolicy p = new MemoryPolicy();
-        GuestStats s = new GuestStats(1, 0, 0, 0, 1000 * MIB, 900 * MIB, 0, 800 * MIB, 0, 0, 0);
+        GuestStats s = new GuestStats(1, 0, 0, 0, 1000 * MIB, 900 * MIB, 0, 800 * MIB, 0, 0, 0, GuestStats.CpuTicks.NONE);
 
         assertTrue(p.shouldRequestUpscale(s, 0));
     }

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SessionTest {
-    private final GuestStats stats = new GuestStats(1, 0, 0, 0, 1000 * MIB, 700 * MIB, 0, 0, 0, 0, 0);
+    private final GuestStats stats = new GuestStats(1, 0, 0, 0, 1000 * MIB, 700 * MIB, 0, 0, 0, 0, 0, GuestStats.CpuTicks.NONE);
     private final Session session = new Session(() -> stats);
 
     private static byte[] payload(Object message) {

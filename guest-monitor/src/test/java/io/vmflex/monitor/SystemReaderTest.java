@@ -26,18 +26,21 @@ class SystemReaderTest {
                 + "full avg10=0.75 avg60=0.00 avg300=0.00 total=50\n");
         FakeTree.write(proc, "pressure/cpu", "some avg10=12.34 avg60=1.00 avg300=0.00 total=999\n"
                 + "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        // user nice system idle iowait irq softirq steal guest guest_nice
+        FakeTree.write(proc, "stat", "cpu  100 5 20 800 30 1 2 40 0 0\ncpu0 50 2 10 400 15 0 1 20 0 0\nintr 1\n");
 
         GuestStats s = new SystemReader(proc, sys, cg).read();
 
+        // Busy: user + nice + system + irq + softirq = 128; all = that + idle + iowait = 958; steal counts in neither.
         assertEquals(new GuestStats(4, 0.5, 1.25, 2.0, 156560L * 1024, 100000L * 1024, 30000L * 1024, 4096,
-                1.5, 0.75, 12.34), s);
+                1.5, 0.75, 12.34, new GuestStats.CpuTicks(128, 958)), s);
     }
 
     @Test
     void shouldReportZerosWhenFilesAreMissing() {
         GuestStats s = new SystemReader(root.resolve("proc"), root.resolve("sys"), root.resolve("none")).read();
 
-        assertEquals(new GuestStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), s);
+        assertEquals(new GuestStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, GuestStats.CpuTicks.NONE), s);
     }
 
     @Test
@@ -58,8 +61,8 @@ class SystemReaderTest {
 
     @Test
     void shouldCountLargerOfAvailableGapAndCgroupAnonAsUsed() {
-        GuestStats byMeminfo = new GuestStats(1, 0, 0, 0, 1000, 400, 0, 100, 0, 0, 0);
-        GuestStats byCgroup = new GuestStats(1, 0, 0, 0, 1000, 900, 0, 300, 0, 0, 0);
+        GuestStats byMeminfo = new GuestStats(1, 0, 0, 0, 1000, 400, 0, 100, 0, 0, 0, GuestStats.CpuTicks.NONE);
+        GuestStats byCgroup = new GuestStats(1, 0, 0, 0, 1000, 900, 0, 300, 0, 0, 0, GuestStats.CpuTicks.NONE);
 
         assertEquals(600, byMeminfo.usedBytes());
         assertEquals(300, byCgroup.usedBytes());

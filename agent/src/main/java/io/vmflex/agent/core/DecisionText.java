@@ -46,6 +46,9 @@ public final class DecisionText {
             s.append(String.format(Locale.ROOT, " (%s rules: load1 %s, busy %s, used %s of %s, metrics %s old",
                     in.mode() == ScalingMode.NEON_RULES ? "Neon" : "vmflex", num(in.loadAvg1()), num(in.cpuBusyFraction()),
                     mib(in.memUsedBytes()), mib(in.memTotalBytes()), in.metricsAgeMs() < 0 ? "-" : in.metricsAgeMs() + " ms"));
+            if (Double.isFinite(in.guestCpuBusy())) {
+                s.append(", guest busy ").append(num(in.guestCpuBusy()));
+            }
             if (Double.isFinite(in.runnableTasks())) {
                 s.append(", runnable ").append(num(in.runnableTasks()));
             }

@@ -11,7 +11,9 @@ package io.vmflex.agent.core;
  *       two: below {@code cpuSaturatedAbove} nothing queues, so {@code busy × use.cpu / cpuBusyTarget
  *       / unit.cpu} replaces the load average (which lags a load step, up or down, by tens of
  *       seconds); at or above it the true demand is unknown, so it asks for at least double the
- *       CPU (or one unit more), or what the load average asks if that is more.</li>
+ *       CPU (or one unit more), or what the load average asks if that is more. The guest's own
+ *       busy share (its /proc/stat) at or above that mark also reads as saturated, while the host
+ *       sees the VM use at least half its allocation.</li>
  *   <li>Memory units: {@code (used + headroom) / memoryUsageTarget / unit.mem} (Neon).</li>
  *   <li>A monitor upscale request still valid forces memory of at least use + 1 unit.</li>
  * </ul>
@@ -27,6 +29,13 @@ final class GoalCalculator {
      * otherwise ask for a vCPU and never give it back.
      */
     static final double RUNNABLE_HOLD_MIN_BUSY = 0.25;
+    /**
+     * The guest's own busy share confirms saturation only while the host measures at least this share
+     * of the allocation: the guest is untrusted, and an idle guest that claims to be saturated must not
+     * double its CPU. Below the host's saturation mark on purpose: the VM's cgroup quota also pays for
+     * QEMU's own threads, so saturated vCPUs read about 0.7 of the allocation on the host under TCG.
+     */
+    static final double GUEST_SATURATION_MIN_HOST_BUSY = 0.5;
 
     private GoalCalculator() {
     }
@@ -41,7 +50,7 @@ final class GoalCalculator {
         boolean fresh = metrics != null && nowMs - metrics.receivedAtMs() <= config.metricsStaleAfterMs();
         if (!fresh) {
             Allocation raised = new Allocation(use.cpuMillis(), Math.max(use.memBytes(), floorUnits * unit.memBytes()));
-            GoalInputs inputs = new GoalInputs(config.mode(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+            GoalInputs inputs = new GoalInputs(config.mode(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                     metrics == null ? -1 : nowMs - metrics.receivedAtMs(), floor, Double.NaN, Double.NaN, floorUnits);
             return new Goal(raised.clamp(vm.boundsMin(), vm.boundsMax()), use, false, inputs);
         }
@@ -49,6 +58,8 @@ final class GoalCalculator {
         double loadUnits = metrics.loadAvg1() / config.loadAverageTarget() / unitCpus;
         boolean fastSignal = config.mode() == ScalingMode.VMFLEX && metrics.hasCpuBusy();
         double busy = fastSignal ? metrics.cpuBusyFraction() : Double.NaN;
+        // NaN compares false: without the guest's figure, saturation is the host's call alone.
+        double guestBusy = fastSignal ? metrics.guestCpuBusy() : Double.NaN;
         double useCpus = use.cpuMillis() / 1000.0;
         double cpuUnits = loadUnits;
         if (fastSignal && cpuResizedAtMs != ScalingState.NEVER
@@ -59,7 +70,7 @@ final class GoalCalculator {
             busy = Double.NaN;
             cpuUnits = useCpus / unitCpus;
         } else if (fastSignal) {
-            if (busy >= config.cpuSaturatedAbove()) {
+            if (busy >= config.cpuSaturatedAbove() || (guestBusy >= config.cpuSaturatedAbove() && busy >= GUEST_SATURATION_MIN_HOST_BUSY)) {
                 // Saturated: the demand is unknown, at least double; the load average may know more.
                 cpuUnits = Math.max(loadUnits, Math.max(2 * useCpus, useCpus + unitCpus) / unitCpus);
             } else {
@@ -80,7 +91,7 @@ final class GoalCalculator {
         long downUnits = Math.max(ceil(Math.max(cpuUnits, memUnits) * factor), floorUnits);
         Allocation target = ofUnits(units, unit).clamp(vm.boundsMin(), vm.boundsMax());
         Allocation down = ofUnits(downUnits, unit).clamp(vm.boundsMin(), vm.boundsMax());
-        GoalInputs inputs = new GoalInputs(config.mode(), metrics.loadAvg1(), busy, fastSignal ? runnable : Double.NaN,
+        GoalInputs inputs = new GoalInputs(config.mode(), metrics.loadAvg1(), busy, guestBusy, fastSignal ? runnable : Double.NaN,
                 metrics.memUsedBytes(),
                 metrics.memTotalBytes(), nowMs - metrics.receivedAtMs(), floor, cpuUnits, memUnits, units);
         return new Goal(target, down, true, inputs);

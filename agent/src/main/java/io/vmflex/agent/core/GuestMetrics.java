@@ -11,9 +11,17 @@ package io.vmflex.agent.core;
  * @param memUsedBytes    memory in use that the guest cannot reclaim (total − available)
  * @param memTotalBytes   memory the guest has
  * @param receivedAtMs    when the agent received it, on the agent's clock (never the guest's)
+ * @param guestCpuBusy    the guest's own busy share of its online vCPUs since its previous report
+ *                        (its /proc/stat), 0 to 1; NaN when it does not say. Untrusted: it only
+ *                        confirms saturation the host's measure also shows ({@link GoalCalculator})
  */
 public record GuestMetrics(double loadAvg1, double cpuBusyFraction, double memUsedBytes, double memTotalBytes,
-                           long receivedAtMs) {
+                           long receivedAtMs, double guestCpuBusy) {
+
+    /** A sample without the guest's own busy share. */
+    public GuestMetrics(double loadAvg1, double cpuBusyFraction, double memUsedBytes, double memTotalBytes, long receivedAtMs) {
+        this(loadAvg1, cpuBusyFraction, memUsedBytes, memTotalBytes, receivedAtMs, Double.NaN);
+    }
 
     public boolean hasCpuBusy() {
         return !Double.isNaN(cpuBusyFraction);

@@ -115,6 +115,9 @@ public final class DaemonObserver {
         double total = m.path("memTotalBytes").asDouble(Double.NaN);
         double available = m.path("memAvailableBytes").asDouble(Double.NaN);
         double busy = host == null ? Double.NaN : host.path("cpuBusyFraction").asDouble(Double.NaN);
-        return new GuestMetrics(m.path("loadAvg1").asDouble(Double.NaN), busy, total - available, total, nowMs);
+        // A monitor that predates cpuBusy, or its first report, says -1: not known.
+        double guestBusy = m.path("cpuBusy").asDouble(-1);
+        return new GuestMetrics(m.path("loadAvg1").asDouble(Double.NaN), busy, total - available, total, nowMs,
+                guestBusy < 0 ? Double.NaN : guestBusy);
     }
 }

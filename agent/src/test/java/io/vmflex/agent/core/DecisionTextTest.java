@@ -17,7 +17,7 @@ class DecisionTextTest {
 
     @Test
     void shouldCarryInputsGoalAndReasonInOneLine() {
-        GoalInputs in = new GoalInputs(ScalingMode.VMFLEX, 1.84, 0.97, Double.NaN, 400.0 * 1024 * 1024, GIB, 800, 0, 2, 1, 2);
+        GoalInputs in = new GoalInputs(ScalingMode.VMFLEX, 1.84, 0.97, Double.NaN, Double.NaN, 400.0 * 1024 * 1024, GIB, 800, 0, 2, 1, 2);
         Decision d = new Decision("pg", 10, DecisionKind.SCALED_UP, new Allocation(1000, GIB), new Allocation(2000, 2 * GIB),
                 new Allocation(2000, 2 * GIB), in, "permit granted\nin full");
 
@@ -27,7 +27,7 @@ class DecisionTextTest {
 
     @Test
     void shouldShowUnknownInputsAsDashes() {
-        GoalInputs in = new GoalInputs(ScalingMode.NEON_RULES, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1,
+        GoalInputs in = new GoalInputs(ScalingMode.NEON_RULES, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1,
                 GIB, 1, 1, 1);
         Decision d = new Decision("pg", 10, DecisionKind.UPSCALE_DENIED, new Allocation(250, GIB), null,
                 new Allocation(250, GIB), in, null);

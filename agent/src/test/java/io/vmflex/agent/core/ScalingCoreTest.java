@@ -448,4 +448,24 @@ class ScalingCoreTest {
         assertEquals(new Allocation(500, 2 * GI), d.goal(), "saturated: double");
         assertEquals(List.of(), step.latencies());
     }
+
+    @Test
+    void shouldDoubleWhenTheGuestSaysItsVcpusAreSaturatedAndTheHostSeesItWorkButNotForAnIdleGuestsClaim() {
+        ScalingState s = state(vmflex, new Allocation(1000, 4 * GI));
+        // Under TCG a saturated 1-vCPU guest reads 0.68 of its quota on the host (QEMU's threads share it).
+        Step hostOnly = vmflex.onInput(s, new MetricsReceived(new GuestMetrics(0.1, 0.68, 100 * MI, 8.0 * GI, T0)), T0);
+        assertTrue(hostOnly.actions().isEmpty(), "0.68 alone is demand below the allocation: " + hostOnly.actions());
+
+        Step confirmed = vmflex.onInput(s,
+                new MetricsReceived(new GuestMetrics(0.1, 0.68, 100 * MI, 8.0 * GI, T0, 1.0)), T0);
+        RequestPermit ask = assertInstanceOf(RequestPermit.class, confirmed.actions().getFirst());
+        assertEquals(new Allocation(2000, 8 * GI), ask.request().requested(), "saturated: double, within the bounds");
+        assertEquals(1.0, confirmed.decisions().getFirst().inputs().guestCpuBusy());
+
+        Step claim = vmflex.onInput(s, new MetricsReceived(new GuestMetrics(0.1, 0.2, 100 * MI, 8.0 * GI, T0, 1.0)), T0);
+        assertTrue(claim.actions().stream().noneMatch(RequestPermit.class::isInstance),
+                "the host sees 0.2 of the allocation used: the guest's word alone asks for nothing");
+        Step garbage = vmflex.onInput(s, new MetricsReceived(new GuestMetrics(0.1, 0.68, 100 * MI, 8.0 * GI, T0, 7.0)), T0);
+        assertTrue(garbage.actions().isEmpty(), "a busy share outside 0..1 is dropped");
+    }
 }

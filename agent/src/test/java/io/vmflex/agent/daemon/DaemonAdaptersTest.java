@@ -116,6 +116,12 @@ class DaemonAdaptersTest {
 
         assertEquals(new GuestMetrics(2.0, 0.5, 750, 1000, 42), DaemonObserver.metrics(m, host, 42));
         assertTrue(Double.isNaN(DaemonObserver.metrics(m, null, 42).cpuBusyFraction()), "no host figure: unknown");
+        JsonNode withGuestBusy = ApiMapper.json().readTree(
+                "{\"loadAvg1\":2.0,\"memTotalBytes\":1000,\"memAvailableBytes\":250,\"cpuBusy\":0.9}");
+        assertEquals(0.9, DaemonObserver.metrics(withGuestBusy, host, 42).guestCpuBusy());
+        JsonNode firstReport = ApiMapper.json().readTree(
+                "{\"loadAvg1\":2.0,\"memTotalBytes\":1000,\"memAvailableBytes\":250,\"cpuBusy\":-1}");
+        assertTrue(Double.isNaN(DaemonObserver.metrics(firstReport, host, 42).guestCpuBusy()), "-1: not known");
     }
 
     @Test

@@ -53,7 +53,33 @@ public final class GuestFrames {
     }
 
     public static GuestMessage decodeMessage(byte[] payload) throws MalformedPayloadException {
-        return decode(payload, GuestMessage.class);
+        try {
+            return decode(payload, GuestMessage.class);
+        } catch (MalformedPayloadException e) {
+            byte[] older = withUnknownCpuBusy(payload);
+            if (older == null) {
+                throw e;
+            }
+            return decode(older, GuestMessage.class);
+        }
+    }
+
+    /**
+     * A Metrics payload from a monitor that predates {@code cpuBusy} (a VM booted from an older image
+     * keeps running across a daemon upgrade) with the field added as unknown; null for anything else.
+     */
+    private static byte[] withUnknownCpuBusy(byte[] payload) {
+        try {
+            JsonNode n = JSON.readTree(payload);
+            if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o && "Metrics".equals(o.path("type").asText(null))
+                    && !o.has("cpuBusy")) {
+                o.put("cpuBusy", GuestMessage.Metrics.CPU_BUSY_UNKNOWN);
+                return JSON.writeValueAsBytes(o);
+            }
+        } catch (IOException e) {
+            // Not JSON: the first decode's error stands.
+        }
+        return null;
     }
 
     public static VersionRange decodeVersionRange(byte[] payload) throws MalformedPayloadException {

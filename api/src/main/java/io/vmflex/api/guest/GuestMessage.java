@@ -65,10 +65,20 @@ public sealed interface GuestMessage {
      * @param psiMemorySome10    /proc/pressure/memory "some avg10"
      * @param psiMemoryFull10    /proc/pressure/memory "full avg10"
      * @param psiCpuSome10       /proc/pressure/cpu "some avg10"
+     * @param cpuBusy            share of the online vCPUs' time not idle since the previous report
+     *                           (/proc/stat), 0..1; {@link #CPU_BUSY_UNKNOWN} for the first report and
+     *                           from monitors that predate it (they do not send the field)
      */
     record Metrics(long id, int cpusOnline, double loadAvg1, double loadAvg5, double loadAvg15,
                    long memTotalBytes, long memAvailableBytes, long cachedBytes, long workloadAnonBytes,
-                   double psiMemorySome10, double psiMemoryFull10, double psiCpuSome10) implements GuestMessage {
+                   double psiMemorySome10, double psiMemoryFull10, double psiCpuSome10, double cpuBusy)
+            implements GuestMessage {
+        /** {@link #cpuBusy()} when the guest does not know or does not say. */
+        public static final double CPU_BUSY_UNKNOWN = -1;
+
+        public boolean hasCpuBusy() {
+            return cpuBusy != CPU_BUSY_UNKNOWN;
+        }
     }
 
     /** Either side: the message with this id (0 if unknown) could not be understood. */

@@ -22,7 +22,7 @@ class GuestFramesTest {
             new GuestMessage.UpscaleNotification(6, new Resources(4000, 8L << 30)),
             new GuestMessage.UpscaleConfirmation(6),
             new GuestMessage.HealthCheck(8),
-            new GuestMessage.Metrics(3, 4, 0.5, 0.25, 0.125, 8L << 30, 6L << 30, 1L << 30, 512L << 20, 1.5, 0.0, 12.25),
+            new GuestMessage.Metrics(3, 4, 0.5, 0.25, 0.125, 8L << 30, 6L << 30, 1L << 30, 512L << 20, 1.5, 0.0, 12.25, 0.75),
             new GuestMessage.InvalidMessage(0, "unknown type"),
             new GuestMessage.InternalError(5, "cannot read /proc/meminfo"));
 
@@ -59,6 +59,22 @@ class GuestFramesTest {
     void shouldPutTypeAndIdOnTheWireWhenEncodingMessage() {
         String json = new String(payloadOf(GuestFrames.encode(new GuestMessage.HealthCheck(8))), StandardCharsets.UTF_8);
         assertEquals("{\"type\":\"HealthCheck\",\"id\":8}", json);
+    }
+
+    @Test
+    void shouldReadMetricsOfAMonitorThatPredatesCpuBusyAsUnknownButNothingElseMissing() throws Exception {
+        String older = "{\"type\":\"Metrics\",\"id\":3,\"cpusOnline\":1,\"loadAvg1\":0.5,\"loadAvg5\":0.25,"
+                + "\"loadAvg15\":0.125,\"memTotalBytes\":100,\"memAvailableBytes\":50,\"cachedBytes\":1,"
+                + "\"workloadAnonBytes\":2,\"psiMemorySome10\":0.0,\"psiMemoryFull10\":0.0,\"psiCpuSome10\":0.0";
+        GuestMessage.Metrics m = (GuestMessage.Metrics) GuestFrames.decodeMessage(utf8(older + "}"));
+        assertEquals(GuestMessage.Metrics.CPU_BUSY_UNKNOWN, m.cpuBusy());
+        assertFalse(m.hasCpuBusy());
+        assertEquals(0.5, ((GuestMessage.Metrics) GuestFrames.decodeMessage(utf8(older + ",\"cpuBusy\":0.5}"))).cpuBusy());
+        // Only cpuBusy may be missing, and only from Metrics.
+        assertThrows(GuestFrames.MalformedPayloadException.class,
+                () -> GuestFrames.decodeMessage(utf8(older.replace(",\"psiCpuSome10\":0.0", "") + "}")));
+        assertThrows(GuestFrames.MalformedPayloadException.class,
+                () -> GuestFrames.decodeMessage(utf8(older + ",\"cpuBusy\":\"x\"}")));
     }
 
     @Test

@@ -179,6 +179,9 @@ final class GuestSession {
                 return "pressure figures must be percentages (0..100)";
             }
         }
+        if (m.hasCpuBusy() && !(m.cpuBusy() >= 0 && m.cpuBusy() <= 1)) {
+            return "cpuBusy must be a share (0..1) or " + GuestMessage.Metrics.CPU_BUSY_UNKNOWN;
+        }
         return null;
     }
 

@@ -168,7 +168,7 @@ final class FakeGuest implements AutoCloseable {
         try {
             while (conn.isOpen()) {
                 conn.send(new GuestMessage.Metrics(guestId(), 2, 0.5, 0.4, 0.3, 2L << 30, 1L << 30, 1L << 28,
-                        1L << 28, 0.0, 0.0, 0.5));
+                        1L << 28, 0.0, 0.0, 0.5, GuestMessage.Metrics.CPU_BUSY_UNKNOWN));
                 Thread.sleep(metricsEvery);
             }
         } catch (IOException | InterruptedException e) {

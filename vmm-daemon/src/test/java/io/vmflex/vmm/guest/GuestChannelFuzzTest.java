@@ -64,7 +64,7 @@ class GuestChannelFuzzTest {
     }
 
     static final List<String> VALID = List.of(
-            json(new GuestMessage.Metrics(1, 4, 0.5, 0.4, 0.3, 8L << 30, 4L << 30, 1L << 30, 1L << 29, 1.0, 0.5, 2.0)),
+            json(new GuestMessage.Metrics(1, 4, 0.5, 0.4, 0.3, 8L << 30, 4L << 30, 1L << 30, 1L << 29, 1.0, 0.5, 2.0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN)),
             json(new GuestMessage.UpscaleRequest(3)),
             json(new GuestMessage.DownscaleResult(2, true, "ok")),
             json(new GuestMessage.UpscaleConfirmation(4)),
@@ -262,7 +262,7 @@ class GuestChannelFuzzTest {
                     (c, rnd) -> c.raw(header(GuestFrames.MAX_PAYLOAD + 1)),
                     (c, rnd) -> c.raw(header(0)),
                     (c, rnd) -> { // slow drip of valid frames: legal, just slow
-                        byte[] f = frame(json(new GuestMessage.Metrics(attacker.guestId(), 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0)));
+                        byte[] f = frame(json(new GuestMessage.Metrics(attacker.guestId(), 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN)));
                         for (byte b : f) {
                             c.raw(new byte[] {b});
                             Thread.sleep(3);
@@ -278,7 +278,7 @@ class GuestChannelFuzzTest {
                     (c, rnd) -> { // flood of small valid frames
                         ByteArrayOutputStream batch = new ByteArrayOutputStream();
                         for (int i = 0; i < 5000; i++) {
-                            batch.writeBytes(frame(json(new GuestMessage.Metrics(attacker.guestId(), 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0))));
+                            batch.writeBytes(frame(json(new GuestMessage.Metrics(attacker.guestId(), 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN))));
                         }
                         c.raw(batch.toByteArray());
                     },

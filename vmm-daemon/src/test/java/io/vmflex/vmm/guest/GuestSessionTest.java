@@ -36,7 +36,7 @@ class GuestSessionTest {
     }
 
     static GuestMessage.Metrics metrics(long id) {
-        return new GuestMessage.Metrics(id, 2, 0.5, 0.4, 0.3, 1L << 30, 1L << 29, 1L << 27, 1L << 28, 0.0, 0.0, 1.0);
+        return new GuestMessage.Metrics(id, 2, 0.5, 0.4, 0.3, 1L << 30, 1L << 29, 1L << 27, 1L << 28, 0.0, 0.0, 1.0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN);
     }
 
     private Inbound frame(Object message) {
@@ -91,12 +91,15 @@ class GuestSessionTest {
         establish();
         GuestMessage.Metrics good = metrics(3);
         GuestMessage.Metrics[] bad = {
-                new GuestMessage.Metrics(3, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-                new GuestMessage.Metrics(3, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-                new GuestMessage.Metrics(3, 1, -0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-                new GuestMessage.Metrics(3, 1, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0),
-                new GuestMessage.Metrics(3, 1, 0, 0, 0, 0, 0, 0, 0, 100.5, 0, 0),
-                new GuestMessage.Metrics(3, 1, 0, 0, 0, 0, 0, 0, Long.MIN_VALUE, 0, 0, 0),
+                new GuestMessage.Metrics(3, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN),
+                new GuestMessage.Metrics(3, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN),
+                new GuestMessage.Metrics(3, 1, -0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN),
+                new GuestMessage.Metrics(3, 1, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN),
+                new GuestMessage.Metrics(3, 1, 0, 0, 0, 0, 0, 0, 0, 100.5, 0, 0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN),
+                new GuestMessage.Metrics(3, 1, 0, 0, 0, 0, 0, 0, Long.MIN_VALUE, 0, 0, 0, GuestMessage.Metrics.CPU_BUSY_UNKNOWN),
+                new GuestMessage.Metrics(3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1.5),
+                new GuestMessage.Metrics(3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -0.5),
+                new GuestMessage.Metrics(3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Double.NaN),
         };
         assertNull(GuestSession.insanity(good));
         for (GuestMessage.Metrics m : bad) {
