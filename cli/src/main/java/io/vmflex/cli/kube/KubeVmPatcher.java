@@ -44,6 +44,8 @@ public final class KubeVmPatcher implements VmPatcher {
 
     private static final ObjectMapper JSON = ApiMapper.json();
     private static final int ATTEMPTS = 4;
+    /** The agent's name in the object's managedFields: who changed {@code use} is visible with kubectl. */
+    public static final String FIELD_MANAGER = "vmflex-agent";
     /** How long the node controller may take to apply a patch before the agent counts it failed. */
     static final Duration APPLY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -101,7 +103,8 @@ public final class KubeVmPatcher implements VmPatcher {
             target.put("updatedAt", Instant.now(clock).toString());
             try {
                 client.genericKubernetesResources("vm.neon.tech/v1", "VirtualMachine").inNamespace(key.namespace())
-                        .withName(key.name()).patch(PatchContext.of(PatchType.JSON), patch.toString());
+                        .withName(key.name()).patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
+                                .withFieldManager(FIELD_MANAGER).build(), patch.toString());
                 return;
             } catch (KubernetesClientException e) {
                 // 422: a test op failed, the object changed after it was read; read it again

@@ -55,13 +55,17 @@ public final class SchedulerPermits implements AutoCloseable {
                 started.start();
                 permits.books = started;
                 server.lead(started);
-                LOG.info("permit API leading on {}: CA published in {}/{}", server.address(), namespace, PermitTls.CONFIG_MAP);
+                LOG.info("permit API leading on {}: CA published in {}/{}", hostPort(server), namespace, PermitTls.CONFIG_MAP);
             } catch (RuntimeException e) {
                 LOG.error("permit API could not start leading; it answers 503", e);
             }
         });
-        LOG.info("permit API on https://{} (hosts {})", server.address(), hosts);
+        LOG.info("permit API on https://{} (hosts {})", hostPort(server), hosts);
         return permits;
+    }
+
+    private static String hostPort(PermitServer server) {
+        return server.address().getHostString() + ":" + server.address().getPort();
     }
 
     public InetSocketAddress address() {
