@@ -43,6 +43,7 @@ public final class PermitAuthenticator {
     private final BiFunction<String, String, Optional<Pod>> pods;
     private final Clock clock;
     private final Map<String, Remembered> remembered = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.CompletableFuture<TokenReviewer.Review>> inFlight = new ConcurrentHashMap<>();
 
     /**
      * @param pods looks a pod up by namespace and name (the scheduler's watch cache)
@@ -67,7 +68,7 @@ public final class PermitAuthenticator {
         if (known == null || !known.until().isAfter(now)) {
             TokenReviewer.Review review;
             try {
-                review = reviewer.review(token);
+                review = reviewOnce(key, token);
             } catch (RuntimeException e) {
                 return new Authentication.Refused(503, "cannot review the token with the API server: " + oneLine(e.getMessage()));
             }
@@ -105,6 +106,32 @@ public final class PermitAuthenticator {
             return new Authentication.Refused(403, "pod " + podKey + " is not on a node");
         }
         return new Authentication.Authenticated(new PermitCaller(node, podKey));
+    }
+
+    /**
+     * One TokenReview per token at a time: a node's agent sends many calls at once, and without this
+     * every one of them would review the same token when its entry expires.
+     */
+    private TokenReviewer.Review reviewOnce(String key, String token) {
+        java.util.concurrent.CompletableFuture<TokenReviewer.Review> mine = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<TokenReviewer.Review> running = inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            try {
+                return running.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        try {
+            TokenReviewer.Review review = reviewer.review(token);
+            mine.complete(review);
+            return review;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(key, mine);
+        }
     }
 
     private static String sha256(String token) {

@@ -78,6 +78,7 @@ public final class PermitServer implements AutoCloseable {
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
+        tuneJdkHttpServer();
         HttpsServer server = HttpsServer.create(listen, 1024);
         server.setHttpsConfigurator(new HttpsConfigurator(tls) {
             @Override
@@ -93,6 +94,21 @@ public final class PermitServer implements AutoCloseable {
         server.createContext("/", permit::handle);
         server.start();
         return permit;
+    }
+
+    /**
+     * The JDK server's defaults are for a handful of clients: it keeps at most 200 idle connections
+     * (every agent beyond that pays a new TLS handshake per call) and leaves Nagle on (a response
+     * written as headers then body can wait for a delayed ACK). Read once, when its config class
+     * loads; an operator's own -D settings win.
+     */
+    private static void tuneJdkHttpServer() {
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
+        }
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
     }
 
     /** This replica leads with {@code books} (started: the cluster re-read); null when it does not lead. */
