@@ -233,4 +233,49 @@ class PermitServerApiServerTest {
         assertEquals(PermitOutcome.STALE, replay.outcome());
         assertEquals(2000, books.scheduler().vm(vmA).orElseThrow().reserved().cpuMillis());
     }
+
+    @Test
+    void shouldAnswerBadCallsWithOneLineAndAStandbyWith503NamingTheLeader() throws Exception {
+        HttpClient raw = HttpClient.newBuilder().sslContext(PermitClient.sslContext(List.of(tls.ca().cert()))).build();
+        String vmA = PermitFixture.local(ns, "vm-a");
+        java.util.function.BiFunction<String, byte[], HttpResponse<String>> post = (type, body) -> {
+            try {
+                return raw.send(HttpRequest.newBuilder(url().resolve(PermitServer.PERMITS)).header("Authorization", "Bearer " + tokenA)
+                        .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        HttpResponse<String> bad = post.apply("application/json", "{\"version\":1,\"vm\":\"x\"}".getBytes());
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("node") && bad.body().strip().lines().count() == 1, bad.body());
+        assertEquals(400, post.apply("application/json", "{\"version\":2}".getBytes()).statusCode());
+        assertEquals(413, post.apply("application/json", new byte[PermitCodec.MAX_PERMIT_BODY + 1]).statusCode());
+        assertEquals(415, post.apply("text/plain", PermitCodec.encode(ask(nodeA, vmA, ONE, TWO))).statusCode());
+        assertEquals(404, raw.send(HttpRequest.newBuilder(url().resolve("/v1/other")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode());
+        assertEquals(405, raw.send(HttpRequest.newBuilder(url().resolve(PermitServer.PERMITS)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> mismatch = raw.send(HttpRequest.newBuilder(url().resolve("/v1/nodes/" + nodeB + "/report"))
+                .header("Authorization", "Bearer " + tokenA).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(PermitCodec.encode(reportA(null, 0)))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, mismatch.statusCode(), mismatch.body());
+
+        try (PermitServer standby = PermitServer.start(new InetSocketAddress("127.0.0.1", 0), tls.keys(),
+                new PermitAuthenticator(new ApiTokenReviewer(schedulerClient), cache::pod, Clock.systemUTC()), new PermitCounters())) {
+            standby.leader("replica-1");
+            PermitClient toStandby = new PermitClient(URI.create("https://127.0.0.1:" + standby.address().getPort()),
+                    () -> tokenA, () -> List.of(tls.ca().cert()), Duration.ofSeconds(10));
+            var refused = assertThrows(PermitClient.PermitCallException.class,
+                    () -> toStandby.requestPermit(ask(nodeA, vmA, ONE, TWO)));
+            assertEquals(503, refused.status());
+            assertTrue(refused.getMessage().contains("the leader is replica-1"), refused.getMessage());
+            assertEquals(503, raw.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + standby.address().getPort()
+                    + "/readyz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+        assertEquals(200, raw.send(HttpRequest.newBuilder(url().resolve("/readyz")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode());
+    }
 }
