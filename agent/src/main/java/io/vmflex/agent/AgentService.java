@@ -12,6 +12,7 @@ import io.vmflex.agent.daemon.DaemonPorts;
 import io.vmflex.agent.permit.PermitSchedulerPort;
 import io.vmflex.agent.runner.AgentRunner;
 import io.vmflex.agent.runner.EventSink;
+import io.vmflex.agent.runner.VmPatcher;
 import io.vmflex.api.autoscaling.AutoscalingSettings;
 import io.vmflex.api.autoscaling.AutoscalingSource;
 import io.vmflex.api.autoscaling.AutoscalingView;
@@ -60,6 +61,15 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
     public record Config(Path socket, String node, ScalingConfig scaling, ComputeUnit nodeUnit) {
     }
 
+    /**
+     * Makes the agent's {@link VmPatcher}. Standalone: the daemon's admin API ({@link DaemonPorts});
+     * cluster mode: the VirtualMachine object in the API server, which the node controller applies.
+     */
+    @FunctionalInterface
+    public interface PatcherFactory {
+        VmPatcher patcher(DaemonAdmin admin, ExecutorService io, DaemonPorts.SlotSizes slots);
+    }
+
     private final Config config;
     private final PermitService scheduler;
     private final EventSink sink;
@@ -72,11 +82,22 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
     private final DaemonEvents events;
     private final PermitSchedulerPort permits;
     private final LoopFailures failures = new LoopFailures(LOG);
+    private final boolean reportInBackground;
     private volatile boolean closed;
     private Thread loop;
     private Thread poller;
 
     public AgentService(Config config, PermitService scheduler, EventSink sink) {
+        this(config, scheduler, sink, null);
+    }
+
+    /**
+     * @param patcher null: patch through the daemon's admin API. Given (cluster mode), the start-up
+     *                report goes out in the background: a scheduler that cannot be reached yet must
+     *                not hold up the node, and it asks for the report again when it needs it
+     */
+    public AgentService(Config config, PermitService scheduler, EventSink sink, PatcherFactory patcher) {
+        this.reportInBackground = patcher != null;
         this.config = config;
         this.scheduler = scheduler;
         this.sink = sink;
@@ -86,14 +107,19 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
         // The observer is made after the runner it feeds, and the ports ask the observer for slot sizes.
         DaemonObserver[] observerRef = new DaemonObserver[1];
         DaemonPorts ports = new DaemonPorts(admin, io, vm -> observerRef[0].slotBytes(vm));
-        this.runner = new AgentRunner(new ScalingCore(config.scaling()), permits, ports, ports, loggingSink(sink), clock);
+        VmPatcher vmPatcher = patcher == null ? ports : patcher.patcher(admin, io, vm -> observerRef[0].slotBytes(vm));
+        this.runner = new AgentRunner(new ScalingCore(config.scaling()), permits, vmPatcher, ports, loggingSink(sink), clock);
         this.observer = new DaemonObserver(admin, runner, config.nodeUnit(), clock);
         observerRef[0] = observer;
         this.events = new DaemonEvents(client, vm -> runner.submit(vm, new ScalingInput.MonitorUpscaleRequested()));
     }
 
     public void start() {
-        reportNode();
+        if (reportInBackground) {
+            Thread.ofVirtual().name("agent-report").start(this::reportNode);
+        } else {
+            reportNode();
+        }
         events.start();
         poller = Thread.ofVirtual().name("agent-poll").start(this::pollLoop);
         loop = Thread.ofPlatform().daemon().name("agent-runner").start(this::runLoop);
@@ -116,19 +142,30 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
     private void reportNode() {
         for (int attempt = 0; !closed; attempt++) {
             try {
-                List<NodeReport.VmReport> vms = new ArrayList<>();
-                for (VirtualMachine vm : admin.listVms()) {
-                    vms.add(report(vm));
-                }
-                scheduler.report(new NodeReport(PermitCodec.VERSION, config.node(), vms));
+                scheduler.report(nodeReport());
                 return;
-            } catch (AdminClientException | IllegalArgumentException e) {
+            } catch (RuntimeException e) {
+                // AdminClientException, an unknown node, or (cluster mode) the scheduler unreachable
                 if (attempt % 10 == 0) {
                     LOG.warn("cannot report node {} to the scheduler yet: {}", config.node(), e.getMessage());
                 }
                 sleep(500);
             }
         }
+    }
+
+    /**
+     * Any thread: every VM of the node as the daemon has it, with the permit and seq the agent holds
+     * (what a scheduler that asks for the node's report gets).
+     *
+     * @throws AdminClientException when the daemon cannot be asked
+     */
+    public NodeReport nodeReport() {
+        List<NodeReport.VmReport> vms = new ArrayList<>();
+        for (VirtualMachine vm : admin.listVms()) {
+            vms.add(report(vm));
+        }
+        return new NodeReport(PermitCodec.VERSION, config.node(), vms);
     }
 
     private NodeReport.VmReport report(VirtualMachine vm) {

@@ -22,6 +22,13 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        io.vmflex.cli.kube.ClusterAgent.Options clusterAgent;
+        try {
+            clusterAgent = daemon.clusterAgent();
+        } catch (DaemonOptions.UsageException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
         Vmmd vmmd;
         try {
             vmmd = daemon.start();
@@ -40,9 +47,29 @@ final class DaemonCommand implements Callable<Integer> {
             vmmd.close();
             return 2;
         }
+        PrometheusRegistry registry = new PrometheusRegistry();
+        // Kubernetes mode with a scheduler: the node's autoscaler agent, permits over HTTPS, resizes through the API
+        io.vmflex.agent.AgentService agent = null;
+        if (kube != null && clusterAgent != null) {
+            try {
+                agent = io.vmflex.cli.kube.ClusterAgent.create(kube, clusterAgent, new io.vmflex.agent.AgentService.Config(
+                        daemon.socket, vmmd.config().nodeName(), io.vmflex.agent.core.ScalingConfig.vmflex(),
+                        io.vmflex.api.autoscaling.ComputeUnit.DEFAULT), new io.vmflex.cli.up.DaemonEventSink(vmmd.events(),
+                        new io.vmflex.agent.metrics.AgentMetrics(registry, io.vmflex.agent.runner.EventSink.NONE)));
+            } catch (IllegalArgumentException e) {
+                System.err.println("error: " + e.getMessage());
+                kube.close();
+                vmmd.close();
+                return 2;
+            }
+            vmmd.autoscaling(agent);
+            agent.start();
+            System.err.printf("vmflex daemon: autoscaler agent on: permits from %s, resizes through the API server%n",
+                    clusterAgent.url());
+        }
+        io.vmflex.agent.AgentService runningAgent = agent;
         MetricsEndpoint metrics = null;
         if (daemon.metricsListen != null) {
-            PrometheusRegistry registry = new PrometheusRegistry();
             vmmd.exportMetrics(registry);
             try {
                 metrics = MetricsEndpoint.start(daemon.metricsListen, registry);
@@ -62,6 +89,9 @@ final class DaemonCommand implements Callable<Integer> {
             systemd.close();
             if (served != null) {
                 served.close();
+            }
+            if (runningAgent != null) {
+                runningAgent.close();
             }
             if (kube != null) {
                 kube.close();

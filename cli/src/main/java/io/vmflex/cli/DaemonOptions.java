@@ -120,6 +120,43 @@ final class DaemonOptions {
                     + " In a pod (KUBERNETES_SERVICE_HOST set) the pod's service account is used without it")
     Path kubeconfig;
 
+    // --- agent in cluster mode (issue 18): the node's agent asks vmflex scheduler for permits over HTTPS ---
+    @Option(names = "--scheduler-url", paramLabel = "URL",
+            description = "Kubernetes mode: autoscale this node's VMs, asking the permit API of vmflex scheduler at this URL"
+                    + " (https://HOST:PORT). In a pod the default is " + "https://vmflex-scheduler.vmflex-system.svc:9443")
+    String schedulerUrl;
+
+    @Option(names = "--scheduler-ca", paramLabel = "FILE",
+            description = "PEM CA certificate the scheduler's permit API is signed by; default: ConfigMap"
+                    + " vmflex-system/vmflex-scheduler-ca, which the leading scheduler publishes")
+    Path schedulerCa;
+
+    @Option(names = "--scheduler-token-file", paramLabel = "FILE",
+            description = "Bearer token shown to the scheduler (read for every call); default: the pod's service account"
+                    + " token in a pod, else the kubeconfig's token")
+    Path schedulerTokenFile;
+
+    /**
+     * How the agent reaches the scheduler in Kubernetes mode, or null for no agent.
+     *
+     * @throws UsageException for options that do not fit, one line
+     */
+    io.vmflex.cli.kube.ClusterAgent.Options clusterAgent() {
+        if (!kubernetes()) {
+            if (schedulerUrl != null || schedulerCa != null || schedulerTokenFile != null) {
+                throw new UsageException("--scheduler-url, --scheduler-ca and --scheduler-token-file need Kubernetes mode (--kubeconfig)");
+            }
+            return null;
+        }
+        try {
+            return io.vmflex.cli.kube.ClusterAgent.options(schedulerUrl, schedulerCa, schedulerTokenFile,
+                    System.getenv("KUBERNETES_SERVICE_HOST") != null);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+    // --- end agent in cluster mode ---
+
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
     String metricsListen;

@@ -3,6 +3,7 @@ package io.vmflex.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmflex.kube.permit.SchedulerPermits;
 import io.vmflex.kube.placement.PlacementScheduler;
 import io.vmflex.kube.placement.SchedulerSettings;
 import picocli.CommandLine.Command;
@@ -61,6 +62,16 @@ final class SchedulerCommand implements Callable<Integer> {
             description = "also place VirtualMachines that name no spec.schedulerName")
     boolean scheduleUnnamed;
 
+    // --- permit API (issue 18): agents ask this scheduler for permits over HTTPS ---
+    @Option(names = "--permit-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:9443",
+            description = "where the permit API listens, HTTPS (default: ${DEFAULT-VALUE})")
+    String permitListen;
+
+    @Option(names = "--permit-host", paramLabel = "NAME", split = ",",
+            description = "a DNS name or IP address of this scheduler for its permit certificate (repeatable); default: "
+                    + "vmflex-scheduler.<namespace>.svc and its short forms, localhost, 127.0.0.1")
+    java.util.List<String> permitHosts;
+
     @Override
     public Integer call() throws Exception {
         SchedulerSettings settings;
@@ -88,10 +99,28 @@ final class SchedulerCommand implements Callable<Integer> {
             System.err.println("error: --kubeconfig " + kubeconfig + ": " + e.getMessage());
             return 2;
         }
+        java.net.InetSocketAddress listen;
+        try {
+            listen = DaemonListen.parse(permitListen);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: --permit-listen: " + e.getMessage());
+            return 2;
+        }
         PlacementScheduler scheduler = new PlacementScheduler(client, settings, Clock.systemUTC());
+        SchedulerPermits permits;
+        try {
+            String ns = settings.leaseNamespace();
+            permits = SchedulerPermits.start(client, scheduler, listen, permitHosts != null && !permitHosts.isEmpty()
+                    ? permitHosts : java.util.List.of("vmflex-scheduler." + ns + ".svc", "vmflex-scheduler." + ns,
+                    "vmflex-scheduler", "localhost", "127.0.0.1"), ns, Clock.systemUTC());
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("error: --permit-listen " + permitListen + ": " + e.getMessage());
+            return 2;
+        }
         AtomicBoolean terminating = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             terminating.set(true);
+            permits.close();
             scheduler.close();
             client.close();
         }, "scheduler-shutdown"));
@@ -124,6 +153,27 @@ final class SchedulerCommand implements Callable<Integer> {
     private static String env(String name, String otherwise) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? otherwise : v;
+    }
+
+    /** {@code HOST:PORT} or {@code :PORT}. */
+    static final class DaemonListen {
+        static java.net.InetSocketAddress parse(String text) {
+            int colon = text.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("expected HOST:PORT, got \"" + text + "\"");
+            }
+            String host = text.substring(0, colon);
+            int port;
+            try {
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("expected HOST:PORT with a numeric port, got \"" + text + "\"");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
+            }
+            return host.isEmpty() ? new java.net.InetSocketAddress(port) : new java.net.InetSocketAddress(host, port);
+        }
     }
 
     /** {@code 15s}, {@code 500ms}, {@code 1m}. */

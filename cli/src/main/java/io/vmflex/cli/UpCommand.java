@@ -79,6 +79,13 @@ final class UpCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
+        io.vmflex.cli.kube.ClusterAgent.Options clusterAgent;
+        try {
+            clusterAgent = daemon.clusterAgent();
+        } catch (DaemonOptions.UsageException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
         Scheduler scheduler = new Scheduler(new SchedulerConfig(reserve, watermark, SchedulerConfig.NEON_UNIT));
         String node = daemon.node();
         scheduler.addNode(node, new Amount(Runtime.getRuntime().availableProcessors() * 1000L, memTotalBytes()));
@@ -104,10 +111,22 @@ final class UpCommand implements Callable<Integer> {
         PrometheusRegistry registry = new PrometheusRegistry();
         vmmd.exportMetrics(registry);
         SchedulerMetrics.register(registry, scheduler);
-        // In Kubernetes mode the agent's resizes would have to go through the API server (issue 17, part 2);
-        // patched into the daemon behind the controller's back they would be undone by the next reconcile.
-        AgentService agent = kube != null ? null : new AgentService(new AgentService.Config(daemon.socket, node, scaling, unit),
-                scheduler, new DaemonEventSink(vmmd.events(), new AgentMetrics(registry, EventSink.NONE)));
+        // In Kubernetes mode the agent's resizes go through the API server (the node controller applies
+        // them) and its permits come from vmflex scheduler; patched into the daemon behind the controller's
+        // back they would be undone by the next reconcile.
+        AgentService agent;
+        try {
+            agent = kube == null ? new AgentService(new AgentService.Config(daemon.socket, node, scaling, unit),
+                    scheduler, new DaemonEventSink(vmmd.events(), new AgentMetrics(registry, EventSink.NONE)))
+                    : clusterAgent == null ? null
+                    : io.vmflex.cli.kube.ClusterAgent.create(kube, clusterAgent, new AgentService.Config(daemon.socket, node,
+                    scaling, unit), new DaemonEventSink(vmmd.events(), new AgentMetrics(registry, EventSink.NONE)));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            kube.close();
+            vmmd.close();
+            return 2;
+        }
         if (agent != null) {
             vmmd.autoscaling(agent);
         }
@@ -127,11 +146,12 @@ final class UpCommand implements Callable<Integer> {
         MetricsEndpoint served = metrics;
         if (agent != null) {
             agent.start();
-            System.err.printf("vmflex up: node %s, VMs labelled %s=\"true\" are autoscaled (%s rules)%n", node,
-                    AutoscalingSettings.LABEL_ENABLED, rules);
+            System.err.printf("vmflex up: node %s, VMs labelled %s=\"true\" are autoscaled (%s rules)%s%n", node,
+                    AutoscalingSettings.LABEL_ENABLED, rules, clusterAgent == null ? ""
+                            : "; permits from " + clusterAgent.url() + ", resizes through the API server");
         } else {
             System.err.printf("vmflex up: node %s in Kubernetes mode: no autoscaling yet (VMs keep the size their"
-                    + " VirtualMachine says; resize them with kubectl patch)%n", node);
+                    + " VirtualMachine says; resize them with kubectl patch, or give --scheduler-url)%n", node);
         }
         SystemdSupervision systemd = Systemd.supervise(daemon.socket, "vmflex up serving " + daemon.socket + ", node " + node);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -51,4 +51,23 @@ class DaemonOptionsTest {
         DaemonOptions.UsageException e = assertThrows(DaemonOptions.UsageException.class, options::start);
         assertEquals("--kubeconfig /nonexistent/kubeconfig: not a readable file", e.getMessage());
     }
+
+    @Test
+    void shouldRunTheClusterAgentOnlyInKubernetesModeWithAnHttpsSchedulerAndReadableFiles() {
+        DaemonOptions.UsageException standalone = assertThrows(DaemonOptions.UsageException.class,
+                () -> parse("--scheduler-url", "https://127.0.0.1:9443").clusterAgent());
+        assertEquals("--scheduler-url, --scheduler-ca and --scheduler-token-file need Kubernetes mode (--kubeconfig)",
+                standalone.getMessage());
+        assertNull(parse().clusterAgent());
+        assertNull(parse("--kubeconfig", "k").clusterAgent(), "no scheduler named outside a pod: no agent");
+        assertEquals("--scheduler-url: must be https://HOST:PORT, got \"http://s:9443\"", assertThrows(
+                DaemonOptions.UsageException.class, () -> parse("--kubeconfig", "k", "--scheduler-url", "http://s:9443")
+                        .clusterAgent()).getMessage());
+        assertEquals("--scheduler-ca /nonexistent/ca.crt: not a readable file", assertThrows(DaemonOptions.UsageException.class,
+                () -> parse("--kubeconfig", "k", "--scheduler-url", "https://s:9443", "--scheduler-ca", "/nonexistent/ca.crt")
+                        .clusterAgent()).getMessage());
+        var options = parse("--kubeconfig", "k", "--scheduler-url", "https://s.vmflex-system.svc:9443").clusterAgent();
+        assertEquals("https://s.vmflex-system.svc:9443", options.url().toString());
+        assertNull(options.tokenFile(), "the kubeconfig's token");
+    }
 }

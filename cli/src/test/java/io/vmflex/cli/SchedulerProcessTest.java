@@ -51,7 +51,8 @@ class SchedulerProcessTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main", "scheduler",
                 "--kubeconfig", kubeconfig.toString(), "--identity", identity, "--lease-name", LEASE,
-                "--lease-duration", LEASE_DURATION.toSeconds() + "s", "--renew-deadline", "3s", "--retry-period", "500ms")
+                "--lease-duration", LEASE_DURATION.toSeconds() + "s", "--renew-deadline", "3s", "--retry-period", "500ms",
+                "--permit-listen", "127.0.0.1:0")
                 .redirectErrorStream(true).redirectOutput(logs.resolve(identity + ".log").toFile()).start();
         processes.add(p);
         return p;

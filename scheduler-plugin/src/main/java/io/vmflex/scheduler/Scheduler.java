@@ -98,6 +98,13 @@ public final class Scheduler implements PermitService {
         }
     }
 
+    /** Books a VM running on a synced node; see {@link Accounts#bookRunning}. */
+    public boolean bookRunning(String node, NodeReport.VmReport vm) {
+        synchronized (lock) {
+            return accounts.bookRunning(node, vm);
+        }
+    }
+
     /** Which VMs would have to move off each node above its watermark (for events and metrics). */
     public List<MigrationChoice> migrationChoices() {
         synchronized (lock) {

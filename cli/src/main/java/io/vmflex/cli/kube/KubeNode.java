@@ -53,6 +53,11 @@ public final class KubeNode implements AutoCloseable {
         }
     }
 
+    /** The node's API client (its service account): the agent in cluster mode patches VMs with it. */
+    public KubernetesClient client() {
+        return client;
+    }
+
     @Override
     public void close() {
         controller.close();

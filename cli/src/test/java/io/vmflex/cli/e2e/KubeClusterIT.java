@@ -80,7 +80,7 @@ class KubeClusterIT {
                     "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node);
         }
         start(work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
-                "--identity", RUN, "--lease-name", RUN);
+                "--identity", RUN, "--lease-name", RUN, "--permit-listen", "127.0.0.1:0");
     }
 
     private static void start(Path log, String... args) throws IOException {

@@ -95,6 +95,16 @@ public final class ClusterCache implements AutoCloseable {
         return vms.getStore().list();
     }
 
+    /** One pod by namespace and name, from the watch (the permit server's caller lookup). */
+    public java.util.Optional<Pod> pod(String namespace, String name) {
+        return java.util.Optional.ofNullable(pods.getStore().getByKey(namespace + "/" + name));
+    }
+
+    /** One VirtualMachine by namespace and name, from the watch (the permit server's binding check). */
+    public java.util.Optional<NeonVm> vm(String namespace, String name) {
+        return java.util.Optional.ofNullable(vms.getStore().getByKey(namespace + "/" + name));
+    }
+
     private void fire() {
         for (Runnable l : listeners) {
             l.run();

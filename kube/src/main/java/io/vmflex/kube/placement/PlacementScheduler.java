@@ -33,6 +33,7 @@ public final class PlacementScheduler implements AutoCloseable {
     private final CompletableFuture<Void> leading = new CompletableFuture<>();
     private final ClusterCache cache;
     private CompletableFuture<?> election;
+    private volatile java.util.function.Consumer<String> leaderListener = identity -> { };
     private PlacementController controller;
     private boolean closed;
 
@@ -108,6 +109,17 @@ public final class PlacementScheduler implements AutoCloseable {
 
     private void onNewLeader(String identity) {
         LOG.info("Lease {}/{} held by {}", settings.leaseNamespace(), settings.leaseName(), identity);
+        leaderListener.accept(identity);
+    }
+
+    /** Told the Lease holder's identity whenever it changes (the permit server names it in a standby's 503). */
+    public void onNewLeader(java.util.function.Consumer<String> listener) {
+        this.leaderListener = listener;
+    }
+
+    /** The watch cache every replica keeps (the permit server reads callers' pods and VMs from it). */
+    public ClusterCache cache() {
+        return cache;
     }
 
     private boolean stopController() {

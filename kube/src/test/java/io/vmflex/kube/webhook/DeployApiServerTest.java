@@ -127,6 +127,16 @@ class DeployApiServerTest {
         no(wrong, "vmflex-scheduler", "update", "nodes/node-1");
         no(wrong, "vmflex-scheduler", "create", "pods/binding", "-n", "demo");
         no(wrong, "vmflex-scheduler", "get", "secrets", "-n", "vmflex-system");
+        // permits over the network (issue 18): TokenReview, the CA ConfigMap; the agent reads the CA
+        yes(wrong, "vmflex-scheduler", "create", "tokenreviews.authentication.k8s.io");
+        yes(wrong, "vmflex-scheduler", "create", "configmaps", "-n", "vmflex-system");
+        yes(wrong, "vmflex-scheduler", "update", "configmaps/vmflex-scheduler-ca", "-n", "vmflex-system");
+        no(wrong, "vmflex-scheduler", "update", "configmaps/other", "-n", "vmflex-system");
+        no(wrong, "vmflex-scheduler", "create", "configmaps", "-n", "demo");
+        no(wrong, "vmflex-scheduler", "create", "serviceaccounts/token", "-n", "vmflex-system");
+        yes(wrong, "vmflex-node", "get", "configmaps/vmflex-scheduler-ca", "-n", "vmflex-system");
+        no(wrong, "vmflex-node", "get", "configmaps/other", "-n", "vmflex-system");
+        no(wrong, "vmflex-node", "create", "tokenreviews.authentication.k8s.io");
         // webhook
         yes(wrong, "vmflex-webhook", "get", "validatingwebhookconfigurations/vmflex-webhook");
         yes(wrong, "vmflex-webhook", "update", "validatingwebhookconfigurations/vmflex-webhook");

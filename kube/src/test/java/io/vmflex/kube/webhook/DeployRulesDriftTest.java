@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class DeployRulesDriftTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    /** kind/name of every ClusterRole and Role in a multi-document YAML text, with its rules. */
+    /** The rules of every ClusterRole and every Role in a multi-document YAML text, per kind in document order. */
     private static Map<String, JsonNode> roles(String yaml) throws IOException {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         try (var docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml)) {
@@ -32,7 +32,8 @@ class DeployRulesDriftTest {
                 JsonNode doc = docs.next();
                 String kind = doc.path("kind").asText();
                 if (kind.equals("ClusterRole") || kind.equals("Role")) {
-                    out.put(kind, doc.path("rules"));
+                    ((com.fasterxml.jackson.databind.node.ArrayNode) out.computeIfAbsent(kind, k -> YAML.createArrayNode()))
+                            .add(doc.path("rules"));
                 }
             }
         }
@@ -41,7 +42,7 @@ class DeployRulesDriftTest {
 
     @Test
     void shouldInstallTheNodeDaemonWithTheRulesItsTestsRunWith() throws IOException {
-        JsonNode installed = roles(Files.readString(Path.of("../deploy/rbac/node.yaml"))).get("ClusterRole");
+        JsonNode installed = roles(Files.readString(Path.of("../deploy/rbac/node.yaml"))).get("ClusterRole").get(0);
         assertEquals(YAML.readTree(NodeAccount.RULES), installed, "deploy/rbac/node.yaml against NodeAccount.RULES");
     }
 

@@ -214,6 +214,28 @@ public final class Accounts {
         return new ReportResult(node.name, rebuilt, conflicts, unknown, missing, overUse, over);
     }
 
+    /**
+     * Books a VM that already runs on a synced node (bound there after the node reported, e.g. by
+     * placement or a migration), at what it uses, even past capacity: it runs whether or not it fits.
+     * A VM booked on another node is moved here first. Returns false, changing nothing, if the node
+     * is unknown or not synced (its first report will book the VM) or the VM is already booked here.
+     */
+    public boolean bookRunning(String nodeName, NodeReport.VmReport v) {
+        NodeAccount node = nodes.get(nodeName);
+        if (node == null || !node.synced) {
+            return false;
+        }
+        VmAccount known = vms.get(v.vm());
+        if (known != null && known.node == node) {
+            return false;
+        }
+        if (known != null) {
+            deleteVm(v.vm());
+        }
+        book(node, v);
+        return true;
+    }
+
     private void book(NodeAccount node, NodeReport.VmReport v) {
         VmAccount vm = new VmAccount(v.vm(), node, v.createdAt(), v.autoMigration());
         vm.maxCpu = v.max().cpuMillis();

@@ -1,0 +1,217 @@
+package io.vmflex.cli.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.vmflex.api.json.ApiMapper;
+import io.vmflex.cli.kube.KubeVmPatcher;
+import io.vmflex.kube.permit.PermitClient;
+import io.vmflex.kube.permit.PermitFixture;
+import io.vmflex.kube.permit.PermitTls;
+import io.vmflex.kube.placement.SchedulerTestCluster;
+import io.vmflex.kube.testing.KubeApiServer;
+import io.vmflex.kube.testing.KubeApiServerExtension;
+import io.vmflex.kube.testing.NodeAccount;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Autoscaling in cluster mode, as the DaemonSet and the Deployment run it but without a kubelet: a
+ * {@code vmflex daemon --kubeconfig --scheduler-url} process acting as the node's service account
+ * (its pod exists with spec.nodeName, and its token is a pod-bound token from the TokenRequest API)
+ * and a {@code vmflex scheduler} process serving permits over HTTPS, against the real API server with
+ * real QEMU. The test image's workload burns two CPUs for 100 s of uptime: nobody patches anything,
+ * yet the VirtualMachine's spec.guest.cpus.use goes to 2 (written by the agent, field manager
+ * vmflex-agent) and back to 1 after the load, and the scheduler's permit counters show the grant.
+ * CPU load in the test image stands in for the issue's pgbench from a client namespace.
+ */
+@Tag("qemu")
+@ExtendWith(KubeApiServerExtension.class)
+class KubeAutoscaleIT {
+    private static final Path IMAGES = Path.of(System.getProperty("vmflex.images", "../build/images")).toAbsolutePath().normalize();
+    private static final String RUN = "ka" + ProcessHandle.current().pid();
+    private static final String NODE = RUN + "-a";
+    private static final String NS = "demo";
+    private static final String VM = RUN + "-vm";
+    private static final String BURN = "end=$(( $(cut -d. -f1 /proc/uptime) + 100 )); "
+            + "burn() { while :; do read u _ < /proc/uptime; [ ${u%.*} -ge $end ] && break; done; }; burn & burn & wait; "
+            + "echo vmflex-burn-over";
+
+    private static KubeApiServer kube;
+    private static SchedulerTestCluster cluster;
+    private static Path work;
+    private static int permitPort;
+    private static final List<Process> processes = new ArrayList<>();
+
+    @BeforeAll
+    static void start(KubeApiServer server) throws Exception {
+        String skip = !Files.exists(IMAGES.resolve("test/manifest.json")) ? "test image not built in " + IMAGES : null;
+        if (skip != null) {
+            System.err.println("SKIPPED KubeAutoscaleIT: " + skip);
+        }
+        assumeTrue(skip == null, skip);
+        kube = server;
+        cluster = new SchedulerTestCluster(kube);
+        cluster.install();
+        cluster.namespace(NS);
+        cluster.node(RUN, NODE, "4", "8Gi", Map.of());
+        kube.kubectl("taint", "node", NODE, SchedulerTestCluster.RUN_KEY + "-").orFail();
+        work = Files.createTempDirectory(Path.of("/tmp"), "vmfx-kauto");
+
+        try (ServerSocket free = new ServerSocket(0)) {
+            permitPort = free.getLocalPort();
+        }
+        cluster.admin.configMaps().inNamespace(PermitFixture.NS).withName(PermitTls.CONFIG_MAP).delete();
+        start(work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
+                "--identity", RUN, "--lease-name", RUN, "--permit-listen", "127.0.0.1:" + permitPort,
+                "--permit-host", "127.0.0.1");
+        Awaitility.await("the leading scheduler publishes its permit CA").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(300)).ignoreExceptions()
+                .until(() -> !PermitTls.readPublished(cluster.admin, PermitFixture.NS).isEmpty());
+        Path ca = work.resolve("scheduler-ca.crt");
+        Files.writeString(ca, cluster.admin.configMaps().inNamespace(PermitFixture.NS).withName(PermitTls.CONFIG_MAP).get()
+                .getData().get(PermitTls.KEY));
+
+        // the DaemonSet's pod on the node, and the token the kubelet would project into it
+        PermitFixture fixture = new PermitFixture(cluster.admin);
+        fixture.serviceAccount("vmflex-node");
+        Pod pod = fixture.daemonPod(RUN + "-node", "vmflex-node", NODE);
+        Path token = work.resolve("token");
+        Files.writeString(token, fixture.podToken("vmflex-node", pod));
+
+        Path nodeConfig = NodeAccount.kubeconfig(kube);
+        Path dir = Files.createDirectories(work.resolve(NODE));
+        start(dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
+                "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", NODE, "--no-network",
+                "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + NODE,
+                "--scheduler-url", "https://127.0.0.1:" + permitPort, "--scheduler-ca", ca.toString(),
+                "--scheduler-token-file", token.toString());
+    }
+
+    private static void start(Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main"));
+        command.addAll(List.of(args));
+        processes.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (kube != null) {
+            kube.kubectl("delete", "neonvm", VM, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=90s");
+        }
+        for (Process p : processes) {
+            p.destroy();
+            p.waitFor();
+        }
+        if (cluster != null) {
+            cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
+            cluster.admin.pods().inNamespace(PermitFixture.NS).withName(RUN + "-node").delete();
+        }
+        if (work != null) {
+            for (String log : List.of(NODE + "/daemon.log", "scheduler.log")) {
+                Path file = work.resolve(log);
+                if (Files.exists(file)) {
+                    List<String> lines = Files.readAllLines(file);
+                    System.out.println("--- " + log + " (last 60 lines)\n"
+                            + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
+                }
+            }
+        }
+    }
+
+    private static String get(String jsonpath) {
+        return kube.kubectl("get", "neonvm", VM, "-n", NS, "-o", "jsonpath={" + jsonpath + "}").orFail();
+    }
+
+    private static String schedulerMetrics() throws Exception {
+        HttpClient http = HttpClient.newBuilder().sslContext(trustScheduler()).build();
+        return http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + permitPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static javax.net.ssl.SSLContext trustScheduler() throws Exception {
+        var certs = PermitTls.readPublished(cluster.admin, PermitFixture.NS);
+        var store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        store.load(null, null);
+        store.setCertificateEntry("ca", certs.getFirst());
+        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        var tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        return tls;
+    }
+
+    private static long counter(String metrics, String result) {
+        String prefix = "vmflex_scheduler_permit_requests_total{result=\"" + result + "\"} ";
+        return metrics.lines().filter(l -> l.startsWith(prefix)).mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length())))
+                .findFirst().orElse(0);
+    }
+
+    @Test
+    void shouldGrowUnderLoadThroughAPermitAndShrinkAfterWithNobodyPatching() throws Exception {
+        String manifest = """
+                apiVersion: vm.neon.tech/v1
+                kind: VirtualMachine
+                metadata:
+                  name: %s
+                  namespace: %s
+                  labels: {autoscaling.neon.tech/enabled: "true"}
+                spec:
+                  schedulerName: autoscale-scheduler
+                  guest:
+                    cpus: {min: 1, use: 1, max: 2}
+                    memorySlotSize: 256Mi
+                    memorySlots: {min: 4, use: 4, max: 8}
+                    rootDisk: {image: test}
+                    command: ["/bin/sh", "-c", %s]
+                """.formatted(VM, NS, ApiMapper.json().writeValueAsString(BURN));
+        kube.kubectlWithInput(manifest, "apply", "-f", "-").orFail();
+        long t0 = System.nanoTime();
+        Awaitility.await("placed on the node and Running").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> get(".status.phase").equals("Running"));
+        assertEquals(NODE, cluster.boundNode(NS, VM));
+
+        Awaitility.await("the agent patches the object to 2 CPUs while the guest burns").atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofSeconds(1)).until(() -> get(".status.cpus").equals("2"));
+        long upAt = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(2000, io.vmflex.api.vm.MilliCpu.parse(get(".spec.guest.cpus.use")).millis(), "spec.guest.cpus.use");
+        String managers = get(".metadata.managedFields[*].manager");
+        assertTrue(managers.contains(KubeVmPatcher.FIELD_MANAGER), "written by the node's agent: " + managers);
+        assertTrue(!get(".spec.targetRevision.revision.value").isEmpty(), "targetRevision stamped");
+        String metrics = schedulerMetrics();
+        assertTrue(counter(metrics, "granted") + counter(metrics, "partial") >= 1, "the increase was permitted: " + metrics);
+        assertEquals(0, counter(metrics, "unauthenticated") + counter(metrics, "forbidden"), metrics);
+
+        Awaitility.await("back to one CPU after the load").atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> get(".status.cpus").equals("1"));
+        long downAt = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(1000, io.vmflex.api.vm.MilliCpu.parse(get(".spec.guest.cpus.use")).millis());
+        String after = schedulerMetrics();
+        assertTrue(counter(after, "released") + counter(after, "granted") > counter(metrics, "released") + counter(metrics, "granted"),
+                "the downscale was told to the scheduler: " + after);
+        System.out.printf("KubeAutoscaleIT: spec.guest.cpus.use 1 -> 2 at %.1f s after apply, back to 1 at %.1f s%n%s%n",
+                upAt / 1000.0, downAt / 1000.0, after);
+    }
+}
