@@ -41,8 +41,10 @@ class DeployRulesDriftTest {
 
     @Test
     void shouldInstallTheNodeDaemonWithTheRulesItsTestsRunWith() throws IOException {
-        JsonNode installed = roles(Files.readString(Path.of("../deploy/rbac/node.yaml"))).get("ClusterRole");
-        assertEquals(YAML.readTree(NodeAccount.RULES), installed, "deploy/rbac/node.yaml against NodeAccount.RULES");
+        Map<String, JsonNode> installed = roles(Files.readString(Path.of("../deploy/rbac/node.yaml")));
+        assertEquals(YAML.readTree(NodeAccount.RULES), installed.get("ClusterRole"), "deploy/rbac/node.yaml against NodeAccount.RULES");
+        assertEquals(YAML.readTree(NodeAccount.NAMESPACE_RULES), installed.get("Role"),
+                "deploy/rbac/node.yaml's Role in vmflex-system against NodeAccount.NAMESPACE_RULES");
     }
 
     @Test
