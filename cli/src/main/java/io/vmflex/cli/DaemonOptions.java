@@ -144,7 +144,8 @@ final class DaemonOptions {
             default -> throw new UsageException("--migration-encryption must be on or off, got \"" + migrationEncryption + "\"");
         };
         if (clusterSecret == null) {
-            if (migrationListen != null) {
+            // Kubernetes mode without the Secret vmflex-cluster: said at start; the node just takes no migrations.
+            if (migrationListen != null && !kubernetes()) {
                 throw new UsageException("--migration-listen needs --cluster-secret");
             }
             return null;

@@ -43,11 +43,12 @@ public final class VmmStatus {
                 .put("message", "moved to node " + target + " in " + d.totalMs() + " ms, the guest paused " + downtime(d) + " ms");
     }
 
-    /** Failed or cancelled on the daemon: the VM stayed on the source. */
+    /** Failed or cancelled on the daemon: the VM stayed on the source (or was deleted there). */
     public static ObjectNode ended(JsonNode stored, MigrationStatus d, String source) {
         String why = d.phase() == MigrationPhase.Cancelled ? "cancelled" : "failed" + (d.reason() == null ? "" : " (" + d.reason() + ")");
+        String said = d.message() == null ? "" : d.message();
         return figures(base(stored), d).put("phase", "Failed")
-                .put("message", why + ": " + (d.message() == null ? "" : d.message()) + "; the VM stays on node " + source);
+                .put("message", (said.startsWith(why) ? said : why + ": " + said) + " [source node " + source + "]");
     }
 
     /** The guest's pause as clients see it: the daemons' switch-over when measured, else QEMU's downtime. */
