@@ -293,8 +293,27 @@ class KubeMigrationIT {
                 });
         Awaitility.await("object says node A").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                 .until(() -> vm(vm, ".status.node").equals(NODE_A) && runsOn(NODE_A, vm) && !runsOn(NODE_B, vm));
-        assertTrue(uptime(NODE_A, vm) >= before, "the same guest");
+        Awaitility.await("the same guest reports on node A").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> uptime(NODE_A, vm) >= before);
         System.out.printf("KubeMigrationIT: target killed: %s; next migration downtime %s ms%n", failed,
                 vmm(RUN + "-back-again", ".status.downtimeMs"));
+    }
+
+    @Test
+    @Order(4)
+    void shouldLeaveTheVmOnItsSourceWhenTheMigrationIsDeletedMidWay() {
+        String vm = RUN + "-one"; // on node A since the third test
+        assumeTrue(runsOn(NODE_A, vm), "the third test moved it back to node A");
+        long before = uptime(NODE_A, vm);
+        migrate(RUN + "-dropped", vm, NODE_B, "  maxBandwidth: 1Mi\n");
+        Awaitility.await("migration streaming").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> vmm(RUN + "-dropped", ".status.info.phase").equals("Migrating"));
+        kube.kubectl("delete", "neonvmm", RUN + "-dropped", "-n", NS).orFail();
+        Awaitility.await("the VM on node A only, still the same guest").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> runsOn(NODE_A, vm) && !runsOn(NODE_B, vm)
+                        && uptime(NODE_A, vm) > before && vm(vm, ".status.phase").equals("Running"));
+        Awaitility.await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> runsOn(NODE_A, vm) && !runsOn(NODE_B, vm));
+        assertEquals(NODE_A, vm(vm, ".metadata.labels.vmflex\\.io/node"));
+        assertEquals(NODE_A, vm(vm, ".status.node"));
     }
 }
