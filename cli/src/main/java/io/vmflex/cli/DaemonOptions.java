@@ -161,6 +161,9 @@ final class DaemonOptions {
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics (off by default), e.g. 127.0.0.1:9464")
     String metricsListen;
 
+    /** The peers file this daemon keeps from the Nodes (Kubernetes mode with an overlay and no --peers), else null. */
+    private Path keptPeers;
+
     /** This node's name: {@code --node-name}, else the host name. */
     String node() throws UnknownHostException {
         return nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
@@ -178,7 +181,8 @@ final class DaemonOptions {
             default -> throw new UsageException("--migration-encryption must be on or off, got \"" + migrationEncryption + "\"");
         };
         if (clusterSecret == null) {
-            if (migrationListen != null) {
+            // Kubernetes mode without the Secret vmflex-cluster: said at start; the node just takes no migrations.
+            if (migrationListen != null && !kubernetes()) {
                 throw new UsageException("--migration-listen needs --cluster-secret");
             }
             return null;
@@ -211,10 +215,74 @@ final class DaemonOptions {
         } catch (java.io.IOException | RuntimeException e) {
             throw new UsageException(e.getMessage());
         }
-        KubeNode node = KubeNode.start(config, vmmd);
+        KubeNode node = KubeNode.start(config, vmmd, new KubeNode.Membership(advertisedMigration(), underlayAddress, keptPeers));
         System.err.printf("vmflex: Kubernetes mode: node %s runs the VirtualMachines labelled vmflex.io/node=%s (API server %s)%n",
                 vmmd.config().nodeName(), vmmd.config().nodeName(), config.getMasterUrl());
         return node;
+    }
+
+    /**
+     * Where other daemons reach this one's migration listener: {@code --migration-listen} (with
+     * {@code --underlay-address} for its host when it listens on every address); null when it takes no migrations.
+     */
+    private String advertisedMigration() {
+        if (clusterSecret == null) {
+            return null;
+        }
+        java.net.InetSocketAddress listen = MigrationSettings.parseAddress(migrationListen != null ? migrationListen : "127.0.0.1:7451");
+        String host = listen.getHostString();
+        if (listen.getAddress() != null && listen.getAddress().isAnyLocalAddress()) {
+            if (underlayAddress == null) {
+                System.err.println("vmflex: --migration-listen " + migrationListen + " listens on every address and no"
+                        + " --underlay-address names this node's: its Node is not annotated with a migration address");
+                return null;
+            }
+            host = underlayAddress;
+        }
+        return host + ":" + listen.getPort();
+    }
+
+    /**
+     * Kubernetes mode without {@code --cluster-secret}: the secret from Secret vmflex-system/vmflex-cluster
+     * (copied to {@code <state-dir>/kube-cluster-secret}, mode 0600); with {@code --underlay-address} and no
+     * {@code --peers}: the overlay's peers from the Nodes' annotations ({@code <state-dir>/kube-peers.yaml},
+     * kept up to date by the migration controller). An API server away leaves both out, said on stderr.
+     */
+    private void fromCluster() {
+        if (!kubernetes() || (clusterSecret != null && (peersFile != null || underlayAddress == null))) {
+            return;
+        }
+        io.fabric8.kubernetes.client.Config config;
+        try {
+            config = KubeNode.config(kubeconfig);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new UsageException(e.getMessage());
+        }
+        try (io.fabric8.kubernetes.client.KubernetesClient client = io.vmflex.kube.node.NodeClients.forNode(config)) {
+            if (clusterSecret == null) {
+                var secret = io.vmflex.kube.migration.ClusterMembership.clusterSecret(client);
+                if (secret.isPresent()) {
+                    Path file = stateDir.resolve("kube-cluster-secret");
+                    io.vmflex.kube.migration.ClusterMembership.writeSecretFile(file, secret.get());
+                    clusterSecret = file;
+                } else {
+                    System.err.println("vmflex: no Secret vmflex-system/vmflex-cluster (key secret) and no --cluster-secret:"
+                            + " this node takes part in no live migration");
+                }
+            }
+            if (peersFile == null && underlayAddress != null) {
+                Path file = stateDir.resolve("kube-peers.yaml");
+                var nodes = client.nodes().withLabel(io.vmflex.kube.migration.MigrationController.VM_NODE_LABEL, "true").list()
+                        .getItems().stream().map(n -> io.vmflex.kube.migration.VmNode.of(
+                                new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(n))).toList();
+                io.vmflex.kube.migration.ClusterMembership.writePeers(file, nodes);
+                peersFile = file;
+                keptPeers = file;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("vmflex: reading the cluster secret and peers from the API server: " + e.getMessage()
+                    + " (this node starts without them)");
+        }
     }
 
     /** Starts vmmd as the options say, with {@code admission} in place before its API serves. */
@@ -226,6 +294,7 @@ final class DaemonOptions {
             throw new UsageException("--accel must be auto, kvm or tcg, got \"" + accel + "\"");
         }
         String node = node();
+        fromCluster();
         VmmdConfig d = VmmdConfig.defaults(node);
         VmmdConfig config = new VmmdConfig(stateDir, socket, node, imageDir != null ? imageDir : stateDir.resolve("images"),
                 qemu, adminGroup, socketMode, d.devKvm(), cgroupRoot, cgroupParent, accel, d.consoleMaxBytes(),

@@ -64,6 +64,7 @@ public final class Vmmd implements AutoCloseable {
     private ClusterNetwork clusterNetwork;
     private MigrationListener migrationListener;
     private IncomingMigrations incoming;
+    private OutgoingMigrations outgoing;
     private final EventBus events = new EventBus(1000);
     private volatile VmService service;
     private Admission admission = Admission.ANY;
@@ -183,7 +184,7 @@ public final class Vmmd implements AutoCloseable {
                     ? "encrypted (AES-256-GCM; sources that send in clear are refused)"
                     : "encryption OFF (--migration-encryption off: this daemon sends in clear and accepts sources that do)");
         }
-        OutgoingMigrations outgoing = new OutgoingMigrations(node, registry, secret, relayOptions,
+        outgoing = new OutgoingMigrations(node, registry, secret, relayOptions,
                 new MigrationHistory(config.stateDir().resolve("migrations.json")));
         service = new VmService(registry, images, Clock.systemUTC(), outgoing::movedAway);
         admission.recovered(registry.list());
@@ -195,7 +196,7 @@ public final class Vmmd implements AutoCloseable {
         autoscalingRoutes = new AutoscalingRoutes(service);
         routes.addAll(autoscalingRoutes.routes());
         routes.addAll(new ProfileRoutes().routes());
-        routes.addAll(new MigrationRoutes(service, outgoing, clusterNetwork::resolveTarget).routes());
+        routes.addAll(new MigrationRoutes(service, outgoing, clusterNetwork::resolveTarget).specAuthority(specAuthority).routes());
         server = new AdminServer(config.socket(), config.socketMode(), config.adminGroup(),
                 new PeerAuthorizer(adminGid(config.adminGroup())), routes);
         server.start();
@@ -258,6 +259,11 @@ public final class Vmmd implements AutoCloseable {
     /** The VM operations without the admin API's HTTP (and without its {@link SpecAuthority}): the node controller's way in. */
     public VmService vms() {
         return service;
+    }
+
+    /** This node's outgoing live migrations, as {@code POST /v1/vms/{name}/migrate} starts them: Kubernetes mode's VirtualMachineMigrations go through here. */
+    public OutgoingMigrations migrations() {
+        return outgoing;
     }
 
     /** The node's event stream: components in the same process (the agent in {@code vmflex up}) publish here. */

@@ -23,4 +23,12 @@ public final class KubernetesSpecAuthority implements SpecAuthority {
                 .map(key -> "virtualmachine \"" + vm.name() + "\" is managed by Kubernetes (" + key + "): use kubectl")
                 .orElse(null);
     }
+
+    @Override
+    public String refuseMigration(VirtualMachine vm) {
+        return Ownership.objectOf(vm).map(ObjectKey::toString)
+                .map(key -> "virtualmachine \"" + vm.name() + "\" is managed by Kubernetes (" + key
+                        + "): migrate it with a VirtualMachineMigration (kubectl apply)")
+                .orElse(null);
+    }
 }

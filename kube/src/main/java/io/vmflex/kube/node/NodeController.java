@@ -70,6 +70,32 @@ public final class NodeController implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong statusConflicts = new java.util.concurrent.atomic.AtomicLong();
     private AutoCloseable eventSubscription;
     private volatile boolean closed;
+    private volatile MigrationGuard migrations = MigrationGuard.NONE;
+
+    /**
+     * What live migrations (io.vmflex.kube.migration) ask of this controller while a VM moves between
+     * nodes: the source must not run again a VM that left before its object names the target, and the
+     * target must not stop a VM that arrived before its object names it.
+     */
+    public interface MigrationGuard {
+        MigrationGuard NONE = new MigrationGuard() {
+            @Override
+            public boolean departing(ObjectKey vm) {
+                return false;
+            }
+
+            @Override
+            public boolean arriving(ObjectKey vm) {
+                return false;
+            }
+        };
+
+        /** The VM of {@code vm} is leaving (or left) this node and its object does not say so yet: create nothing for it. */
+        boolean departing(ObjectKey vm);
+
+        /** The VM of {@code vm} is coming to this node and its object does not say so yet: stop nothing of it. */
+        boolean arriving(ObjectKey vm);
+    }
 
     private NodeController(KubernetesClient client, String node, NodeVms vms, Clock clock, Settings settings) {
         this.node = node;
@@ -104,6 +130,27 @@ public final class NodeController implements AutoCloseable {
         }
         c.threads.add(Thread.ofVirtual().name("kube-node-local-poll").start(c::pollLocal));
         return c;
+    }
+
+    /** Installs the migrations' guard (before or after start; keys are looked at again by {@link #requeue}). */
+    public void guard(MigrationGuard guard) {
+        this.migrations = guard;
+    }
+
+    /** Looks at one VirtualMachine again (a migration of it moved on). */
+    public void requeue(ObjectKey key) {
+        queue.add(key);
+    }
+
+    /** The VirtualMachine object as this node last saw it bound here, if it is. */
+    public java.util.Optional<KubeVm> bound(ObjectKey key) {
+        GenericKubernetesResource raw = latest(key);
+        return raw == null ? java.util.Optional.empty() : java.util.Optional.of(VmObjects.toKubeVm(raw));
+    }
+
+    /** The node's VM for an object key, if it runs one. */
+    public java.util.Optional<VirtualMachine> local(ObjectKey key) {
+        return java.util.Optional.ofNullable(localFor(key));
     }
 
     /** Status writes that met a newer resourceVersion and were read and applied again. */
@@ -184,6 +231,10 @@ public final class NodeController implements AutoCloseable {
                     return;
                 }
                 case Step.Create(VirtualMachine vm) -> {
+                    if (migrations.departing(key)) {
+                        LOG.info("{}: not created on node {}: its VM is migrating away (the object follows it)", key, node);
+                        return;
+                    }
                     if (!applied(key, raw, local, vms.apply(vm))) {
                         return;
                     }
@@ -242,6 +293,10 @@ public final class NodeController implements AutoCloseable {
 
     /** The node runs a VM whose object the API no longer binds here: stop it, then let the object go if it still exists. */
     private void orphaned(ObjectKey key, String localName) throws VmObjects.Conflict {
+        if (migrations.arriving(key)) {
+            LOG.debug("{}: {} arrived by migration; kept until its object names node {}", key, localName, node);
+            return;
+        }
         GenericKubernetesResource fresh = objects.get(key).orElse(null);
         KubeVm object = fresh == null ? null : VmObjects.toKubeVm(fresh);
         if (object != null && !object.deleting() && node.equals(object.labels().get(Ownership.NODE_LABEL))) {

@@ -53,7 +53,7 @@ class CrdSchemaTest {
         assertEquals("Namespaced", migrations.path("spec").path("scope").asText());
         JsonNode v1 = migrations.path("spec").path("versions").get(0);
         assertTrue(v1.path("subresources").has("status"), "status subresource");
-        assertEquals(List.of("VM", "Source", "SourceIP", "Target", "TargetIP", "Status", "Age", "SourceNode", "TargetNode"),
+        assertEquals(List.of("VM", "Source", "Target", "Status", "DowntimeMs", "Age", "RamBytes", "TotalMs", "Message"),
                 PrinterColumnOrder.declared(NeonVmm.class));
         JsonNode root = v1.path("schema").path("openAPIV3Schema");
         List<String> problems = new ArrayList<>();

@@ -160,7 +160,7 @@ class NeonVmApiServerTest {
                   completionTimeout: 3600
                 """, "apply", "-f", "-").orFail();
         List<String> header = words(kube.kubectl("get", "neonvmm", "-n", "demo", "-o", "wide").orFail().lines().findFirst().orElseThrow());
-        assertEquals(List.of("NAME", "VM", "SOURCE", "SOURCEIP", "TARGET", "TARGETIP", "STATUS", "AGE", "SOURCENODE", "TARGETNODE"), header);
+        assertEquals(List.of("NAME", "VM", "SOURCE", "TARGET", "STATUS", "DOWNTIMEMS", "AGE", "RAMBYTES", "TOTALMS", "MESSAGE"), header);
         assertEquals("vm-compute-node", kube.kubectl("get", "neonvmm", "move-compute-node", "-n", "demo",
                 "-o", "jsonpath={.spec.vmName}").orFail());
         assertEquals(ByteQuantity.ofGibibytes(1), client.resources(NeonVmm.class).inNamespace("demo").withName("move-compute-node").get()

@@ -18,9 +18,9 @@ import java.util.function.Consumer;
  * A node daemon in memory for the controller's API-server tests: a VM "runs" as soon as it is
  * applied, with the vCPUs and memory its spec asks for. Records every call.
  */
-final class FakeNodeVms implements NodeVms {
-    final Map<String, VirtualMachine> vms = new ConcurrentHashMap<>();
-    final List<String> calls = new CopyOnWriteArrayList<>();
+public final class FakeNodeVms implements NodeVms {
+    public final Map<String, VirtualMachine> vms = new ConcurrentHashMap<>();
+    public final List<String> calls = new CopyOnWriteArrayList<>();
     private final List<Consumer<NodeEvent>> listeners = new CopyOnWriteArrayList<>();
     /**
      * Runs inside get, which the controller calls after reading the object and before writing its

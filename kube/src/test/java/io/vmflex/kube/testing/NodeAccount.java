@@ -18,10 +18,34 @@ public final class NodeAccount {
               verbs: ["get", "list", "watch", "patch"]
             - apiGroups: ["vm.neon.tech"]
               resources: ["virtualmachines/status"]
+              verbs: ["update", "patch"]
+            - apiGroups: ["vm.neon.tech"]
+              resources: ["virtualmachinemigrations"]
+              verbs: ["get", "list", "watch"]
+            - apiGroups: ["vm.neon.tech"]
+              resources: ["virtualmachinemigrations/status"]
               verbs: ["update"]
+            - apiGroups: [""]
+              resources: ["nodes"]
+              verbs: ["get", "list", "watch", "patch"]
             - apiGroups: [""]
               resources: ["events"]
               verbs: ["create", "patch"]
+            """;
+
+    /**
+     * The node's rules in namespace vmflex-system (a Role): read the one Secret with the cluster secret,
+     * and the scheduler's permit CA the leading scheduler publishes.
+     */
+    public static final String NAMESPACE_RULES = """
+            - apiGroups: [""]
+              resources: ["secrets"]
+              resourceNames: ["vmflex-cluster"]
+              verbs: ["get"]
+            - apiGroups: [""]
+              resources: ["configmaps"]
+              resourceNames: ["vmflex-scheduler-ca"]
+              verbs: ["get"]
             """;
 
     private NodeAccount() {
@@ -45,7 +69,20 @@ public final class NodeAccount {
                 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: vmflex-node-test}
                 subjects:
                 - {kind: ServiceAccount, name: vmflex-node, namespace: vmflex-system}
-                """.formatted(RULES), "apply", "-f", "-").orFail();
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: Role
+                metadata: {name: vmflex-node-test, namespace: vmflex-system}
+                rules:
+                %s
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: RoleBinding
+                metadata: {name: vmflex-node-test, namespace: vmflex-system}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: vmflex-node-test}
+                subjects:
+                - {kind: ServiceAccount, name: vmflex-node, namespace: vmflex-system}
+                """.formatted(RULES, NAMESPACE_RULES), "apply", "-f", "-").orFail();
         return kube.kubeconfigAs(USER, "system:serviceaccounts", "system:serviceaccounts:vmflex-system", "system:authenticated");
     }
 }

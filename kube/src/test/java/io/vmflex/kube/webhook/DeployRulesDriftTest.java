@@ -42,8 +42,10 @@ class DeployRulesDriftTest {
 
     @Test
     void shouldInstallTheNodeDaemonWithTheRulesItsTestsRunWith() throws IOException {
-        JsonNode installed = roles(Files.readString(Path.of("../deploy/rbac/node.yaml"))).get("ClusterRole").get(0);
-        assertEquals(YAML.readTree(NodeAccount.RULES), installed, "deploy/rbac/node.yaml against NodeAccount.RULES");
+        Map<String, JsonNode> installed = roles(Files.readString(Path.of("../deploy/rbac/node.yaml")));
+        assertEquals(YAML.readTree(NodeAccount.RULES), installed.get("ClusterRole").get(0), "deploy/rbac/node.yaml against NodeAccount.RULES");
+        assertEquals(YAML.readTree(NodeAccount.NAMESPACE_RULES), installed.get("Role").get(0),
+                "deploy/rbac/node.yaml's Role in vmflex-system against NodeAccount.NAMESPACE_RULES");
     }
 
     @Test

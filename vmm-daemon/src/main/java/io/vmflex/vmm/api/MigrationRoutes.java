@@ -40,6 +40,7 @@ public final class MigrationRoutes {
     private final VmService vms;
     private final OutgoingMigrations migrations;
     private final Function<String, InetSocketAddress> targets;
+    private volatile SpecAuthority authority = SpecAuthority.ADMIN_API;
 
     public MigrationRoutes(VmService vms, OutgoingMigrations migrations) {
         this(vms, migrations, TargetAddress::parse);
@@ -50,6 +51,12 @@ public final class MigrationRoutes {
         this.vms = vms;
         this.migrations = migrations;
         this.targets = targets;
+    }
+
+    /** Who may start migrations through the API (Kubernetes mode: not of the VMs Kubernetes manages). */
+    public MigrationRoutes specAuthority(SpecAuthority authority) {
+        this.authority = authority;
+        return this;
     }
 
     public List<Route> routes() {
@@ -75,6 +82,10 @@ public final class MigrationRoutes {
     private CompletableFuture<ApiResponse> migrate(ApiRequest r) {
         String name = r.pathParam("name");
         vms.supervisor(name);
+        String refusal = vms.find(name).map(authority::refuseMigration).orElse(null);
+        if (refusal != null) {
+            throw ApiException.conflict(refusal);
+        }
         JsonNode body;
         try {
             body = ApiMapper.json().readTree(r.body());

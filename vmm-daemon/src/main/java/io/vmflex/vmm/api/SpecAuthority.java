@@ -29,4 +29,9 @@ public interface SpecAuthority {
 
     /** Null when the admin API may change or delete {@code vm}, else one line saying why not. */
     String refuseChange(VirtualMachine vm);
+
+    /** Null when the admin API may live-migrate {@code vm}, else one line saying why not (answered 409). */
+    default String refuseMigration(VirtualMachine vm) {
+        return null;
+    }
 }
