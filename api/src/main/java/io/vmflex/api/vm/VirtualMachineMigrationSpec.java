@@ -16,6 +16,8 @@ import java.util.Map;
  * @param preventMigrationToSameHost refuse a target on the source's own node
  * @param completionTimeout          seconds before the migration is given up
  * @param maxBandwidth               cap on the migration stream's rate, per second
+ * @param targetNode                 the node to move to; absent: the scheduler picks one and writes it to
+ *                                   {@code status.targetNode} (the issue 18 contract; vmflex's field)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VirtualMachineMigrationSpec(
@@ -28,7 +30,8 @@ public record VirtualMachineMigrationSpec(
         Boolean compress,
         Boolean autoConverge,
         ByteQuantity maxBandwidth,
-        Boolean allowPostCopy) {
+        Boolean allowPostCopy,
+        String targetNode) {
 
     public VirtualMachineMigrationSpec {
         nodeSelector = Copies.map(nodeSelector);

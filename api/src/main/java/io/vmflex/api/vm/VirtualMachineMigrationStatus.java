@@ -8,7 +8,8 @@ import java.util.List;
  * Where a {@code VirtualMachineMigration} is, as NeonVM reports it, plus vmflex's own progress record
  * of the move ({@code info}: the daemon's {@link MigrationStatus}). {@code null} means not known yet.
  *
- * @param phase Pending, Running, Succeeded or Failed (NeonVM's phases)
+ * @param phase   Pending, Running, Succeeded or Failed (NeonVM's phases)
+ * @param message one line: why it failed, or where it is (the issue 18 contract)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VirtualMachineMigrationStatus(
@@ -20,7 +21,8 @@ public record VirtualMachineMigrationStatus(
         String targetPodName,
         String sourcePodIP,
         String targetPodIP,
-        MigrationStatus info) {
+        MigrationStatus info,
+        String message) {
 
     public VirtualMachineMigrationStatus {
         conditions = Copies.list(conditions);

@@ -106,6 +106,18 @@ public final class KubeObjects {
         return new Amount(Math.max(0, millis), Math.max(0, bytes));
     }
 
+    /** The cluster as a round sees it: the VM nodes, their pods' requests, the VMs. */
+    public static ClusterSnapshot snapshot(List<Node> nodes, List<Pod> pods, List<VmInfo> vms) {
+        Map<String, Amount> podRequests = new java.util.HashMap<>();
+        for (Pod pod : pods) {
+            if (holdsNode(pod)) {
+                podRequests.merge(pod.getSpec().getNodeName(), podRequests(pod),
+                        (a, b) -> new Amount(a.cpuMillis() + b.cpuMillis(), a.memBytes() + b.memBytes()));
+            }
+        }
+        return new ClusterSnapshot(nodes.stream().map(KubeObjects::node).toList(), podRequests, vms);
+    }
+
     public static VmInfo vm(NeonVm vm) {
         var meta = vm.getMetadata();
         Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
@@ -116,7 +128,7 @@ public final class KubeObjects {
         boolean finished = phase == VmPhase.Succeeded || phase == VmPhase.Failed;
         Instant created = meta.getCreationTimestamp() == null ? Instant.EPOCH : Instant.parse(meta.getCreationTimestamp());
         Condition scheduled = null;
-        if (status != null) {
+        if (status != null && status.conditions() != null) {
             for (Condition c : status.conditions()) {
                 if (VmNodeContract.CONDITION_SCHEDULED.equals(c.type())) {
                     scheduled = c;
