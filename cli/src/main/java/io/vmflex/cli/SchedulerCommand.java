@@ -3,7 +3,12 @@ package io.vmflex.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vmflex.kube.placement.PlacementScheduler;
+import io.vmflex.kube.watermark.WatermarkController;
+import io.vmflex.kube.watermark.WatermarkMetrics;
+import io.vmflex.kube.watermark.WatermarkSettings;
+import io.vmflex.scheduler.watermark.WatermarkPolicy;
 import io.vmflex.kube.placement.SchedulerSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -15,13 +20,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code vmflex scheduler}: places pending VirtualMachines on VM nodes (Kubernetes mode). Run as a
- * Deployment of two replicas; one leads through a Lease, the other waits. Exits 1 when it stops
+ * Deployment of two replicas; one leads through a Lease, the other waits. The leader also moves VMs
+ * off nodes above their watermark (VirtualMachineMigrations) and picks targets for migrations people make. Exits 1 when it stops
  * leading (Kubernetes restarts it as a fresh standby), 0 on SIGTERM (the Lease is released first).
  */
 @Command(name = "scheduler", mixinStandardHelpOptions = true,
@@ -61,6 +69,29 @@ final class SchedulerCommand implements Callable<Integer> {
             description = "also place VirtualMachines that name no spec.schedulerName")
     boolean scheduleUnnamed;
 
+    // --- watermark migrations (issue 18 item 4) ---
+    @Option(names = "--watermark", paramLabel = "FRACTION", defaultValue = "0.9",
+            description = "a node whose reservations pass this fraction of its capacity sheds VMs labelled "
+                    + "autoscaling.neon.tech/auto-migration-enabled=true by live migration (default: ${DEFAULT-VALUE})")
+    double watermark;
+
+    @Option(names = "--max-migrations-per-node", paramLabel = "N", defaultValue = "1",
+            description = "migrations touching one node at once, as source or target (default: ${DEFAULT-VALUE})")
+    int maxMigrationsPerNode;
+
+    @Option(names = "--migration-cooldown", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
+            description = "a VM whose last migration ended this recently is not moved again (default: ${DEFAULT-VALUE})")
+    Duration migrationCooldown;
+
+    @Option(names = "--watermark-migrations", paramLabel = "on|off", defaultValue = "on",
+            description = "create migrations off nodes above their watermark; off still picks targets for "
+                    + "migrations people make (default: ${DEFAULT-VALUE})")
+    String watermarkMigrations;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics (GET /metrics) there; default: off")
+    String metricsListen;
+
     @Override
     public Integer call() throws Exception {
         SchedulerSettings settings;
@@ -77,6 +108,18 @@ final class SchedulerCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
+        WatermarkSettings watermarkSettings;
+        try {
+            if (!watermarkMigrations.equals("on") && !watermarkMigrations.equals("off")) {
+                throw new IllegalArgumentException("--watermark-migrations: on or off, got \"" + watermarkMigrations + "\"");
+            }
+            watermarkSettings = new WatermarkSettings(watermarkMigrations.equals("on"), watermark,
+                    new WatermarkPolicy(maxMigrationsPerNode, migrationCooldown));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage().replace("max migrations per node", "--max-migrations-per-node")
+                    .replace("cooldown:", "--migration-cooldown:"));
+            return 2;
+        }
         KubernetesClient client;
         try {
             client = kubeconfig == null ? new KubernetesClientBuilder().build()
@@ -88,12 +131,30 @@ final class SchedulerCommand implements Callable<Integer> {
             System.err.println("error: --kubeconfig " + kubeconfig + ": " + e.getMessage());
             return 2;
         }
-        PlacementScheduler scheduler = new PlacementScheduler(client, settings, Clock.systemUTC());
+        AtomicReference<WatermarkController> watermarkController = new AtomicReference<>();
+        MetricsEndpoint metrics = null;
+        if (metricsListen != null) {
+            PrometheusRegistry registry = new PrometheusRegistry();
+            WatermarkMetrics.register(registry, watermarkController::get);
+            try {
+                metrics = MetricsEndpoint.start(metricsListen, registry);
+            } catch (DaemonOptions.UsageException | IOException e) {
+                System.err.println("error: " + e.getMessage());
+                client.close();
+                return 2;
+            }
+        }
+        PlacementScheduler scheduler = new PlacementScheduler(client, settings, Clock.systemUTC(),
+                List.of(WatermarkController.work(watermarkSettings, settings.identity(), watermarkController::set)));
         AtomicBoolean terminating = new AtomicBoolean();
+        MetricsEndpoint served = metrics;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             terminating.set(true);
             scheduler.close();
             client.close();
+            if (served != null) {
+                served.close();
+            }
         }, "scheduler-shutdown"));
         scheduler.start();
         scheduler.lostLeadership().join();
