@@ -14,7 +14,9 @@ import io.vmflex.api.vm.MemorySlots;
 import io.vmflex.api.vm.VirtualMachineSpec;
 import io.vmflex.api.vm.VirtualMachineStatus;
 import io.vmflex.api.vm.VmPhase;
+import io.vmflex.api.vm.VirtualMachineMigrationStatus;
 import io.vmflex.kube.crd.NeonVm;
+import io.vmflex.kube.crd.NeonVmm;
 import io.vmflex.scheduler.core.Amount;
 
 import java.math.RoundingMode;
@@ -116,6 +118,28 @@ public final class KubeObjects {
             }
         }
         return new ClusterSnapshot(nodes.stream().map(KubeObjects::node).toList(), podRequests, vms);
+    }
+
+    /**
+     * Per VM key, the target of its migration in flight: a migration not Succeeded or Failed whose target
+     * is known ({@code spec.targetNode}, else {@code status.targetNode}).
+     */
+    public static Map<String, String> incoming(List<NeonVmm> migrations) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (NeonVmm m : migrations) {
+            var spec = m.getSpec();
+            var status = m.getStatus();
+            var phase = status == null ? null : status.phase();
+            if (spec == null || spec.vmName() == null || phase == VirtualMachineMigrationStatus.VmmPhase.Succeeded
+                    || phase == VirtualMachineMigrationStatus.VmmPhase.Failed) {
+                continue;
+            }
+            String target = spec.targetNode() != null ? spec.targetNode() : status == null ? null : status.targetNode();
+            if (target != null && !target.isBlank()) {
+                out.put(m.getMetadata().getNamespace() + "/" + spec.vmName(), target);
+            }
+        }
+        return out;
     }
 
     public static VmInfo vm(NeonVm vm) {

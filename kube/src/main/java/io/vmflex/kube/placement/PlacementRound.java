@@ -44,6 +44,9 @@ import java.util.function.Predicate;
  */
 public final class PlacementRound {
 
+    /** Suffix of the key under which a migrating VM is booked on its target. */
+    public static final String INCOMING = ".migrating-in";
+
     private PlacementRound() {
     }
 
@@ -80,7 +83,8 @@ public final class PlacementRound {
 
     /**
      * The books of a snapshot (step 1 above), shared with the watermark migrations: every VM node at its
-     * allocatable less its pods' requests, every bound VM at {@link VmInfo#use()}, with
+     * allocatable less its pods' requests, every bound VM at {@link VmInfo#use()} (and again on the target of
+     * its migration in flight, {@link ClusterSnapshot#incoming()}, under its key plus {@link #INCOMING}), with
      * {@code watermark} as the nodes' watermark fraction and {@code autoMigration} telling which VMs may
      * be moved.
      */
@@ -90,7 +94,7 @@ public final class PlacementRound {
         for (NodeInfo node : nodes.values()) {
             accounts.addNode(node.name(), node.allocatable(), snapshot.podRequests().getOrDefault(node.name(), Amount.ZERO));
         }
-        bookBound(accounts, nodes, snapshot.vms(), autoMigration);
+        bookBound(accounts, nodes, snapshot.vms(), snapshot.incoming(), autoMigration);
         return accounts;
     }
 
@@ -101,7 +105,7 @@ public final class PlacementRound {
     }
 
     private static void bookBound(Accounts accounts, Map<String, NodeInfo> nodes, List<VmInfo> vms,
-                                  Predicate<VmInfo> autoMigration) {
+                                  Map<String, String> incoming, Predicate<VmInfo> autoMigration) {
         Map<String, List<NodeReport.VmReport>> byNode = new HashMap<>();
         for (String node : nodes.keySet()) {
             byNode.put(node, new ArrayList<>());
@@ -113,6 +117,12 @@ public final class PlacementRound {
             }
             byNode.get(vm.boundNode()).add(new NodeReport.VmReport(vm.key(), wire(vm.use()), wire(atLeast(vm.max(), vm.use())), null, 0,
                     vm.createdAt(), autoMigration.test(vm)));
+            // a migration in flight holds the VM's room on its target too, under a key of its own
+            String target = incoming.get(vm.key());
+            if (target != null && !target.equals(vm.boundNode()) && byNode.containsKey(target)) {
+                byNode.get(target).add(new NodeReport.VmReport(vm.key() + INCOMING, wire(vm.use()),
+                        wire(atLeast(vm.max(), vm.use())), null, 0, vm.createdAt(), false));
+            }
         }
         for (Map.Entry<String, List<NodeReport.VmReport>> e : byNode.entrySet()) {
             accounts.report(new NodeReport(PermitCodec.VERSION, e.getKey(), e.getValue()));
