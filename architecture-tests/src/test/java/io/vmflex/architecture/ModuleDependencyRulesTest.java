@@ -84,11 +84,11 @@ class ModuleDependencyRulesTest {
     }
 
     /**
-     * Likewise the scheduler: accounting and placement, over permits and the Kubernetes API (its
+     * Likewise the scheduler: accounting, placement and watermark migrations, over permits and the Kubernetes API (its
      * Kubernetes front, {@code vmflex scheduler}, included).
      */
     static final ArchRule SCHEDULER_NEVER_REACHES_THE_DAEMON = noClasses()
-            .that().resideInAnyPackage("io.vmflex.scheduler..", "io.vmflex.kube.placement..")
+            .that().resideInAnyPackage("io.vmflex.scheduler..", "io.vmflex.kube.placement..", "io.vmflex.kube.watermark..")
             .should().dependOnClassesThat().resideInAnyPackage("io.vmflex.vmm..")
             .because("the scheduler places VMs and grants permits; it never drives a VM's QEMU")
             .allowEmptyShould(true);

@@ -4,7 +4,12 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmflex.kube.permit.SchedulerPermits;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vmflex.kube.placement.PlacementScheduler;
+import io.vmflex.kube.watermark.WatermarkController;
+import io.vmflex.kube.watermark.WatermarkMetrics;
+import io.vmflex.kube.watermark.WatermarkSettings;
+import io.vmflex.scheduler.watermark.WatermarkPolicy;
 import io.vmflex.kube.placement.SchedulerSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -16,13 +21,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code vmflex scheduler}: places pending VirtualMachines on VM nodes (Kubernetes mode). Run as a
- * Deployment of two replicas; one leads through a Lease, the other waits. Exits 1 when it stops
+ * Deployment of two replicas; one leads through a Lease, the other waits. The leader also moves VMs
+ * off nodes above their watermark (VirtualMachineMigrations) and picks targets for migrations people make. Exits 1 when it stops
  * leading (Kubernetes restarts it as a fresh standby), 0 on SIGTERM (the Lease is released first).
  */
 @Command(name = "scheduler", mixinStandardHelpOptions = true,
@@ -72,6 +80,29 @@ final class SchedulerCommand implements Callable<Integer> {
                     + "vmflex-scheduler.<namespace>.svc and its short forms, localhost, 127.0.0.1")
     java.util.List<String> permitHosts;
 
+    // --- watermark migrations (issue 18 item 4) ---
+    @Option(names = "--watermark", paramLabel = "FRACTION", defaultValue = "0.9",
+            description = "a node whose reservations pass this fraction of its capacity sheds VMs labelled "
+                    + "autoscaling.neon.tech/auto-migration-enabled=true by live migration (default: ${DEFAULT-VALUE})")
+    double watermark;
+
+    @Option(names = "--max-migrations-per-node", paramLabel = "N", defaultValue = "1",
+            description = "migrations touching one node at once, as source or target (default: ${DEFAULT-VALUE})")
+    int maxMigrationsPerNode;
+
+    @Option(names = "--migration-cooldown", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
+            description = "a VM whose last migration ended this recently is not moved again (default: ${DEFAULT-VALUE})")
+    Duration migrationCooldown;
+
+    @Option(names = "--watermark-migrations", paramLabel = "on|off", defaultValue = "on",
+            description = "create migrations off nodes above their watermark; off still picks targets for "
+                    + "migrations people make (default: ${DEFAULT-VALUE})")
+    String watermarkMigrations;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics (GET /metrics) there; default: off")
+    String metricsListen;
+
     @Override
     public Integer call() throws Exception {
         SchedulerSettings settings;
@@ -86,6 +117,18 @@ final class SchedulerCommand implements Callable<Integer> {
                     settings.releaseOnClose(), settings.writeParallelism());
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        WatermarkSettings watermarkSettings;
+        try {
+            if (!watermarkMigrations.equals("on") && !watermarkMigrations.equals("off")) {
+                throw new IllegalArgumentException("--watermark-migrations: on or off, got \"" + watermarkMigrations + "\"");
+            }
+            watermarkSettings = new WatermarkSettings(watermarkMigrations.equals("on"), watermark,
+                    new WatermarkPolicy(maxMigrationsPerNode, migrationCooldown));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage().replace("max migrations per node", "--max-migrations-per-node")
+                    .replace("cooldown:", "--migration-cooldown:"));
             return 2;
         }
         KubernetesClient client;
@@ -104,9 +147,24 @@ final class SchedulerCommand implements Callable<Integer> {
             listen = DaemonListen.parse(permitListen);
         } catch (IllegalArgumentException e) {
             System.err.println("error: --permit-listen: " + e.getMessage());
+            client.close();
             return 2;
         }
-        PlacementScheduler scheduler = new PlacementScheduler(client, settings, Clock.systemUTC());
+        AtomicReference<WatermarkController> watermarkController = new AtomicReference<>();
+        MetricsEndpoint metrics = null;
+        if (metricsListen != null) {
+            PrometheusRegistry registry = new PrometheusRegistry();
+            WatermarkMetrics.register(registry, watermarkController::get);
+            try {
+                metrics = MetricsEndpoint.start(metricsListen, registry);
+            } catch (DaemonOptions.UsageException | IOException e) {
+                System.err.println("error: " + e.getMessage());
+                client.close();
+                return 2;
+            }
+        }
+        PlacementScheduler scheduler = new PlacementScheduler(client, settings, Clock.systemUTC(),
+                List.of(WatermarkController.work(watermarkSettings, settings.identity(), watermarkController::set)));
         SchedulerPermits permits;
         try {
             String ns = settings.leaseNamespace();
@@ -115,14 +173,23 @@ final class SchedulerCommand implements Callable<Integer> {
                     "vmflex-scheduler", "localhost", "127.0.0.1"), ns, Clock.systemUTC());
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("error: --permit-listen " + permitListen + ": " + e.getMessage());
+            scheduler.close();
+            client.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             return 2;
         }
         AtomicBoolean terminating = new AtomicBoolean();
+        MetricsEndpoint served = metrics;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             terminating.set(true);
             permits.close();
             scheduler.close();
             client.close();
+            if (served != null) {
+                served.close();
+            }
         }, "scheduler-shutdown"));
         scheduler.start();
         scheduler.lostLeadership().join();

@@ -58,4 +58,17 @@ class SchedulerCommandTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("expected a duration such as 15s, 500ms or 1m, got \"15 seconds\""), r.err());
     }
+
+    @Test
+    void shouldRefuseWatermarkSettingsThatCannotWorkWithOneLine() {
+        Run r = run("--kubeconfig", "/nonexistent/kubeconfig", "--watermark", "1.5");
+        assertEquals(2, r.exit());
+        assertEquals("error: --watermark: must be above 0 and at most 1, got 1.5", r.err().strip());
+        r = run("--kubeconfig", "/nonexistent/kubeconfig", "--max-migrations-per-node", "0");
+        assertEquals(2, r.exit());
+        assertEquals("error: --max-migrations-per-node: must be at least 1, got 0", r.err().strip());
+        r = run("--kubeconfig", "/nonexistent/kubeconfig", "--watermark-migrations", "maybe");
+        assertEquals(2, r.exit());
+        assertEquals("error: --watermark-migrations: on or off, got \"maybe\"", r.err().strip());
+    }
 }

@@ -6,14 +6,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vmflex.kube.crd.NeonVm;
+import io.vmflex.kube.crd.NeonVmm;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * What placement reads, kept by watches: VM Nodes (by label), Pods and VirtualMachines in every
- * namespace; list once, then watch; no periodic resync. Every replica keeps one from its start, so a
+ * What placement and the watermark migrations read, kept by watches: VM Nodes (by label), Pods,
+ * VirtualMachines and VirtualMachineMigrations in every namespace; list once, then watch; no periodic resync. Every replica keeps one from its start, so a
  * standby that takes over places at once instead of listing first. Listeners are told that something
  * changed, not what: placement re-reads the whole cache.
  *
@@ -25,6 +26,7 @@ public final class ClusterCache implements AutoCloseable {
     private final SharedIndexInformer<Node> nodes;
     private final SharedIndexInformer<Pod> pods;
     private final SharedIndexInformer<NeonVm> vms;
+    private final SharedIndexInformer<NeonVmm> migrations;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private CompletableFuture<Void> synced;
 
@@ -32,6 +34,7 @@ public final class ClusterCache implements AutoCloseable {
         this.nodes = client.nodes().withLabel(VmNodeContract.VM_NODE_LABEL, "true").runnableInformer(0);
         this.pods = client.pods().inAnyNamespace().runnableInformer(0);
         this.vms = client.resources(NeonVm.class).inAnyNamespace().runnableInformer(0);
+        this.migrations = client.resources(NeonVmm.class).inAnyNamespace().runnableInformer(0);
         ResourceEventHandler<Object> changed = new ResourceEventHandler<>() {
             @Override
             public void onAdd(Object obj) {
@@ -51,13 +54,14 @@ public final class ClusterCache implements AutoCloseable {
         nodes.addEventHandler(changed);
         pods.addEventHandler(changed);
         vms.addEventHandler(changed);
+        migrations.addEventHandler(changed);
     }
 
     /** Starts the lists and watches; returns at once. */
     public synchronized void start() {
         if (synced == null) {
             synced = CompletableFuture.allOf(nodes.start().toCompletableFuture(), pods.start().toCompletableFuture(),
-                    vms.start().toCompletableFuture());
+                    vms.start().toCompletableFuture(), migrations.start().toCompletableFuture());
         }
     }
 
@@ -105,6 +109,10 @@ public final class ClusterCache implements AutoCloseable {
         return java.util.Optional.ofNullable(vms.getStore().getByKey(namespace + "/" + name));
     }
 
+    public List<NeonVmm> migrations() {
+        return migrations.getStore().list();
+    }
+
     private void fire() {
         for (Runnable l : listeners) {
             l.run();
@@ -113,6 +121,7 @@ public final class ClusterCache implements AutoCloseable {
 
     @Override
     public void close() {
+        migrations.close();
         vms.close();
         pods.close();
         nodes.close();

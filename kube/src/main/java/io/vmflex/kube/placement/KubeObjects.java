@@ -14,7 +14,9 @@ import io.vmflex.api.vm.MemorySlots;
 import io.vmflex.api.vm.VirtualMachineSpec;
 import io.vmflex.api.vm.VirtualMachineStatus;
 import io.vmflex.api.vm.VmPhase;
+import io.vmflex.api.vm.VirtualMachineMigrationStatus;
 import io.vmflex.kube.crd.NeonVm;
+import io.vmflex.kube.crd.NeonVmm;
 import io.vmflex.scheduler.core.Amount;
 
 import java.math.RoundingMode;
@@ -106,6 +108,40 @@ public final class KubeObjects {
         return new Amount(Math.max(0, millis), Math.max(0, bytes));
     }
 
+    /** The cluster as a round sees it: the VM nodes, their pods' requests, the VMs. */
+    public static ClusterSnapshot snapshot(List<Node> nodes, List<Pod> pods, List<VmInfo> vms) {
+        Map<String, Amount> podRequests = new java.util.HashMap<>();
+        for (Pod pod : pods) {
+            if (holdsNode(pod)) {
+                podRequests.merge(pod.getSpec().getNodeName(), podRequests(pod),
+                        (a, b) -> new Amount(a.cpuMillis() + b.cpuMillis(), a.memBytes() + b.memBytes()));
+            }
+        }
+        return new ClusterSnapshot(nodes.stream().map(KubeObjects::node).toList(), podRequests, vms);
+    }
+
+    /**
+     * Per VM key, the target of its migration in flight: a migration not Succeeded or Failed whose target
+     * is known ({@code spec.targetNode}, else {@code status.targetNode}).
+     */
+    public static Map<String, String> incoming(List<NeonVmm> migrations) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (NeonVmm m : migrations) {
+            var spec = m.getSpec();
+            var status = m.getStatus();
+            var phase = status == null ? null : status.phase();
+            if (spec == null || spec.vmName() == null || phase == VirtualMachineMigrationStatus.VmmPhase.Succeeded
+                    || phase == VirtualMachineMigrationStatus.VmmPhase.Failed) {
+                continue;
+            }
+            String target = spec.targetNode() != null ? spec.targetNode() : status == null ? null : status.targetNode();
+            if (target != null && !target.isBlank()) {
+                out.put(m.getMetadata().getNamespace() + "/" + spec.vmName(), target);
+            }
+        }
+        return out;
+    }
+
     public static VmInfo vm(NeonVm vm) {
         var meta = vm.getMetadata();
         Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
@@ -116,7 +152,7 @@ public final class KubeObjects {
         boolean finished = phase == VmPhase.Succeeded || phase == VmPhase.Failed;
         Instant created = meta.getCreationTimestamp() == null ? Instant.EPOCH : Instant.parse(meta.getCreationTimestamp());
         Condition scheduled = null;
-        if (status != null) {
+        if (status != null && status.conditions() != null) {
             for (Condition c : status.conditions()) {
                 if (VmNodeContract.CONDITION_SCHEDULED.equals(c.type())) {
                     scheduled = c;

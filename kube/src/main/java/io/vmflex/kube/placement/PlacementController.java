@@ -175,7 +175,8 @@ public final class PlacementController implements AutoCloseable {
                         (a, b) -> new Amount(a.cpuMillis() + b.cpuMillis(), a.memBytes() + b.memBytes()));
             }
         }
-        for (Decision d : PlacementRound.plan(new ClusterSnapshot(nodeInfos, podRequests, infos), policy)) {
+        for (Decision d : PlacementRound.plan(new ClusterSnapshot(nodeInfos, podRequests, infos,
+                KubeObjects.incoming(cache.migrations())), policy)) {
             switch (d) {
                 case Decision.Bind b -> {
                     assumed.put(b.vm().key(), new Assumed(b.vm().uid(), b.node()));

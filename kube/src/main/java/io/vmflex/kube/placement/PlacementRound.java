@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * One placement round over a snapshot of the cluster: the standalone scheduler's books and placement
@@ -43,6 +44,9 @@ import java.util.Map;
  */
 public final class PlacementRound {
 
+    /** Suffix of the key under which a migrating VM is booked on its target. */
+    public static final String INCOMING = ".migrating-in";
+
     private PlacementRound() {
     }
 
@@ -55,14 +59,8 @@ public final class PlacementRound {
     }
 
     public static List<Decision> plan(ClusterSnapshot snapshot, Policy policy) {
-        Accounts accounts = new Accounts(new SchedulerConfig(Amount.ZERO, SchedulerConfig.DEFAULT_WATERMARK,
-                SchedulerConfig.NEON_UNIT));
-        Map<String, NodeInfo> nodes = new LinkedHashMap<>();
-        snapshot.nodes().stream().sorted(Comparator.comparing(NodeInfo::name)).forEach(n -> nodes.put(n.name(), n));
-        for (NodeInfo node : nodes.values()) {
-            accounts.addNode(node.name(), node.allocatable(), snapshot.podRequests().getOrDefault(node.name(), Amount.ZERO));
-        }
-        bookBound(accounts, nodes, snapshot.vms());
+        Map<String, NodeInfo> nodes = byName(snapshot);
+        Accounts accounts = books(snapshot, SchedulerConfig.DEFAULT_WATERMARK, vm -> false);
 
         Map<String, NodeView> views = new HashMap<>();
         for (NodeView v : accounts.nodes()) {
@@ -83,7 +81,31 @@ public final class PlacementRound {
         return decisions;
     }
 
-    private static void bookBound(Accounts accounts, Map<String, NodeInfo> nodes, List<VmInfo> vms) {
+    /**
+     * The books of a snapshot (step 1 above), shared with the watermark migrations: every VM node at its
+     * allocatable less its pods' requests, every bound VM at {@link VmInfo#use()} (and again on the target of
+     * its migration in flight, {@link ClusterSnapshot#incoming()}, under its key plus {@link #INCOMING}), with
+     * {@code watermark} as the nodes' watermark fraction and {@code autoMigration} telling which VMs may
+     * be moved.
+     */
+    public static Accounts books(ClusterSnapshot snapshot, double watermark, Predicate<VmInfo> autoMigration) {
+        Accounts accounts = new Accounts(new SchedulerConfig(Amount.ZERO, watermark, SchedulerConfig.NEON_UNIT));
+        Map<String, NodeInfo> nodes = byName(snapshot);
+        for (NodeInfo node : nodes.values()) {
+            accounts.addNode(node.name(), node.allocatable(), snapshot.podRequests().getOrDefault(node.name(), Amount.ZERO));
+        }
+        bookBound(accounts, nodes, snapshot.vms(), snapshot.incoming(), autoMigration);
+        return accounts;
+    }
+
+    private static Map<String, NodeInfo> byName(ClusterSnapshot snapshot) {
+        Map<String, NodeInfo> nodes = new LinkedHashMap<>();
+        snapshot.nodes().stream().sorted(Comparator.comparing(NodeInfo::name)).forEach(n -> nodes.put(n.name(), n));
+        return nodes;
+    }
+
+    private static void bookBound(Accounts accounts, Map<String, NodeInfo> nodes, List<VmInfo> vms,
+                                  Map<String, String> incoming, Predicate<VmInfo> autoMigration) {
         Map<String, List<NodeReport.VmReport>> byNode = new HashMap<>();
         for (String node : nodes.keySet()) {
             byNode.put(node, new ArrayList<>());
@@ -94,7 +116,13 @@ public final class PlacementRound {
                 continue;
             }
             byNode.get(vm.boundNode()).add(new NodeReport.VmReport(vm.key(), wire(vm.use()), wire(atLeast(vm.max(), vm.use())), null, 0,
-                    vm.createdAt(), false));
+                    vm.createdAt(), autoMigration.test(vm)));
+            // a migration in flight holds the VM's room on its target too, under a key of its own
+            String target = incoming.get(vm.key());
+            if (target != null && !target.equals(vm.boundNode()) && byNode.containsKey(target)) {
+                byNode.get(target).add(new NodeReport.VmReport(vm.key() + INCOMING, wire(vm.use()),
+                        wire(atLeast(vm.max(), vm.use())), null, 0, vm.createdAt(), false));
+            }
         }
         for (Map.Entry<String, List<NodeReport.VmReport>> e : byNode.entrySet()) {
             accounts.report(new NodeReport(PermitCodec.VERSION, e.getKey(), e.getValue()));

@@ -8,11 +8,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One replica of {@code vmflex scheduler}: competes for the {@code coordination.k8s.io/v1} Lease
- * (fabric8's LeaderElector over a LeaseLock) and, while it leads, runs a {@link PlacementController}.
+ * (fabric8's LeaderElector over a LeaseLock) and, while it leads, runs a {@link PlacementController}
+ * and any {@link LeaderWork} it was given (the watermark migrations).
  * Every replica keeps a {@link ClusterCache} from its start (watches only: a standby writes nothing
  * but its Lease attempts), so a standby that takes over places at once; two replicas never place at
  * once.
@@ -35,13 +38,21 @@ public final class PlacementScheduler implements AutoCloseable {
     private CompletableFuture<?> election;
     private volatile java.util.function.Consumer<String> leaderListener = identity -> { };
     private PlacementController controller;
+    private final List<LeaderWork> more;
+    private final List<AutoCloseable> running = new ArrayList<>();
     private boolean closed;
 
     public PlacementScheduler(KubernetesClient client, SchedulerSettings settings, Clock clock) {
+        this(client, settings, clock, List.of());
+    }
+
+    /** With {@code more} work that runs beside placement while this replica leads (watermark migrations). */
+    public PlacementScheduler(KubernetesClient client, SchedulerSettings settings, Clock clock, List<LeaderWork> more) {
         this.client = client;
         this.settings = settings;
         this.clock = clock;
         this.cache = new ClusterCache(client);
+        this.more = List.copyOf(more);
     }
 
     /** Starts the cache's watches and competing for the Lease; returns at once. */
@@ -91,6 +102,12 @@ public final class PlacementScheduler implements AutoCloseable {
             }
             try {
                 started.start();
+                for (LeaderWork work : more) {
+                    AutoCloseable w = work.start(client, cache, clock);
+                    synchronized (this) {
+                        running.add(w);
+                    }
+                }
                 leading.complete(null);
             } catch (RuntimeException e) {
                 LOG.error("placement could not start", e);
@@ -123,13 +140,23 @@ public final class PlacementScheduler implements AutoCloseable {
     }
 
     private boolean stopController() {
-        PlacementController running;
+        PlacementController stopping;
+        List<AutoCloseable> others;
         synchronized (this) {
-            running = controller;
+            stopping = controller;
             controller = null;
+            others = List.copyOf(running);
+            running.clear();
         }
-        if (running != null) {
-            running.close();
+        for (AutoCloseable w : others.reversed()) {
+            try {
+                w.close();
+            } catch (Exception e) {
+                LOG.warn("stopping {} failed", w, e);
+            }
+        }
+        if (stopping != null) {
+            stopping.close();
             return true;
         }
         return false;

@@ -179,4 +179,18 @@ class PlacementRoundTest {
         assertEquals("0/9 VM nodes can run 2000m CPU, 1024 MiB: 8 not enough free CPU or memory, 1 not Ready", u.message());
         assertTrue(u.message().length() < 120);
     }
+
+    @Test
+    void shouldKeepTheRoomAMigrationInFlightHoldsOnItsTarget() {
+        List<NodeInfo> nodes = List.of(node("a", 2000, 16), node("b", 2000, 16));
+        VmInfo moving = vm("moving", "a", 1000, 2, 0, NodeRequirements.NONE);
+        VmInfo fresh = pending("fresh", 2000, 2, 1);
+        // without the migration b takes the new VM; with it, b keeps 1 vCPU for the VM on its way there
+        assertEquals(Map.of("fresh", "b"), bindings(plan(nodes, List.of(moving, fresh))));
+        List<Decision> withMigration = PlacementRound.plan(new ClusterSnapshot(nodes, Map.of(), List.of(moving, fresh),
+                Map.of(moving.key(), "b")), NAMED);
+        assertEquals(Map.of(), bindings(withMigration));
+        assertTrue(withMigration.getFirst() instanceof Decision.MarkUnschedulable u
+                && u.message().contains("b: only 1000m CPU"), withMigration.toString());
+    }
 }

@@ -23,7 +23,8 @@ public final class WatermarkChoice {
     /** The label a VM carries to allow the scheduler to move it. */
     public static final String AUTO_MIGRATION_LABEL = "autoscaling.neon.tech/auto-migration-enabled";
 
-    private static final Comparator<VmView> OLDEST_FIRST =
+    /** Oldest first, ties by name: the order VMs are chosen to move in. */
+    static final Comparator<VmView> OLDEST_FIRST =
             Comparator.comparing(VmView::createdAt).thenComparing(VmView::vm);
 
     private WatermarkChoice() {

@@ -1,0 +1,387 @@
+package io.vmflex.kube.watermark;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmflex.api.vm.VirtualMachineMigrationStatus.VmmPhase;
+import io.vmflex.kube.crd.NeonVm;
+import io.vmflex.kube.crd.NeonVmm;
+import io.vmflex.kube.placement.ClusterCache;
+import io.vmflex.kube.placement.ClusterSnapshot;
+import io.vmflex.kube.placement.KubeObjects;
+import io.vmflex.kube.placement.LeaderWork;
+import io.vmflex.kube.placement.VmInfo;
+import io.vmflex.kube.placement.VmWriter.Outcome;
+import io.vmflex.scheduler.watermark.WatermarkChoice;
+import io.vmflex.scheduler.watermark.WatermarkPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The leader's watermark migrations: every change in the {@link ClusterCache} (watches on VM Nodes, Pods,
+ * VirtualMachines and VirtualMachineMigrations; no polling) wakes one loop thread that runs a
+ * {@link WatermarkRound} over the cache and hands its decisions to writer threads. Besides changes it
+ * wakes only when a VM's cooldown ends. Everything is derived from the API: after a restart or a change
+ * of leader the migrations that exist count (in flight, cooldowns), so nothing is created twice.
+ *
+ * <p>Between a create and its watch event the migration is <em>assumed</em>: the rounds see it in
+ * flight, so its VM is not chosen again nor its target's room given away. A create that failed without
+ * an answer (it may exist) stays assumed for {@link #UNCERTAIN_CREATE}, by when the watch has shown it if it
+ * was made. A status write in flight is overlaid the same way until the object's resourceVersion moves.
+ *
+ * <p>Thread-safety: {@link #start()} and {@link #close()} from one owner; informer callbacks and writers
+ * only wake the loop and touch the concurrent maps.
+ */
+public final class WatermarkController implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WatermarkController.class);
+    static final Duration UNCERTAIN_CREATE = Duration.ofSeconds(30);
+    private static final Duration RETRY_FIRST = Duration.ofMillis(500);
+    private static final Duration RETRY_CAP = Duration.ofSeconds(30);
+    private static final int WRITERS = 8;
+
+    /** A migration this controller created (or is creating) that its cache has not shown yet. */
+    private record Assumed(String namespace, String vmName, String vmKey, String target, String name, Instant until) {
+    }
+
+    /** A status write on a migration decided at {@code resourceVersion}. */
+    private record StatusWrite(String resourceVersion, String target, String failure) {
+    }
+
+    private final ClusterCache cache;
+    private final WatermarkSettings settings;
+    private final Clock clock;
+    private final MigrationWriter writer;
+    private final WatermarkEvents events;
+    private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
+    private final java.util.concurrent.Semaphore writeSlots = new java.util.concurrent.Semaphore(WRITERS);
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vmflex-watermark-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Object wakeLock = new Object();
+    private boolean woken;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final Map<String, Assumed> creating = new ConcurrentHashMap<>();
+    private final Map<String, StatusWrite> statusWrites = new ConcurrentHashMap<>();
+    private final AtomicLong rounds = new AtomicLong();
+    private final AtomicLong created = new AtomicLong();
+    private final AtomicLong targetsChosen = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile int nodesOver;
+    private volatile Instant wakeAt;
+    private volatile long retryMillis = RETRY_FIRST.toMillis();
+    private final Map<String, String> stuckLogged = new HashMap<>();
+    private final Runnable wake = this::wake;
+    private Thread loop;
+
+    public WatermarkController(KubernetesClient client, ClusterCache cache, WatermarkSettings settings, Clock clock,
+                               String identity) {
+        this.cache = cache;
+        this.settings = settings;
+        this.clock = clock;
+        this.writer = new MigrationWriter(client);
+        this.events = new WatermarkEvents(client, clock, identity);
+    }
+
+    /** The work for {@code PlacementScheduler}: a started controller per leadership. */
+    public static LeaderWork work(WatermarkSettings settings, String identity, java.util.function.Consumer<WatermarkController> started) {
+        return (client, cache, clock) -> {
+            WatermarkController c = new WatermarkController(client, cache, settings, clock, identity);
+            c.start();
+            started.accept(c);
+            return c;
+        };
+    }
+
+    /** Waits for the cache's first lists, then runs the loop; returns once it runs. */
+    public void start() {
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        cache.awaitSynced();
+        cache.addListener(wake);
+        loop = Thread.ofPlatform().name("vmflex-watermark").daemon().start(this::run);
+        wake();
+        LOG.info("watermark migrations {}: watermark {}, at most {} per node, cooldown {} s; {} migrations listed",
+                settings.enabled() ? "on" : "off (targets only)", settings.watermark(),
+                settings.policy().maxMigrationsPerNode(), settings.policy().cooldown().toSeconds(), cache.migrations().size());
+    }
+
+    /** Rounds run so far. */
+    public long rounds() {
+        return rounds.get();
+    }
+
+    /** VirtualMachineMigrations this controller created. */
+    public long created() {
+        return created.get();
+    }
+
+    /** Targets written for migrations people made without one. */
+    public long targetsChosen() {
+        return targetsChosen.get();
+    }
+
+    /** Migrations people made that this controller ended Failed (nothing could take the VM). */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Nodes above their watermark in the last round (counting what leaves them). */
+    public int nodesOver() {
+        return nodesOver;
+    }
+
+    private void wake() {
+        synchronized (wakeLock) {
+            woken = true;
+            wakeLock.notifyAll();
+        }
+    }
+
+    private void wakeLater(Duration delay) {
+        if (running.get()) {
+            timer.schedule(this::wake, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void run() {
+        while (running.get()) {
+            synchronized (wakeLock) {
+                while (!woken && running.get()) {
+                    try {
+                        wakeLock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                woken = false;
+            }
+            if (!running.get()) {
+                return;
+            }
+            try {
+                round();
+            } catch (RuntimeException e) {
+                LOG.error("watermark round failed; next round on the next change or in {} ms", retryMillis, e);
+                backoff();
+            }
+        }
+    }
+
+    private void round() {
+        rounds.incrementAndGet();
+        Instant now = clock.instant();
+        List<VmInfo> vms = new ArrayList<>();
+        Set<String> autoMigrating = new HashSet<>();
+        for (NeonVm object : cache.vms()) {
+            VmInfo vm = KubeObjects.vm(object);
+            vms.add(vm);
+            var labels = object.getMetadata().getLabels();
+            if (labels != null && "true".equals(labels.get(WatermarkChoice.AUTO_MIGRATION_LABEL))) {
+                autoMigrating.add(vm.key());
+            }
+        }
+        ClusterSnapshot snapshot = KubeObjects.snapshot(cache.nodes(), cache.pods(), vms);
+        List<MigrationInfo> migrations = migrations(now);
+        WatermarkRound.Result result = WatermarkRound.plan(snapshot, autoMigrating, migrations, now, settings);
+        nodesOver = result.plan().over().size();
+        logStuck(result.plan());
+        for (WatermarkDecision d : result.decisions()) {
+            switch (d) {
+                case WatermarkDecision.Create c -> {
+                    Assumed a = new Assumed(c.vm().namespace(), c.vm().name(), c.vm().key(), c.move().target(), null,
+                            now.plus(UNCERTAIN_CREATE));
+                    creating.put(a.vmKey(), a);
+                    submit(() -> create(c, a));
+                }
+                case WatermarkDecision.AssignTarget t -> {
+                    statusWrites.put(t.migration().key(), new StatusWrite(t.migration().resourceVersion(), t.node(), null));
+                    submit(() -> assign(t));
+                }
+                case WatermarkDecision.Fail f -> {
+                    statusWrites.put(f.migration().key(), new StatusWrite(f.migration().resourceVersion(), null, f.message()));
+                    submit(() -> fail(f));
+                }
+            }
+        }
+        Instant next = result.plan().nextCheck();
+        for (Assumed a : creating.values()) {
+            if (a.name() == null && (next == null || a.until().isBefore(next))) {
+                next = a.until();
+            }
+        }
+        if (next != null && !next.equals(wakeAt)) {
+            wakeAt = next;
+            wakeLater(Duration.between(now, next).plusMillis(10));
+        }
+    }
+
+    /** The cache's migrations with this controller's writes in flight overlaid. */
+    private List<MigrationInfo> migrations(Instant now) {
+        List<MigrationInfo> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> present = new HashSet<>();
+        for (NeonVmm object : cache.migrations()) {
+            MigrationInfo m = MigrationInfo.of(object);
+            names.add(m.key());
+            present.add(m.key());
+            StatusWrite w = statusWrites.get(m.key());
+            if (w != null && !w.resourceVersion().equals(m.resourceVersion())) {
+                statusWrites.remove(m.key(), w);
+            } else if (w != null) {
+                m = new MigrationInfo(m.namespace(), m.name(), m.uid(), m.resourceVersion(), m.vmKey(), m.specTarget(),
+                        w.target() != null ? w.target() : m.statusTarget(), m.sourceNode(),
+                        w.failure() != null ? VmmPhase.Failed : m.phase(), m.createdAt(),
+                        w.failure() != null ? now : m.endedAt(), m.ours(), m.deleting());
+            }
+            out.add(m);
+        }
+        statusWrites.keySet().retainAll(present);
+        for (Assumed a : creating.values()) {
+            boolean seen = a.name() != null && names.contains(a.namespace() + "/" + a.name());
+            if (seen || (a.name() == null && now.isAfter(a.until()))) {
+                creating.remove(a.vmKey(), a);
+                continue;
+            }
+            out.add(new MigrationInfo(a.namespace(), a.name() == null ? "(creating)" : a.name(), null, null, a.vmKey(),
+                    a.target(), null, null, null, now, null, true, false));
+        }
+        return out;
+    }
+
+    private void create(WatermarkDecision.Create c, Assumed a) {
+        VmInfo vm = c.vm();
+        switch (writer.create(vm.namespace(), vm.name(), c.move().target())) {
+            case MigrationWriter.Created.Written(String name) -> {
+                creating.replace(a.vmKey(), a, new Assumed(a.namespace(), a.vmName(), a.vmKey(), a.target(), name, a.until()));
+                created.incrementAndGet();
+                retryMillis = RETRY_FIRST.toMillis();
+                LOG.info("created migration {}/{}: {} from {} to {} ({})", vm.namespace(), name, vm.key(), c.move().source(),
+                        c.move().target(), c.move().reason());
+                events.migrationCreated(vm, c.move().source(), name, "to " + c.move().target() + ": " + c.move().reason());
+                wake();
+            }
+            case MigrationWriter.Created.Refused(String message) -> {
+                creating.remove(a.vmKey(), a);
+                LOG.warn("migration of {} to {} refused: {}", vm.key(), c.move().target(), message);
+                backoff();
+            }
+            case MigrationWriter.Created.Unknown(String message) -> {
+                // it may exist: stays assumed until the watch shows it or UNCERTAIN_CREATE passes
+                LOG.warn("migration of {} to {}: no answer ({}); assumed made for {} s", vm.key(), c.move().target(), message,
+                        UNCERTAIN_CREATE.toSeconds());
+            }
+        }
+    }
+
+    private void assign(WatermarkDecision.AssignTarget t) {
+        Outcome o = writer.assignTarget(t.migration(), t.node());
+        if (o instanceof Outcome.Written) {
+            targetsChosen.incrementAndGet();
+            LOG.info("migration {}: target {}", t.migration().key(), t.node());
+        }
+        settle(t.migration(), o);
+    }
+
+    private void fail(WatermarkDecision.Fail f) {
+        Outcome o = writer.fail(f.migration(), f.message());
+        if (o instanceof Outcome.Written) {
+            failed.incrementAndGet();
+            LOG.info("migration {} failed: {}", f.migration().key(), f.message());
+        }
+        settle(f.migration(), o);
+    }
+
+    private void settle(MigrationInfo m, Outcome o) {
+        switch (o) {
+            case Outcome.Written w -> retryMillis = RETRY_FIRST.toMillis();
+            case Outcome.Stale s -> {
+                statusWrites.remove(m.key());
+                wakeLater(Duration.ofMillis(200));
+            }
+            case Outcome.Gone g -> statusWrites.remove(m.key());
+            case Outcome.Failed f -> {
+                statusWrites.remove(m.key());
+                LOG.warn("status of migration {} not written: {}", m.key(), f.message());
+                backoff();
+            }
+        }
+    }
+
+    private void logStuck(WatermarkPlan plan) {
+        Map<String, String> now = new HashMap<>();
+        for (WatermarkPlan.OverNode n : plan.over()) {
+            if (n.stuck() != null) {
+                now.put(n.node(), n.stuck());
+                if (!n.stuck().equals(stuckLogged.get(n.node()))) {
+                    LOG.warn("{}", n.stuck());
+                }
+            }
+        }
+        stuckLogged.clear();
+        stuckLogged.putAll(now);
+    }
+
+    private void backoff() {
+        long delay = retryMillis;
+        retryMillis = Math.min(RETRY_CAP.toMillis(), delay * 2);
+        wakeLater(Duration.ofMillis(delay));
+    }
+
+    private void submit(Runnable write) {
+        try {
+            writeSlots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            writers.execute(() -> {
+                try {
+                    if (running.get()) {
+                        write.run();
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("watermark write failed", e);
+                } finally {
+                    writeSlots.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            writeSlots.release();
+        }
+    }
+
+    /** Stops the loop and the writers (the cache is its owner's); writes in flight may still land. */
+    @Override
+    public void close() {
+        if (!running.compareAndSet(true, false)) {
+            return;
+        }
+        wake();
+        if (loop != null) {
+            loop.interrupt();
+        }
+        cache.removeListener(wake);
+        timer.shutdownNow();
+        writers.shutdownNow();
+    }
+}

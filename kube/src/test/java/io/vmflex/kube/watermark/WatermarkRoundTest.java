@@ -1,0 +1,101 @@
+package io.vmflex.kube.watermark;
+
+import io.vmflex.api.vm.VirtualMachineMigrationStatus.VmmPhase;
+import io.vmflex.api.vm.VmPhase;
+import io.vmflex.kube.placement.ClusterSnapshot;
+import io.vmflex.kube.placement.NodeInfo;
+import io.vmflex.kube.placement.NodeRequirements;
+import io.vmflex.kube.placement.NodeTaint;
+import io.vmflex.kube.placement.VmInfo;
+import io.vmflex.kube.placement.VmNodeContract;
+import io.vmflex.scheduler.core.Amount;
+import io.vmflex.scheduler.watermark.WatermarkPolicy;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class WatermarkRoundTest {
+
+    private static final long GI = 1L << 30;
+    private static final Instant T0 = Instant.parse("2026-12-06T08:00:00Z");
+    private static final Instant NOW = T0.plusSeconds(3600);
+    private static final WatermarkSettings SETTINGS = new WatermarkSettings(true, 0.9, new WatermarkPolicy(2, Duration.ofMinutes(5)));
+
+    static NodeInfo node(String name) {
+        return new NodeInfo(name, Map.of(), List.of(new NodeTaint(VmNodeContract.VM_NODE_TAINT, "true", "NoSchedule")), true,
+                false, new Amount(10_000, 100 * GI));
+    }
+
+    static VmInfo vm(String name, String node, long cpu, int age, VmPhase phase) {
+        return new VmInfo("ns", name, "uid-" + name, "1", T0.plusSeconds(age), node, VmNodeContract.SCHEDULER_NAME, false,
+                false, new Amount(250, GI), new Amount(cpu, GI), new Amount(cpu, GI), NodeRequirements.NONE, null, null, phase);
+    }
+
+    static MigrationInfo migration(String name, String vm, String specTarget, String source, VmmPhase phase, Instant ended) {
+        return new MigrationInfo("ns", name, "uid-" + name, "7", vm == null ? null : "ns/" + vm, specTarget, null, source, phase,
+                T0, ended, false, false);
+    }
+
+    static List<String> describe(WatermarkRound.Result r) {
+        List<String> out = new ArrayList<>();
+        for (WatermarkDecision d : r.decisions()) {
+            out.add(switch (d) {
+                case WatermarkDecision.Create c -> "create " + c.vm().name() + ">" + c.move().target();
+                case WatermarkDecision.AssignTarget t -> "target " + t.migration().name() + ">" + t.node();
+                case WatermarkDecision.Fail f -> "fail " + f.migration().name() + ": " + f.message();
+            });
+        }
+        return out;
+    }
+
+    /** a: 11 vCPUs (watermark 9); b: 2; c: 5. */
+    static List<VmInfo> vms(VmPhase oldPhase) {
+        return List.of(vm("old", "a", 1000, 0, oldPhase), vm("mid", "a", 1000, 1, VmPhase.Running),
+                vm("young", "a", 1000, 2, VmPhase.Running), vm("fixed", "a", 8000, 3, VmPhase.Running),
+                vm("on-b", "b", 2000, 0, VmPhase.Running), vm("on-c", "c", 5000, 0, VmPhase.Running));
+    }
+
+    static ClusterSnapshot snapshot(List<VmInfo> vms) {
+        return new ClusterSnapshot(List.of(node("a"), node("b"), node("c")), Map.of(), vms);
+    }
+
+    static final Set<String> AUTO = Set.of("ns/old", "ns/mid", "ns/young");
+
+    @Test
+    void shouldMoveOnlyRunningVmsAndCountTheMigrationsTheApiHolds() {
+        assertEquals(List.of("create old>b", "create mid>b"),
+                describe(WatermarkRound.plan(snapshot(vms(VmPhase.Running)), AUTO, List.of(), NOW, SETTINGS)));
+        // a VM not running (starting, or paused mid-migration) is not chosen
+        assertEquals(List.of("create mid>b", "create young>b"),
+                describe(WatermarkRound.plan(snapshot(vms(VmPhase.Pending)), AUTO, List.of(), NOW, SETTINGS)));
+        // old already leaves (a person's migration to c): one more is enough, and c holds old's room
+        assertEquals(List.of("create mid>b"), describe(WatermarkRound.plan(snapshot(vms(VmPhase.Running)), AUTO,
+                List.of(migration("by-hand", "old", "c", null, VmmPhase.Running, null)), NOW, SETTINGS)));
+        // old's last migration failed two minutes ago: cooldown
+        assertEquals(List.of("create mid>b", "create young>b"), describe(WatermarkRound.plan(snapshot(vms(VmPhase.Running)),
+                AUTO, List.of(migration("failed", "old", "c", "a", VmmPhase.Failed, NOW.minusSeconds(120))), NOW, SETTINGS)));
+    }
+
+    @Test
+    void shouldAnswerMigrationsPeopleMadeWithoutATarget() {
+        List<VmInfo> vms = new ArrayList<>(vms(VmPhase.Running));
+        vms.add(vm("unbound", null, 1000, 9, VmPhase.Pending));
+        var off = new WatermarkSettings(false, 0.9, WatermarkPolicy.DEFAULT);
+        List<MigrationInfo> made = List.of(
+                migration("move-on-b", "on-b", null, null, null, null),
+                migration("move-gone", "gone", null, null, VmmPhase.Pending, null),
+                migration("move-unbound", "unbound", null, null, null, null),
+                migration("move-running", "on-c", null, "c", VmmPhase.Running, null),
+                migration("no-vm-name", null, null, null, null, null));
+        // watermark migrations off: only the answers; a running one and one whose VM waits get none
+        assertEquals(List.of("target move-on-b>c", "fail move-gone: VirtualMachine ns/gone not found",
+                "fail no-vm-name: spec.vmName: required"), describe(WatermarkRound.plan(snapshot(vms), AUTO, made, NOW, off)));
+    }
+}
