@@ -6,7 +6,8 @@
 #   --from     `vmflex image build --from` alone (the archive already there: an image pulled or
 #              built elsewhere)
 #   debian     rootfs/build-postgres-image.sh (cp of the root, trims, initdb, initramfs, ext4)
-# Prints each run and the medians, wall time and the rootfs.img size (apparent and allocated).
+# Prints each run, the medians (wall time, rootfs.img size apparent and allocated) and the ratios
+# within each round.
 # Usage: bench-image-build.sh [RUNS] [IMAGES_DIR]   (default 3, <repo>/build/images: needs the test
 #        image and the postgres image's kernel and initramfs there). Needs root.
 set -eu
@@ -64,4 +65,9 @@ echo "medians over $RUNS runs, load average $(cut -d' ' -f1-3 /proc/loadavg):"
 echo "  debian builder (build-postgres-image.sh)      ${D} ms  rootfs.img $(size debian)"
 echo "  container route (buildah + image build --from) ${C} ms  rootfs.img $(size container)"
 echo "  image build --from alone                       ${F} ms"
-awk -v d="$D" -v c="$C" -v f="$F" 'BEGIN { printf "  ratio container route / debian %.2f, --from alone / debian %.2f\n", c / d, f / d }'
+# The host's load drifts between rounds: the ratio within each round (three builds back to back) is
+# the figure to trust, their median the summary.
+awk '{ t[$1] = $2 } NR % 3 == 0 { printf "%.3f %.3f\n", t["container"] / t["debian"], t["from"] / t["debian"] }' "$RESULTS" > "$WORK/ratios"
+mid() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+echo "  per round, container route / debian: $(cut -d' ' -f1 "$WORK/ratios" | paste -sd' '), median $(cut -d' ' -f1 "$WORK/ratios" | mid)"
+echo "  per round, --from alone / debian:     $(cut -d' ' -f2 "$WORK/ratios" | paste -sd' '), median $(cut -d' ' -f2 "$WORK/ratios" | mid)"
