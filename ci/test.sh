@@ -7,6 +7,8 @@ bash "$ROOT/ci/install-deps.sh" --kube
 bash "$ROOT/rootfs/build-test-image.sh" "$ROOT/build/images"
 bash "$ROOT/kernel/build-kernel.sh" --images "$ROOT/build/images"
 bash "$ROOT/rootfs/build-postgres-image.sh" "$ROOT/build/images"
+# A PostgreSQL container image made with buildah (no Docker engine), for PostgresContainerIT.
+bash "$ROOT/rootfs/oci/build-postgres-container.sh" "$ROOT/build/containers"
 # The kube module's tests run a real kube-apiserver (built once, ~4 min, cached in ~/.cache/vmflex).
 # Naming it makes its absence a failure there instead of a skip.
 KUBE_APISERVER=$(bash "$ROOT/ci/kube/build-apiserver.sh")
