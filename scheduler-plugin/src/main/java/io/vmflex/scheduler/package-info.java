@@ -5,7 +5,7 @@
  * <h2>Shape</h2>
  * <pre>
  *   agent ──PermitService──▶ Scheduler (lock, counters) ──▶ core.Accounts (pure books)
- *   vmmd / Kubernetes ──admit, deleteVm, addNode──▶ Scheduler     watermark.WatermarkChoice (pure)
+ *   vmmd / Kubernetes ──admit, deleteVm, addNode──▶ Scheduler     watermark.WatermarkChoice, WatermarkPlanner (pure)
  *                                                                  placement.Placement (pure)
  * </pre>
  * In standalone mode ({@code vmflex up}) the agent calls {@link io.vmflex.api.permit.PermitService}

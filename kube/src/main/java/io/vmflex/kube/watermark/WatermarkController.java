@@ -28,9 +28,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The leader's watermark migrations: every change in the {@link ClusterCache} (watches on VM Nodes, Pods,
@@ -42,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Between a create and its watch event the migration is <em>assumed</em>: the rounds see it in
  * flight, so its VM is not chosen again nor its target's room given away. A create that failed without
  * an answer (it may exist) stays assumed for {@link #UNCERTAIN_CREATE}, by when the watch has shown it if it
- * was made. A status write in flight is overlaid the same way until the object's resourceVersion moves.
+ * was made; so does one made, until the watch shows it. A status write in flight is overlaid the same way until the object's resourceVersion moves.
  *
  * <p>Thread-safety: {@link #start()} and {@link #close()} from one owner; informer callbacks and writers
  * only wake the loop and touch the concurrent maps.
@@ -69,7 +71,7 @@ public final class WatermarkController implements AutoCloseable {
     private final MigrationWriter writer;
     private final WatermarkEvents events;
     private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
-    private final java.util.concurrent.Semaphore writeSlots = new java.util.concurrent.Semaphore(WRITERS);
+    private final Semaphore writeSlots = new Semaphore(WRITERS);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vmflex-watermark-timer");
         t.setDaemon(true);
@@ -101,7 +103,7 @@ public final class WatermarkController implements AutoCloseable {
     }
 
     /** The work for {@code PlacementScheduler}: a started controller per leadership. */
-    public static LeaderWork work(WatermarkSettings settings, String identity, java.util.function.Consumer<WatermarkController> started) {
+    public static LeaderWork work(WatermarkSettings settings, String identity, Consumer<WatermarkController> started) {
         return (client, cache, clock) -> {
             WatermarkController c = new WatermarkController(client, cache, settings, clock, identity);
             c.start();
@@ -224,7 +226,7 @@ public final class WatermarkController implements AutoCloseable {
         }
         Instant next = result.plan().nextCheck();
         for (Assumed a : creating.values()) {
-            if (a.name() == null && (next == null || a.until().isBefore(next))) {
+            if (next == null || a.until().isBefore(next)) {
                 next = a.until();
             }
         }
@@ -257,7 +259,8 @@ public final class WatermarkController implements AutoCloseable {
         statusWrites.keySet().retainAll(present);
         for (Assumed a : creating.values()) {
             boolean seen = a.name() != null && names.contains(a.namespace() + "/" + a.name());
-            if (seen || (a.name() == null && now.isAfter(a.until()))) {
+            // by then the watch has shown it if it exists (made, or deleted again by someone meanwhile)
+            if (seen || now.isAfter(a.until())) {
                 creating.remove(a.vmKey(), a);
                 continue;
             }

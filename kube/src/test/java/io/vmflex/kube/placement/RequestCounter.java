@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Counts the requests one fabric8 client sends, by method and resource (names left out, a watch
  * marked as one), through the client's interceptor chain. Thread-safe.
  */
-final class RequestCounter implements Interceptor {
+public final class RequestCounter implements Interceptor {
 
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
@@ -32,7 +32,7 @@ final class RequestCounter implements Interceptor {
                 i++;
                 continue;
             }
-            if (p.equals("virtualmachines") || p.equals("nodes") || p.equals("pods") || p.equals("events")
+            if (p.equals("virtualmachines") || p.equals("virtualmachinemigrations") || p.equals("nodes") || p.equals("pods") || p.equals("events")
                     || p.equals("leases") || p.equals("status")) {
                 out.append(out.isEmpty() ? "" : "/").append(p);
             }
@@ -45,13 +45,13 @@ final class RequestCounter implements Interceptor {
         return counts.values().stream().mapToLong(LongAdder::sum).sum();
     }
 
-    Map<String, Long> snapshot() {
+    public Map<String, Long> snapshot() {
         Map<String, Long> out = new TreeMap<>();
         counts.forEach((k, v) -> out.put(k, v.sum()));
         return out;
     }
 
-    static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {
+    public static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {
         Map<String, Long> out = new TreeMap<>();
         after.forEach((k, v) -> {
             long d = v - before.getOrDefault(k, 0L);

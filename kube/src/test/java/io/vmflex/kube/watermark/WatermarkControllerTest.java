@@ -7,7 +7,10 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmflex.api.vm.VirtualMachineMigrationStatus.VmmPhase;
 import io.vmflex.kube.crd.NeonVm;
 import io.vmflex.kube.crd.NeonVmm;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vmflex.kube.placement.PlacementScheduler;
+import io.vmflex.kube.placement.RequestCounter;
 import io.vmflex.kube.placement.SchedulerSettings;
 import io.vmflex.kube.placement.SchedulerTestCluster;
 import io.vmflex.kube.placement.VmNodeContract;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,7 +86,10 @@ class WatermarkControllerTest {
 
     /** A scheduler replica with watermark migrations, as the scheduler's account; closed after the test. */
     private AtomicReference<WatermarkController> scheduler(String identity, int maxPerNode) {
-        KubernetesClient client = cluster.schedulerClient(schedulerKubeconfig);
+        return scheduler(identity, maxPerNode, cluster.schedulerClient(schedulerKubeconfig));
+    }
+
+    private AtomicReference<WatermarkController> scheduler(String identity, int maxPerNode, KubernetesClient client) {
         SchedulerSettings s = SchedulerSettings.defaults(identity);
         s = new SchedulerSettings(identity, s.leaseNamespace(), "water-" + run, Duration.ofSeconds(4), Duration.ofSeconds(3),
                 Duration.ofMillis(500), false, true, 8);
@@ -190,7 +197,10 @@ class WatermarkControllerTest {
         aSecondLater();
         runningVm("a-young", a, 2, true);
         // a holds 18 vCPUs against 14.4: the two oldest labelled VMs (4 vCPUs) bring it to 14
-        var controller = scheduler("only", 3);
+        RequestCounter requests = new RequestCounter();
+        var controller = scheduler("only", 3, new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(Files.readString(schedulerKubeconfig)))
+                .withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("count", requests)).build());
 
         await().atMost(30, TimeUnit.SECONDS).until(() -> migrations().size() >= 2);
         awaitRoundsAfterAChange(controller, a);
@@ -203,6 +213,18 @@ class WatermarkControllerTest {
         }
         assertEquals(2, controller.get().created());
         assertEquals(0, controller.get().nodesOver(), "a is below its watermark once its two VMs leave");
+        assertEquals(2L, requests.snapshot().get("POST virtualmachinemigrations"), requests.snapshot().toString());
+
+        // the node daemons' status writes wake rounds; the scheduler answers them from its watches alone
+        Map<String, Long> before = requests.snapshot();
+        long rounds = controller.get().rounds();
+        for (int i = 0; i < 10; i++) {
+            cluster.admin.resources(NeonVm.class).inNamespace(ns).withName("a-young").subresource("status")
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"restartCount\":" + i + "}}");
+        }
+        await().atMost(10, TimeUnit.SECONDS).until(() -> controller.get().rounds() > rounds);
+        Map<String, Long> during = RequestCounter.minus(requests.snapshot(), before);
+        assertTrue(during.keySet().stream().allMatch(k -> k.contains("leases") || k.startsWith("POST events")), during.toString());
         // what a person sees: kubectl lists them, Events on the VM and on the Node say why
         String table = cluster.kube.kubectl("get", "neonvmm", "-n", ns, "-o", "wide").orFail();
         assertTrue(table.contains("z-old") && table.contains("m-mid"), table);
