@@ -51,7 +51,7 @@ public final class MigrationWriter {
                 .withLabels(Map.of(MigrationContract.CREATED_BY_LABEL, MigrationContract.CREATED_BY,
                         MigrationContract.REASON_LABEL, MigrationContract.REASON_WATERMARK))
                 .build());
-        object.setSpec(new VirtualMachineMigrationSpec(vmName, null, null, null, null, null, null, null, null, null, target));
+        object.setSpec(new VirtualMachineMigrationSpec(vmName, null, null, null, null, null, null, null, null, null, target, null, null, null, null));
         try {
             NeonVmm made = client.resources(NeonVmm.class).inNamespace(namespace).resource(object).create();
             return new Created.Written(made.getMetadata().getName());
