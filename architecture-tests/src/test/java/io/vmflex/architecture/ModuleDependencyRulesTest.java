@@ -88,7 +88,7 @@ class ModuleDependencyRulesTest {
      * Kubernetes front, {@code vmflex scheduler}, included).
      */
     static final ArchRule SCHEDULER_NEVER_REACHES_THE_DAEMON = noClasses()
-            .that().resideInAnyPackage("io.vmflex.scheduler..", "io.vmflex.kube.placement..")
+            .that().resideInAnyPackage("io.vmflex.scheduler..", "io.vmflex.kube.placement..", "io.vmflex.kube.permit..")
             .should().dependOnClassesThat().resideInAnyPackage("io.vmflex.vmm..")
             .because("the scheduler places VMs and grants permits; it never drives a VM's QEMU")
             .allowEmptyShould(true);
