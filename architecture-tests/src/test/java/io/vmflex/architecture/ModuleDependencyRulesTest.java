@@ -88,7 +88,8 @@ class ModuleDependencyRulesTest {
      * Kubernetes front, {@code vmflex scheduler}, included).
      */
     static final ArchRule SCHEDULER_NEVER_REACHES_THE_DAEMON = noClasses()
-            .that().resideInAnyPackage("io.vmflex.scheduler..", "io.vmflex.kube.placement..", "io.vmflex.kube.watermark..")
+            .that().resideInAnyPackage("io.vmflex.scheduler..", "io.vmflex.kube.placement..", "io.vmflex.kube.watermark..",
+                    "io.vmflex.kube.permit..")
             .should().dependOnClassesThat().resideInAnyPackage("io.vmflex.vmm..")
             .because("the scheduler places VMs and grants permits; it never drives a VM's QEMU")
             .allowEmptyShould(true);

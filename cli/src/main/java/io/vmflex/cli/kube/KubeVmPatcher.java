@@ -1,20 +1,11 @@
 package io.vmflex.cli.kube;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmflex.agent.core.Allocation;
 import io.vmflex.agent.daemon.DaemonAdmin;
 import io.vmflex.agent.daemon.DaemonPorts;
 import io.vmflex.agent.runner.PatchOutcome;
 import io.vmflex.agent.runner.VmPatcher;
-import io.vmflex.api.json.ApiMapper;
 import io.vmflex.api.vm.Guest;
 import io.vmflex.api.vm.VirtualMachine;
 import io.vmflex.kube.node.LocalName;
@@ -42,10 +33,8 @@ import java.util.concurrent.ExecutorService;
  */
 public final class KubeVmPatcher implements VmPatcher {
 
-    private static final ObjectMapper JSON = ApiMapper.json();
-    private static final int ATTEMPTS = 4;
     /** The agent's name in the object's managedFields: who changed {@code use} is visible with kubectl. */
-    public static final String FIELD_MANAGER = "vmflex-agent";
+    public static final String FIELD_MANAGER = VmUsePatch.FIELD_MANAGER;
     /** How long the node controller may take to apply a patch before the agent counts it failed. */
     static final Duration APPLY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -74,45 +63,10 @@ public final class KubeVmPatcher implements VmPatcher {
             ObjectKey key = LocalName.decode(vm).orElseThrow(() -> new IllegalArgumentException("VM " + vm
                     + " is not a VirtualMachine of the API (its name is not namespace-name-length)"));
             long slotsWanted = use.memBytes() / slot;
-            patchObject(key, use.cpuMillis(), slotsWanted, revision);
+            VmUsePatch.apply(client, key, use.cpuMillis(), slotsWanted, revision, Instant.now(clock));
             awaitApplied(vm, use.cpuMillis(), slotsWanted);
             return PatchOutcome.APPLIED;
         }, executor);
-    }
-
-    private void patchObject(ObjectKey key, long cpuMillis, long slotsWanted, long revision) {
-        for (int attempt = 1; ; attempt++) {
-            GenericKubernetesResource object = client.genericKubernetesResources("vm.neon.tech/v1", "VirtualMachine")
-                    .inNamespace(key.namespace()).withName(key.name()).get();
-            if (object == null) {
-                throw new IllegalStateException("VirtualMachine " + key + " is gone");
-            }
-            JsonNode guest = JSON.valueToTree(object.getAdditionalProperties().get("spec")).path("guest");
-            JsonNode cpus = guest.path("cpus").path("use");
-            JsonNode memory = guest.path("memorySlots").path("use");
-            if (cpus.isMissingNode() || memory.isMissingNode()) {
-                throw new IllegalStateException("VirtualMachine " + key + " has no spec.guest.cpus.use or memorySlots.use");
-            }
-            ArrayNode patch = JSON.createArrayNode();
-            patch.addObject().put("op", "test").put("path", "/spec/guest/cpus/use").set("value", cpus);
-            patch.addObject().put("op", "test").put("path", "/spec/guest/memorySlots/use").set("value", memory);
-            patch.addObject().put("op", "replace").put("path", "/spec/guest/cpus/use").put("value", cpuMillis + "m");
-            patch.addObject().put("op", "replace").put("path", "/spec/guest/memorySlots/use").put("value", slotsWanted);
-            ObjectNode target = patch.addObject().put("op", "add").put("path", "/spec/targetRevision").putObject("value");
-            target.putObject("revision").put("value", revision).put("flags", 0);
-            target.put("updatedAt", Instant.now(clock).toString());
-            try {
-                client.genericKubernetesResources("vm.neon.tech/v1", "VirtualMachine").inNamespace(key.namespace())
-                        .withName(key.name()).patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
-                                .withFieldManager(FIELD_MANAGER).build(), patch.toString());
-                return;
-            } catch (KubernetesClientException e) {
-                // 422: a test op failed, the object changed after it was read; read it again
-                if (e.getCode() != 422 || attempt >= ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
     }
 
     /** Waits until the daemon's VM has the new {@code use}: the node controller applied the object. */

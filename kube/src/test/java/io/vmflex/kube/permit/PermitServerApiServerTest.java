@@ -278,4 +278,34 @@ class PermitServerApiServerTest {
         assertEquals(200, raw.send(HttpRequest.newBuilder(url().resolve("/readyz")).build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode());
     }
+
+    @Test
+    void shouldTrustANewLeadersCaOnceItIsPublished() throws Exception {
+        String vmA = PermitFixture.local(ns, "vm-a");
+        int port;
+        PermitTls.Issued newCa = PermitTls.issue(List.of("127.0.0.1"), Clock.systemUTC());
+        // the old leader, its CA published, and an agent that trusts the ConfigMap
+        try (PermitServer old = PermitServer.start(new InetSocketAddress("127.0.0.1", 0), tls.keys(),
+                new PermitAuthenticator(new ApiTokenReviewer(schedulerClient), cache::pod, Clock.systemUTC()), new PermitCounters())) {
+            old.lead(books);
+            port = old.address().getPort();
+        }
+        PermitClient agent = new PermitClient(URI.create("https://127.0.0.1:" + port), () -> tokenA,
+                () -> PermitTls.readPublished(cluster.admin, PermitFixture.NS), Duration.ofSeconds(10));
+        agent.reportWith(() -> reportA(null, 0));
+        // a new leader at the same address (the Service) with its own CA, published as it starts leading
+        try (PermitServer leader = PermitServer.start(new InetSocketAddress("127.0.0.1", port), newCa.keys(),
+                new PermitAuthenticator(new ApiTokenReviewer(schedulerClient), cache::pod, Clock.systemUTC()), new PermitCounters())) {
+            leader.lead(books);
+            PermitTls.publish(schedulerClient, PermitFixture.NS, tls.caPem());
+            var untrusted = assertThrows(PermitClient.PermitCallException.class,
+                    () -> agent.requestPermit(ask(nodeA, vmA, ONE, ONE)));
+            assertTrue(untrusted.getMessage().contains("TLS handshake"), untrusted.getMessage());
+            PermitTls.publish(schedulerClient, PermitFixture.NS, newCa.caPem());
+            assertEquals(PermitOutcome.GRANTED, agent.requestPermit(ask(nodeA, vmA, ONE, ONE)).outcome(),
+                    "the CA is re-read after the failed handshake");
+        } finally {
+            PermitTls.publish(schedulerClient, PermitFixture.NS, tls.caPem());
+        }
+    }
 }
