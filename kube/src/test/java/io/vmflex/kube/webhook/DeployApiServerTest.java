@@ -97,11 +97,22 @@ class DeployApiServerTest {
         yes(wrong, "vmflex-node", "create", "events", "-n", "demo");
         yes(wrong, "vmflex-node", "patch", "events", "-n", "demo");
         no(wrong, "vmflex-node", "update", "virtualmachines.vm.neon.tech", "-n", "demo");
-        no(wrong, "vmflex-node", "get", "nodes/node-1");
+        // issue 18: VirtualMachineMigrations, the Nodes' annotations, status.node of a moved VM, the cluster secret
+        yes(wrong, "vmflex-node", "watch", "virtualmachinemigrations.vm.neon.tech", "-A");
+        yes(wrong, "vmflex-node", "update", "virtualmachinemigrations.vm.neon.tech", "--subresource=status", "-n", "demo");
+        yes(wrong, "vmflex-node", "patch", "virtualmachines.vm.neon.tech", "--subresource=status", "-n", "demo");
+        yes(wrong, "vmflex-node", "get", "nodes/node-1");
+        yes(wrong, "vmflex-node", "list", "nodes");
+        yes(wrong, "vmflex-node", "patch", "nodes/node-1");
+        yes(wrong, "vmflex-node", "get", "secrets/vmflex-cluster", "-n", "vmflex-system");
+        no(wrong, "vmflex-node", "get", "secrets/vmflex-webhook-tls", "-n", "vmflex-system");
+        no(wrong, "vmflex-node", "get", "secrets/vmflex-cluster", "-n", "demo");
+        no(wrong, "vmflex-node", "list", "secrets", "-n", "vmflex-system");
+        no(wrong, "vmflex-node", "create", "virtualmachinemigrations.vm.neon.tech", "-n", "demo");
+        no(wrong, "vmflex-node", "update", "virtualmachinemigrations.vm.neon.tech", "-n", "demo");
         no(wrong, "vmflex-node", "delete", "virtualmachines.vm.neon.tech", "-n", "demo");
         no(wrong, "vmflex-node", "create", "virtualmachines.vm.neon.tech", "-n", "demo");
         no(wrong, "vmflex-node", "delete", "nodes/node-1");
-        no(wrong, "vmflex-node", "list", "nodes");
         no(wrong, "vmflex-node", "get", "secrets", "-n", "demo");
         no(wrong, "vmflex-node", "create", "pods/exec", "-n", "demo");
         // scheduler
