@@ -252,10 +252,16 @@ public final class MigrationController implements AutoCloseable, NodeController.
         }
     }
 
-    /** Every running migration of this daemon gets looked at again (progress); ones whose object went are followed here. */
+    /**
+     * Every running migration of this daemon gets looked at again (progress); ones whose object went are
+     * followed here. Migrations not started yet whose VM is bound here are looked at too: their VM starting
+     * to run, or being deleted, is no change of the migration object.
+     */
     private void poll() {
         while (!closed) {
             LockSupport.parkNanos(POLL.toNanos());
+            vmms().filter(m -> !m.ended() && !"Running".equals(m.phase()) && m.vm() != null && nodes.bound(m.vm()).isPresent())
+                    .forEach(m -> queue.add(m.key()));
             for (Map.Entry<String, Active> e : active.entrySet()) {
                 Active a = e.getValue();
                 if (vmmInformer.getStore().getByKey(a.vmm().namespace() + "/" + a.vmm().name()) != null) {

@@ -97,16 +97,19 @@ class DeployApiServerTest {
         yes(wrong, "vmflex-node", "create", "events", "-n", "demo");
         yes(wrong, "vmflex-node", "patch", "events", "-n", "demo");
         no(wrong, "vmflex-node", "update", "virtualmachines.vm.neon.tech", "-n", "demo");
-        // Nodes: the peers' migration and underlay addresses, and its own Node's annotations (issue 18)
+        // issue 18: VirtualMachineMigrations, the Nodes' annotations, status.node of a moved VM, the cluster secret
+        yes(wrong, "vmflex-node", "watch", "virtualmachinemigrations.vm.neon.tech", "-A");
+        yes(wrong, "vmflex-node", "update", "virtualmachinemigrations.vm.neon.tech", "--subresource=status", "-n", "demo");
+        yes(wrong, "vmflex-node", "patch", "virtualmachines.vm.neon.tech", "--subresource=status", "-n", "demo");
         yes(wrong, "vmflex-node", "get", "nodes/node-1");
         yes(wrong, "vmflex-node", "list", "nodes");
         yes(wrong, "vmflex-node", "patch", "nodes/node-1");
-        yes(wrong, "vmflex-node", "watch", "virtualmachinemigrations.vm.neon.tech", "-A");
-        yes(wrong, "vmflex-node", "update", "virtualmachinemigrations.vm.neon.tech", "--subresource=status", "-n", "demo");
+        yes(wrong, "vmflex-node", "get", "secrets/vmflex-cluster", "-n", "vmflex-system");
+        no(wrong, "vmflex-node", "get", "secrets/vmflex-webhook-tls", "-n", "vmflex-system");
+        no(wrong, "vmflex-node", "get", "secrets/vmflex-cluster", "-n", "demo");
+        no(wrong, "vmflex-node", "list", "secrets", "-n", "vmflex-system");
         no(wrong, "vmflex-node", "create", "virtualmachinemigrations.vm.neon.tech", "-n", "demo");
         no(wrong, "vmflex-node", "update", "virtualmachinemigrations.vm.neon.tech", "-n", "demo");
-        yes(wrong, "vmflex-node", "get", "secrets/vmflex-cluster", "-n", "vmflex-system");
-        no(wrong, "vmflex-node", "get", "secrets/other", "-n", "vmflex-system");
         no(wrong, "vmflex-node", "delete", "virtualmachines.vm.neon.tech", "-n", "demo");
         no(wrong, "vmflex-node", "create", "virtualmachines.vm.neon.tech", "-n", "demo");
         no(wrong, "vmflex-node", "delete", "nodes/node-1");
@@ -135,16 +138,6 @@ class DeployApiServerTest {
         no(wrong, "vmflex-scheduler", "update", "nodes/node-1");
         no(wrong, "vmflex-scheduler", "create", "pods/binding", "-n", "demo");
         no(wrong, "vmflex-scheduler", "get", "secrets", "-n", "vmflex-system");
-        // permits over the network (issue 18): TokenReview, the CA ConfigMap; the agent reads the CA
-        yes(wrong, "vmflex-scheduler", "create", "tokenreviews.authentication.k8s.io");
-        yes(wrong, "vmflex-scheduler", "create", "configmaps", "-n", "vmflex-system");
-        yes(wrong, "vmflex-scheduler", "update", "configmaps/vmflex-scheduler-ca", "-n", "vmflex-system");
-        no(wrong, "vmflex-scheduler", "update", "configmaps/other", "-n", "vmflex-system");
-        no(wrong, "vmflex-scheduler", "create", "configmaps", "-n", "demo");
-        no(wrong, "vmflex-scheduler", "create", "serviceaccounts/token", "-n", "vmflex-system");
-        yes(wrong, "vmflex-node", "get", "configmaps/vmflex-scheduler-ca", "-n", "vmflex-system");
-        no(wrong, "vmflex-node", "get", "configmaps/other", "-n", "vmflex-system");
-        no(wrong, "vmflex-node", "create", "tokenreviews.authentication.k8s.io");
         // webhook
         yes(wrong, "vmflex-webhook", "get", "validatingwebhookconfigurations/vmflex-webhook");
         yes(wrong, "vmflex-webhook", "update", "validatingwebhookconfigurations/vmflex-webhook");
