@@ -25,13 +25,16 @@ CH=$(mktemp -d /tmp/vmflex-deb-chroot.XXXXXX)
 log() { echo "deb-install-test: $*" >&2; }
 in_ch() { chroot "$CH" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
 cleanup() {
+  # The daemons first: a daemon that sees its QEMU die restarts it (restart policy), and the new
+  # QEMU would outlive this script.
+  [ -n "${DAEMON:-}" ] && kill -9 "$DAEMON" 2>/dev/null || true
+  unit=$(cat "$CH/run/systemd-standin/vmmd.service.pid" 2>/dev/null || true)
+  [ -n "$unit" ] && kill -9 "$unit" 2>/dev/null || true
+  sleep 0.5
   # Our VMs only: the QEMUs whose root directory is this chroot.
   for pid in $(pgrep qemu-system 2>/dev/null); do
     [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$CH" ] && kill -9 "$pid" 2>/dev/null || true
   done
-  [ -n "${DAEMON:-}" ] && kill -9 "$DAEMON" 2>/dev/null || true
-  unit=$(cat "$CH/run/systemd-standin/vmmd.service.pid" 2>/dev/null || true)
-  [ -n "$unit" ] && kill -9 "$unit" 2>/dev/null || true
   sleep 1
   find /sys/fs/cgroup -depth -type d -name 'vmflex-debtest*' -exec rmdir {} \; 2>/dev/null || true
   for m in dev/pts dev proc sys; do umount -l "$CH/$m" 2>/dev/null || true; done
