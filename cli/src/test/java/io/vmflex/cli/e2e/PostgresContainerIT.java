@@ -17,11 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -64,6 +66,12 @@ class PostgresContainerIT {
             daemon.destroy();
             daemon.waitFor();
             new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
+        }
+        if (work != null) {
+            // The image store is 300 MiB a run; the daemon's log and the console stay for a look after a failure.
+            try (Stream<Path> paths = Files.walk(work.resolve("images"))) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
