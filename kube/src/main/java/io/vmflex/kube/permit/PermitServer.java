@@ -8,6 +8,7 @@ import io.vmflex.api.permit.InvalidPermitMessageException;
 import io.vmflex.api.permit.NodeReport;
 import io.vmflex.api.permit.PermitCodec;
 import io.vmflex.api.permit.PermitRequest;
+import io.vmflex.kube.webhook.CappedBody;
 import io.vmflex.kube.webhook.ServingKeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,9 +16,7 @@ import org.slf4j.LoggerFactory;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -242,28 +241,10 @@ public final class PermitServer implements AutoCloseable {
     }
 
     private static byte[] readCapped(HttpExchange exchange, int cap) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > cap) {
-                    return null;
-                }
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-        try (InputStream in = exchange.getRequestBody()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int total = 0;
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                total += n;
-                if (total > cap) {
-                    return null;
-                }
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
+        try {
+            return CappedBody.read(exchange, cap);
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 

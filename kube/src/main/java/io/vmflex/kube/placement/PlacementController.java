@@ -16,12 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,9 +36,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PlacementController implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PlacementController.class);
-    /** After a write that failed for a reason other than a stale view: the next try, doubled up to the cap. */
-    private static final Duration RETRY_FIRST = Duration.ofMillis(500);
-    private static final Duration RETRY_CAP = Duration.ofSeconds(30);
     /** After a conflict the watch brings the newer object; this wake covers an event that came first. */
     private static final Duration STALE_RECHECK = Duration.ofMillis(200);
 
@@ -54,42 +45,32 @@ public final class PlacementController implements AutoCloseable {
     private final PlacementRound.Policy policy;
     private final VmWriter writer;
     private final SchedulingEvents events;
-    private final Semaphore writeSlots;
-    private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "vmflex-placement-timer");
-        t.setDaemon(true);
-        return t;
-    });
-    private final Object wakeLock = new Object();
-    private boolean woken;
-    private final AtomicBoolean running = new AtomicBoolean();
     private final Map<String, Assumed> assumed = new ConcurrentHashMap<>();
     private final Map<String, String> marking = new ConcurrentHashMap<>();
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong bound = new AtomicLong();
-    private volatile long retryMillis = RETRY_FIRST.toMillis();
     private final ClusterCache cache;
-    private final Runnable wake = this::wake;
-    private Thread loop;
+
+    private final RoundLoop loop;
+    private final Runnable wake;
 
     public PlacementController(KubernetesClient client, ClusterCache cache, SchedulerSettings settings, Clock clock) {
         this.cache = cache;
+        this.loop = new RoundLoop("vmflex-placement", settings.writeParallelism(), this::round);
+        this.wake = loop::wake;
         this.policy = new PlacementRound.Policy(settings.scheduleUnnamed());
         this.writer = new VmWriter(client, clock);
         this.events = new SchedulingEvents(client, clock, settings.identity());
-        this.writeSlots = new Semaphore(settings.writeParallelism());
     }
 
     /** Waits for the cache's first lists, then runs the loop; returns once it runs. */
     public void start() {
-        if (!running.compareAndSet(false, true)) {
+        if (loop.running()) {
             return;
         }
         cache.awaitSynced();
         cache.addListener(wake);
-        loop = Thread.ofPlatform().name("vmflex-placement").daemon().start(this::run);
-        wake();
+        loop.start();
         LOG.info("placement started: {} VM nodes, {} pods, {} VirtualMachines", cache.nodes().size(), cache.pods().size(),
                 cache.vms().size());
     }
@@ -102,43 +83,6 @@ public final class PlacementController implements AutoCloseable {
     /** Bindings written by this controller. */
     public long bindings() {
         return bound.get();
-    }
-
-    private void wake() {
-        synchronized (wakeLock) {
-            woken = true;
-            wakeLock.notifyAll();
-        }
-    }
-
-    private void wakeLater(Duration delay) {
-        if (running.get()) {
-            timer.schedule(this::wake, delay.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void run() {
-        while (running.get()) {
-            synchronized (wakeLock) {
-                while (!woken && running.get()) {
-                    try {
-                        wakeLock.wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                woken = false;
-            }
-            if (!running.get()) {
-                return;
-            }
-            try {
-                round();
-            } catch (RuntimeException e) {
-                LOG.error("placement round failed; next round on the next change or in {} ms", retryMillis, e);
-                backoff();
-            }
-        }
     }
 
     private void round() {
@@ -180,14 +124,14 @@ public final class PlacementController implements AutoCloseable {
             switch (d) {
                 case Decision.Bind b -> {
                     assumed.put(b.vm().key(), new Assumed(b.vm().uid(), b.node()));
-                    submit(() -> bind(b));
+                    loop.submit(() -> bind(b));
                 }
                 case Decision.MarkUnschedulable u -> {
                     if (u.message().equals(marking.put(u.vm().key(), u.message()))) {
                         continue;
                     }
                     NeonVm object = objects.get(u.vm().key());
-                    submit(() -> markUnschedulable(u, object));
+                    loop.submit(() -> markUnschedulable(u, object));
                 }
             }
         }
@@ -199,20 +143,20 @@ public final class PlacementController implements AutoCloseable {
         switch (outcome) {
             case VmWriter.Outcome.Written w -> {
                 bound.incrementAndGet();
-                retryMillis = RETRY_FIRST.toMillis();
+                loop.succeeded();
                 LOG.info("bound {} to {} (score {})", vm.key(), b.node(), b.score());
                 events.normal(vm, "Scheduled", "Successfully assigned " + vm.key() + " to " + b.node());
             }
             case VmWriter.Outcome.Stale s -> {
                 assumed.remove(vm.key());
-                wakeLater(STALE_RECHECK);
+                loop.wakeLater(STALE_RECHECK);
             }
             case VmWriter.Outcome.Gone g -> assumed.remove(vm.key());
             case VmWriter.Outcome.Failed f -> {
                 // the label may or may not be on: drop the assumption; the cache will say which
                 assumed.remove(vm.key());
                 LOG.warn("binding {} to {} failed: {}", vm.key(), b.node(), f.message());
-                backoff();
+                loop.backoff();
             }
         }
     }
@@ -226,59 +170,21 @@ public final class PlacementController implements AutoCloseable {
             }
             case VmWriter.Outcome.Stale s -> {
                 marking.remove(vm.key(), u.message());
-                wakeLater(STALE_RECHECK);
+                loop.wakeLater(STALE_RECHECK);
             }
             case VmWriter.Outcome.Gone g -> marking.remove(vm.key(), u.message());
             case VmWriter.Outcome.Failed f -> {
                 marking.remove(vm.key(), u.message());
                 LOG.warn("marking {} unschedulable failed: {}", vm.key(), f.message());
-                backoff();
+                loop.backoff();
             }
-        }
-    }
-
-    private void backoff() {
-        long delay = retryMillis;
-        retryMillis = Math.min(RETRY_CAP.toMillis(), delay * 2);
-        wakeLater(Duration.ofMillis(delay));
-    }
-
-    private void submit(Runnable write) {
-        try {
-            writeSlots.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        try {
-            writers.execute(() -> {
-                try {
-                    if (running.get()) {
-                        write.run();
-                    }
-                } catch (RuntimeException e) {
-                    LOG.error("placement write failed", e);
-                } finally {
-                    writeSlots.release();
-                }
-            });
-        } catch (RuntimeException e) {
-            writeSlots.release();
         }
     }
 
     /** Stops the loop and the writers (the cache is its owner's); writes in flight may still land. */
     @Override
     public void close() {
-        if (!running.compareAndSet(true, false)) {
-            return;
-        }
-        wake();
-        if (loop != null) {
-            loop.interrupt();
-        }
         cache.removeListener(wake);
-        timer.shutdownNow();
-        writers.shutdownNow();
+        loop.close();
     }
 }

@@ -5,6 +5,7 @@ import io.vmflex.api.vm.VirtualMachineMigrationStatus.VmmPhase;
 import io.vmflex.kube.crd.NeonVm;
 import io.vmflex.kube.crd.NeonVmm;
 import io.vmflex.kube.placement.ClusterCache;
+import io.vmflex.kube.placement.RoundLoop;
 import io.vmflex.kube.placement.ClusterSnapshot;
 import io.vmflex.kube.placement.KubeObjects;
 import io.vmflex.kube.placement.LeaderWork;
@@ -25,12 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -53,8 +48,6 @@ public final class WatermarkController implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WatermarkController.class);
     static final Duration UNCERTAIN_CREATE = Duration.ofSeconds(30);
-    private static final Duration RETRY_FIRST = Duration.ofMillis(500);
-    private static final Duration RETRY_CAP = Duration.ofSeconds(30);
     private static final int WRITERS = 8;
 
     /** A migration this controller created (or is creating) that its cache has not shown yet. */
@@ -70,16 +63,6 @@ public final class WatermarkController implements AutoCloseable {
     private final Clock clock;
     private final MigrationWriter writer;
     private final WatermarkEvents events;
-    private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
-    private final Semaphore writeSlots = new Semaphore(WRITERS);
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "vmflex-watermark-timer");
-        t.setDaemon(true);
-        return t;
-    });
-    private final Object wakeLock = new Object();
-    private boolean woken;
-    private final AtomicBoolean running = new AtomicBoolean();
     private final Map<String, Assumed> creating = new ConcurrentHashMap<>();
     private final Map<String, StatusWrite> statusWrites = new ConcurrentHashMap<>();
     private final AtomicLong rounds = new AtomicLong();
@@ -88,14 +71,16 @@ public final class WatermarkController implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private volatile int nodesOver;
     private volatile Instant wakeAt;
-    private volatile long retryMillis = RETRY_FIRST.toMillis();
     private final Map<String, String> stuckLogged = new HashMap<>();
-    private final Runnable wake = this::wake;
-    private Thread loop;
+
+    private final RoundLoop loop;
+    private final Runnable wake;
 
     public WatermarkController(KubernetesClient client, ClusterCache cache, WatermarkSettings settings, Clock clock,
                                String identity) {
         this.cache = cache;
+        this.loop = new RoundLoop("vmflex-watermark", WRITERS, this::round);
+        this.wake = loop::wake;
         this.settings = settings;
         this.clock = clock;
         this.writer = new MigrationWriter(client);
@@ -114,13 +99,12 @@ public final class WatermarkController implements AutoCloseable {
 
     /** Waits for the cache's first lists, then runs the loop; returns once it runs. */
     public void start() {
-        if (!running.compareAndSet(false, true)) {
+        if (loop.running()) {
             return;
         }
         cache.awaitSynced();
         cache.addListener(wake);
-        loop = Thread.ofPlatform().name("vmflex-watermark").daemon().start(this::run);
-        wake();
+        loop.start();
         LOG.info("watermark migrations {}: watermark {}, at most {} per node, cooldown {} s; {} migrations listed",
                 settings.enabled() ? "on" : "off (targets only)", settings.watermark(),
                 settings.policy().maxMigrationsPerNode(), settings.policy().cooldown().toSeconds(), cache.migrations().size());
@@ -151,43 +135,6 @@ public final class WatermarkController implements AutoCloseable {
         return nodesOver;
     }
 
-    private void wake() {
-        synchronized (wakeLock) {
-            woken = true;
-            wakeLock.notifyAll();
-        }
-    }
-
-    private void wakeLater(Duration delay) {
-        if (running.get()) {
-            timer.schedule(this::wake, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void run() {
-        while (running.get()) {
-            synchronized (wakeLock) {
-                while (!woken && running.get()) {
-                    try {
-                        wakeLock.wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                woken = false;
-            }
-            if (!running.get()) {
-                return;
-            }
-            try {
-                round();
-            } catch (RuntimeException e) {
-                LOG.error("watermark round failed; next round on the next change or in {} ms", retryMillis, e);
-                backoff();
-            }
-        }
-    }
-
     private void round() {
         rounds.incrementAndGet();
         Instant now = clock.instant();
@@ -212,15 +159,15 @@ public final class WatermarkController implements AutoCloseable {
                     Assumed a = new Assumed(c.vm().namespace(), c.vm().name(), c.vm().key(), c.move().target(), null,
                             now.plus(UNCERTAIN_CREATE));
                     creating.put(a.vmKey(), a);
-                    submit(() -> create(c, a));
+                    loop.submit(() -> create(c, a));
                 }
                 case WatermarkDecision.AssignTarget t -> {
                     statusWrites.put(t.migration().key(), new StatusWrite(t.migration().resourceVersion(), t.node(), null));
-                    submit(() -> assign(t));
+                    loop.submit(() -> assign(t));
                 }
                 case WatermarkDecision.Fail f -> {
                     statusWrites.put(f.migration().key(), new StatusWrite(f.migration().resourceVersion(), null, f.message()));
-                    submit(() -> fail(f));
+                    loop.submit(() -> fail(f));
                 }
             }
         }
@@ -232,7 +179,7 @@ public final class WatermarkController implements AutoCloseable {
         }
         if (next != null && !next.equals(wakeAt)) {
             wakeAt = next;
-            wakeLater(Duration.between(now, next).plusMillis(10));
+            loop.wakeLater(Duration.between(now, next).plusMillis(10));
         }
     }
 
@@ -276,16 +223,16 @@ public final class WatermarkController implements AutoCloseable {
             case MigrationWriter.Created.Written(String name) -> {
                 creating.replace(a.vmKey(), a, new Assumed(a.namespace(), a.vmName(), a.vmKey(), a.target(), name, a.until()));
                 created.incrementAndGet();
-                retryMillis = RETRY_FIRST.toMillis();
+                loop.succeeded();
                 LOG.info("created migration {}/{}: {} from {} to {} ({})", vm.namespace(), name, vm.key(), c.move().source(),
                         c.move().target(), c.move().reason());
                 events.migrationCreated(vm, c.move().source(), name, "to " + c.move().target() + ": " + c.move().reason());
-                wake();
+                loop.wake();
             }
             case MigrationWriter.Created.Refused(String message) -> {
                 creating.remove(a.vmKey(), a);
                 LOG.warn("migration of {} to {} refused: {}", vm.key(), c.move().target(), message);
-                backoff();
+                loop.backoff();
             }
             case MigrationWriter.Created.Unknown(String message) -> {
                 // it may exist: stays assumed until the watch shows it or UNCERTAIN_CREATE passes
@@ -315,16 +262,16 @@ public final class WatermarkController implements AutoCloseable {
 
     private void settle(MigrationInfo m, Outcome o) {
         switch (o) {
-            case Outcome.Written w -> retryMillis = RETRY_FIRST.toMillis();
+            case Outcome.Written w -> loop.succeeded();
             case Outcome.Stale s -> {
                 statusWrites.remove(m.key());
-                wakeLater(Duration.ofMillis(200));
+                loop.wakeLater(Duration.ofMillis(200));
             }
             case Outcome.Gone g -> statusWrites.remove(m.key());
             case Outcome.Failed f -> {
                 statusWrites.remove(m.key());
                 LOG.warn("status of migration {} not written: {}", m.key(), f.message());
-                backoff();
+                loop.backoff();
             }
         }
     }
@@ -343,48 +290,10 @@ public final class WatermarkController implements AutoCloseable {
         stuckLogged.putAll(now);
     }
 
-    private void backoff() {
-        long delay = retryMillis;
-        retryMillis = Math.min(RETRY_CAP.toMillis(), delay * 2);
-        wakeLater(Duration.ofMillis(delay));
-    }
-
-    private void submit(Runnable write) {
-        try {
-            writeSlots.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        try {
-            writers.execute(() -> {
-                try {
-                    if (running.get()) {
-                        write.run();
-                    }
-                } catch (RuntimeException e) {
-                    LOG.error("watermark write failed", e);
-                } finally {
-                    writeSlots.release();
-                }
-            });
-        } catch (RuntimeException e) {
-            writeSlots.release();
-        }
-    }
-
     /** Stops the loop and the writers (the cache is its owner's); writes in flight may still land. */
     @Override
     public void close() {
-        if (!running.compareAndSet(true, false)) {
-            return;
-        }
-        wake();
-        if (loop != null) {
-            loop.interrupt();
-        }
         cache.removeListener(wake);
-        timer.shutdownNow();
-        writers.shutdownNow();
+        loop.close();
     }
 }

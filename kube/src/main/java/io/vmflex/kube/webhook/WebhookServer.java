@@ -10,9 +10,7 @@ import org.slf4j.LoggerFactory;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -147,28 +145,11 @@ public final class WebhookServer implements AutoCloseable {
 
     /** The body, or null when it is longer than the cap (read no further than one byte past it). */
     private static byte[] readCapped(HttpExchange exchange) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > MAX_BODY) {
-                    return null;
-                }
-            } catch (NumberFormatException e) {
-                throw new BadReviewException("Content-Length is not a number: \"" + length + '"');
-            }
-        }
-        try (InputStream in = exchange.getRequestBody()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[16 * 1024];
-            int total = 0;
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                total += n;
-                if (total > MAX_BODY) {
-                    return null;
-                }
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
+        try {
+            return CappedBody.read(exchange, MAX_BODY);
+        } catch (NumberFormatException e) {
+            throw new BadReviewException("Content-Length is not a number: \""
+                    + exchange.getRequestHeaders().getFirst("Content-Length") + '"');
         }
     }
 
