@@ -8,7 +8,7 @@
 # linked list corrupted" on the re-plug, "qemu_thread_join: Resource deadlock avoided" with
 # thread=single). 10.0 plugs and unplugs the same vCPU repeatedly without trouble.
 set -euo pipefail
-PKGS=(busybox-static cpio gzip iproute2 iputils-ping curl socat tcpdump util-linux e2fsprogs binutils debootstrap buildah gcc libc6-dev postgresql-client
+PKGS=(busybox-static cpio gzip iproute2 iputils-ping curl socat tcpdump util-linux e2fsprogs binutils debootstrap buildah docker-registry skopeo gcc libc6-dev postgresql-client
       linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev xz-utils)
 # --kube: what the Kubernetes tests need besides: building kube-apiserver from Debian's source package
 # (ci/kube/build-apiserver.sh), etcd, and a kubectl: the machine's, else Debian's (1.20, the API

@@ -7,11 +7,12 @@
 # read-only ext4 root with mkfs.ext4 -d (no loop mount) and writes the image:
 #   IMAGES_DIR/NAME/{vmlinuz,initrd.img}   the postgres image's kernel and switch_root initramfs
 #   IMAGES_DIR/NAME/rootfs.img             the container's root + vmflex's guest side
-#   IMAGES_DIR/NAME/manifest.json          + "source": {"format", "digest"} of the container image
-# Usage: build-oci-image.sh ROOT NAME IMAGES_DIR FORMAT DIGEST
+#   IMAGES_DIR/NAME/manifest.json          + "source": {"format", "digest"[, "ref"]} of the container image
+# Usage: build-oci-image.sh ROOT NAME IMAGES_DIR FORMAT DIGEST [REF]   (REF: the docker:// reference it was pulled by;
+#        vmflex checked it against a strict pattern: no quote or backslash can reach the JSON below)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$1 NAME=$2 IMAGES_DIR=$3 FORMAT=$4 DIGEST=$5
+ROOT=$1 NAME=$2 IMAGES_DIR=$3 FORMAT=$4 DIGEST=$5 REF=${6:-}
 CMDLINE="console=ttyS0 quiet loglevel=4 memhp_default_state=online_movable panic=1 root=/dev/vda ro"
 log() { echo "build-oci-image: $*" >&2; }
 
@@ -66,7 +67,7 @@ cp "$BASE/vmlinuz" "$BASE/initrd.img" "$NEW/"
 mkfs.ext4 -q -F -L vmflex-root -O ^has_journal -m 0 -d "$ROOT" "$NEW/rootfs.img" "${IMG_MB}M" >/dev/null
 BUILT_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cat > "$NEW/manifest.json" <<JSON
-{"name":"$NAME","kernel":"vmlinuz","initrd":"initrd.img","disk":"rootfs.img","cmdline":"$CMDLINE","builtAt":"$BUILT_AT","source":{"format":"$FORMAT","digest":"$DIGEST"}}
+{"name":"$NAME","kernel":"vmlinuz","initrd":"initrd.img","disk":"rootfs.img","cmdline":"$CMDLINE","builtAt":"$BUILT_AT","source":{"format":"$FORMAT","digest":"$DIGEST"${REF:+,\"ref\":\"$REF\"}}}
 JSON
 rm -rf "$IMAGES_DIR/$NAME"
 mv "$NEW" "$IMAGES_DIR/$NAME"

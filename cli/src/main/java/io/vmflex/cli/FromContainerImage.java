@@ -4,6 +4,8 @@ import io.vmflex.image.oci.GuestRoot;
 import io.vmflex.image.oci.ImageImporter;
 import io.vmflex.image.oci.ImageRefusedException;
 import io.vmflex.image.oci.ImportedImage;
+import io.vmflex.image.oci.RegistryPull;
+import io.vmflex.image.oci.RegistryReference;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +16,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * {@code vmflex image build --from SOURCE NAME}: unpacks the container image (image-builder), then
+ * {@code vmflex image build --from SOURCE NAME}: unpacks the container image (image-builder; a
+ * {@code docker://} reference is first pulled into an OCI layout in the staging folder), then
  * runs {@code rootfs/build-oci-image.sh} to add vmflex's guest side and write the image. Everything
  * happens in a staging folder inside the store; only the script's final rename touches
  * {@code NAME}, so a refused or failed build leaves the store as it was.
@@ -27,7 +30,7 @@ final class FromContainerImage {
     private FromContainerImage() {
     }
 
-    static int build(Path source, String name, Path store, Path home) throws IOException, InterruptedException {
+    static int build(String source, String name, Path store, Path home) throws IOException, InterruptedException {
         if (!NAME.matcher(name).matches()) {
             System.err.println("vmflex image build: \"" + name + "\" is not a valid image name");
             return 2;
@@ -43,18 +46,32 @@ final class FromContainerImage {
             Path root = staging.resolve("root");
             long start = System.nanoTime();
             ImportedImage image;
+            String format;
             try {
-                image = new ImageImporter(MAX_BYTES).unpack(source, root);
+                if (RegistryReference.looksLikeOne(source)) {
+                    // Pulled into an OCI layout in the staging folder, then unpacked and checked like any other.
+                    RegistryReference ref = RegistryReference.parse(source);
+                    Path layout = staging.resolve("pulled");
+                    new RegistryPull(MAX_BYTES).copy(ref, layout);
+                    image = new ImageImporter(MAX_BYTES).unpack(layout, root);
+                    format = "registry";
+                } else {
+                    image = new ImageImporter(MAX_BYTES).unpack(Path.of(source), root);
+                    format = image.format().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                }
                 GuestRoot.prepare(root, image.config());
             } catch (ImageRefusedException e) {
                 System.err.println("vmflex image build: " + source + ": " + e.getMessage());
                 return 1;
             }
-            System.err.printf("vmflex image build: unpacked %s (%s %s, %d layers) in %d ms%n", source, image.format(),
+            System.err.printf("vmflex image build: unpacked %s (%s %s, %d layers) in %d ms%n", source, format,
                     image.digest(), image.layers(), (System.nanoTime() - start) / 1_000_000);
-            return new ProcessBuilder(List.of("sh", script.toString(), root.toString(), name, store.toString(),
-                    image.format().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), image.digest().toString()))
-                    .inheritIO().start().waitFor();
+            List<String> cmd = new java.util.ArrayList<>(List.of("sh", script.toString(), root.toString(), name, store.toString(),
+                    format, image.digest().toString()));
+            if (format.equals("registry")) {
+                cmd.add(source);
+            }
+            return new ProcessBuilder(cmd).inheritIO().start().waitFor();
         } finally {
             try (Stream<Path> all = Files.walk(staging)) {
                 for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {

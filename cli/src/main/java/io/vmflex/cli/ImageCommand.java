@@ -46,8 +46,9 @@ final class ImageCommand implements Runnable {
         Path images;
 
         @Option(names = "--from", paramLabel = "SOURCE",
-                description = "A container image: an OCI layout directory, an OCI archive or a docker-archive tarball")
-        Path from;
+                description = "A container image: an OCI layout directory, an OCI archive, a docker-archive tarball,"
+                        + " or docker://HOST[:PORT]/REPO[:TAG|@DIGEST] in a registry (anonymous pull; loopback hosts over HTTP)")
+        String from;
 
         @Override
         public Integer call() throws Exception {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmflex.client.AdminClient;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import io.vmflex.image.testing.LocalRegistry;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -47,6 +48,7 @@ class ImageFromContainerIT {
     private Path work;
     private Process daemon;
     private AdminClient client;
+    private LocalRegistry registry;
 
     @AfterEach
     void stop() throws Exception {
@@ -61,6 +63,9 @@ class ImageFromContainerIT {
         if (daemon != null) {
             daemon.destroy();
             daemon.waitFor();
+        }
+        if (registry != null) {
+            registry.close();
         }
     }
 
@@ -94,6 +99,28 @@ class ImageFromContainerIT {
         assertEquals("oci-layout", manifest.path("source").path("format").asText());
         assertEquals(manifestDigest, manifest.path("source").path("digest").asText(), "the image records where it came from");
 
+        // The same image by way of a registry (docker-registry on loopback, filled with skopeo): oci-b boots from it.
+        String noRegistry = LocalRegistry.missing();
+        String imageB = "ocitest";
+        if (noRegistry != null) {
+            System.err.println("ImageFromContainerIT: no " + noRegistry + " on PATH: oci-b boots from the layout's image, not a registry's");
+        } else {
+            registry = LocalRegistry.start(Files.createDirectories(work.resolve("registry")));
+            registry.push("oci:" + layout, "vmflex/ocitest:1");
+            Result pulled = vmflex("image", "build", "--from", registry.ref("vmflex/ocitest:1"), "ocireg", "--images", store.toString());
+            assertEquals(0, pulled.exit(), pulled.output());
+            JsonNode fromRegistry = JSON.readTree(store.resolve("ocireg/manifest.json").toFile());
+            assertEquals("registry", fromRegistry.path("source").path("format").asText());
+            assertEquals(registry.ref("vmflex/ocitest:1"), fromRegistry.path("source").path("ref").asText());
+            assertEquals(manifestDigest, fromRegistry.path("source").path("digest").asText());
+            Set<String> beforeMissing = list(store);
+            Result unknown = vmflex("image", "build", "--from", registry.ref("vmflex/ocitest:2"), "ocinone", "--images", store.toString());
+            assertEquals(1, unknown.exit(), unknown.output());
+            assertTrue(unknown.output().contains("no such image"), unknown.output());
+            assertEquals(beforeMissing, list(store), "a refused pull leaves the store as it was");
+            imageB = "ocireg";
+        }
+
         Path socket = work.resolve("vmmd.sock");
         daemon = new ProcessBuilder(java(), "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main", "daemon", "--state-dir", work.resolve("state").toString(),
@@ -101,8 +128,8 @@ class ImageFromContainerIT {
                 "--cgroup-parent", "vmflex-test-oci").redirectErrorStream(true).redirectOutput(work.resolve("daemon.log").toFile()).start();
         Awaitility.await("daemon").atMost(Duration.ofSeconds(60)).until(() -> Files.exists(socket));
         client = new AdminClient(socket, Duration.ofSeconds(10));
-        create("oci-a", "\"env\":[{\"name\":\"GREETING\",\"value\":\"from-spec\"}]");
-        create("oci-b", "\"command\":[\"/bin/sh\",\"-c\"],\"args\":[\"echo override-ran uid=$(id -u) GREETING=$GREETING; sleep 3600\"]");
+        create("oci-a", "ocitest", "\"env\":[{\"name\":\"GREETING\",\"value\":\"from-spec\"}]");
+        create("oci-b", imageB, "\"command\":[\"/bin/sh\",\"-c\"],\"args\":[\"echo override-ran uid=$(id -u) GREETING=$GREETING; sleep 3600\"]");
 
         awaitConsole("oci-a", "hello-from-entrypoint uid=1000 dir=/srv GREETING=from-spec IMAGE_ONLY=kept");
         awaitConsole("oci-b", "override-ran uid=1000 GREETING=from-image");
@@ -117,11 +144,11 @@ class ImageFromContainerIT {
 
     private String manifestDigest;
 
-    private void create(String name, String guestExtra) {
+    private void create(String name, String image, String guestExtra) {
         String vm = """
                 {"apiVersion":"vm.neon.tech/v1","kind":"VirtualMachine","metadata":{"name":"%s"},
                  "spec":{"guest":{"cpus":{"min":1,"use":1,"max":2},"memorySlotSize":"128Mi",
-                   "memorySlots":{"min":4,"use":4,"max":6},"rootDisk":{"image":"ocitest"},%s}}}""".formatted(name, guestExtra);
+                   "memorySlots":{"min":4,"use":4,"max":6},"rootDisk":{"image":"%s"},%s}}}""".formatted(name, image, guestExtra);
         client.request("POST", "/v1/vms", "application/json", vm.getBytes(StandardCharsets.UTF_8)).requireSuccess();
     }
 

@@ -28,8 +28,8 @@ import java.util.stream.Stream;
 public final class ImageImporter {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Manifests, indexes and configs are small; a larger one is not an image we want to parse. */
-    private static final int MAX_JSON_BYTES = 4 * 1024 * 1024;
-    private static final String INDEX_TYPES = "application/vnd.oci.image.index.v1+json|application/vnd.docker.distribution.manifest.list.v2+json";
+    static final int MAX_JSON_BYTES = 4 * 1024 * 1024;
+    static final String INDEX_TYPES = "application/vnd.oci.image.index.v1+json|application/vnd.docker.distribution.manifest.list.v2+json";
 
     private final long maxBytes;
 
@@ -144,7 +144,7 @@ public final class ImageImporter {
     }
 
     /** The linux/amd64 entry of an index: the only one, or the one whose platform says so. */
-    private static JsonNode pick(JsonNode index, String what) throws ImageRefusedException {
+    static JsonNode pick(JsonNode index, String what) throws ImageRefusedException {
         JsonNode manifests = index.path("manifests");
         if (!manifests.isArray() || manifests.isEmpty()) {
             throw new ImageRefusedException(what + " lists no manifest");
@@ -202,7 +202,7 @@ public final class ImageImporter {
         }
     }
 
-    private static JsonNode parse(byte[] bytes, String what) throws ImageRefusedException {
+    static JsonNode parse(byte[] bytes, String what) throws ImageRefusedException {
         try {
             return JSON.readTree(bytes);
         } catch (IOException e) {
