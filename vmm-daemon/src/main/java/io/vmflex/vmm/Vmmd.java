@@ -176,7 +176,13 @@ public final class Vmmd implements AutoCloseable {
         RelayOptions relayOptions = migration == null ? RelayOptions.DEFAULTS : migration.relayOptions();
         if (migration != null) {
             secret = ClusterSecret.load(migration.clusterSecret());
-            migrationListener = MigrationListener.start(migration.listen(), secret, relayOptions);
+            try {
+                migrationListener = MigrationListener.start(migration.listen(), secret, relayOptions);
+            } catch (java.net.BindException e) {
+                // Otherwise the daemon's start fails with the bare "Address already in use".
+                throw new java.net.BindException("live migration listener " + migration.listen().getHostString() + ":"
+                        + migration.listen().getPort() + ": " + e.getMessage() + " (--migration-listen)");
+            }
             migrationListener.admitOnly(clusterNetwork.migrationPeers());
             incoming = new IncomingMigrations(node, store, registry, migrationListener, migration.incomingTtl());
             migrationListener.onControl(ControlChannel.serving(incoming));

@@ -75,9 +75,16 @@ class KubeClusterIT {
         Path nodeConfig = NodeAccount.kubeconfig(kube);
         for (String node : List.of(NODE_A, NODE_B)) {
             Path dir = Files.createDirectories(work.resolve(node));
+            // Its own migration port: with the Secret vmflex-cluster in the API (another test class may have made
+            // it in this shared API server) every node daemon listens for migrations, by default on 127.0.0.1:7451.
+            int migrationPort;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                migrationPort = s.getLocalPort();
+            }
             start(dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
                     "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node, "--no-network",
-                    "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node);
+                    "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node,
+                    "--migration-listen", "127.0.0.1:" + migrationPort);
         }
         start(work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
                 "--identity", RUN, "--lease-name", RUN, "--permit-listen", "127.0.0.1:0");

@@ -325,7 +325,8 @@ class KubeMigrationIT {
         String vm = RUN + "-one"; // on node A since the third test
         assumeTrue(runsOn(NODE_A, vm), "the third test moved it back to node A");
         long before = uptime(NODE_A, vm);
-        migrate(RUN + "-outage", vm, NODE_B, "");
+        // Capped so that the copy takes ~15 s: uncapped on a quiet host it can end before a 200 ms poll sees it stream.
+        migrate(RUN + "-outage", vm, NODE_B, "  maxBandwidth: 8Mi\n");
         Awaitility.await("migration streaming").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> vmm(RUN + "-outage", ".status.info.phase").equals("Migrating"));
         kube.killApiServer();
