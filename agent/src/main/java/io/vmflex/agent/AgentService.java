@@ -185,7 +185,7 @@ public final class AgentService implements AutoCloseable, AutoscalingSource {
     }
 
     private void pollLoop() {
-        long interval = config.scaling().metricsIntervalMs();
+        long interval = config.scaling().pollIntervalMs();
         while (!closed) {
             long started = System.nanoTime();
             try {

@@ -80,6 +80,15 @@ public record ScalingConfig(
                 10_000, 1_000, 5_000, 3_000, 2_000, 15_000, 1_000, 1_000, 5_000, 1_000, 10_000, 65_536);
     }
 
+    /**
+     * How often the agent looks at the daemon for a new sample. vmflex looks four times per push, so a
+     * sample waits at most a quarter of the interval to be acted on instead of up to a whole one (a
+     * repeated sample is passed on once); Neon's rules keep Neon's own poll.
+     */
+    public long pollIntervalMs() {
+        return mode == ScalingMode.NEON_RULES ? metricsIntervalMs : Math.max(50, metricsIntervalMs / 4);
+    }
+
     public ScalingConfig withDownscaleWindowMs(long windowMs) {
         return new ScalingConfig(mode, loadAverageTarget, cpuBusyTarget, cpuBusyWindowMs, cpuSaturatedAbove, memoryUsageTarget,
                 memoryHeadroomBytes, metricsStaleAfterMs, windowMs, downscaleHysteresis, monitorUpscaleValidMs,
