@@ -204,6 +204,10 @@ mkdir -p /lib64 /lib
 [ -e /lib/x86_64-linux-gnu ] || ln -s "\$D/glibc" /lib/x86_64-linux-gnu
 # JVM flags: see rootfs/build-test-image.sh (RSS budget).
 export MALLOC_ARENA_MAX=1
+# Above the workload's priority: a guest that burns every vCPU must not delay the reports that get it
+# more of them, nor the onlining of the vCPU that arrives. The JVM inherits the launcher's niceness
+# (busybox has renice but no nice).
+renice -n -5 -p \$\$ >/dev/null 2>&1 || echo "vmflex-monitor: runs at the workload's priority (no renice)"
 while :; do
     "\$D/jre/bin/java" $JVM_FLAGS $CDS_FLAGS -Xshare:auto -XX:SharedArchiveFile="\$D/jre/lib/server/monitor.jsa" \\
         -cp "$CLASSPATH_GUEST" io.vmflex.monitor.GuestMonitor "\$@"
