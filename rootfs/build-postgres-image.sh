@@ -14,6 +14,7 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/postgres-root.sh"
 REPO=$(cd "$HERE/.." && pwd)
 IMAGES_DIR=${1:-$REPO/build/images}
 KERNEL_DIR=${KERNEL_DIR:-$REPO/build/kernel}
@@ -63,7 +64,7 @@ fi
 # builds it first when needed): same jars and runtime, read out with debugfs (no mount).
 MONITOR_IMG=$IMAGES_DIR/test/monitor.img
 [ -f "$MONITOR_IMG" ] || "$HERE/build-test-image.sh" "$IMAGES_DIR" >&2
-STAMP=$( { cat "$0" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/guest-ssh.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
+STAMP=$( { cat "$0" "$HERE/postgres-root.sh" "$HERE"/postgres/* "$HERE/guest-report.sh" "$HERE/guest-disks.sh" "$HERE/guest-settings.sh" "$HERE/guest-power.sh" "$HERE/guest-ssh.sh" "$HERE/modules-load-order.awk"; echo "$CMDLINE $MODULES $BASE_KEY"; cat "$KERNEL_DIR/package"; \
            cat "$IMAGES_DIR/test/.stamp"; \
            sha256sum "$BUSYBOX" "$KERNEL_DIR/vmlinuz"; } | sha256sum | cut -d' ' -f1)
 OUT=$IMAGES_DIR/$NAME
@@ -78,19 +79,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # 2. The root filesystem: a trimmed copy of the cached Debian root.
 ROOT=$WORK/rootfs
-cp -a "$BASE" "$ROOT"
-rm -f "$ROOT/.complete"
-# Debian's packaged cluster (main) is replaced by a template initdb'd below.
-rm -rf "$ROOT/var/lib/postgresql/15" "$ROOT/etc/postgresql/15"
-# JIT is off (llvmjit.so is only dlopen'ed with jit=on): LLVM is ~130 MB of the root.
-rm -rf "$ROOT"/usr/lib/x86_64-linux-gnu/libLLVM-* "$ROOT"/usr/lib/x86_64-linux-gnu/libz3.so* \
-    "$ROOT"/usr/lib/postgresql/15/lib/llvmjit* "$ROOT"/usr/lib/postgresql/15/lib/bitcode
-# The guest runs the PostgreSQL binaries directly, never Debian's perl wrappers (pg_ctlcluster
-# etc.), and uses the C locale: full perl, locale sources and translations go too.
-rm -rf "$ROOT"/usr/share/perl "$ROOT"/usr/lib/x86_64-linux-gnu/perl "$ROOT"/usr/share/i18n
-rm -rf "$ROOT"/usr/share/doc/* "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/* \
-    "$ROOT"/usr/share/locale/* "$ROOT"/var/cache/apt/* "$ROOT"/var/lib/apt/lists/* \
-    "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/log/* "$ROOT"/usr/share/postgresql/15/man
+postgres_root "$BASE" "$ROOT"
 install -d "$ROOT/usr/local/lib/vmflex/bin"
 install -d -o "$(chroot "$ROOT" id -u postgres)" -g "$(chroot "$ROOT" id -g postgres)" "$ROOT/var/lib/vmflex"
 cp "$BUSYBOX" "$ROOT/usr/local/lib/vmflex/busybox"

@@ -7,8 +7,8 @@
 #                                       PGDATA=/tmp/pgdata, port 5432
 #   OUT_DIR/postgres-15-ip4r.oci.tar.stamp   input hash (rebuilt only when it changes)
 # The root holds what vmflex's own postgres image holds (rootfs/build-postgres-image.sh: the same
-# trims, the same initdb'd template cluster), so that `vmflex image build --from` of this archive
-# and the Debian builder can be compared on the same root.
+# trims, from rootfs/postgres-root.sh, the same initdb'd template cluster), so that `vmflex image
+# build --from` of this archive and the Debian builder can be compared on the same root.
 # Usage: build-postgres-container.sh [OUT_DIR]   (default <repo>/build/containers)
 # The debootstrap result is cached in ${VMFLEX_CACHE_DIR:-~/.cache/vmflex}/postgres-container (keyed
 # by suite, mirror and packages). Needs root (debootstrap, chroot); never mounts anything and runs
@@ -17,6 +17,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+. "$REPO/rootfs/postgres-root.sh"
 OUT_DIR=${1:-$REPO/build/containers}
 CACHE=${VMFLEX_CACHE_DIR:-$HOME/.cache/vmflex}/postgres-container
 SUITE=bookworm
@@ -40,7 +41,7 @@ fi
 
 BASE_KEY=$(echo "$SUITE $MIRROR $PACKAGES v1" | sha256sum | cut -c1-16)
 BASE=$CACHE/debootstrap-$BASE_KEY
-STAMP=$( { cat "$0" "$HERE"/postgres-container/*; echo "$BASE_KEY"; buildah --version; } | sha256sum | cut -d' ' -f1)
+STAMP=$( { cat "$0" "$REPO/rootfs/postgres-root.sh" "$HERE"/postgres-container/*; echo "$BASE_KEY"; buildah --version; } | sha256sum | cut -d' ' -f1)
 if [ -f "$ARCHIVE" ] && [ "$(cat "$ARCHIVE.stamp" 2>/dev/null)" = "$STAMP" ]; then
     log "up to date: $ARCHIVE"
     exit 0
@@ -67,15 +68,7 @@ trap cleanup EXIT
 
 # 1. The root: the cached Debian root, trimmed as build-postgres-image.sh trims its own.
 ROOT=$WORK/rootfs
-cp -a "$BASE" "$ROOT"
-rm -f "$ROOT/.complete"
-rm -rf "$ROOT/var/lib/postgresql/15" "$ROOT/etc/postgresql/15"
-rm -rf "$ROOT"/usr/lib/x86_64-linux-gnu/libLLVM-* "$ROOT"/usr/lib/x86_64-linux-gnu/libz3.so* \
-    "$ROOT"/usr/lib/postgresql/15/lib/llvmjit* "$ROOT"/usr/lib/postgresql/15/lib/bitcode
-rm -rf "$ROOT"/usr/share/perl "$ROOT"/usr/lib/x86_64-linux-gnu/perl "$ROOT"/usr/share/i18n
-rm -rf "$ROOT"/usr/share/doc/* "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/* \
-    "$ROOT"/usr/share/locale/* "$ROOT"/var/cache/apt/* "$ROOT"/var/lib/apt/lists/* \
-    "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/log/* "$ROOT"/usr/share/postgresql/15/man
+postgres_root "$BASE" "$ROOT"
 # The template cluster the entrypoint copies to $PGDATA: the password is set at first start, never baked in.
 chroot --userspec=postgres:postgres "$ROOT" /usr/lib/postgresql/15/bin/initdb \
     -D /var/lib/postgresql/template -U postgres -E UTF8 --locale=C \

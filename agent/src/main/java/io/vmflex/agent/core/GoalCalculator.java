@@ -66,8 +66,9 @@ final class GoalCalculator {
                 && metrics.receivedAtMs() - cpuResizedAtMs < config.cpuBusyWindowMs()) {
             // The sample may span the last CPU resize, measured against another allocation: hold
             // the CPU where it is until a clean sample comes (the load average would pull it back
-            // toward its minute of history).
+            // toward its minute of history). The guest's busy share comes from the same span: not used either.
             busy = Double.NaN;
+            guestBusy = Double.NaN;
             cpuUnits = useCpus / unitCpus;
         } else if (fastSignal) {
             if (busy >= config.cpuSaturatedAbove() || (guestBusy >= config.cpuSaturatedAbove() && busy >= GUEST_SATURATION_MIN_HOST_BUSY)) {

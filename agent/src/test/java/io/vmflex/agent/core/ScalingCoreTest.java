@@ -430,8 +430,14 @@ class ScalingCoreTest {
                 T0).state();
         assertEquals(new Allocation(500, 2 * GI), at500.vm().use());
 
-        Step soon = vmflex.onInput(at500, metrics(0, 1.0, 100, T0 + 1_000), T0 + 1_000);
+        Step soon = vmflex.onInput(at500, new MetricsReceived(new GuestMetrics(0, 1.0, 100 * MI, 8.0 * GI, T0 + 1_000, 1.0)),
+                T0 + 1_000);
         assertTrue(soon.actions().isEmpty(), "a sample from across the resize does not double again");
+        GoalInputs held = vmflex.goal(soon.state(), T0 + 1_000).inputs();
+        assertEquals("500m CPU/2Gi (vmflex rules: load1 0.00, busy -, used 100Mi of 8Gi, metrics 0 ms old)",
+                DecisionText.message(new Decision("pg", T0 + 1_000, DecisionKind.UPSCALE_REQUESTED, at500.vm().use(), null,
+                        null, held, null)),
+                "the held decision shows neither busy share of the sample it did not use");
         Step clean = vmflex.onInput(soon.state(), metrics(0, 1.0, 100, T0 + 2_000), T0 + 2_000);
         RequestPermit again = assertInstanceOf(RequestPermit.class, clean.actions().getFirst());
         assertEquals(new Allocation(1000, 4 * GI), again.request().requested());

@@ -20,6 +20,7 @@ import io.vmflex.kube.node.LocalName;
 import io.vmflex.kube.node.NodeController;
 import io.vmflex.kube.node.ObjectKey;
 import io.vmflex.kube.node.Ownership;
+import io.vmflex.kube.node.ReconcileLoop;
 import io.vmflex.kube.node.WorkQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +85,6 @@ public final class MigrationController implements AutoCloseable, NodeController.
     private final WorkQueue<ObjectKey> queue = new WorkQueue<>();
     private final Map<String, Active> active = new ConcurrentHashMap<>(); // by VMM uid
     private final Map<ObjectKey, Instant> left = new ConcurrentHashMap<>(); // VM key -> when its object was switched
-    private final Map<ObjectKey, Integer> failures = new ConcurrentHashMap<>();
     private final Map<ObjectKey, Instant> lastReport = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
@@ -156,7 +156,9 @@ public final class MigrationController implements AutoCloseable, NodeController.
         });
         c.nodeInformer.start();
         c.vmmInformer.start();
-        c.threads.add(Thread.ofVirtual().name("kube-migration-worker").start(c::work));
+        ReconcileLoop<ObjectKey> loop = new ReconcileLoop<>(c.queue, c::reconcile, e -> e instanceof RuntimeException,
+                new ReconcileLoop.Backoff(Duration.ofMillis(250), 5, Duration.ofSeconds(5)), c::retryLater, LOG);
+        c.threads.add(Thread.ofVirtual().name("kube-migration-worker").start(loop::run));
         c.threads.add(Thread.ofVirtual().name("kube-migration-poll").start(c::poll));
         return c;
     }
@@ -221,34 +223,12 @@ public final class MigrationController implements AutoCloseable, NodeController.
         return vmmInformer.getStore().list().stream().map(o -> KubeVmm.of(JSON.valueToTree(o)));
     }
 
-    private void work() {
-        while (!closed) {
-            ObjectKey key;
-            try {
-                key = queue.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (key == null) {
-                return;
-            }
-            try {
-                reconcile(key);
-                failures.remove(key);
-            } catch (RuntimeException e) {
-                int n = failures.merge(key, 1, Integer::sum);
-                if (n == 1 || n % 20 == 0) {
-                    LOG.warn("{}: {} (attempt {})", key, e.getMessage() == null ? e.toString() : e.getMessage(), n);
-                }
-                if (!closed) {
-                    Thread.ofVirtual().start(() -> {
-                        LockSupport.parkNanos(Duration.ofMillis(Math.min(5000, 250L << Math.min(n - 1, 5))).toNanos());
-                        queue.add(key);
-                    });
-                }
-            } finally {
-                queue.done(key);
-            }
+    private void retryLater(ObjectKey key, Duration delay) {
+        if (!closed) {
+            Thread.ofVirtual().start(() -> {
+                LockSupport.parkNanos(delay.toNanos());
+                queue.add(key);
+            });
         }
     }
 

@@ -63,7 +63,6 @@ public final class NodeController implements AutoCloseable {
     /** The object as this controller last wrote it, newer than the informer's copy until the watch catches up. */
     private final Map<ObjectKey, GenericKubernetesResource> written = new ConcurrentHashMap<>();
     private final Map<ObjectKey, String> lastRefusal = new ConcurrentHashMap<>();
-    private final Map<ObjectKey, Integer> failures = new ConcurrentHashMap<>();
     private final SharedIndexInformer<GenericKubernetesResource> informer;
     private final KubeEvents events;
     private final List<Thread> threads = new java.util.ArrayList<>();
@@ -125,8 +124,11 @@ public final class NodeController implements AutoCloseable {
             }
         });
         c.eventSubscription = vms.onEvent(c.events::offer);
+        ReconcileLoop<ObjectKey> loop = new ReconcileLoop<>(c.queue, c::reconcile,
+                e -> e instanceof RuntimeException || e instanceof VmObjects.Conflict,
+                new ReconcileLoop.Backoff(Duration.ofMillis(250), 10, settings.maxBackoff()), c::retryLater, LOG);
         for (int i = 0; i < settings.workers(); i++) {
-            c.threads.add(Thread.ofVirtual().name("kube-node-worker-" + i).start(c::work));
+            c.threads.add(Thread.ofVirtual().name("kube-node-worker-" + i).start(loop::run));
         }
         c.threads.add(Thread.ofVirtual().name("kube-node-local-poll").start(c::pollLocal));
         return c;
@@ -184,32 +186,9 @@ public final class NodeController implements AutoCloseable {
         return new ObjectKey(o.getMetadata().getNamespace(), o.getMetadata().getName());
     }
 
-    private void work() {
-        while (!closed) {
-            ObjectKey key;
-            try {
-                key = queue.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (key == null) {
-                return;
-            }
-            try {
-                reconcile(key);
-                failures.remove(key);
-            } catch (RuntimeException | VmObjects.Conflict e) {
-                int n = failures.merge(key, 1, Integer::sum);
-                long delay = Math.min(settings.maxBackoff().toMillis(), 250L << Math.min(n - 1, 10));
-                if (n == 1 || n % 20 == 0) {
-                    LOG.warn("{}: {} (attempt {}, again in {} ms)", key, e.getMessage() == null ? e.toString() : e.getMessage(), n, delay);
-                }
-                if (!closed) {
-                    retries.schedule(() -> queue.add(key), delay, TimeUnit.MILLISECONDS);
-                }
-            } finally {
-                queue.done(key);
-            }
+    private void retryLater(ObjectKey key, Duration delay) {
+        if (!closed) {
+            retries.schedule(() -> queue.add(key), delay.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

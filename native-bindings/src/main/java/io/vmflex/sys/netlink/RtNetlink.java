@@ -4,20 +4,15 @@ import io.vmflex.sys.Errno;
 import io.vmflex.sys.NativeException;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 import static io.vmflex.sys.netlink.NetlinkLayouts.*;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 
 /**
  * Network interfaces through rtnetlink ({@code NETLINK_ROUTE}), the interface {@code ip(8)}
@@ -41,19 +36,17 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
  */
 public final class RtNetlink implements AutoCloseable {
 
-    private static final int REPLY_TIMEOUT_MS = 5_000;
     private static final int VXLAN_VNI_MAX = (1 << 24) - 1;
 
-    private final NetlinkSocket socket;
-    private int sequence; // guarded by this
+    private final NetlinkExchange netlink; // guarded by this
 
-    private RtNetlink(NetlinkSocket socket) {
-        this.socket = socket;
+    private RtNetlink(NetlinkExchange netlink) {
+        this.netlink = netlink;
     }
 
     /** Opens a route netlink socket in the caller's network namespace. */
     public static RtNetlink open() throws NativeException {
-        return new RtNetlink(NetlinkSocket.open());
+        return new RtNetlink(new NetlinkExchange(NetlinkSocket.open()));
     }
 
     // ---------------------------------------------------------------- links: create
@@ -130,7 +123,7 @@ public final class RtNetlink implements AutoCloseable {
                     .attribute(IFLA_INFO_KIND, kind);
             kindData.accept(request);
             request.endNested();
-            exchange(operation, request, false, message -> null);
+            netlink.exchange(operation, request, false, message -> null);
             return true;
         } catch (NativeException e) {
             if (e.errno() == Errno.EEXIST && link(name).map(LinkInfo::kind).filter(kind::equals).isPresent()) {
@@ -144,22 +137,22 @@ public final class RtNetlink implements AutoCloseable {
 
     /** The link called {@code name}, or empty if there is none. */
     public synchronized Optional<LinkInfo> link(String name) throws NativeException {
-        return linkByName(name, RtNetlink::decodeLink);
+        return linkByName(name, RtMessages::decodeLink);
     }
 
     /** How the VXLAN device {@code name} is set up; empty if there is no such link or it is no VXLAN. */
     public synchronized Optional<VxlanInfo> vxlan(String name) throws NativeException {
-        return linkByName(name, RtNetlink::decodeVxlan);
+        return linkByName(name, RtMessages::decodeVxlan);
     }
 
     /** {@code RTM_GETLINK} of one link by name; empty if there is none, or if {@code decoder} gives null. */
-    private <T> Optional<T> linkByName(String name, Decoder<T> decoder) throws NativeException {
+    private <T> Optional<T> linkByName(String name, NetlinkExchange.Decoder<T> decoder) throws NativeException {
         IfName.requireValid(name);
         try (Arena arena = Arena.ofConfined()) {
             NetlinkRequest request = new NetlinkRequest(arena, RTM_GETLINK, 0)
                     .ifinfomsg(AF_UNSPEC, 0, 0, 0)
                     .attribute(IFLA_IFNAME, name);
-            return exchange("RTM_GETLINK " + name, request, false, decoder).stream().filter(Objects::nonNull).findFirst();
+            return netlink.exchange("RTM_GETLINK " + name, request, false, decoder).stream().filter(Objects::nonNull).findFirst();
         } catch (NativeException e) {
             if (e.errno() == Errno.ENODEV) {
                 return Optional.empty();
@@ -168,42 +161,12 @@ public final class RtNetlink implements AutoCloseable {
         }
     }
 
-    /** The VXLAN attributes of an {@code RTM_NEWLINK} message, or null when it is no VXLAN device. */
-    static VxlanInfo decodeVxlan(NetlinkReply.Message message) {
-        if (!decodeLink(message).kind().equals("vxlan")) {
-            return null;
-        }
-        MemorySegment linkInfo = NetlinkReply.attributes(message.payload(), IFINFOMSG.byteSize()).get(IFLA_LINKINFO);
-        MemorySegment data = NetlinkReply.attributes(linkInfo, 0).get(IFLA_INFO_DATA);
-        if (data == null) {
-            throw new IllegalArgumentException("malformed vxlan RTM_NEWLINK: no IFLA_INFO_DATA");
-        }
-        Map<Integer, MemorySegment> vxlan = NetlinkReply.attributes(data, 0);
-        MemorySegment id = vxlan.get(IFLA_VXLAN_ID);
-        MemorySegment local = vxlan.get(IFLA_VXLAN_LOCAL);
-        MemorySegment port = vxlan.get(IFLA_VXLAN_PORT);
-        Inet4Address localAddress = null;
-        if (local != null && local.byteSize() == 4) {
-            try {
-                localAddress = (Inet4Address) InetAddress.getByAddress(local.toArray(JAVA_BYTE));
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalArgumentException("malformed IFLA_VXLAN_LOCAL", e);
-            }
-        }
-        int dstPort = 0;
-        if (port != null && port.byteSize() >= 2) {
-            // network byte order
-            dstPort = (Byte.toUnsignedInt(port.get(JAVA_BYTE, 0)) << 8) | Byte.toUnsignedInt(port.get(JAVA_BYTE, 1));
-        }
-        return new VxlanInfo(id == null ? 0 : NetlinkReply.u32(id, "IFLA_VXLAN_ID"), localAddress, dstPort);
-    }
-
     /** Every link of this network namespace. */
     public synchronized List<LinkInfo> links() throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             NetlinkRequest request = new NetlinkRequest(arena, RTM_GETLINK, NLM_F_DUMP)
                     .ifinfomsg(AF_UNSPEC, 0, 0, 0);
-            return exchange("RTM_GETLINK dump", request, true, RtNetlink::decodeLink);
+            return netlink.exchange("RTM_GETLINK dump", request, true, RtMessages::decodeLink);
         }
     }
 
@@ -261,7 +224,7 @@ public final class RtNetlink implements AutoCloseable {
                     .ifinfomsg(AF_UNSPEC, 0, flags, change)
                     .attribute(IFLA_IFNAME, name);
             attributes.accept(request);
-            exchange("RTM_SETLINK " + what, request, false, message -> null);
+            netlink.exchange("RTM_SETLINK " + what, request, false, message -> null);
         }
     }
 
@@ -276,7 +239,7 @@ public final class RtNetlink implements AutoCloseable {
             NetlinkRequest request = new NetlinkRequest(arena, RTM_DELLINK, NLM_F_ACK)
                     .ifinfomsg(AF_UNSPEC, 0, 0, 0)
                     .attribute(IFLA_IFNAME, name);
-            exchange("RTM_DELLINK " + name, request, false, message -> null);
+            netlink.exchange("RTM_DELLINK " + name, request, false, message -> null);
             return true;
         } catch (NativeException e) {
             if (e.errno() == Errno.ENODEV) {
@@ -311,7 +274,7 @@ public final class RtNetlink implements AutoCloseable {
             if (family == AF_INET && prefixLength <= 30) {
                 request.attribute(IFA_BROADCAST, broadcast(bytes, prefixLength));
             }
-            exchange(operation, request, false, message -> null);
+            netlink.exchange(operation, request, false, message -> null);
             return true;
         } catch (NativeException e) {
             if (e.errno() == Errno.EEXIST) {
@@ -346,7 +309,7 @@ public final class RtNetlink implements AutoCloseable {
                     .ndmsg(AF_BRIDGE, index, NUD_NOARP | NUD_PERMANENT, NTF_SELF)
                     .attribute(NDA_LLADDR, lladdr)
                     .attribute(NDA_DST, destination.getAddress());
-            exchange(operation, request, false, message -> null);
+            netlink.exchange(operation, request, false, message -> null);
         }
     }
 
@@ -365,7 +328,7 @@ public final class RtNetlink implements AutoCloseable {
                     .ndmsg(AF_BRIDGE, index, 0, NTF_SELF)
                     .attribute(NDA_LLADDR, lladdr)
                     .attribute(NDA_DST, destination.getAddress());
-            exchange(operation, request, false, message -> null);
+            netlink.exchange(operation, request, false, message -> null);
         } catch (NativeException e) {
             if (e.errno() != Errno.ENOENT) {
                 throw e;
@@ -386,126 +349,15 @@ public final class RtNetlink implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             NetlinkRequest request = new NetlinkRequest(arena, RTM_GETNEIGH, NLM_F_DUMP)
                     .ndmsg(AF_BRIDGE, 0, 0, 0);
-            return exchange("RTM_GETNEIGH fdb dump", request, true, RtNetlink::decodeFdb).stream()
+            return netlink.exchange("RTM_GETNEIGH fdb dump", request, true, RtMessages::decodeFdb).stream()
                     .filter(e -> e.index() == index)
-                    .map(IndexedFdb::entry)
+                    .map(RtMessages.IndexedFdb::entry)
                     .toList();
         }
     }
 
-    private record IndexedFdb(int index, FdbEntry entry) {
-    }
-
-    /** An {@code RTM_NEWNEIGH} message of family {@code AF_BRIDGE}; null unless it has a MAC and a dst. */
-    private static IndexedFdb decodeFdb(NetlinkReply.Message message) {
-        MemorySegment payload = message.payload();
-        if (message.type() != RTM_NEWNEIGH || payload.byteSize() < NDMSG.byteSize()
-                || payload.get(JAVA_BYTE, NDM_FAMILY) != AF_BRIDGE) {
-            return null;
-        }
-        int index = payload.get(JAVA_INT_UNALIGNED, NDM_IFINDEX);
-        int state = Short.toUnsignedInt(payload.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, NDM_STATE));
-        Map<Integer, MemorySegment> attributes = NetlinkReply.attributes(payload, NDMSG.byteSize());
-        MemorySegment mac = attributes.get(NDA_LLADDR);
-        MemorySegment dst = attributes.get(NDA_DST);
-        if (mac == null || dst == null || mac.byteSize() != 6 || (dst.byteSize() != 4 && dst.byteSize() != 16)) {
-            return null;
-        }
-        try {
-            return new IndexedFdb(index, new FdbEntry(MacAddress.format(mac.toArray(JAVA_BYTE)),
-                    InetAddress.getByAddress(dst.toArray(JAVA_BYTE)), (state & NUD_PERMANENT) != 0));
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException("NDA_DST of " + dst.byteSize() + " bytes", e);
-        }
-    }
-
-    // ---------------------------------------------------------------- exchange
-
-    @FunctionalInterface
-    private interface Decoder<T> {
-        T decode(NetlinkReply.Message message);
-    }
-
-    /**
-     * Sends {@code request} and collects the decoded data messages of its reply: up to
-     * {@code NLMSG_DONE} for a dump, else up to the acknowledgement or the first data message.
-     */
-    private <T> List<T> exchange(String operation, NetlinkRequest request, boolean dump, Decoder<T> decoder)
-            throws NativeException {
-        int expected = ++sequence;
-        socket.send(operation, request.finish(expected));
-        List<T> results = new ArrayList<>();
-        while (true) {
-            MemorySegment datagram = socket.receive(operation, REPLY_TIMEOUT_MS);
-            try {
-                for (NetlinkReply.Message message : NetlinkReply.split(datagram)) {
-                    if (message.sequence() != expected) {
-                        continue; // a late reply to an earlier request that timed out
-                    }
-                    switch (message.type()) {
-                        case NLMSG_ERROR -> {
-                            NetlinkReply.Error error = NetlinkReply.error(message);
-                            if (error.errno() != 0) {
-                                throw new NativeException(operation
-                                        + error.kernelMessage().map(text -> " (kernel: " + text + ")").orElse(""),
-                                        error.errno());
-                            }
-                            return results;
-                        }
-                        case NLMSG_DONE -> {
-                            return results;
-                        }
-                        case NLMSG_OVERRUN -> throw new NativeException(operation + ": netlink overrun", Errno.EIO);
-                        default -> {
-                            T decoded = decoder.decode(message);
-                            if (decoded != null) {
-                                results.add(decoded);
-                            }
-                            if (!dump && (message.flags() & NLM_F_MULTI) == 0) {
-                                return results;
-                            }
-                        }
-                    }
-                }
-            } catch (IllegalArgumentException e) {
-                throw new NativeException(operation + ": " + e.getMessage(), Errno.EIO);
-            }
-        }
-    }
-
-    /** An {@code RTM_NEWLINK} message: {@code struct ifinfomsg} then attributes. */
-    static LinkInfo decodeLink(NetlinkReply.Message message) {
-        MemorySegment payload = message.payload();
-        if (message.type() != RTM_NEWLINK || payload.byteSize() < IFINFOMSG.byteSize()) {
-            throw new IllegalArgumentException("expected RTM_NEWLINK with a " + IFINFOMSG.byteSize()
-                    + "-byte ifinfomsg, got type " + message.type() + " with " + payload.byteSize() + " bytes");
-        }
-        int index = payload.get(JAVA_INT_UNALIGNED, IFI_INDEX);
-        int flags = payload.get(JAVA_INT_UNALIGNED, IFI_FLAGS);
-        Map<Integer, MemorySegment> attributes = NetlinkReply.attributes(payload, IFINFOMSG.byteSize());
-        MemorySegment name = attributes.get(IFLA_IFNAME);
-        MemorySegment mtu = attributes.get(IFLA_MTU);
-        MemorySegment address = attributes.get(IFLA_ADDRESS);
-        MemorySegment master = attributes.get(IFLA_MASTER);
-        String kind = "";
-        MemorySegment linkInfo = attributes.get(IFLA_LINKINFO);
-        if (linkInfo != null) {
-            MemorySegment kindValue = NetlinkReply.attributes(linkInfo, 0).get(IFLA_INFO_KIND);
-            if (kindValue != null) {
-                kind = NetlinkReply.string(kindValue);
-            }
-        }
-        return new LinkInfo(index,
-                name == null ? "" : NetlinkReply.string(name),
-                flags,
-                mtu == null ? 0 : NetlinkReply.u32(mtu, "IFLA_MTU"),
-                address == null ? "" : MacAddress.format(address.toArray(JAVA_BYTE)),
-                master == null ? 0 : NetlinkReply.u32(master, "IFLA_MASTER"),
-                kind);
-    }
-
     @Override
     public synchronized void close() throws NativeException {
-        socket.close();
+        netlink.close();
     }
 }

@@ -5,8 +5,10 @@
  * as {@link io.vmflex.sys.netlink.LinkInfo}.
  *
  * <p>Layering: {@code NetlinkSocket} (socket, bind, sendto, recv, errno path) carries datagrams;
+ * {@code NetlinkExchange} pairs each request with its reply by sequence number;
  * {@code NetlinkRequest} writes them through the layouts of {@code NetlinkLayouts} (byte diagrams
- * there); {@code NetlinkReply} splits replies and validates each length before use. Interface
+ * there); {@code NetlinkReply} splits replies and validates each length before use, and
+ * {@code RtMessages} reads links and FDB entries out of them. Interface
  * names are checked by {@link io.vmflex.sys.netlink.IfName} before any system call.
  */
 package io.vmflex.sys.netlink;

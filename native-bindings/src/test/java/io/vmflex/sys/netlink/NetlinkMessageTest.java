@@ -144,7 +144,7 @@ class NetlinkMessageTest {
                     .attributeInt(IFLA_MASTER, 3)
                     .attribute(IFLA_ADDRESS, new byte[] {2, 0, 0, 0, 0, 1})
                     .beginNested(IFLA_LINKINFO).attribute(IFLA_INFO_KIND, "tun").endNested();
-            LinkInfo link = RtNetlink.decodeLink(NetlinkReply.split(reply.finish(1)).get(0));
+            LinkInfo link = RtMessages.decodeLink(NetlinkReply.split(reply.finish(1)).get(0));
             assertEquals(new LinkInfo(7, "vmfx1", IFF_UP, 1500, "02:00:00:00:00:01", 3, "tun"), link);
             assertTrue(link.isUp());
         }

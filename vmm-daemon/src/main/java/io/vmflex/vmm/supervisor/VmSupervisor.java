@@ -27,12 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,8 +36,8 @@ import java.util.concurrent.TimeUnit;
  * exit. Every step is idempotent, so a repeated patch, a lost QMP reply or a daemon restart in the
  * middle converges to the same place.
  *
- * <p>It keeps the owner thread, the reconcile ladder and the last {@link Observation}, and hands
- * each job to a helper: {@link QemuLifecycle} (launch, re-adopt, exit, restart policy and backoff
+ * <p>It keeps the reconcile ladder and the last {@link Observation}, and hands each job to a
+ * helper: {@link SupervisorLoop} (the owner thread, work handed to it, the next tick), {@link QemuLifecycle} (launch, re-adopt, exit, restart policy and backoff
  * via {@link RestartPolicyDecider}; NIC), {@link QemuHandles} (pidfd, QMP, console reader),
  * {@link RunStateWatch} (QEMU's run state: a guest left paused is resumed),
  * {@link Scaler} (observe, plan, plug and unplug), {@link GuestLink} (the guest monitor's
@@ -51,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * supervisor knows nothing of how it works.
  *
  * <p>Thread model: all state below, and the helpers, are touched only by the supervisor's own
- * thread (a single virtual-thread scheduler); public methods enqueue work to it and return futures.
+ * thread ({@link SupervisorLoop}: one virtual thread); public methods enqueue work to it and return futures.
  * Blocking QMP calls are fine on that thread. The exceptions ({@link #snapshot},
  * {@link #guestChannel}, {@link #paths}) say so. Callbacks on other threads only enqueue: QMP
  * events and disconnects (QMP I/O thread), the guest channel's reports; the console reader reads
@@ -68,7 +63,7 @@ public final class VmSupervisor {
     private final NodeContext node;
     private final StateStore store;
     private final VmPaths paths;
-    private final ScheduledExecutorService loop;
+    private final SupervisorLoop loop;
     private final ConsoleLog console;
     private final VmCgroup cgroup;
     private final HostCpuMeter cpuMeter = new HostCpuMeter();
@@ -79,9 +74,6 @@ public final class VmSupervisor {
     private final QemuLifecycle lifecycle;
     private final RunStateWatch runState;
     private final RecoveryHook onRecovery;
-    private final OwnerThread owner;
-
-    private boolean stopped;
     /** Why the loop stopped, for requests that waited behind that: "was deleted", "moved to ...". */
     private volatile String gone;
     /**
@@ -94,7 +86,6 @@ public final class VmSupervisor {
      * read without it by the QMP I/O thread to pass it QEMU's events.
      */
     private volatile Departure migrating;
-    private ScheduledFuture<?> nextTick;
     private Observation observed;
     private GuestHealth health = GuestHealth.NONE;
 
@@ -105,16 +96,15 @@ public final class VmSupervisor {
         this.store = store;
         this.status = new StatusWriter(node, store, vm);
         this.paths = store.paths(name);
-        this.owner = new OwnerThread(name);
-        this.loop = Executors.newSingleThreadScheduledExecutor(
-                owner.factory(Thread.ofVirtual().name("vm-" + name).factory()));
+        this.loop = new SupervisorLoop(name, this::tick,
+                () -> "VM " + name + " " + (gone == null ? "is being deleted" : gone));
         this.console = new ConsoleLog(paths.consoleLog(), node.consoleMaxBytes());
         this.cgroup = new VmCgroup(node, name);
-        this.guest = new GuestLink(name, paths.guestChannelSocket(), node.events(), this::enqueue, this::publishStatus);
+        this.guest = new GuestLink(name, paths.guestChannelSocket(), node.events(), loop::enqueue, this::publishStatus);
         this.qemu = new QemuHandles(name, node, paths, console, guest, this::onQmpEvent, this::onQmpDisconnect,
                 this::onIncident);
         this.scaler = new Scaler(name, node, store, cgroup, new GuestCpuControl(name, guest::channel, node.events(),
-                () -> enqueue(() -> schedule(Duration.ZERO))));
+                () -> loop.enqueue(() -> loop.schedule(Duration.ZERO))));
         this.lifecycle = new QemuLifecycle(name, node, store, paths, cgroup, qemu, scaler, runtime);
         this.runState = new RunStateWatch(name, paths, node.events());
         this.onRecovery = onRecovery;
@@ -140,7 +130,7 @@ public final class VmSupervisor {
         // Before anyone can read it, status must say what is true now, not what was true when the
         // last daemon wrote it.
         try {
-            s.submit(() -> {
+            s.loop.submit(() -> {
                 s.observed = s.lifecycle.adoptOrMarkExited(s.observed);
                 s.onRecovery.recovered(s.name(), s.paths, s::qmpIfRunning);
                 s.reconcile();
@@ -155,7 +145,7 @@ public final class VmSupervisor {
 
     /** Any thread: the first tick is scheduled by the loop itself. */
     private void start() {
-        enqueue(() -> schedule(Duration.ZERO));
+        loop.enqueue(() -> loop.schedule(Duration.ZERO));
     }
 
     public String name() {
@@ -191,7 +181,7 @@ public final class VmSupervisor {
                         + migrating.target() + " (migration " + migrating.id() + "): its spec cannot change until the"
                         + " migration ends; apply it then on the node that runs the VM, or cancel the migration"));
             }
-            return submit(() -> updateNow(change));
+            return loop.submit(() -> updateNow(change));
         }
     }
 
@@ -223,7 +213,7 @@ public final class VmSupervisor {
             if (migrating != null) {
                 migrating.cancel("cancelled: the VM is being deleted");
             }
-            return submit(() -> {
+            return loop.submit(() -> {
                 checkHere();
                 VirtualMachine last = status.vm();
                 gone = "was deleted";
@@ -236,7 +226,7 @@ public final class VmSupervisor {
 
     /** On the loop: a request that waited while the VM left this node must not touch it. */
     private void checkHere() {
-        if (stopped) {
+        if (loop.stopped()) {
             throw new VmConflictException("VM " + name() + " " + (gone == null ? "is no longer supervised here" : gone)
                     + " while the request waited");
         }
@@ -249,7 +239,7 @@ public final class VmSupervisor {
      *              stopped without asking the guest (it moved away and runs on the target)
      */
     private void forget(Duration grace) throws IOException {
-        stopped = true;
+        loop.stop();
         if (grace == null) {
             lifecycle.stopQemu(QemuHandles.STOP_GRACE);
         } else {
@@ -274,7 +264,7 @@ public final class VmSupervisor {
                 return CompletableFuture.failedFuture(new VmConflictException("VM " + name() + " is migrating already"));
             }
             migrating = migration;
-            CompletableFuture<Boolean> moved = submit(() -> migrateOutNow(migration));
+            CompletableFuture<Boolean> moved = loop.submit(() -> migrateOutNow(migration));
             moved.whenComplete((m, e) -> {
                 synchronized (admission) {
                     migrating = null;
@@ -285,7 +275,7 @@ public final class VmSupervisor {
     }
 
     private boolean migrateOutNow(Departure migration) throws IOException {
-        if (stopped || qemu.process() == null || qemu.process().exited()) {
+        if (loop.stopped() || qemu.process() == null || qemu.process().exited()) {
             throw new IllegalStateException("VM " + name() + " has no running QEMU to migrate");
         }
         if (!qemu.ensureQmp()) {
@@ -299,7 +289,7 @@ public final class VmSupervisor {
         } else {
             observed = before;
             publishStatus();
-            schedule(Duration.ZERO);
+            loop.schedule(Duration.ZERO);
         }
         return moved;
     }
@@ -320,8 +310,8 @@ public final class VmSupervisor {
      * QEMU runs here); fails when QEMU runs but QMP cannot be reached.
      */
     public CompletableFuture<Void> withQemu(QemuWork work) {
-        return submit(() -> {
-            if (stopped || qemu.process() == null) {
+        return loop.submit(() -> {
+            if (loop.stopped() || qemu.process() == null) {
                 work.run(null, this::onMigrationStatus);
                 return null;
             }
@@ -365,8 +355,8 @@ public final class VmSupervisor {
                 migrating.cancel("cancelled: the daemon is stopping");
             }
         }
-        CompletableFuture<Void> done = submit(() -> {
-            stopped = true;
+        CompletableFuture<Void> done = loop.submit(() -> {
+            loop.stop();
             qemu.release();
             console.close();
             return null;
@@ -380,51 +370,20 @@ public final class VmSupervisor {
         loop.shutdownNow();
     }
 
-    private <T> CompletableFuture<T> submit(Callable<T> work) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        try {
-            loop.execute(() -> {
-                try {
-                    f.complete(work.call());
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new VmConflictException("VM " + name() + " " + (gone == null ? "is being deleted" : gone)));
-        }
-        return f;
-    }
-
-    private void schedule(Duration delay) {
-        owner.check("scheduling the next reconcile");
-        if (stopped || loop.isShutdown()) {
-            return;
-        }
-        if (nextTick != null) {
-            nextTick.cancel(false);
-        }
-        try {
-            nextTick = loop.schedule(this::tick, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException ignored) {
-            // shutting down
-        }
-    }
-
     private void tick() {
         try {
             reconcile();
         } catch (Throwable t) {
             LOG.error("vm={} reconcile failed", name(), t);
-            schedule(SLOW_TICK);
+            loop.schedule(SLOW_TICK);
         }
     }
 
     // ---- the reconcile ladder: each rung returns early with a reason --------------------------
 
     private void reconcile() {
-        owner.check("reconciling");
-        if (stopped) {
+        loop.check("reconciling");
+        if (loop.stopped()) {
             return;
         }
         SpecView spec = SpecView.of(status.vm());
@@ -438,7 +397,7 @@ public final class VmSupervisor {
             }
             if (node.clock().instant().isBefore(lifecycle.nextLaunchAt())) {
                 publishStatus();
-                schedule(Duration.between(node.clock().instant(), lifecycle.nextLaunchAt()));
+                loop.schedule(Duration.between(node.clock().instant(), lifecycle.nextLaunchAt()));
                 return;
             }
             observed = lifecycle.launch(status.vm(), spec, observed);
@@ -446,11 +405,11 @@ public final class VmSupervisor {
                 health = health.restarted(node.clock().instant());
             }
             publishStatus();
-            schedule(qemu.process() == null ? SLOW_TICK : FAST_TICK);
+            loop.schedule(qemu.process() == null ? SLOW_TICK : FAST_TICK);
             return;
         }
         if (!qemu.ensureQmp()) {
-            schedule(FAST_TICK);
+            loop.schedule(FAST_TICK);
             return;
         }
         QmpOps ops = qemu.ops(QMP_TIMEOUT);
@@ -462,12 +421,12 @@ public final class VmSupervisor {
                 : scaled.observation().withPhase(scaled.observation().phase(), "GuestPaused", run.message());
         cpuMeter.sample(System.nanoTime(), node.clock().millis(), cgroup.usage(), spec.cpuUseMillis());
         publishStatus();
-        schedule(scaled.converged() && !run.lookAgain() ? SLOW_TICK : FAST_TICK);
+        loop.schedule(scaled.converged() && !run.lookAgain() ? SLOW_TICK : FAST_TICK);
     }
 
     /** Runs one reconcile step on the supervisor's thread, as a tick does; lets tests drive the ladder. */
     CompletableFuture<Void> reconcileNow() {
-        return submit(() -> {
+        return loop.submit(() -> {
             reconcile();
             return null;
         });
@@ -475,7 +434,7 @@ public final class VmSupervisor {
 
     /** Runs on a QMP I/O thread: only hands a reconnect to the supervisor's thread. */
     private void onQmpDisconnect() {
-        enqueue(() -> schedule(Duration.ZERO));
+        loop.enqueue(() -> loop.schedule(Duration.ZERO));
     }
 
     /** Runs on a QMP I/O thread: only hands the event to the supervisor's thread. */
@@ -485,44 +444,28 @@ public final class VmSupervisor {
         if (migrating != null && migrating.onQmpEvent(event, data)) {
             return;
         }
-        try {
-            loop.execute(() -> {
-                switch (event) {
-                    case "SHUTDOWN" -> lifecycle.onShutdownEvent(data.path("guest").asBoolean(false));
-                    case "DEVICE_DELETED" -> scaler.onDeviceDeleted(data.path("device").asText(null));
-                    case "STOP", "RESUME" -> {
-                        // the run state changed: look at once rather than at the next tick
-                    }
-                    default -> {
-                        return;
-                    }
+        loop.execute(() -> {
+            switch (event) {
+                case "SHUTDOWN" -> lifecycle.onShutdownEvent(data.path("guest").asBoolean(false));
+                case "DEVICE_DELETED" -> scaler.onDeviceDeleted(data.path("device").asText(null));
+                case "STOP", "RESUME" -> {
+                    // the run state changed: look at once rather than at the next tick
                 }
-                schedule(Duration.ZERO);
-            });
-        } catch (RejectedExecutionException ignored) {
-            // the supervisor is gone
-        }
+                default -> {
+                    return;
+                }
+            }
+            loop.schedule(Duration.ZERO);
+        });
     }
 
     /** Console reader thread: the event is already out; status follows on the owner. */
     private void onIncident(GuestIncident incident) {
         Instant at = node.clock().instant();
-        enqueue(() -> {
+        loop.enqueue(() -> {
             health = health.seen(incident, at);
             publishStatus();
         });
-    }
-
-    private void enqueue(Runnable r) {
-        try {
-            loop.execute(() -> {
-                if (!stopped) {
-                    r.run();
-                }
-            });
-        } catch (RejectedExecutionException ignored) {
-            // the supervisor is gone
-        }
     }
 
     /** How busy the VM's CPUs were over the last second, measured on the host; thread-safe. */
