@@ -163,14 +163,28 @@ final class SchedulerCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        // the watermark rounds count room granted to agents that their VMs' specs do not show yet
+        AtomicReference<SchedulerPermits> permitsRef = new AtomicReference<>();
+        java.util.function.Supplier<java.util.List<io.vmflex.scheduler.core.NodeView>> booksNodes = () -> {
+            SchedulerPermits p = permitsRef.get();
+            var books = p == null ? null : p.books();
+            return books == null ? java.util.List.of() : books.scheduler().nodes();
+        };
+        Runnable permitDecided = () -> {
+            WatermarkController c = watermarkController.get();
+            if (c != null) {
+                c.booksChanged();
+            }
+        };
         PlacementScheduler scheduler = new PlacementScheduler(client, settings, Clock.systemUTC(),
-                List.of(WatermarkController.work(watermarkSettings, settings.identity(), watermarkController::set)));
+                List.of(WatermarkController.work(watermarkSettings, settings.identity(), booksNodes, watermarkController::set)));
         SchedulerPermits permits;
         try {
             String ns = settings.leaseNamespace();
             permits = SchedulerPermits.start(client, scheduler, listen, permitHosts != null && !permitHosts.isEmpty()
                     ? permitHosts : java.util.List.of("vmflex-scheduler." + ns + ".svc", "vmflex-scheduler." + ns,
-                    "vmflex-scheduler", "localhost", "127.0.0.1"), ns, Clock.systemUTC());
+                    "vmflex-scheduler", "localhost", "127.0.0.1"), ns, Clock.systemUTC(), permitDecided);
+            permitsRef.set(permits);
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("error: --permit-listen " + permitListen + ": " + e.getMessage());
             scheduler.close();
