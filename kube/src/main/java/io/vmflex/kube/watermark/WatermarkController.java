@@ -244,7 +244,7 @@ public final class WatermarkController implements AutoCloseable {
 
     private void create(WatermarkDecision.Create c, Assumed a) {
         VmInfo vm = c.vm();
-        switch (writer.create(vm.namespace(), vm.name(), c.move().target())) {
+        switch (writer.create(vm.namespace(), vm.name(), c.move().target(), settings.migrationBandwidth())) {
             case MigrationWriter.Created.Written(String name) -> {
                 creating.replace(a.vmKey(), a, new Assumed(a.namespace(), a.vmName(), a.vmKey(), a.target(), name, a.until()));
                 created.incrementAndGet();
