@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe: the test class's own thread starts, kills and closes.
  */
-final class ClusterProcesses implements AutoCloseable {
+public final class ClusterProcesses implements AutoCloseable {
 
     private static final int TAIL_LINES = 60;
 
@@ -31,7 +31,7 @@ final class ClusterProcesses implements AutoCloseable {
      * Starts {@code vmflex args...} under {@code name} (a name used again replaces the process it named,
      * which must have ended: a restart), its output appended to {@code log}.
      */
-    Process start(String name, Path log, String... args) throws IOException {
+    public Process start(String name, Path log, String... args) throws IOException {
         Started before = byName.get(name);
         if (before != null && before.process().isAlive()) {
             throw new IllegalStateException(name + " is still running");
@@ -49,7 +49,7 @@ final class ClusterProcesses implements AutoCloseable {
         return p;
     }
 
-    Process process(String name) {
+    public Process process(String name) {
         Started s = byName.get(name);
         if (s == null) {
             throw new IllegalArgumentException("no process named " + name);
@@ -58,14 +58,14 @@ final class ClusterProcesses implements AutoCloseable {
     }
 
     /** SIGKILL, as a node or pod dies: no shutdown hook runs. Returns once the process is reaped. */
-    void kill(String name) throws InterruptedException {
+    public void kill(String name) throws InterruptedException {
         Process p = process(name);
         p.destroyForcibly();
         p.waitFor();
     }
 
     /** The last {@value #TAIL_LINES} lines of {@code log}. */
-    static String tail(Path log) throws IOException {
+    public static String tail(Path log) throws IOException {
         if (!Files.exists(log)) {
             return "(no " + log + ")";
         }
