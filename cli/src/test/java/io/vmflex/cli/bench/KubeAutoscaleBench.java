@@ -100,6 +100,13 @@ class KubeAutoscaleBench {
             System.out.printf(Locale.ROOT, "  ratio cluster / standalone: p50 %.2f, p95 %.2f%n", (double) c50.getAsLong() / s50.getAsLong(),
                     (double) Percentile.of(c, 95).getAsLong() / Percentile.of(s, 95).getAsLong());
         }
+        List<Long> sr = AutoscaleReport.values(standalone, AutoscaleAnalysis.MemoryRun::valid,
+                AutoscaleAnalysis.MemoryRun::requestToResizeMs);
+        List<Long> cr = AutoscaleReport.values(clustered, AutoscaleAnalysis.MemoryRun::valid,
+                AutoscaleAnalysis.MemoryRun::requestToResizeMs);
+        System.out.printf(Locale.ROOT, "  the host's part (request -> virtio-mem resized): standalone p50 %s p95 %s %s;"
+                + " cluster p50 %s p95 %s %s%n", text(Percentile.of(sr, 50)), text(Percentile.of(sr, 95)), sr,
+                text(Percentile.of(cr, 50)), text(Percentile.of(cr, 95)), cr);
         System.out.printf("  machine: %d CPUs, load average at the start %s, at the end %s; samples %s%n",
                 Runtime.getRuntime().availableProcessors(), loadAtStart, MigrationBenchCommand.loadAverage(),
                 work.resolve("samples.csv"));
