@@ -41,8 +41,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *       for permits over HTTPS with a pod-bound token and patches the VirtualMachine through the real
  *       kube-apiserver; the daemon resizes from the object), as KubeAutoscaleIT runs them.</li>
  * </ul>
- * Both with vmflex's rules and Neon's compute unit (250m/1Gi), the same VM (1 vCPU, 512 MiB boot memory up to
- * 1.5 GiB, the guest script of {@code vmflex bench autoscale --phases memory}: it writes {@code fill} MiB to
+ * Both with vmflex's rules and {@code vmflex bench autoscale}'s compute unit (1 vCPU / 512 MiB), the same VM
+ * (1 vCPU, 512 MiB boot memory up to 1 GiB, the guest script of {@code vmflex bench autoscale --phases memory}: it writes {@code fill} MiB to
  * tmpfs, its monitor asks for memory, it waits for MemTotal to grow). A new VM per run, the modes alternating
  * run by run, so that a busy spell of the host falls on both. Measured as {@code vmflex bench autoscale}
  * measures it ({@link AutoscaleAnalysis.MemoryRun#requestToPluggedMs()}): vmmd's event for the monitor's
@@ -59,9 +59,13 @@ class KubeAutoscaleBench {
     private static final String RUN = "kb" + ProcessHandle.current().pid();
     private static final String NODE = RUN + "-a";
     private static final String NS = "bench";
-    /** 512 MiB boot (4 slots of 128 MiB) up to 1.5 GiB: room for one compute unit of 1 GiB. */
-    private static final int MAX_SLOTS = 12;
-    private static final String UNIT = "250m/1Gi";
+    /** 512 MiB boot (4 slots of 128 MiB) up to 1 GiB: one compute unit more. */
+    private static final int MAX_SLOTS = 8;
+    /**
+     * {@code vmflex bench autoscale}'s unit, in both modes: the agent keeps CPU and memory in whole units, so with
+     * Neon's 250m/1Gi a 1-vCPU VM would be raised to 4 GiB at boot, before any pressure.
+     */
+    private static final String UNIT = "1/512Mi";
 
     @Test
     void memoryPressureToPluggedClusterAgainstStandalone(KubeApiServer kube) throws Exception {
@@ -199,7 +203,7 @@ class KubeAutoscaleBench {
                 "--state-dir", dir.toString(), "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", NODE,
                 "--no-network", "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-kbench",
                 "--scheduler-url", "https://127.0.0.1:" + permitPort, "--scheduler-ca", ca.toString(),
-                "--scheduler-token-file", token.toString());
+                "--scheduler-token-file", token.toString(), "--compute-unit", UNIT);
         ClusterNode node = new ClusterNode(processes.process(NODE), dir);
         Awaitility.await("the node daemon serving").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
                 .ignoreExceptions().until(() -> node.request("GET", "/v1/node", null, null).status() == 200);
