@@ -20,9 +20,24 @@ final class DaemonCommand implements Callable<Integer> {
     @Mixin
     DaemonOptions daemon;
 
+    // as vmflex up's: the cluster agent's unit for VMs that name none (the unit travels in its permit requests)
+    @picocli.CommandLine.Option(names = "--compute-unit", paramLabel = "CPU/MEMORY", defaultValue = "250m/1Gi",
+            description = "Kubernetes mode with --scheduler-url: the agent's compute unit for VMs that name none"
+                    + " (default ${DEFAULT-VALUE}, Neon's)")
+    String computeUnit;
+
     @Override
     public Integer call() throws Exception {
         io.vmflex.cli.kube.ClusterAgent.Options clusterAgent;
+        io.vmflex.api.autoscaling.ComputeUnit unit;
+        try {
+            io.vmflex.scheduler.core.Amount u = UpCommand.amount(computeUnit, "--compute-unit");
+            unit = new io.vmflex.api.autoscaling.ComputeUnit(new io.vmflex.api.vm.MilliCpu(u.cpuMillis()),
+                    io.vmflex.api.vm.ByteQuantity.ofBytes(u.memBytes()));
+        } catch (DaemonOptions.UsageException | IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
         try {
             clusterAgent = daemon.clusterAgent();
         } catch (DaemonOptions.UsageException e) {
@@ -54,7 +69,7 @@ final class DaemonCommand implements Callable<Integer> {
             try {
                 agent = io.vmflex.cli.kube.ClusterAgent.create(kube, clusterAgent, new io.vmflex.agent.AgentService.Config(
                         daemon.socket, vmmd.config().nodeName(), io.vmflex.agent.core.ScalingConfig.vmflex(),
-                        io.vmflex.api.autoscaling.ComputeUnit.DEFAULT), new io.vmflex.cli.up.DaemonEventSink(vmmd.events(),
+                        unit), new io.vmflex.cli.up.DaemonEventSink(vmmd.events(),
                         new io.vmflex.agent.metrics.AgentMetrics(registry, io.vmflex.agent.runner.EventSink.NONE)));
             } catch (IllegalArgumentException e) {
                 System.err.println("error: " + e.getMessage());

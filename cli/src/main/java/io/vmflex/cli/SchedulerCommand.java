@@ -3,6 +3,7 @@ package io.vmflex.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.kube.permit.SchedulerPermits;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vmflex.kube.placement.PlacementScheduler;
@@ -99,6 +100,11 @@ final class SchedulerCommand implements Callable<Integer> {
                     + "migrations people make (default: ${DEFAULT-VALUE})")
     String watermarkMigrations;
 
+    @Option(names = "--watermark-migration-bandwidth", paramLabel = "BYTES",
+            description = "spec.maxBandwidth of the migrations it creates, per second, a quantity such as 64Mi; "
+                    + "default: none (the node daemon's)")
+    String watermarkMigrationBandwidth;
+
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "serve Prometheus metrics (GET /metrics) there; default: off")
     String metricsListen;
@@ -124,8 +130,16 @@ final class SchedulerCommand implements Callable<Integer> {
             if (!watermarkMigrations.equals("on") && !watermarkMigrations.equals("off")) {
                 throw new IllegalArgumentException("--watermark-migrations: on or off, got \"" + watermarkMigrations + "\"");
             }
+            ByteQuantity bandwidth = null;
+            if (watermarkMigrationBandwidth != null) {
+                try {
+                    bandwidth = ByteQuantity.parse(watermarkMigrationBandwidth);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--watermark-migration-bandwidth: " + e.getMessage());
+                }
+            }
             watermarkSettings = new WatermarkSettings(watermarkMigrations.equals("on"), watermark,
-                    new WatermarkPolicy(maxMigrationsPerNode, migrationCooldown));
+                    new WatermarkPolicy(maxMigrationsPerNode, migrationCooldown), bandwidth);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage().replace("max migrations per node", "--max-migrations-per-node")
                     .replace("cooldown:", "--migration-cooldown:"));
@@ -163,14 +177,28 @@ final class SchedulerCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        // the watermark rounds count room granted to agents that their VMs' specs do not show yet
+        AtomicReference<SchedulerPermits> permitsRef = new AtomicReference<>();
+        java.util.function.Supplier<java.util.List<io.vmflex.scheduler.core.NodeView>> booksNodes = () -> {
+            SchedulerPermits p = permitsRef.get();
+            var books = p == null ? null : p.books();
+            return books == null ? java.util.List.of() : books.scheduler().nodes();
+        };
+        Runnable permitDecided = () -> {
+            WatermarkController c = watermarkController.get();
+            if (c != null) {
+                c.booksChanged();
+            }
+        };
         PlacementScheduler scheduler = new PlacementScheduler(client, settings, Clock.systemUTC(),
-                List.of(WatermarkController.work(watermarkSettings, settings.identity(), watermarkController::set)));
+                List.of(WatermarkController.work(watermarkSettings, settings.identity(), booksNodes, watermarkController::set)));
         SchedulerPermits permits;
         try {
             String ns = settings.leaseNamespace();
             permits = SchedulerPermits.start(client, scheduler, listen, permitHosts != null && !permitHosts.isEmpty()
                     ? permitHosts : java.util.List.of("vmflex-scheduler." + ns + ".svc", "vmflex-scheduler." + ns,
-                    "vmflex-scheduler", "localhost", "127.0.0.1"), ns, Clock.systemUTC());
+                    "vmflex-scheduler", "localhost", "127.0.0.1"), ns, Clock.systemUTC(), permitDecided);
+            permitsRef.set(permits);
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("error: --permit-listen " + permitListen + ": " + e.getMessage());
             scheduler.close();

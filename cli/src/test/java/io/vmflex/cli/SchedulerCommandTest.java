@@ -70,5 +70,12 @@ class SchedulerCommandTest {
         r = run("--kubeconfig", "/nonexistent/kubeconfig", "--watermark-migrations", "maybe");
         assertEquals(2, r.exit());
         assertEquals("error: --watermark-migrations: on or off, got \"maybe\"", r.err().strip());
+        r = run("--kubeconfig", "/nonexistent/kubeconfig", "--watermark-migration-bandwidth", "fast");
+        assertEquals(2, r.exit());
+        assertEquals("error: --watermark-migration-bandwidth: expected a quantity such as \"1Gi\", \"512M\" or a number"
+                + " of bytes, got \"fast\"", r.err().strip());
+        r = run("--kubeconfig", "/nonexistent/kubeconfig", "--watermark-migration-bandwidth", "0");
+        assertEquals(2, r.exit());
+        assertEquals("error: --watermark-migration-bandwidth: must be above 0 bytes per second", r.err().strip());
     }
 }

@@ -111,7 +111,7 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
     }
 
     /** One VM of a phase: the load phase has one for all its runs, the memory phase one per run. */
-    private record Guest(String vm, ObjectNode manifest, Duration stepTimeout) {
+    record Guest(String vm, ObjectNode manifest, Duration stepTimeout) {
     }
 
     private final java.util.Map<String, List<AutoscaleAnalysis.LoadRun>> loadByRules = new java.util.HashMap<>();
@@ -192,7 +192,7 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
     }
 
     /** MemTotal growth that counts as plugged: 90 % of a unit (the rest may go to the new memory's own struct pages). */
-    private static long grownKb() {
+    static long grownKb() {
         return MEMORY_UNIT_BYTES / 1024 * 9 / 10;
     }
 
@@ -249,15 +249,23 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
     }
 
     private Guest memoryGuest(int run) {
-        String script = AutoscaleGuestScripts.memoryStep(new AutoscaleGuestScripts.MemorySchedule(run, fillMib, 60, grownKb(), 3, 20));
-        // 1 vCPU fixed, 512 MiB..1 GiB, one unit = 512 MiB: only the memory moves, by one unit. A name of its own: the
-        // agent follows VMs by name, and one re-created under the same name between two of its polls kept the old
-        // VM's size in the agent's view (seen here: the agent took the new 512 MiB VM for the old one at 1 GiB).
-        String name = "autobench-mem-" + run;
-        return new Guest(name, manifest(name, 1, 2 * BOOT_SLOTS, script), Duration.ofSeconds(120));
+        // A name of its own: the agent follows VMs by name, and one re-created under the same name between two of
+        // its polls kept the old VM's size in the agent's view (seen here: the agent took the new 512 MiB VM for the
+        // old one at 1 GiB).
+        return memoryGuest("autobench-mem-" + run, run, fillMib, 2 * BOOT_SLOTS);
     }
+
+    /**
+     * One memory step's VM: 1 vCPU fixed, 512 MiB boot memory up to {@code maxSlots} slots of 128 MiB; the guest
+     * writes {@code fillMib} MiB to tmpfs once its monitor runs and waits for 90 % of a 512 MiB unit more MemTotal.
+     */
+    static Guest memoryGuest(String name, int run, int fillMib, int maxSlots) {
+        String script = AutoscaleGuestScripts.memoryStep(new AutoscaleGuestScripts.MemorySchedule(run, fillMib, 60, grownKb(), 3, 20));
+        return new Guest(name, manifest(name, 1, maxSlots, script), Duration.ofSeconds(120));
+    }
+
     /** The test image, autoscaled: 1..maxCpus vCPUs, 512 MiB boot memory up to {@code maxSlots} slots of 128 MiB. */
-    private static ObjectNode manifest(String name, int maxCpus, int maxSlots, String script) {
+    static ObjectNode manifest(String name, int maxCpus, int maxSlots, String script) {
         ObjectNode vm = ApiMapper.json().createObjectNode();
         vm.put("apiVersion", "vm.neon.tech/v1").put("kind", "VirtualMachine");
         ObjectNode meta = vm.putObject("metadata");
@@ -309,7 +317,7 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
      * metrics once a second into the timeline. Gives up when the node dies, the VM stops running, the
      * guest began no step within {@link #BOOT_TIMEOUT}, or no step marker came for the guest's step timeout.
      */
-    private void awaitSchedule(BenchUpNode node, Guest g, AutoscaleTimeline timeline, String label,
+    static void awaitSchedule(BenchNode node, Guest g, AutoscaleTimeline timeline, String label,
                                Function<List<AutoscaleTimeline.Heard>, List<String>> runLines) throws Exception {
         long lastProgress = System.nanoTime();
         long bootDeadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
@@ -353,7 +361,7 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
     }
 
     /** One text per run, in order, up to the first run still going on. */
-    private <R> List<String> lines(List<R> runList, Predicate<R> complete, ToIntFunction<R> run, Function<R, String> text) {
+    private static <R> List<String> lines(List<R> runList, Predicate<R> complete, ToIntFunction<R> run, Function<R, String> text) {
         List<String> out = new ArrayList<>();
         for (R r : runList) {
             if (!complete.test(r)) {
@@ -372,7 +380,7 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
                 + ", guest vCPU changes " + r.guestCpuChanges();
     }
 
-    private static String text(AutoscaleAnalysis.MemoryRun r) {
+    static String text(AutoscaleAnalysis.MemoryRun r) {
         return (r.valid() ? "" : "(before the monitor connected) ") + "request -> plugged " + ms(r.requestToPluggedMs())
                 + " (virtio-mem resized " + ms(r.requestToResizeMs()) + ")"
                 + ", write start -> plugged " + ms(r.fillToPluggedMs()) + ", write done -> plugged " + ms(r.filledToPluggedMs())
@@ -383,7 +391,7 @@ public final class AutoscaleBenchCommand implements Callable<Integer> {
         return v.isPresent() ? v.getAsLong() + " ms" : "-";
     }
 
-    private static String consoleTail(BenchUpNode node, String vm) {
+    private static String consoleTail(BenchNode node, String vm) {
         try {
             return node.request("GET", "/v1/vms/" + vm + "/console?tail=60", null, null).bodyText();
         } catch (RuntimeException e) {

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe (the benchmark's thread); the followers run on their own virtual threads.
  */
-final class BenchUpNode implements AutoCloseable {
+final class BenchUpNode implements BenchNode, AutoCloseable {
     private static final String NODE = "autobench";
 
     private final Path dir;
@@ -66,11 +66,13 @@ final class BenchUpNode implements AutoCloseable {
         throw new IllegalStateException("vmflex up did not answer within 60 s");
     }
 
-    Path log() {
+    @Override
+    public Path log() {
         return dir.resolve("up.log");
     }
 
-    Response request(String method, String path, String contentType, String body) {
+    @Override
+    public Response request(String method, String path, String contentType, String body) {
         return api.request(method, path, contentType, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -78,7 +80,13 @@ final class BenchUpNode implements AutoCloseable {
      * Follows the VM's console (from now on) and the node's events about it into {@code timeline},
      * each line stamped on arrival, until {@link #close()} or the VM's deletion ends the streams.
      */
-    void follow(String vm, AutoscaleTimeline timeline) {
+    @Override
+    public void follow(String vm, AutoscaleTimeline timeline) {
+        follow(follower, vm, timeline);
+    }
+
+    /** {@link #follow(String, AutoscaleTimeline)} over any daemon's admin socket ({@code follower}: a long timeout). */
+    static void follow(AdminClient follower, String vm, AutoscaleTimeline timeline) {
         Thread.ofVirtual().name("autobench-console").start(() -> quietly(() ->
                 follower.stream("/v1/vms/" + vm + "/console?follow=true&tail=0", line -> timeline.console(line, System.nanoTime()))));
         Thread.ofVirtual().name("autobench-events").start(() -> quietly(() ->
@@ -93,7 +101,8 @@ final class BenchUpNode implements AutoCloseable {
         }
     }
 
-    boolean alive() {
+    @Override
+    public boolean alive() {
         return process.isAlive();
     }
 

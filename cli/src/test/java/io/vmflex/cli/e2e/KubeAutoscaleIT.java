@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,7 +26,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -61,7 +59,7 @@ class KubeAutoscaleIT {
     private static SchedulerTestCluster cluster;
     private static Path work;
     private static int permitPort;
-    private static final List<Process> processes = new ArrayList<>();
+    private static final ClusterProcesses processes = new ClusterProcesses();
 
     @BeforeAll
     static void start(KubeApiServer server) throws Exception {
@@ -82,7 +80,7 @@ class KubeAutoscaleIT {
             permitPort = free.getLocalPort();
         }
         cluster.admin.configMaps().inNamespace(PermitFixture.NS).withName(PermitTls.CONFIG_MAP).delete();
-        start(work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
+        processes.start("scheduler", work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
                 "--identity", RUN, "--lease-name", RUN, "--permit-listen", "127.0.0.1:" + permitPort,
                 "--permit-host", "127.0.0.1");
         Awaitility.await("the leading scheduler publishes its permit CA").atMost(Duration.ofSeconds(60))
@@ -101,19 +99,11 @@ class KubeAutoscaleIT {
 
         Path nodeConfig = NodeAccount.kubeconfig(kube);
         Path dir = Files.createDirectories(work.resolve(NODE));
-        start(dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
+        processes.start(NODE, dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
                 "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", NODE, "--no-network",
                 "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + NODE,
                 "--scheduler-url", "https://127.0.0.1:" + permitPort, "--scheduler-ca", ca.toString(),
                 "--scheduler-token-file", token.toString());
-    }
-
-    private static void start(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main"));
-        command.addAll(List.of(args));
-        processes.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
     }
 
     @AfterAll
@@ -121,23 +111,10 @@ class KubeAutoscaleIT {
         if (kube != null) {
             kube.kubectl("delete", "neonvm", VM, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=90s");
         }
-        for (Process p : processes) {
-            p.destroy();
-            p.waitFor();
-        }
+        processes.close();
         if (cluster != null) {
             cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
             cluster.admin.pods().inNamespace(PermitFixture.NS).withName(RUN + "-node").delete();
-        }
-        if (work != null) {
-            for (String log : List.of(NODE + "/daemon.log", "scheduler.log")) {
-                Path file = work.resolve(log);
-                if (Files.exists(file)) {
-                    List<String> lines = Files.readAllLines(file);
-                    System.out.println("--- " + log + " (last 60 lines)\n"
-                            + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
-                }
-            }
         }
     }
 

@@ -11,11 +11,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -48,7 +46,7 @@ class KubeClusterIT {
     private static KubeApiServer kube;
     private static SchedulerTestCluster cluster;
     private static Path work;
-    private static final List<Process> processes = new ArrayList<>();
+    private static final ClusterProcesses processes = new ClusterProcesses();
 
     @BeforeAll
     static void start(KubeApiServer server) throws Exception {
@@ -81,21 +79,13 @@ class KubeClusterIT {
             try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
                 migrationPort = s.getLocalPort();
             }
-            start(dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
+            processes.start(node, dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
                     "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node, "--no-network",
                     "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node,
                     "--migration-listen", "127.0.0.1:" + migrationPort);
         }
-        start(work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
+        processes.start("scheduler", work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
                 "--identity", RUN, "--lease-name", RUN, "--permit-listen", "127.0.0.1:0");
-    }
-
-    private static void start(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main"));
-        command.addAll(List.of(args));
-        processes.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
     }
 
     @AfterAll
@@ -106,22 +96,9 @@ class KubeClusterIT {
                 kube.kubectl("delete", "neonvm", vm, "-n", "demo", "--ignore-not-found", "--wait=true", "--timeout=90s");
             }
         }
-        for (Process p : processes) {
-            p.destroy();
-            p.waitFor();
-        }
+        processes.close();
         if (cluster != null) {
             cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
-        }
-        if (work != null) {
-            for (String log : List.of(NODE_A + "/daemon.log", NODE_B + "/daemon.log", "scheduler.log")) {
-                Path file = work.resolve(log);
-                if (Files.exists(file)) {
-                    List<String> lines = Files.readAllLines(file);
-                    System.out.println("--- " + log + " (last 40 lines)\n"
-                            + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
-                }
-            }
         }
     }
 

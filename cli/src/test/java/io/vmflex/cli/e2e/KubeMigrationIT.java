@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +60,7 @@ class KubeMigrationIT {
     private static SchedulerTestCluster cluster;
     private static Path work;
     private static Path nodeConfig;
-    private static final Map<String, Process> daemons = new HashMap<>();
+    private static final ClusterProcesses daemons = new ClusterProcesses();
     private static final Map<String, Integer> ports = new HashMap<>();
 
     @BeforeAll
@@ -101,15 +100,10 @@ class KubeMigrationIT {
 
     private static void startDaemon(String node) throws IOException {
         Path dir = Files.createDirectories(work.resolve(node));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.vmflex.cli.Main",
-                "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
-                "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node, "--no-network",
-                "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node,
-                "--migration-listen", "127.0.0.1:" + ports.get(node)));
-        daemons.put(node, new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start());
+        daemons.start(node, dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(),
+                "--state-dir", dir.toString(), "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node,
+                "--no-network", "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node,
+                "--migration-listen", "127.0.0.1:" + ports.get(node));
     }
 
     @AfterAll
@@ -119,22 +113,9 @@ class KubeMigrationIT {
                 kube.kubectl("delete", "neonvm", vm, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=90s");
             }
         }
-        for (Process p : daemons.values()) {
-            p.destroy();
-            p.waitFor();
-        }
+        daemons.close();
         if (cluster != null) {
             cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
-        }
-        if (work != null) {
-            for (String node : List.of(NODE_A, NODE_B)) {
-                Path file = work.resolve(node).resolve("daemon.log");
-                if (Files.exists(file)) {
-                    List<String> lines = Files.readAllLines(file);
-                    System.out.println("--- " + node + " daemon.log (last 60 lines)\n"
-                            + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
-                }
-            }
         }
     }
 
@@ -274,7 +255,7 @@ class KubeMigrationIT {
         migrate(RUN + "-back", vm, NODE_A, "  maxBandwidth: 1Mi\n");
         Awaitility.await("migration streaming").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> vmm(RUN + "-back", ".status.info.phase").equals("Migrating"));
-        daemons.get(NODE_A).destroyForcibly().waitFor();
+        daemons.kill(NODE_A);
         Awaitility.await("migration Failed").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> vmm(RUN + "-back", ".status.phase").equals("Failed"));
         assertEquals(NODE_B, vm(vm, ".metadata.labels.vmflex\\.io/node"));

@@ -84,10 +84,21 @@ public final class PermitBooks implements AutoCloseable {
     });
     private final AtomicBoolean syncQueued = new AtomicBoolean();
     private final Runnable wake = this::requestSync;
+    private final Runnable onDecided;
 
     public PermitBooks(Scheduler scheduler, ClusterCache cache) {
+        this(scheduler, cache, () -> {
+        });
+    }
+
+    /**
+     * @param onDecided run after each permit decided (on the caller's thread; must not block): readers of the
+     *                  books such as the watermark rounds look again
+     */
+    public PermitBooks(Scheduler scheduler, ClusterCache cache, Runnable onDecided) {
         this.scheduler = scheduler;
         this.cache = cache;
+        this.onDecided = onDecided;
     }
 
     /** Waits for the cache's lists, books the nodes and follows changes. */
@@ -120,7 +131,9 @@ public final class PermitBooks implements AutoCloseable {
             // bound after the last sync: book it from its object before deciding
             scheduler.bookRunning(caller.node(), vmReport(r.vm(), vm.get(), null));
         }
-        return new Answer.Decided(scheduler.requestPermit(r));
+        PermitResponse response = scheduler.requestPermit(r);
+        onDecided.run();
+        return new Answer.Decided(response);
     }
 
     public Answer report(PermitCaller caller, NodeReport r) {

@@ -43,6 +43,16 @@ public final class SchedulerPermits implements AutoCloseable {
      */
     public static SchedulerPermits start(KubernetesClient client, PlacementScheduler scheduler, InetSocketAddress listen,
                                          List<String> hosts, String namespace, Clock clock) throws IOException {
+        return start(client, scheduler, listen, hosts, namespace, clock, () -> {
+        });
+    }
+
+    /**
+     * @param onDecided run after each permit the books decide (must not block): the watermark rounds look again
+     */
+    public static SchedulerPermits start(KubernetesClient client, PlacementScheduler scheduler, InetSocketAddress listen,
+                                         List<String> hosts, String namespace, Clock clock, Runnable onDecided)
+            throws IOException {
         PermitTls.Issued tls = PermitTls.issue(hosts, clock);
         PermitServer server = PermitServer.start(listen, tls.keys(),
                 new PermitAuthenticator(new ApiTokenReviewer(client), scheduler.cache()::pod, clock), new PermitCounters());
@@ -51,7 +61,7 @@ public final class SchedulerPermits implements AutoCloseable {
         scheduler.leading().thenRunAsync(() -> {
             try {
                 PermitTls.publish(client, namespace, tls.caPem());
-                PermitBooks started = new PermitBooks(new Scheduler(BOOKS), scheduler.cache());
+                PermitBooks started = new PermitBooks(new Scheduler(BOOKS), scheduler.cache(), onDecided);
                 started.start();
                 permits.books = started;
                 server.lead(started);

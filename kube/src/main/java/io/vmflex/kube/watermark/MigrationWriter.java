@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmflex.api.vm.ByteQuantity;
 import io.vmflex.api.vm.VirtualMachineMigrationSpec;
 import io.vmflex.kube.crd.NeonVmm;
 import io.vmflex.kube.placement.VmWriter.Outcome;
@@ -46,12 +47,12 @@ public final class MigrationWriter {
     }
 
     public Created create(String namespace, String vmName, String target) {
-        NeonVmm object = new NeonVmm();
-        object.setMetadata(new ObjectMetaBuilder().withGenerateName(vmName + "-").withNamespace(namespace)
-                .withLabels(Map.of(MigrationContract.CREATED_BY_LABEL, MigrationContract.CREATED_BY,
-                        MigrationContract.REASON_LABEL, MigrationContract.REASON_WATERMARK))
-                .build());
-        object.setSpec(new VirtualMachineMigrationSpec(vmName, null, null, null, null, null, null, null, null, null, target, null, null, null, null));
+        return create(namespace, vmName, target, null);
+    }
+
+    /** @param bandwidth {@code spec.maxBandwidth}, null to leave it to the node daemon */
+    public Created create(String namespace, String vmName, String target, ByteQuantity bandwidth) {
+        NeonVmm object = watermarkMigration(namespace, vmName, target, bandwidth);
         try {
             NeonVmm made = client.resources(NeonVmm.class).inNamespace(namespace).resource(object).create();
             return new Created.Written(made.getMetadata().getName());
@@ -60,6 +61,18 @@ public final class MigrationWriter {
             return code >= 400 && code < 500 ? new Created.Refused(code + " " + e.getMessage())
                     : new Created.Unknown(code + " " + e.getMessage());
         }
+    }
+
+    /** The object a watermark migration of {@code vmName} to {@code target} is created as (name generated). */
+    static NeonVmm watermarkMigration(String namespace, String vmName, String target, ByteQuantity bandwidth) {
+        NeonVmm object = new NeonVmm();
+        object.setMetadata(new ObjectMetaBuilder().withGenerateName(vmName + "-").withNamespace(namespace)
+                .withLabels(Map.of(MigrationContract.CREATED_BY_LABEL, MigrationContract.CREATED_BY,
+                        MigrationContract.REASON_LABEL, MigrationContract.REASON_WATERMARK))
+                .build());
+        object.setSpec(new VirtualMachineMigrationSpec(vmName, null, null, null, null, null, null, null, bandwidth, null,
+                target, null, null, null, null));
+        return object;
     }
 
     /** Writes {@code status.targetNode} on {@code m} as decided on. */

@@ -11,6 +11,7 @@ import io.vmflex.kube.placement.KubeObjects;
 import io.vmflex.kube.placement.LeaderWork;
 import io.vmflex.kube.placement.VmInfo;
 import io.vmflex.kube.placement.VmWriter.Outcome;
+import io.vmflex.scheduler.core.NodeView;
 import io.vmflex.scheduler.watermark.WatermarkChoice;
 import io.vmflex.scheduler.watermark.WatermarkPlan;
 import org.slf4j.Logger;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The leader's watermark migrations: every change in the {@link ClusterCache} (watches on VM Nodes, Pods,
@@ -75,10 +77,21 @@ public final class WatermarkController implements AutoCloseable {
 
     private final RoundLoop loop;
     private final Runnable wake;
+    private final Supplier<List<NodeView>> permitBooks;
 
     public WatermarkController(KubernetesClient client, ClusterCache cache, WatermarkSettings settings, Clock clock,
                                String identity) {
+        this(client, cache, settings, clock, identity, List::of);
+    }
+
+    /**
+     * @param permitBooks the nodes of this replica's permit books (empty while it has none): room granted to
+     *                    agents and not yet in the VMs' specs counts in the rounds
+     */
+    public WatermarkController(KubernetesClient client, ClusterCache cache, WatermarkSettings settings, Clock clock,
+                               String identity, Supplier<List<NodeView>> permitBooks) {
         this.cache = cache;
+        this.permitBooks = permitBooks;
         this.loop = new RoundLoop("vmflex-watermark", WRITERS, this::round);
         this.wake = loop::wake;
         this.settings = settings;
@@ -89,8 +102,14 @@ public final class WatermarkController implements AutoCloseable {
 
     /** The work for {@code PlacementScheduler}: a started controller per leadership. */
     public static LeaderWork work(WatermarkSettings settings, String identity, Consumer<WatermarkController> started) {
+        return work(settings, identity, List::of, started);
+    }
+
+    /** As {@link #work(WatermarkSettings, String, Consumer)}, counting the permit books' grants. */
+    public static LeaderWork work(WatermarkSettings settings, String identity, Supplier<List<NodeView>> permitBooks,
+                                  Consumer<WatermarkController> started) {
         return (client, cache, clock) -> {
-            WatermarkController c = new WatermarkController(client, cache, settings, clock, identity);
+            WatermarkController c = new WatermarkController(client, cache, settings, clock, identity, permitBooks);
             c.start();
             started.accept(c);
             return c;
@@ -108,6 +127,11 @@ public final class WatermarkController implements AutoCloseable {
         LOG.info("watermark migrations {}: watermark {}, at most {} per node, cooldown {} s; {} migrations listed",
                 settings.enabled() ? "on" : "off (targets only)", settings.watermark(),
                 settings.policy().maxMigrationsPerNode(), settings.policy().cooldown().toSeconds(), cache.migrations().size());
+    }
+
+    /** Runs a round soon: the permit books granted room (they are not in the cache the loop watches). */
+    public void booksChanged() {
+        wake.run();
     }
 
     /** Rounds run so far. */
@@ -150,7 +174,8 @@ public final class WatermarkController implements AutoCloseable {
         }
         ClusterSnapshot snapshot = KubeObjects.snapshot(cache.nodes(), cache.pods(), vms);
         List<MigrationInfo> migrations = migrations(now);
-        WatermarkRound.Result result = WatermarkRound.plan(snapshot, autoMigrating, migrations, now, settings);
+        WatermarkRound.Result result = WatermarkRound.plan(snapshot, autoMigrating, migrations,
+                GrantedRoom.fromBooks(permitBooks.get()), now, settings);
         nodesOver = result.plan().over().size();
         logStuck(result.plan());
         for (WatermarkDecision d : result.decisions()) {
@@ -219,7 +244,7 @@ public final class WatermarkController implements AutoCloseable {
 
     private void create(WatermarkDecision.Create c, Assumed a) {
         VmInfo vm = c.vm();
-        switch (writer.create(vm.namespace(), vm.name(), c.move().target())) {
+        switch (writer.create(vm.namespace(), vm.name(), c.move().target(), settings.migrationBandwidth())) {
             case MigrationWriter.Created.Written(String name) -> {
                 creating.replace(a.vmKey(), a, new Assumed(a.namespace(), a.vmName(), a.vmKey(), a.target(), name, a.until()));
                 created.incrementAndGet();

@@ -6,6 +6,7 @@ import io.vmflex.kube.placement.ClusterSnapshot;
 import io.vmflex.kube.placement.NodeInfo;
 import io.vmflex.kube.placement.PlacementRound;
 import io.vmflex.kube.placement.VmInfo;
+import io.vmflex.scheduler.core.Amount;
 import io.vmflex.scheduler.core.NodeView;
 import io.vmflex.scheduler.watermark.InFlight;
 import io.vmflex.scheduler.watermark.Move;
@@ -35,6 +36,9 @@ import java.util.Set;
  *       nodeSelector, affinity, tolerations).</li>
  *   <li>A migration someone made with no target and no phase yet (or Pending) gets the node with the most
  *       room that fits its VM, or Failed with why none does; one whose VM is not bound yet waits.</li>
+ *   <li>A VM counts at the larger of its object's use and what the permit books hold for it on the node it
+ *       is bound to ({@link GrantedRoom}): an agent granted room patches the spec only afterwards, and in
+ *       between its node is fuller than the objects say (as a source and as a target).</li>
  * </ul>
  */
 public final class WatermarkRound {
@@ -51,6 +55,16 @@ public final class WatermarkRound {
      */
     public static Result plan(ClusterSnapshot snapshot, Set<String> autoMigrating, List<MigrationInfo> migrations,
                               Instant now, WatermarkSettings settings) {
+        return plan(snapshot, autoMigrating, migrations, Map.of(), now, settings);
+    }
+
+    /**
+     * @param autoMigrating the keys of the VMs labelled for auto-migration
+     * @param granted       the permit books' reservations by VM key (empty on a replica without books)
+     */
+    public static Result plan(ClusterSnapshot snapshot, Set<String> autoMigrating, List<MigrationInfo> migrations,
+                              Map<String, GrantedRoom> granted, Instant now, WatermarkSettings settings) {
+        snapshot = withGrants(snapshot, granted);
         Map<String, VmInfo> vms = new HashMap<>();
         for (VmInfo vm : snapshot.vms()) {
             vms.put(vm.key(), vm);
@@ -104,6 +118,28 @@ public final class WatermarkRound {
             }
         }
         return new Result(decisions, plan);
+    }
+
+    /** The snapshot with each bound VM's use raised to what the books hold for it on its node (up to its max). */
+    static ClusterSnapshot withGrants(ClusterSnapshot snapshot, Map<String, GrantedRoom> granted) {
+        if (granted.isEmpty()) {
+            return snapshot;
+        }
+        List<VmInfo> vms = new ArrayList<>(snapshot.vms().size());
+        for (VmInfo vm : snapshot.vms()) {
+            GrantedRoom g = granted.get(vm.key());
+            if (g == null || vm.boundNode() == null || !vm.boundNode().equals(g.node()) || vm.problem() != null) {
+                vms.add(vm);
+                continue;
+            }
+            Amount use = new Amount(
+                    Math.max(vm.use().cpuMillis(), Math.min(g.reserved().cpuMillis(), vm.max().cpuMillis())),
+                    Math.max(vm.use().memBytes(), Math.min(g.reserved().memBytes(), vm.max().memBytes())));
+            vms.add(use.equals(vm.use()) ? vm : new VmInfo(vm.namespace(), vm.name(), vm.uid(), vm.resourceVersion(),
+                    vm.createdAt(), vm.boundNode(), vm.schedulerName(), vm.deleting(), vm.finished(), vm.min(), use,
+                    vm.max(), vm.requirements(), vm.problem(), vm.scheduled(), vm.phase()));
+        }
+        return new ClusterSnapshot(snapshot.nodes(), snapshot.podRequests(), vms, snapshot.incoming());
     }
 
     private static WatermarkDecision targetFor(MigrationInfo m, Map<String, VmInfo> vms, List<NodeView> books,

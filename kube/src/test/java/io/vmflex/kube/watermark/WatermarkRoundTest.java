@@ -1,7 +1,16 @@
 package io.vmflex.kube.watermark;
 
 import io.vmflex.api.vm.VirtualMachineMigrationStatus.VmmPhase;
+import io.vmflex.api.permit.NodeReport;
+import io.vmflex.api.permit.PermitCodec;
+import io.vmflex.api.permit.PermitRequest;
+import io.vmflex.api.permit.PermitResponse;
+import io.vmflex.api.permit.ResourceAmount;
 import io.vmflex.api.vm.VmPhase;
+import io.vmflex.kube.node.LocalName;
+import io.vmflex.kube.node.ObjectKey;
+import io.vmflex.kube.permit.SchedulerPermits;
+import io.vmflex.scheduler.Scheduler;
 import io.vmflex.kube.placement.ClusterSnapshot;
 import io.vmflex.kube.placement.NodeInfo;
 import io.vmflex.kube.placement.NodeRequirements;
@@ -15,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -97,5 +107,52 @@ class WatermarkRoundTest {
         // watermark migrations off: only the answers; a running one and one whose VM waits get none
         assertEquals(List.of("target move-on-b>c", "fail move-gone: VirtualMachine ns/gone not found",
                 "fail no-vm-name: spec.vmName: required"), describe(WatermarkRound.plan(snapshot(vms), AUTO, made, NOW, off)));
+    }
+
+    static VmInfo growable(String name, String node, long cpu, long maxCpu, int age) {
+        return new VmInfo("ns", name, "uid-" + name, "1", T0.plusSeconds(age), node, VmNodeContract.SCHEDULER_NAME, false,
+                false, new Amount(250, GI), new Amount(cpu, GI), new Amount(maxCpu, GI), NodeRequirements.NONE, null, null,
+                VmPhase.Running);
+    }
+
+    static String local(String name) {
+        return ((LocalName.Encoded.Name) LocalName.encode(new ObjectKey("ns", name))).value();
+    }
+
+    static NodeReport.VmReport report(VmInfo vm) {
+        return new NodeReport.VmReport(local(vm.name()), new ResourceAmount(vm.use().cpuMillis(), vm.use().memBytes()),
+                new ResourceAmount(vm.max().cpuMillis(), vm.max().memBytes()), null, 0, vm.createdAt(), true);
+    }
+
+    @Test
+    void shouldCountRoomThePermitBooksGrantedBeforeTheSpecShowsIt() {
+        // a: 8 vCPUs by the objects, under its watermark of 9; b: 2; c: 5
+        VmInfo grows = growable("grows", "a", 1000, 4000, 0);
+        VmInfo fixed = growable("fixed", "a", 7000, 7000, 1);
+        VmInfo onB = growable("on-b", "b", 2000, 8000, 0);
+        ClusterSnapshot snapshot = new ClusterSnapshot(List.of(node("a"), node("b"), node("c")), Map.of(),
+                List.of(grows, fixed, onB, growable("on-c", "c", 5000, 5000, 0)));
+        Set<String> auto = Set.of("ns/grows");
+        assertEquals(List.of(), describe(WatermarkRound.plan(snapshot, auto, List.of(), NOW, SETTINGS)));
+
+        // the leader's books: a's agent is granted 2 more vCPUs for grows, not patched into its spec yet
+        Scheduler books = new Scheduler(SchedulerPermits.BOOKS);
+        books.addNode("a", new Amount(10_000, 100 * GI));
+        books.report(new NodeReport(PermitCodec.VERSION, "a", List.of(report(grows), report(fixed))));
+        PermitResponse granted = books.requestPermit(PermitRequest.of(local("grows"), "a", 1, new ResourceAmount(1000, GI),
+                new ResourceAmount(3000, GI), new ResourceAmount(250, GI)));
+        assertEquals(new ResourceAmount(3000, GI), granted.permit());
+        Map<String, GrantedRoom> grants = GrantedRoom.fromBooks(books.nodes());
+        assertEquals(new GrantedRoom("a", new Amount(3000, GI)), grants.get("ns/grows"));
+
+        // 10 vCPUs on a counting the grant: grows leaves, to b (the most room)
+        assertEquals(List.of("create grows>b"), describe(WatermarkRound.plan(snapshot, auto, List.of(), grants, NOW, SETTINGS)));
+        // b's agent was granted 6 vCPUs more for on-b: b has less room than c now
+        Map<String, GrantedRoom> both = new HashMap<>(grants);
+        both.put("ns/on-b", new GrantedRoom("b", new Amount(8000, GI)));
+        assertEquals(List.of("create grows>c"), describe(WatermarkRound.plan(snapshot, auto, List.of(), both, NOW, SETTINGS)));
+        // room the books hold on another node than the VM's binding (it moved since) does not count
+        assertEquals(List.of(), describe(WatermarkRound.plan(snapshot, auto, List.of(),
+                Map.of("ns/grows", new GrantedRoom("b", new Amount(4000, GI))), NOW, SETTINGS)));
     }
 }
