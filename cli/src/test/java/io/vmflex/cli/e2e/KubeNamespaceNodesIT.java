@@ -298,6 +298,9 @@ class KubeNamespaceNodesIT {
         }
         if (nodesUp) {
             run(Duration.ofSeconds(60), Map.of(), NODES.toString(), "down");
+            for (String sock : List.of("api.sock", "permit.sock")) {
+                Files.deleteIfExists(BRIDGES.resolve(sock));
+            }
         }
     }
 
@@ -592,7 +595,9 @@ class KubeNamespaceNodesIT {
             long downtime = Long.parseLong(vmm(name, ".status.downtimeMs"));
             long total = Long.parseLong(vmm(name, ".status.totalTimeMs"));
             assertTrue(downtime > 0 && total >= downtime, row);
-            String creator = vmm(name, ".metadata.managedFields[0].manager");
+            String creator = vmm(name, ".metadata.labels.vmflex\\.io/created-by");
+            assertEquals("vmflex-scheduler", creator, "made by the scheduler");
+            assertEquals("watermark", vmm(name, ".metadata.labels.vmflex\\.io/reason"));
 
             assertEquals(NODE.get(1), vm(".metadata.labels.vmflex\\.io/node"));
             Awaitility.await("the object says node 2, Running").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
