@@ -490,10 +490,13 @@ class KubeNamespaceNodesIT {
             assertTrue(counter(grown, "granted") + counter(grown, "partial") > counter(before, "granted") + counter(before, "partial"),
                     "the increase was permitted over the permit API: " + grown);
             assertEquals(0, counter(grown, "unauthenticated") + counter(grown, "forbidden"), grown);
-        } finally {
-            String out = bench.assertPgbenchClean(Duration.ofSeconds(150));
-            System.out.println("KubeNamespaceNodesIT: pgbench on node 1:\n" + out);
+        } catch (AssertionError | RuntimeException e) {
+            bench.process().destroyForcibly();
+            System.out.println("KubeNamespaceNodesIT: pgbench so far:\n" + bench.output());
+            throw e;
         }
+        String out = bench.assertPgbenchClean(Duration.ofSeconds(150));
+        System.out.println("KubeNamespaceNodesIT: pgbench on node 1:\n" + out);
         long loadEnd = System.nanoTime();
         Awaitility.await("back to one CPU after the load").atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> vm(".status.cpus").equals("1"));
