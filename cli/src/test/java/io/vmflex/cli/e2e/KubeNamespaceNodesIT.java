@@ -627,6 +627,11 @@ class KubeNamespaceNodesIT {
                             + " Succeeded at %.1f s: total %d ms, downtime %d ms; back to 1 CPU on node 2 %d s after the load;"
                             + " client %s%n%s%npgbench through the move:%n%s%n", grewAt / 1000.0, name, creator, createdAt.get() / 1000.0,
                     movedAt / 1000.0, total, downtime, shrinkSeconds, result, row, out);
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println("KubeNamespaceNodesIT: client so far: " + client.lines().stream()
+                    .filter(l -> l.startsWith("result ")).findFirst().orElse(client.lines().isEmpty() ? "" : client.lines().getLast())
+                    + "\npgbench so far:\n" + (bench == null ? "" : bench.output()));
+            throw e;
         } finally {
             client.process().destroyForcibly();
             if (bench != null) {
