@@ -563,7 +563,7 @@ class KubeNamespaceNodesIT {
     @Test
     @Order(2)
     @org.junit.jupiter.api.Disabled("the watermark migration is created and started, but its RAM stream never carries a byte"
-            + " (ProgressTimeout after 30 s, 0 MiB sent; the VM rolls back to node 1 and keeps running): seen in both runs"
+            + " (ProgressTimeout after 30 s, 0 MiB sent; the VM rolls back to node 1 and keeps running): seen in all three runs"
             + " here, not understood yet; see README, 'End to end on namespace nodes'")
     void shouldMoveTheVmOffItsNodePastTheWatermarkWhileItsClientsStayConnected() throws Exception {
         assumeTrue(kube.kubectl("get", "neonvm", VM, "-n", NS).ok(), "the first test made the VM");
