@@ -563,8 +563,8 @@ class KubeNamespaceNodesIT {
     @Test
     @Order(2)
     @org.junit.jupiter.api.Disabled("the watermark migration is created and started, but its RAM stream never carries a byte"
-            + " (ProgressTimeout after 30 s, 0 MiB sent; the VM rolls back to node 1 and keeps running): seen in all three runs"
-            + " here, not understood yet; see README, 'End to end on namespace nodes'")
+            + " (QEMU's migration status stays 'setup'; ProgressTimeout after 30 s, 0 MiB sent; the VM rolls back to node 1 and"
+            + " keeps running): seen in all four runs here, not understood yet; see README, 'End to end on namespace nodes'")
     void shouldMoveTheVmOffItsNodePastTheWatermarkWhileItsClientsStayConnected() throws Exception {
         assumeTrue(kube.kubectl("get", "neonvm", VM, "-n", NS).ok(), "the first test made the VM");
         Awaitility.await("the VM Running at one CPU on node 1").atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
