@@ -112,7 +112,7 @@ class KubeSchedulerFailoverIT {
                 "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "500ms",
                 "--permit-listen", "127.0.0.1:0",
                 // slow enough to be caught streaming (the guest's touched RAM takes tens of seconds)
-                "--watermark-migration-bandwidth", "2Mi",
+                "--watermark-migration-bandwidth", "4Mi",
                 // the hand-made migration back to A must not be answered by another watermark move
                 "--migration-cooldown", "10m");
     }
@@ -193,7 +193,7 @@ class KubeSchedulerFailoverIT {
         String name = made.getMetadata().getName();
         assertEquals(MigrationContract.CREATED_BY, made.getMetadata().getLabels().get(MigrationContract.CREATED_BY_LABEL));
         assertEquals(NODE_B, made.getSpec().targetNode());
-        assertEquals(2L << 20, made.getSpec().maxBandwidth().bytes(), "--watermark-migration-bandwidth");
+        assertEquals(4L << 20, made.getSpec().maxBandwidth().bytes(), "--watermark-migration-bandwidth");
 
         processes.kill(LEADER);
         long killed = System.nanoTime();
