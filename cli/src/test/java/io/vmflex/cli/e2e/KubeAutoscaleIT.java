@@ -39,8 +39,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (its pod exists with spec.nodeName, and its token is a pod-bound token from the TokenRequest API)
  * and a {@code vmflex scheduler} process serving permits over HTTPS, against the real API server with
  * real QEMU. The test image's workload burns two CPUs for 100 s of uptime: nobody patches anything,
- * yet the VirtualMachine's spec.guest.cpus.use goes to 2 (written by the agent, field manager
- * vmflex-agent) and back to 1 after the load, and the scheduler's permit counters show the grant.
+ * yet the VirtualMachine's spec.guest.cpus.use grows past 1 and its 2nd vCPU is plugged (written by the
+ * agent, field manager vmflex-agent) and back to 1 after the load, and the scheduler's permit counters show the grant.
  * CPU load in the test image stands in for the issue's pgbench from a client namespace.
  */
 @Tag("qemu")
@@ -170,10 +170,13 @@ class KubeAutoscaleIT {
                 .ignoreExceptions().until(() -> get(".status.phase").equals("Running"));
         assertEquals(NODE, cluster.boundNode(NS, VM));
 
-        Awaitility.await("the agent patches the object to 2 CPUs while the guest burns").atMost(Duration.ofSeconds(180))
+        Awaitility.await("the agent raises the object's CPU until the 2nd vCPU is plugged while the guest burns").atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofSeconds(1)).until(() -> get(".status.cpus").equals("2"));
         long upAt = (System.nanoTime() - t0) / 1_000_000;
-        assertEquals(2000, io.vmflex.api.vm.MilliCpu.parse(get(".spec.guest.cpus.use")).millis(), "spec.guest.cpus.use");
+        // Above 1 CPU and within max: how far depends on how busy the host lets the guest look (a
+        // fractional 1250m already plugs the 2nd vCPU; on a loaded host that is what the agent asks for).
+        long grownUse = io.vmflex.api.vm.MilliCpu.parse(get(".spec.guest.cpus.use")).millis();
+        assertTrue(grownUse > 1000 && grownUse <= 2000, "spec.guest.cpus.use grew within max: " + grownUse + "m");
         String managers = get(".metadata.managedFields[*].manager");
         assertTrue(managers.contains(KubeVmPatcher.FIELD_MANAGER), "written by the node's agent: " + managers);
         assertTrue(!get(".spec.targetRevision.revision.value").isEmpty(), "targetRevision stamped");
@@ -188,7 +191,7 @@ class KubeAutoscaleIT {
         String after = schedulerMetrics();
         assertTrue(counter(after, "released") + counter(after, "granted") > counter(metrics, "released") + counter(metrics, "granted"),
                 "the downscale was told to the scheduler: " + after);
-        System.out.printf("KubeAutoscaleIT: spec.guest.cpus.use 1 -> 2 at %.1f s after apply, back to 1 at %.1f s%n%s%n",
-                upAt / 1000.0, downAt / 1000.0, after);
+        System.out.printf("KubeAutoscaleIT: spec.guest.cpus.use 1 -> %dm at %.1f s after apply, back to 1 at %.1f s%n%s%n",
+                grownUse, upAt / 1000.0, downAt / 1000.0, after);
     }
 }

@@ -72,7 +72,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *
  * <ol>
  *   <li>pgbench from the client namespace (over the VXLAN overlay) against the PostgreSQL VM on node 1:
- *   nobody patches anything, yet the agent writes spec.guest.cpus.use 2 (field manager vmflex-agent),
+ *   nobody patches anything, yet the agent raises spec.guest.cpus.use past 1 (field manager vmflex-agent),
  *   the scheduler's permit counters show the grant, and after the load it goes back to 1. A permit
  *   request with no token or a forged one is refused 401, one from node 2's daemon account about node 1's
  *   VM 403.</li>
@@ -485,10 +485,12 @@ class KubeNamespaceNodesIT {
         run(Duration.ofSeconds(180), Map.of(), pg(ip, "pgbench", "-i", "-s", "1", "-q").toArray(String[]::new));
         Running bench = Running.start(pg(ip, "pgbench", "-c", "4", "-j", "2", "-T", "90", "-P", "10"));
         try {
-            Awaitility.await("the agent patches the object to 2 CPUs under pgbench").atMost(Duration.ofSeconds(90))
+            Awaitility.await("the agent raises the object's CPU until the 2nd vCPU is plugged under pgbench").atMost(Duration.ofSeconds(90))
                     .pollInterval(Duration.ofSeconds(1)).until(() -> vm(".status.cpus").equals("2"));
             growSeconds = (System.nanoTime() - benchAt) / 1_000_000_000;
-            assertEquals(2000, io.vmflex.api.vm.MilliCpu.parse(vm(".spec.guest.cpus.use")).millis(), "spec.guest.cpus.use");
+            // Above 1 CPU and within max; a fractional use such as 1250m already plugs the 2nd vCPU.
+            long grownUse = io.vmflex.api.vm.MilliCpu.parse(vm(".spec.guest.cpus.use")).millis();
+            assertTrue(grownUse > 1000 && grownUse <= 2000, "spec.guest.cpus.use grew within max: " + grownUse + "m");
             String managers = vm(".metadata.managedFields[*].manager");
             assertTrue(managers.contains(KubeVmPatcher.FIELD_MANAGER), "written by the node's agent: " + managers);
             String grown = schedulerMetrics();
