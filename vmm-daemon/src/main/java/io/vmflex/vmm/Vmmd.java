@@ -136,6 +136,10 @@ public final class Vmmd implements AutoCloseable {
             LOG.warn("QEMU {} under TCG crashes when a vCPU is plugged again after an unplug: vCPUs will only be added."
                     + " Install QEMU 8.0 or later (Debian 12: bookworm-backports; ci/install-deps.sh does it)", nodeInfo.qemu().version());
         }
+        if (!check.migrateAfterCpuUnplugSafe()) {
+            LOG.warn("QEMU {} under TCG cannot live-migrate a VM after one of its vCPUs was unplugged (fixed in QEMU 10.2):"
+                    + " such migrations are refused; restarting the VM clears it", nodeInfo.qemu().version());
+        }
         if (nodeInfo.qemu().version() == null) {
             throw new IOException("QEMU not usable at " + config.qemuBinary() + ": " + nodeInfo.qemu().error());
         }
@@ -162,7 +166,7 @@ public final class Vmmd implements AutoCloseable {
         ImageStore images = new ImageStore(config.imageDir());
         NodeContext node = new NodeContext(config.nodeName(), config.qemuBinary(), check.accel(), images,
                 new QemuLauncher(Duration.ofSeconds(60)), qmp, events, check.cpu(), config.cgroupParent(),
-                check.cpuUnplugSafe(), config.consoleMaxBytes(), config.virtioMemBlockBytes(),
+                check.cpuUnplugSafe(), check.migrateAfterCpuUnplugSafe(), config.consoleMaxBytes(), config.virtioMemBlockBytes(),
                 network, Clock.systemUTC());
         registry = new VmRegistry(node, store, new InterruptedArrival(events));
         registry.recover();

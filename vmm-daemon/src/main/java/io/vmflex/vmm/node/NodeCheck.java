@@ -36,9 +36,31 @@ public final class NodeCheck {
             return accel == QemuVmConfig.Accel.kvm || qemuMajor() >= 8;
         }
 
+        /**
+         * QEMU before 10.2 never unregisters an unplugged vCPU's TCG memory listener: the next
+         * migration's first dirty-log sync runs work on that gone vCPU and waits for it forever
+         * (seen: status "setup", 0 bytes sent, on 10.0.2). KVM registers no such listener.
+         */
+        public boolean migrateAfterCpuUnplugSafe() {
+            return accel == QemuVmConfig.Accel.kvm || qemuVersionAtLeast(info.qemu().version(), 10, 2);
+        }
+
         /** QEMU's major version, 0 when unknown. */
         public int qemuMajor() {
             return NodeCheck.qemuMajor(info.qemu().version());
+        }
+    }
+
+    static boolean qemuVersionAtLeast(String version, int major, int minor) {
+        int have = qemuMajor(version);
+        if (have != major) {
+            return have > major;
+        }
+        String[] parts = version.split("\\.");
+        try {
+            return parts.length > 1 && Integer.parseInt(parts[1]) >= minor;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

@@ -22,9 +22,11 @@ import java.time.Clock;
  *                     null for VMs without a network
  * @param cpuUnplugSafe false where unplugging a vCPU is known to crash QEMU (TCG on QEMU before 8.0);
  *                      the supervisor then keeps surplus vCPUs plugged and says so
+ * @param migrateAfterCpuUnplugSafe false where a QEMU that had a vCPU unplugged cannot be migrated
+ *                      (TCG on QEMU before 10.2); such a migration is refused before it starts
  */
 public record NodeContext(String nodeName, Path qemuBinary, QemuVmConfig.Accel accel, ImageStore images,
                           QemuLauncher launcher, QmpConnector qmp, EventBus events, CpuHierarchy cpu,
-                          String cgroupParent, boolean cpuUnplugSafe, long consoleMaxBytes,
+                          String cgroupParent, boolean cpuUnplugSafe, boolean migrateAfterCpuUnplugSafe, long consoleMaxBytes,
                           long virtioMemBlockBytes, VmNetwork network, Clock clock) {
 }

@@ -94,7 +94,7 @@ public final class QemuLauncher {
             int pid = Integer.parseInt(Files.readString(paths.pidFile()).trim());
             long start = ProcessStat.startTime(pid);
             return new QemuRuntime(pid, start, config.accel().name(), Instant.now(), config.bootCpus(),
-                    config.possibleCpus(), config.baseMemoryBytes(), config.hotplugMemoryBytes(), config.cpuPlugBudget(), 0);
+                    config.possibleCpus(), config.baseMemoryBytes(), config.hotplugMemoryBytes(), config.cpuPlugBudget(), 0, 0);
         } catch (IOException | NumberFormatException e) {
             throw new LaunchException("cannot start QEMU: " + e.getMessage());
         } catch (InterruptedException e) {

@@ -149,7 +149,16 @@ public final class Scaler {
         return new ScalePlan.Observed(cpus, Set.copyOf(pendingUnplug), requested, plugged);
     }
 
-    /** Issues one step; returns the runtime with the step's vCPU plug counted. */
+    private QemuRuntime saved(QemuRuntime runtime) {
+        try {
+            store.saveRuntime(vm, runtime);
+        } catch (IOException e) {
+            LOG.error("vm={} cannot persist runtime: {}", vm, e.toString());
+        }
+        return runtime;
+    }
+
+    /** Issues one step; returns the runtime with the step's vCPU plug or unplug counted. */
     private QemuRuntime apply(QmpOps ops, ScaleStep step, QemuRuntime runtime) throws QmpOps.QmpFailure {
         switch (step) {
             case ScaleStep.AddCpu add -> {
@@ -162,17 +171,13 @@ public final class Scaler {
                     return runtime;
                 }
                 ops.addCpu(add.slot());
-                runtime = runtime.withCpuPlugs(runtime.cpuPlugs() + 1);
-                try {
-                    store.saveRuntime(vm, runtime);
-                } catch (IOException e) {
-                    LOG.error("vm={} cannot persist runtime: {}", vm, e.toString());
-                }
+                runtime = saved(runtime.withCpuPlugs(runtime.cpuPlugs() + 1));
                 node.events().publish(VmEvent.normal(vm, "CpuPlugged", "plugged vCPU " + add.slot().deviceId()));
             }
             case ScaleStep.RemoveCpu rm -> {
                 ops.removeDevice(rm.deviceId());
                 pendingUnplug.add(rm.deviceId());
+                runtime = saved(runtime.withCpuUnplugs(runtime.cpuUnplugs() + 1));
                 node.events().publish(VmEvent.normal(vm, "CpuUnplugRequested", "asked the guest to release vCPU " + rm.deviceId()));
             }
             case ScaleStep.SetMemory mem -> {

@@ -296,7 +296,7 @@ public final class VmSupervisor {
 
     private HandedVm handed() {
         VirtualMachine vm = status.vm();
-        return new HandedVm(name(), vm, SpecView.of(vm), paths, qemu.ops(QMP_TIMEOUT));
+        return new HandedVm(name(), vm, SpecView.of(vm), paths, lifecycle.runtime(), qemu.ops(QMP_TIMEOUT));
     }
 
     /** QMP to the running QEMU, connected if need be; null when none runs or QMP is unreachable. Supervisor thread. */

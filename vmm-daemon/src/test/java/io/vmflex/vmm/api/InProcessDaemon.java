@@ -66,7 +66,7 @@ final class InProcessDaemon implements AutoCloseable {
         ImageStore imageStore = new ImageStore(images);
         // kvm: no TCG plug budget, so a thousand resizes keep plugging vCPUs.
         NodeContext node = new NodeContext("node-test", qemu.binary(), QemuVmConfig.Accel.kvm, imageStore,
-                new QemuLauncher(Duration.ofSeconds(30)), qemu, events, null, "vmflex", true, 1 << 20, 2 << 20,
+                new QemuLauncher(Duration.ofSeconds(30)), qemu, events, null, "vmflex", true, true, 1 << 20, 2 << 20,
                 null, Clock.systemUTC());
         registry = new VmRegistry(node, new StateStore(dir.resolve("state")),
                 (vm, paths, q) -> recovery.recovered(vm, paths, q));

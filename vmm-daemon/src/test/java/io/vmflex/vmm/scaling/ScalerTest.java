@@ -85,7 +85,7 @@ class ScalerTest {
 
     private NodeContext node(boolean unplugSafe) {
         return new NodeContext("node-a", null, QemuVmConfig.Accel.tcg, null, null, null, events, null, "vmflex",
-                unplugSafe, 1 << 20, 2 << 20, null, Clock.systemUTC());
+                unplugSafe, true, 1 << 20, 2 << 20, null, Clock.systemUTC());
     }
 
     private Scaler scaler(boolean unplugSafe) throws Exception {
@@ -98,7 +98,7 @@ class ScalerTest {
     }
 
     private static QemuRuntime runtime(int budget, int plugs) {
-        return new QemuRuntime(42, 1, "tcg", Instant.EPOCH, 1, 4, 256 << 20, 0, budget, plugs);
+        return new QemuRuntime(42, 1, "tcg", Instant.EPOCH, 1, 4, 256 << 20, 0, budget, plugs, 0);
     }
 
     private static final Observation STARTED = new Observation(VmPhase.Running, 1, 1000, 256 << 20, 42, "tcg", 3,
@@ -156,6 +156,7 @@ class ScalerTest {
         assertFalse(down.converged());
         s.scale(ops, spec(1), down.runtime(), down.observation(), 42);
         assertEquals(1, qemu.commands.stream().filter("device_del"::equals).count());
+        assertEquals(1, down.runtime().cpuUnplugs(), "the unplug counted: under TCG it decides whether this QEMU can migrate");
         s.onDeviceDeleted("cpu-7-0-0");
         assertEquals(0, count("CpuUnplugged"));
         qemu.release(1);

@@ -55,9 +55,9 @@ final class SupervisedVm implements AutoCloseable {
         sleeper = new ProcessBuilder("sleep", "600").start();
         int pid = (int) sleeper.pid();
         QemuRuntime runtime = new QemuRuntime(pid, ProcessStat.startTime(pid), "tcg", Instant.now(), 1, 2,
-                256L << 20, 256L << 20, 32, 0);
+                256L << 20, 256L << 20, 32, 0, 0);
         NodeContext node = new NodeContext("node-a", null, QemuVmConfig.Accel.tcg, null, null, qemu, events, null,
-                "vmflex", true, 1 << 20, 2L << 20, null, Clock.systemUTC());
+                "vmflex", true, true, 1 << 20, 2L << 20, null, Clock.systemUTC());
         supervisor = VmSupervisor.recover(node, store, vm, runtime, RecoveryHook.NONE);
     }
 

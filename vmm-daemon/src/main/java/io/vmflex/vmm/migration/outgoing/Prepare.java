@@ -9,6 +9,7 @@ import io.vmflex.sys.netlink.MacAddress;
 import io.vmflex.vmm.migration.qemu.DiskMirror;
 import io.vmflex.vmm.migration.qemu.MigrationTuning;
 import io.vmflex.vmm.qemu.CpuSlot;
+import io.vmflex.vmm.qemu.QemuRuntime;
 import io.vmflex.vmm.qemu.QmpOps;
 import io.vmflex.vmm.qemu.SshKeyPair;
 import io.vmflex.vmm.supervisor.HandedVm;
@@ -31,6 +32,13 @@ record Prepare() implements Step {
     private static final ObjectMapper JSON = ApiMapper.json();
 
     Step next(MigrationRun run) {
+        QemuRuntime qemu = run.vm.runtime();
+        if (qemu != null && qemu.cpuUnplugs() > 0 && !run.node.migrateAfterCpuUnplugSafe()) {
+            // Prepare -- this QEMU would hang in the stream's setup --> RollBack (nothing on the target yet)
+            return failed("NotMigratable", "a vCPU was unplugged from this VM's QEMU, which under TCG cannot migrate"
+                    + " after that before QEMU 10.2 (its first memory sync waits on the removed vCPU forever); the VM keeps"
+                    + " running here: restart it (a new QEMU) to make it movable again, or run on KVM", false);
+        }
         List<String> disks;
         ControlRequest.Prepare request;
         try {

@@ -75,7 +75,7 @@ class QemuCopyTest {
     @Test
     void shouldRunEveryCleanupStepAndReleaseTheNameWhenOneStepFails() throws Exception {
         NodeContext node = new NodeContext("node-b", null, QemuVmConfig.Accel.tcg, null, null, null, events, null,
-                "vmflex", true, 1 << 20, 2 << 20, null, Clock.systemUTC());
+                "vmflex", true, true, 1 << 20, 2 << 20, null, Clock.systemUTC());
         StateStore store = new StateStore(stateDir);
         VmRegistry registry = new VmRegistry(node, store, RecoveryHook.NONE);
         VirtualMachine vm = ApiMapper.json().readValue("""
@@ -90,7 +90,7 @@ class QemuCopyTest {
 
         sleeper = new ProcessBuilder("sleep", "300").start();
         int pid = (int) sleeper.pid();
-        QemuRuntime rt = new QemuRuntime(pid, ProcessStat.startTime(pid), "tcg", Instant.now(), 1, 1, 0, 0, 0, 0);
+        QemuRuntime rt = new QemuRuntime(pid, ProcessStat.startTime(pid), "tcg", Instant.now(), 1, 1, 0, 0, 0, 0, 0);
         QemuProcess process = QemuProcess.adopt(rt);
         assertNotNull(process);
 

@@ -123,7 +123,7 @@ class CommitFenceTest {
 
     private OutgoingMigration migration(Node to, WirePath path) {
         NodeContext node = new NodeContext("test", null, QemuVmConfig.Accel.tcg, null, null, null, events, null,
-                "vmflex", true, 1 << 20, 2 << 20, null, Clock.systemUTC());
+                "vmflex", true, true, 1 << 20, 2 << 20, null, Clock.systemUTC());
         UUID id = UUID.randomUUID();
         InetSocketAddress target = InetSocketAddress.createUnresolved("node-" + to.name, 7451);
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), VM, "node-" + to.name + ":7451",
@@ -140,7 +140,7 @@ class CommitFenceTest {
         Node from = nodeOf(qemu);
         Path vmDir = Files.createDirectories(dir.resolve(from.name + "-" + System.nanoTime()));
         VirtualMachine vm = vm();
-        HandedVm handed = new HandedVm(VM, vm, SpecView.of(vm), new VmPaths(vmDir), new QmpOps(qemu, Duration.ofSeconds(2)));
+        HandedVm handed = new HandedVm(VM, vm, SpecView.of(vm), new VmPaths(vmDir), null, new QmpOps(qemu, Duration.ofSeconds(2)));
         OutgoingMigration m = migration(to, path);
         CompletableFuture<Boolean> moved = new CompletableFuture<>();
         runs.add(Thread.ofVirtual().name("migration-" + from.name + "-" + to.name).start(() -> {

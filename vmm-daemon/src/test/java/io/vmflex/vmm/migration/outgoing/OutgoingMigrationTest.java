@@ -18,6 +18,7 @@ import io.vmflex.vmm.node.NodeContext;
 import io.vmflex.vmm.qemu.QemuVmConfig;
 import io.vmflex.vmm.qemu.QmpChannel;
 import io.vmflex.vmm.qemu.QmpOps;
+import io.vmflex.vmm.qemu.QemuRuntime;
 import io.vmflex.vmm.qemu.SpecView;
 import io.vmflex.vmm.qemu.VmPaths;
 import io.vmflex.vmm.supervisor.HandedVm;
@@ -31,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -130,13 +132,20 @@ class OutgoingMigrationTest {
     }
 
     private OutgoingMigration migration(InetSocketAddress to) {
-        return migration(to, RelayOptions.DEFAULTS);
+        return migration(to, RelayOptions.DEFAULTS, true);
     }
 
-    /** A migration from a source daemon with {@code options} (its migration encryption setting). */
     private OutgoingMigration migration(InetSocketAddress to, RelayOptions options) {
+        return migration(to, options, true);
+    }
+
+    /**
+     * A migration from a source daemon with {@code options} (its migration encryption setting), whose
+     * QEMU can or cannot migrate a VM after a vCPU unplug.
+     */
+    private OutgoingMigration migration(InetSocketAddress to, RelayOptions options, boolean migrateAfterCpuUnplugSafe) {
         NodeContext node = new NodeContext("node-a", null, QemuVmConfig.Accel.tcg, null, null, null, events, null,
-                "vmflex", true, 1 << 20, 2 << 20, null, Clock.systemUTC());
+                "vmflex", true, migrateAfterCpuUnplugSafe, 1 << 20, 2 << 20, null, Clock.systemUTC());
         UUID id = UUID.randomUUID();
         MigrationStatus initial = MigrationStatus.preparing(id.toString(), "vm1",
                 to.getHostString() + ":" + to.getPort(), options.encryption(), node.clock().instant());
@@ -145,15 +154,50 @@ class OutgoingMigrationTest {
     }
 
     private HandedVm vm(ScriptedQemu qemu) throws Exception {
+        return vm(qemu, 0);
+    }
+
+    /** The VM, its QEMU asked for {@code cpuUnplugs} vCPU unplugs so far. */
+    private HandedVm vm(ScriptedQemu qemu, int cpuUnplugs) throws Exception {
         VirtualMachine vm = JSON.readValue("""
                 {"apiVersion":"vm.neon.tech/v1","kind":"VirtualMachine","metadata":{"name":"vm1"},
                  "spec":{"guest":{"cpus":{"min":1,"use":1,"max":2},"memorySlotSize":"128Mi",
                                   "memorySlots":{"min":2,"use":2,"max":2}}}}""", VirtualMachine.class);
-        return new HandedVm("vm1", vm, SpecView.of(vm), new VmPaths(dir), new QmpOps(qemu, Duration.ofSeconds(2)));
+        QemuRuntime runtime = new QemuRuntime(1, 1, "tcg", Instant.EPOCH, 1, 2, 256L << 20, 0, 32, 1, cpuUnplugs);
+        return new HandedVm("vm1", vm, SpecView.of(vm), new VmPaths(dir), runtime, new QmpOps(qemu, Duration.ofSeconds(2)));
     }
 
     private MigrationStatus last() {
         return published.getLast();
+    }
+
+    @Test
+    void shouldRefuseBeforeTouchingTheTargetWhenAVcpuWasUnpluggedFromAQemuThatThenCannotMigrate() throws Exception {
+        OutgoingMigration m = migration(target(op -> new ControlReply.Done()), RelayOptions.DEFAULTS, false);
+        ScriptedQemu qemu = new ScriptedQemu();
+        assertFalse(m.run(vm(qemu, 1), s -> { }));
+        assertEquals(MigrationPhase.Failed, last().phase());
+        assertEquals("NotMigratable", last().reason());
+        assertTrue(last().message().contains("vCPU was unplugged") && last().message().contains("keeps running here"), last().message());
+        assertEquals(List.of(), controlOps, "nothing asked of the target");
+        assertFalse(qemu.commands.contains("migrate"));
+        assertFalse(qemu.commands.contains("stop"));
+    }
+
+    @Test
+    void shouldMigrateAfterAVcpuUnplugWhereQemuCan() throws Exception {
+        OutgoingMigration m = migration(target(op -> new ControlReply.Refused("no room")), RelayOptions.DEFAULTS, true);
+        assertFalse(m.run(vm(new ScriptedQemu(), 1), s -> { }));
+        assertEquals("PrepareFailed", last().reason(), "went on to ask the target");
+        assertEquals(List.of("prepare"), controlOps);
+    }
+
+    @Test
+    void shouldMigrateAVmNeverShrunkEvenWhereQemuCannotAfterAnUnplug() throws Exception {
+        OutgoingMigration m = migration(target(op -> new ControlReply.Refused("no room")), RelayOptions.DEFAULTS, false);
+        assertFalse(m.run(vm(new ScriptedQemu(), 0), s -> { }));
+        assertEquals("PrepareFailed", last().reason(), "went on to ask the target");
+        assertEquals(List.of("prepare"), controlOps);
     }
 
     @Test
