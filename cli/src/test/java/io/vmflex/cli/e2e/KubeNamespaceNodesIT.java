@@ -76,8 +76,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   the scheduler's permit counters show the grant, and after the load it goes back to 1. A permit
  *   request with no token or a forged one is refused 401, one from node 2's daemon account about node 1's
  *   VM 403.</li>
- *   <li>The same VM labelled {@code autoscaling.neon.tech/auto-migration-enabled=true}: under pgbench it
- *   grows again, node 1 (3 CPUs) passes its watermark, the scheduler creates a VirtualMachineMigration,
+ *   <li>The VM made again (a QEMU that never had a vCPU unplugged, see the test) and, once pgbench runs,
+ *   labelled for the agent and {@code autoscaling.neon.tech/auto-migration-enabled=true}: it grows, node 1
+ *   (3 CPUs) passes its watermark, the scheduler creates a VirtualMachineMigration,
  *   and the VM moves to node 2 (4 CPUs, room below its watermark) while a client in the client
  *   namespace keeps one TCP connection through the guest's echo server (no reset, every byte back) and
  *   pgbench goes on with no failed transaction; {@code kubectl get neonvmm} shows it Succeeded with its
@@ -429,20 +430,15 @@ class KubeNamespaceNodesIT {
                 .findFirst().orElse(0);
     }
 
-    private static String vmIp() {
-        return vm(".status.extraNetIP");
-    }
-
-    @Test
-    @Order(1)
-    void shouldGrowUnderPgbenchFromTheClientNamespaceThroughAnAuthenticatedPermitAndShrinkAfter() throws Exception {
+    /** The PostgreSQL VM on node 1, with the agent on or off. */
+    private static void applyVm(boolean autoscaling) {
         kube.kubectlWithInput("""
                 apiVersion: vm.neon.tech/v1
                 kind: VirtualMachine
                 metadata:
                   name: %1$s
                   namespace: %2$s
-                  labels: {vmflex.io/node: %3$s, autoscaling.neon.tech/enabled: "true"}
+                  labels: {vmflex.io/node: %3$s, autoscaling.neon.tech/enabled: "%7$s"}
                 spec:
                   schedulerName: autoscale-scheduler
                   nodeSelector: {%4$s: %5$s}
@@ -463,7 +459,17 @@ class KubeNamespaceNodesIT {
                     - {name: POSTGRES_USER, value: app}
                     - {name: POSTGRES_PASSWORD, value: change-me}
                     - {name: POSTGRES_DB, value: appdb}
-                """.formatted(VM, NS, NODE.get(0), SchedulerTestCluster.RUN_KEY, RUN, ECHO_PORT), "apply", "-f", "-").orFail();
+                """.formatted(VM, NS, NODE.get(0), SchedulerTestCluster.RUN_KEY, RUN, ECHO_PORT, autoscaling), "apply", "-f", "-").orFail();
+    }
+
+    private static String vmIp() {
+        return vm(".status.extraNetIP");
+    }
+
+    @Test
+    @Order(1)
+    void shouldGrowUnderPgbenchFromTheClientNamespaceThroughAnAuthenticatedPermitAndShrinkAfter() throws Exception {
+        applyVm(true);
         long t0 = System.nanoTime();
         Awaitility.await("PostgreSQL ready in the VM on node 1, the echo server started").atMost(Duration.ofSeconds(240))
                 .pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> vm(".status.phase").equals("Running")
@@ -564,17 +570,22 @@ class KubeNamespaceNodesIT {
 
     @Test
     @Order(2)
-    @org.junit.jupiter.api.Disabled("the watermark migration is created and started, but its RAM stream never carries a byte"
-            + " (QEMU's migration status stays 'setup'; ProgressTimeout after 30 s, 0 MiB sent; the VM rolls back to node 1 and"
-            + " keeps running): seen in all four runs here, not understood yet; see README, 'End to end on namespace nodes'")
     void shouldMoveTheVmOffItsNodePastTheWatermarkWhileItsClientsStayConnected() throws Exception {
-        assumeTrue(kube.kubectl("get", "neonvm", VM, "-n", NS).ok(), "the first test made the VM");
-        Awaitility.await("the VM Running at one CPU on node 1").atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
-                .ignoreExceptions().until(() -> vm(".status.phase").equals("Running") && vm(".status.cpus").equals("1")
-                        && runsOn(1));
+        // A VM whose QEMU never had a vCPU unplugged: QEMU before 10.2 under TCG keeps an unplugged vCPU's
+        // memory listener, and the next migration's first dirty-log sync waits on that vCPU forever (the
+        // daemon refuses such a move up front: NotMigratable). The first test's VM shrank; this one boots
+        // and is initialised without the agent, which starts with pgbench, so nothing shrinks it before it
+        // grows and moves.
+        kube.kubectl("delete", "neonvm", VM, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=120s").orFail();
+        Awaitility.await("the first test's VM gone from node 1").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> !runsOn(1) && !kube.kubectl("get", "neonvm", VM, "-n", NS).ok());
+        applyVm(false);
+        Awaitility.await("PostgreSQL ready in a new VM on node 1").atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
+                .ignoreExceptions().until(() -> vm(".status.phase").equals("Running") && vm(".status.cpus").equals("1") && runsOn(1)
+                        && READY.matcher(console(1)).find() && console(1).contains("command started"));
         String ip = vmIp();
-        kube.kubectl("label", "neonvm", VM, "-n", NS, "autoscaling.neon.tech/auto-migration-enabled=true").orFail();
-        assertTrue(migrationsOf(VM).isEmpty(), "no migration before the VM grows: " + migrationsOf(VM));
+        run(Duration.ofSeconds(180), Map.of(), pg(ip, "pgbench", "-i", "-s", "1", "-q").toArray(String[]::new));
+        assertTrue(migrationsOf(VM).isEmpty(), "no migration before the VM may grow and move: " + migrationsOf(VM));
 
         Running client = Running.start(List.of("ip", "netns", "exec", "vmfx-client",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
@@ -585,6 +596,8 @@ class KubeNamespaceNodesIT {
             // long enough to grow (as in the first test), pass the watermark and move, with load left on node 2
             long seconds = Math.max(120, (growSeconds < 0 ? 60 : growSeconds) + 100);
             bench = Running.start(pg(ip, "pgbench", "-c", "4", "-j", "2", "-T", Long.toString(seconds), "-P", "10"));
+            kube.kubectl("label", "--overwrite", "neonvm", VM, "-n", NS, "autoscaling.neon.tech/enabled=true",
+                    "autoscaling.neon.tech/auto-migration-enabled=true").orFail();
             long benchAt = System.nanoTime();
             Awaitility.await("the agent grows the VM on node 1").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> vm(".status.cpus").equals("2") || !migrationsOf(VM).isEmpty());
