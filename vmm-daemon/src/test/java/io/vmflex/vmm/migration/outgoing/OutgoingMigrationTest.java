@@ -24,6 +24,8 @@ import io.vmflex.vmm.qemu.VmPaths;
 import io.vmflex.vmm.supervisor.HandedVm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
@@ -184,18 +186,13 @@ class OutgoingMigrationTest {
         assertFalse(qemu.commands.contains("stop"));
     }
 
-    @Test
-    void shouldMigrateAfterAVcpuUnplugWhereQemuCan() throws Exception {
-        OutgoingMigration m = migration(target(op -> new ControlReply.Refused("no room")), RelayOptions.DEFAULTS, true);
-        assertFalse(m.run(vm(new ScriptedQemu(), 1), s -> { }));
-        assertEquals("PrepareFailed", last().reason(), "went on to ask the target");
-        assertEquals(List.of("prepare"), controlOps);
-    }
-
-    @Test
-    void shouldMigrateAVmNeverShrunkEvenWhereQemuCannotAfterAnUnplug() throws Exception {
-        OutgoingMigration m = migration(target(op -> new ControlReply.Refused("no room")), RelayOptions.DEFAULTS, false);
-        assertFalse(m.run(vm(new ScriptedQemu(), 0), s -> { }));
+    /** A QEMU that can migrate after an unplug, or one that never had an unplug: on to the target. */
+    @ParameterizedTest
+    @CsvSource({"true, 1", "false, 0"})
+    void shouldGoOnToTheTargetWhenTheUnplugFaultCannotBite(boolean migrateAfterCpuUnplugSafe, int cpuUnplugs) throws Exception {
+        OutgoingMigration m = migration(target(op -> new ControlReply.Refused("no room")), RelayOptions.DEFAULTS,
+                migrateAfterCpuUnplugSafe);
+        assertFalse(m.run(vm(new ScriptedQemu(), cpuUnplugs), s -> { }));
         assertEquals("PrepareFailed", last().reason(), "went on to ask the target");
         assertEquals(List.of("prepare"), controlOps);
     }
