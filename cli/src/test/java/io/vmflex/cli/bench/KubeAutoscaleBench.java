@@ -71,10 +71,10 @@ class KubeAutoscaleBench {
         KubeTestCluster cluster = KubeTestCluster.install(kube, RUN, NS, "vmfx-kbench", processes);
         Path work = cluster.work;
         try (processes; BenchUpNode up = BenchUpNode.start(work.resolve("up"), KubeTestCluster.IMAGES, "vmflex", UNIT)) {
-            ClusterNode node = startCluster(cluster);
+            Process daemon = startCluster(cluster);
             for (int run = 1; run <= RUNS; run++) {
                 standalone.add(runStandalone(up, run));
-                clustered.add(runCluster(kube, node, run));
+                clustered.add(runCluster(kube, new ClusterNode(daemon, cluster.nodeDir(NODE)), run));
             }
         } finally {
             kube.kubectl("delete", "neonvm", "--all", "-n", NS, "--wait=true", "--timeout=90s");
@@ -142,6 +142,7 @@ class KubeAutoscaleBench {
         }
     }
 
+    /** Runs one guest on {@code node}, closing it (its console and event streams) when the run ends. */
     private static AutoscaleAnalysis.MemoryRun runCluster(KubeApiServer kube, ClusterNode node, int run) throws Exception {
         String name = "kbench-kube-" + run;
         AutoscaleBenchCommand.Guest made = AutoscaleBenchCommand.memoryGuest(name, run, FILL_MIB, MAX_SLOTS);
@@ -152,14 +153,16 @@ class KubeAutoscaleBench {
         AutoscaleBenchCommand.Guest g = new AutoscaleBenchCommand.Guest(local, manifest, made.stepTimeout());
         kube.kubectlWithInput(ApiMapper.json().writeValueAsString(manifest), "apply", "-f", "-").orFail();
         AutoscaleTimeline timeline = new AutoscaleTimeline();
-        try {
-            // the daemon has it once the scheduler bound it; the guest's step waits 20 s of uptime for its monitor
-            Awaitility.await(name + " on the node").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> node.request("GET", "/v1/vms/" + local, null, null).status() == 200);
-            node.follow(local, timeline);
-            return await("cluster", node, g, timeline, run);
-        } finally {
-            kube.kubectl("delete", "neonvm", name, "-n", NS, "--wait=true", "--timeout=90s");
+        try (node) {
+            try {
+                // the daemon has it once the scheduler bound it; the guest's step waits 20 s of uptime for its monitor
+                Awaitility.await(name + " on the node").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> node.request("GET", "/v1/vms/" + local, null, null).status() == 200);
+                node.follow(local, timeline);
+                return await("cluster", node, g, timeline, run);
+            } finally {
+                kube.kubectl("delete", "neonvm", name, "-n", NS, "--wait=true", "--timeout=90s");
+            }
         }
     }
 
@@ -175,18 +178,33 @@ class KubeAutoscaleBench {
     }
 
     /** The cluster: one VM node, its daemon with the agent asking the scheduler for permits, the scheduler. */
-    private static ClusterNode startCluster(KubeTestCluster cluster) throws Exception {
+    private static Process startCluster(KubeTestCluster cluster) throws Exception {
         cluster.nodeForAnyVm(NODE, "2", "8Gi");
         List<String> flags = new ArrayList<>(cluster.startPermitScheduler(NODE).daemonFlags());
         flags.addAll(List.of("--compute-unit", UNIT));
-        ClusterNode node = new ClusterNode(cluster.startDaemon(NODE, flags), cluster.nodeDir(NODE));
-        Awaitility.await("the node daemon serving").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
-                .ignoreExceptions().until(() -> node.request("GET", "/v1/node", null, null).status() == 200);
-        return node;
+        Process daemon = cluster.startDaemon(NODE, flags);
+        try (ClusterNode node = new ClusterNode(daemon, cluster.nodeDir(NODE))) {
+            Awaitility.await("the node daemon serving").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                    .ignoreExceptions().until(() -> node.request("GET", "/v1/node", null, null).status() == 200);
+        }
+        return daemon;
     }
 
-    /** The cluster node's daemon through its admin socket (the VMs are made through the API server). */
-    private record ClusterNode(Process process, Path dir) implements BenchNode {
+    /**
+     * The cluster node's daemon through its admin socket (the VMs are made through the API server), for one
+     * run: {@link #close()} ends the streams it follows (the node's event stream does not end with the VM).
+     */
+    private static final class ClusterNode implements BenchNode, AutoCloseable {
+        private final Process process;
+        private final Path dir;
+        private final AdminClient follower;
+
+        ClusterNode(Process process, Path dir) {
+            this.process = process;
+            this.dir = dir;
+            this.follower = new AdminClient(dir.resolve("vmmd.sock"), Duration.ofHours(2));
+        }
+
         @Override
         public Response request(String method, String path, String contentType, String body) {
             try (AdminClient c = new AdminClient(dir.resolve("vmmd.sock"), Duration.ofMinutes(2))) {
@@ -196,8 +214,7 @@ class KubeAutoscaleBench {
 
         @Override
         public void follow(String vm, AutoscaleTimeline timeline) {
-            // closed with the process: the streams end when the VM is deleted
-            BenchUpNode.follow(new AdminClient(dir.resolve("vmmd.sock"), Duration.ofHours(2)), vm, timeline);
+            BenchUpNode.follow(follower, vm, timeline);
         }
 
         @Override
@@ -208,6 +225,11 @@ class KubeAutoscaleBench {
         @Override
         public Path log() {
             return dir.resolve("daemon.log");
+        }
+
+        @Override
+        public void close() {
+            follower.close();
         }
     }
 }
