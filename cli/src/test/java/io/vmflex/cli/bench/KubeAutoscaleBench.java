@@ -1,23 +1,18 @@
 package io.vmflex.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.vmflex.api.json.ApiMapper;
 import io.vmflex.cli.e2e.ClusterProcesses;
+import io.vmflex.cli.e2e.KubeTestCluster;
 import io.vmflex.client.AdminClient;
 import io.vmflex.client.Response;
-import io.vmflex.kube.permit.PermitFixture;
-import io.vmflex.kube.permit.PermitTls;
-import io.vmflex.kube.placement.SchedulerTestCluster;
 import io.vmflex.kube.testing.KubeApiServer;
 import io.vmflex.kube.testing.KubeApiServerExtension;
-import io.vmflex.kube.testing.NodeAccount;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,11 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Benchmark, not a test (the suite runs *Test and *IT; {@code cli/bench/kube-autoscale-bench.sh} runs this):
@@ -55,7 +48,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("qemu")
 @ExtendWith(KubeApiServerExtension.class)
 class KubeAutoscaleBench {
-    private static final Path IMAGES = Path.of(System.getProperty("vmflex.images", "../build/images")).toAbsolutePath().normalize();
     private static final int RUNS = Integer.getInteger("vmflex.bench.runs", 5);
     private static final int FILL_MIB = Integer.getInteger("vmflex.bench.fill", 300);
     private static final String RUN = "kb" + ProcessHandle.current().pid();
@@ -71,23 +63,22 @@ class KubeAutoscaleBench {
 
     @Test
     void memoryPressureToPluggedClusterAgainstStandalone(KubeApiServer kube) throws Exception {
-        assumeTrue(Files.exists(IMAGES.resolve("test/manifest.json")), "test image not built in " + IMAGES);
-        Path work = Files.createTempDirectory(Path.of("/tmp"), "vmfx-kbench");
-        SchedulerTestCluster cluster = new SchedulerTestCluster(kube);
+        KubeTestCluster.assumeTestImage("KubeAutoscaleBench");
         List<AutoscaleAnalysis.MemoryRun> standalone = new ArrayList<>();
         List<AutoscaleAnalysis.MemoryRun> clustered = new ArrayList<>();
         String loadAtStart = MigrationBenchCommand.loadAverage();
-        try (ClusterProcesses processes = new ClusterProcesses();
-             BenchUpNode up = BenchUpNode.start(work.resolve("up"), IMAGES, "vmflex", UNIT)) {
-            ClusterNode node = startCluster(kube, cluster, processes, work);
+        ClusterProcesses processes = new ClusterProcesses();
+        KubeTestCluster cluster = KubeTestCluster.install(kube, RUN, NS, "vmfx-kbench", processes);
+        Path work = cluster.work;
+        try (processes; BenchUpNode up = BenchUpNode.start(work.resolve("up"), KubeTestCluster.IMAGES, "vmflex", UNIT)) {
+            Process daemon = startCluster(cluster);
             for (int run = 1; run <= RUNS; run++) {
                 standalone.add(runStandalone(up, run));
-                clustered.add(runCluster(kube, node, run));
+                clustered.add(runCluster(kube, new ClusterNode(daemon, cluster.nodeDir(NODE)), run));
             }
         } finally {
             kube.kubectl("delete", "neonvm", "--all", "-n", NS, "--wait=true", "--timeout=90s");
-            cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
-            cluster.admin.pods().inNamespace(PermitFixture.NS).withName(RUN + "-node").delete();
+            cluster.deleteNodes();
         }
         AutoscaleReport report = new AutoscaleReport();
         report.memory("standalone", standalone);
@@ -151,6 +142,7 @@ class KubeAutoscaleBench {
         }
     }
 
+    /** Runs one guest on {@code node}, closing it (its console and event streams) when the run ends. */
     private static AutoscaleAnalysis.MemoryRun runCluster(KubeApiServer kube, ClusterNode node, int run) throws Exception {
         String name = "kbench-kube-" + run;
         AutoscaleBenchCommand.Guest made = AutoscaleBenchCommand.memoryGuest(name, run, FILL_MIB, MAX_SLOTS);
@@ -161,14 +153,16 @@ class KubeAutoscaleBench {
         AutoscaleBenchCommand.Guest g = new AutoscaleBenchCommand.Guest(local, manifest, made.stepTimeout());
         kube.kubectlWithInput(ApiMapper.json().writeValueAsString(manifest), "apply", "-f", "-").orFail();
         AutoscaleTimeline timeline = new AutoscaleTimeline();
-        try {
-            // the daemon has it once the scheduler bound it; the guest's step waits 20 s of uptime for its monitor
-            Awaitility.await(name + " on the node").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> node.request("GET", "/v1/vms/" + local, null, null).status() == 200);
-            node.follow(local, timeline);
-            return await("cluster", node, g, timeline, run);
-        } finally {
-            kube.kubectl("delete", "neonvm", name, "-n", NS, "--wait=true", "--timeout=90s");
+        try (node) {
+            try {
+                // the daemon has it once the scheduler bound it; the guest's step waits 20 s of uptime for its monitor
+                Awaitility.await(name + " on the node").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> node.request("GET", "/v1/vms/" + local, null, null).status() == 200);
+                node.follow(local, timeline);
+                return await("cluster", node, g, timeline, run);
+            } finally {
+                kube.kubectl("delete", "neonvm", name, "-n", NS, "--wait=true", "--timeout=90s");
+            }
         }
     }
 
@@ -184,45 +178,33 @@ class KubeAutoscaleBench {
     }
 
     /** The cluster: one VM node, its daemon with the agent asking the scheduler for permits, the scheduler. */
-    private static ClusterNode startCluster(KubeApiServer kube, SchedulerTestCluster cluster, ClusterProcesses processes,
-                                            Path work) throws Exception {
-        cluster.install();
-        cluster.namespace(NS);
-        cluster.node(RUN, NODE, "2", "8Gi", Map.of());
-        kube.kubectl("taint", "node", NODE, SchedulerTestCluster.RUN_KEY + "-").orFail();
-        int permitPort;
-        try (ServerSocket free = new ServerSocket(0)) {
-            permitPort = free.getLocalPort();
+    private static Process startCluster(KubeTestCluster cluster) throws Exception {
+        cluster.nodeForAnyVm(NODE, "2", "8Gi");
+        List<String> flags = new ArrayList<>(cluster.startPermitScheduler(NODE).daemonFlags());
+        flags.addAll(List.of("--compute-unit", UNIT));
+        Process daemon = cluster.startDaemon(NODE, flags);
+        try (ClusterNode node = new ClusterNode(daemon, cluster.nodeDir(NODE))) {
+            Awaitility.await("the node daemon serving").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                    .ignoreExceptions().until(() -> node.request("GET", "/v1/node", null, null).status() == 200);
         }
-        cluster.admin.configMaps().inNamespace(PermitFixture.NS).withName(PermitTls.CONFIG_MAP).delete();
-        processes.start("scheduler", work.resolve("scheduler.log"), "scheduler", "--kubeconfig",
-                cluster.schedulerKubeconfig().toString(), "--identity", RUN, "--lease-name", RUN,
-                "--permit-listen", "127.0.0.1:" + permitPort, "--permit-host", "127.0.0.1");
-        Awaitility.await("the leading scheduler publishes its permit CA").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(300)).ignoreExceptions()
-                .until(() -> !PermitTls.readPublished(cluster.admin, PermitFixture.NS).isEmpty());
-        Path ca = work.resolve("scheduler-ca.crt");
-        Files.writeString(ca, cluster.admin.configMaps().inNamespace(PermitFixture.NS).withName(PermitTls.CONFIG_MAP).get()
-                .getData().get(PermitTls.KEY));
-        PermitFixture fixture = new PermitFixture(cluster.admin);
-        fixture.serviceAccount("vmflex-node");
-        Pod pod = fixture.daemonPod(RUN + "-node", "vmflex-node", NODE);
-        Path token = work.resolve("token");
-        Files.writeString(token, fixture.podToken("vmflex-node", pod));
-        Path dir = Files.createDirectories(work.resolve(NODE));
-        processes.start(NODE, dir.resolve("daemon.log"), "daemon", "--kubeconfig", NodeAccount.kubeconfig(kube).toString(),
-                "--state-dir", dir.toString(), "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", NODE,
-                "--no-network", "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-kbench",
-                "--scheduler-url", "https://127.0.0.1:" + permitPort, "--scheduler-ca", ca.toString(),
-                "--scheduler-token-file", token.toString(), "--compute-unit", UNIT);
-        ClusterNode node = new ClusterNode(processes.process(NODE), dir);
-        Awaitility.await("the node daemon serving").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
-                .ignoreExceptions().until(() -> node.request("GET", "/v1/node", null, null).status() == 200);
-        return node;
+        return daemon;
     }
 
-    /** The cluster node's daemon through its admin socket (the VMs are made through the API server). */
-    private record ClusterNode(Process process, Path dir) implements BenchNode {
+    /**
+     * The cluster node's daemon through its admin socket (the VMs are made through the API server), for one
+     * run: {@link #close()} ends the streams it follows (the node's event stream does not end with the VM).
+     */
+    private static final class ClusterNode implements BenchNode, AutoCloseable {
+        private final Process process;
+        private final Path dir;
+        private final AdminClient follower;
+
+        ClusterNode(Process process, Path dir) {
+            this.process = process;
+            this.dir = dir;
+            this.follower = new AdminClient(dir.resolve("vmmd.sock"), Duration.ofHours(2));
+        }
+
         @Override
         public Response request(String method, String path, String contentType, String body) {
             try (AdminClient c = new AdminClient(dir.resolve("vmmd.sock"), Duration.ofMinutes(2))) {
@@ -232,8 +214,7 @@ class KubeAutoscaleBench {
 
         @Override
         public void follow(String vm, AutoscaleTimeline timeline) {
-            // closed with the process: the streams end when the VM is deleted
-            BenchUpNode.follow(new AdminClient(dir.resolve("vmmd.sock"), Duration.ofHours(2)), vm, timeline);
+            BenchUpNode.follow(follower, vm, timeline);
         }
 
         @Override
@@ -244,6 +225,11 @@ class KubeAutoscaleBench {
         @Override
         public Path log() {
             return dir.resolve("daemon.log");
+        }
+
+        @Override
+        public void close() {
+            follower.close();
         }
     }
 }

@@ -1,16 +1,11 @@
 package io.vmflex.cli.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.vmflex.api.json.ApiMapper;
 import io.vmflex.cli.kube.KubeVmPatcher;
-import io.vmflex.kube.permit.PermitClient;
 import io.vmflex.kube.permit.PermitFixture;
 import io.vmflex.kube.permit.PermitTls;
-import io.vmflex.kube.placement.SchedulerTestCluster;
 import io.vmflex.kube.testing.KubeApiServer;
 import io.vmflex.kube.testing.KubeApiServerExtension;
-import io.vmflex.kube.testing.NodeAccount;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,20 +13,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Autoscaling in cluster mode, as the DaemonSet and the Deployment run it but without a kubelet: a
@@ -46,7 +35,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("qemu")
 @ExtendWith(KubeApiServerExtension.class)
 class KubeAutoscaleIT {
-    private static final Path IMAGES = Path.of(System.getProperty("vmflex.images", "../build/images")).toAbsolutePath().normalize();
     private static final String RUN = "ka" + ProcessHandle.current().pid();
     private static final String NODE = RUN + "-a";
     private static final String NS = "demo";
@@ -56,54 +44,19 @@ class KubeAutoscaleIT {
             + "echo vmflex-burn-over";
 
     private static KubeApiServer kube;
-    private static SchedulerTestCluster cluster;
-    private static Path work;
+    private static KubeTestCluster cluster;
     private static int permitPort;
     private static final ClusterProcesses processes = new ClusterProcesses();
 
     @BeforeAll
     static void start(KubeApiServer server) throws Exception {
-        String skip = !Files.exists(IMAGES.resolve("test/manifest.json")) ? "test image not built in " + IMAGES : null;
-        if (skip != null) {
-            System.err.println("SKIPPED KubeAutoscaleIT: " + skip);
-        }
-        assumeTrue(skip == null, skip);
+        KubeTestCluster.assumeTestImage("KubeAutoscaleIT");
         kube = server;
-        cluster = new SchedulerTestCluster(kube);
-        cluster.install();
-        cluster.namespace(NS);
-        cluster.node(RUN, NODE, "4", "8Gi", Map.of());
-        kube.kubectl("taint", "node", NODE, SchedulerTestCluster.RUN_KEY + "-").orFail();
-        work = Files.createTempDirectory(Path.of("/tmp"), "vmfx-kauto");
-
-        try (ServerSocket free = new ServerSocket(0)) {
-            permitPort = free.getLocalPort();
-        }
-        cluster.admin.configMaps().inNamespace(PermitFixture.NS).withName(PermitTls.CONFIG_MAP).delete();
-        processes.start("scheduler", work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
-                "--identity", RUN, "--lease-name", RUN, "--permit-listen", "127.0.0.1:" + permitPort,
-                "--permit-host", "127.0.0.1");
-        Awaitility.await("the leading scheduler publishes its permit CA").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(300)).ignoreExceptions()
-                .until(() -> !PermitTls.readPublished(cluster.admin, PermitFixture.NS).isEmpty());
-        Path ca = work.resolve("scheduler-ca.crt");
-        Files.writeString(ca, cluster.admin.configMaps().inNamespace(PermitFixture.NS).withName(PermitTls.CONFIG_MAP).get()
-                .getData().get(PermitTls.KEY));
-
-        // the DaemonSet's pod on the node, and the token the kubelet would project into it
-        PermitFixture fixture = new PermitFixture(cluster.admin);
-        fixture.serviceAccount("vmflex-node");
-        Pod pod = fixture.daemonPod(RUN + "-node", "vmflex-node", NODE);
-        Path token = work.resolve("token");
-        Files.writeString(token, fixture.podToken("vmflex-node", pod));
-
-        Path nodeConfig = NodeAccount.kubeconfig(kube);
-        Path dir = Files.createDirectories(work.resolve(NODE));
-        processes.start(NODE, dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
-                "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", NODE, "--no-network",
-                "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + NODE,
-                "--scheduler-url", "https://127.0.0.1:" + permitPort, "--scheduler-ca", ca.toString(),
-                "--scheduler-token-file", token.toString());
+        cluster = KubeTestCluster.install(kube, RUN, NS, "vmfx-kauto", processes);
+        cluster.nodeForAnyVm(NODE, "4", "8Gi");
+        KubeTestCluster.Permits permits = cluster.startPermitScheduler(NODE);
+        permitPort = permits.port();
+        cluster.startDaemon(NODE, permits.daemonFlags());
     }
 
     @AfterAll
@@ -113,8 +66,7 @@ class KubeAutoscaleIT {
         }
         processes.close();
         if (cluster != null) {
-            cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
-            cluster.admin.pods().inNamespace(PermitFixture.NS).withName(RUN + "-node").delete();
+            cluster.deleteNodes();
         }
     }
 
@@ -129,7 +81,7 @@ class KubeAutoscaleIT {
     }
 
     private static javax.net.ssl.SSLContext trustScheduler() throws Exception {
-        var certs = PermitTls.readPublished(cluster.admin, PermitFixture.NS);
+        var certs = PermitTls.readPublished(cluster.api.admin, PermitFixture.NS);
         var store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
         store.load(null, null);
         store.setCertificateEntry("ca", certs.getFirst());
@@ -168,7 +120,7 @@ class KubeAutoscaleIT {
         long t0 = System.nanoTime();
         Awaitility.await("placed on the node and Running").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(() -> get(".status.phase").equals("Running"));
-        assertEquals(NODE, cluster.boundNode(NS, VM));
+        assertEquals(NODE, cluster.api.boundNode(NS, VM));
 
         Awaitility.await("the agent raises the object's CPU until the 2nd vCPU is plugged while the guest burns").atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofSeconds(1)).until(() -> get(".status.cpus").equals("2"));

@@ -1,9 +1,7 @@
 package io.vmflex.cli.e2e;
 
-import io.vmflex.kube.placement.SchedulerTestCluster;
 import io.vmflex.kube.testing.KubeApiServer;
 import io.vmflex.kube.testing.KubeApiServerExtension;
-import io.vmflex.kube.testing.NodeAccount;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,12 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The cluster as the DaemonSet and the Deployment would run it, without a kubelet: two node daemons
@@ -36,7 +32,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @ExtendWith(KubeApiServerExtension.class)
 class KubeClusterIT {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    private static final Path IMAGES = Path.of(System.getProperty("vmflex.images", "../build/images")).toAbsolutePath().normalize();
     private static final Path SEED = REPO.resolve("kube/src/test/resources/vm-compute-node.yaml");
     private static final String RUN = "kc" + ProcessHandle.current().pid();
     private static final String NODE_A = RUN + "-a";
@@ -44,48 +39,23 @@ class KubeClusterIT {
     private static final Duration BOOT = Duration.ofSeconds(150);
 
     private static KubeApiServer kube;
-    private static SchedulerTestCluster cluster;
-    private static Path work;
+    private static KubeTestCluster cluster;
     private static final ClusterProcesses processes = new ClusterProcesses();
 
     @BeforeAll
     static void start(KubeApiServer server) throws Exception {
-        String skip = !Files.exists(IMAGES.resolve("test/manifest.json")) ? "test image not built in " + IMAGES : null;
-        if (skip != null) {
-            System.err.println("SKIPPED KubeClusterIT: " + skip);
-        }
-        assumeTrue(skip == null, skip);
+        KubeTestCluster.assumeTestImage("KubeClusterIT");
         kube = server;
-        cluster = new SchedulerTestCluster(kube);
-        cluster.install();
-        if (!kube.kubectl("get", "namespace", "demo").ok()) {
-            kube.kubectl("create", "namespace", "demo").orFail();
-        }
-        // Node A holds the seed's 500m / 2Gi and nothing more of the others; node B one 1-CPU VM.
-        cluster.node(RUN, NODE_A, "1", "2Gi", Map.of());
-        cluster.node(RUN, NODE_B, "1", "1Gi", Map.of());
-        // As the test cluster's nodes carry a taint only this test's VMs would tolerate, lift it: the seed
-        // manifest tolerates nothing, and VMs tolerate the VM-node taint by definition.
+        cluster = KubeTestCluster.install(kube, RUN, "demo", "vmfx-kcluster", processes);
+        // Node A holds the seed's 500m / 2Gi and nothing more of the others; node B one 1-CPU VM. Without the
+        // run's taint: the seed manifest tolerates nothing.
+        cluster.nodeForAnyVm(NODE_A, "1", "2Gi");
+        cluster.nodeForAnyVm(NODE_B, "1", "1Gi");
         for (String node : List.of(NODE_A, NODE_B)) {
-            kube.kubectl("taint", "node", node, SchedulerTestCluster.RUN_KEY + "-").orFail();
+            // the Secret vmflex-cluster may be in this shared API server (another test class made it)
+            cluster.startDaemonTakingMigrations(node);
         }
-        work = Files.createTempDirectory(Path.of("/tmp"), "vmfx-kcluster");
-        Path nodeConfig = NodeAccount.kubeconfig(kube);
-        for (String node : List.of(NODE_A, NODE_B)) {
-            Path dir = Files.createDirectories(work.resolve(node));
-            // Its own migration port: with the Secret vmflex-cluster in the API (another test class may have made
-            // it in this shared API server) every node daemon listens for migrations, by default on 127.0.0.1:7451.
-            int migrationPort;
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-                migrationPort = s.getLocalPort();
-            }
-            processes.start(node, dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(), "--state-dir", dir.toString(),
-                    "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node, "--no-network",
-                    "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node,
-                    "--migration-listen", "127.0.0.1:" + migrationPort);
-        }
-        processes.start("scheduler", work.resolve("scheduler.log"), "scheduler", "--kubeconfig", cluster.schedulerKubeconfig().toString(),
-                "--identity", RUN, "--lease-name", RUN, "--permit-listen", "127.0.0.1:0");
+        cluster.startScheduler(RUN, "--permit-listen", "127.0.0.1:0");
     }
 
     @AfterAll
@@ -98,7 +68,7 @@ class KubeClusterIT {
         }
         processes.close();
         if (cluster != null) {
-            cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
+            cluster.deleteNodes();
         }
     }
 
@@ -130,7 +100,7 @@ class KubeClusterIT {
         Awaitility.await("seed placed on node A and Running at its use").atMost(BOOT).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(() -> get("vm-compute-node", ".status.phase").equals("Running")
                         && get("vm-compute-node", ".status.memorySize").equals("2Gi"));
-        assertEquals(NODE_A, cluster.boundNode("demo", "vm-compute-node"), "the only node with 2Gi");
+        assertEquals(NODE_A, cluster.api.boundNode("demo", "vm-compute-node"), "the only node with 2Gi");
         String row = kube.kubectl("get", "neonvm", "-n", "demo", "vm-compute-node", "-o", "wide", "--no-headers").orFail();
         assertTrue(row.contains("Running") && row.contains(NODE_A), row);
 
@@ -142,7 +112,7 @@ class KubeClusterIT {
         kube.kubectlWithInput(testVm(RUN + "-second"), "apply", "-f", "-").orFail();
         Awaitility.await("second VM Running on node B").atMost(BOOT).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> get(RUN + "-second", ".status.phase").equals("Running"));
-        assertEquals(NODE_B, cluster.boundNode("demo", RUN + "-second"));
+        assertEquals(NODE_B, cluster.api.boundNode("demo", RUN + "-second"));
 
         kube.kubectlWithInput(testVm(RUN + "-third"), "apply", "-f", "-").orFail();
         Awaitility.await("third VM Pending with why").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -157,7 +127,7 @@ class KubeClusterIT {
         kube.kubectl("delete", "neonvm", "vm-compute-node", "-n", "demo", "--wait=true", "--timeout=90s").orFail();
         Awaitility.await("third VM placed on node A and Running").atMost(BOOT).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(() -> get(RUN + "-third", ".status.phase").equals("Running"));
-        assertEquals(NODE_A, cluster.boundNode("demo", RUN + "-third"));
+        assertEquals(NODE_A, cluster.api.boundNode("demo", RUN + "-third"));
         System.out.printf("KubeClusterIT: the pending VM's reason: %s%n", why);
     }
 }

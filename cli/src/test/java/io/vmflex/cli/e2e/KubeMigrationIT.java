@@ -2,10 +2,8 @@ package io.vmflex.cli.e2e;
 
 import io.vmflex.client.AdminClient;
 import io.vmflex.client.Response;
-import io.vmflex.kube.placement.SchedulerTestCluster;
 import io.vmflex.kube.testing.KubeApiServer;
 import io.vmflex.kube.testing.KubeApiServerExtension;
-import io.vmflex.kube.testing.NodeAccount;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,15 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,7 +40,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @ExtendWith(KubeApiServerExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubeMigrationIT {
-    private static final Path IMAGES = Path.of(System.getProperty("vmflex.images", "../build/images")).toAbsolutePath().normalize();
     private static final String RUN = "km" + ProcessHandle.current().pid();
     private static final String NODE_A = RUN + "-a";
     private static final String NODE_B = RUN + "-b";
@@ -57,53 +48,21 @@ class KubeMigrationIT {
     private static final Pattern UPTIME = Pattern.compile("vmflex-guest: .*uptime=(\\d+)");
 
     private static KubeApiServer kube;
-    private static SchedulerTestCluster cluster;
-    private static Path work;
-    private static Path nodeConfig;
+    private static KubeTestCluster cluster;
     private static final ClusterProcesses daemons = new ClusterProcesses();
-    private static final Map<String, Integer> ports = new HashMap<>();
 
     @BeforeAll
     static void start(KubeApiServer server) throws Exception {
-        String skip = !Files.exists(IMAGES.resolve("test/manifest.json")) ? "test image not built in " + IMAGES : null;
-        if (skip != null) {
-            System.err.println("SKIPPED KubeMigrationIT: " + skip);
-        }
-        assumeTrue(skip == null, skip);
+        KubeTestCluster.assumeTestImage("KubeMigrationIT");
         kube = server;
-        cluster = new SchedulerTestCluster(kube);
-        cluster.install();
-        kube.kubectl("apply", "-f", Path.of("..").toAbsolutePath().normalize().resolve("deploy/crds").toString()).orFail();
-        kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/virtualmachinemigrations.vm.neon.tech").orFail();
-        if (!kube.kubectl("get", "namespace", NS).ok()) {
-            kube.kubectl("create", "namespace", NS).orFail();
-        }
-        cluster.node(RUN, NODE_A, "4", "8Gi", Map.of());
-        cluster.node(RUN, NODE_B, "4", "8Gi", Map.of());
-        if (!kube.kubectl("get", "secret", "vmflex-cluster", "-n", "vmflex-system").ok()) {
-            kube.kubectl("create", "secret", "generic", "vmflex-cluster", "-n", "vmflex-system",
-                    "--from-literal=secret=" + RUN + "-0123456789abcdef0123456789abcdef0123456789").orFail();
-        }
-        work = Files.createTempDirectory(Path.of("/tmp"), "vmfx-kmig");
-        nodeConfig = NodeAccount.kubeconfig(kube);
+        cluster = KubeTestCluster.install(kube, RUN, NS, "vmfx-kmig", daemons);
+        cluster.enableMigrations();
+        cluster.node(NODE_A, "4", "8Gi");
+        cluster.node(NODE_B, "4", "8Gi");
         for (String node : List.of(NODE_A, NODE_B)) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports.put(node, s.getLocalPort());
-            }
-            startDaemon(node);
+            cluster.startDaemonTakingMigrations(node);
         }
-        // Each daemon annotates its Node with where it takes migrations.
-        Awaitility.await("both Nodes annotated").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
-                List.of(NODE_A, NODE_B).stream().allMatch(n -> ("127.0.0.1:" + ports.get(n)).equals(kube.kubectl("get", "node", n,
-                        "-o", "jsonpath={.metadata.annotations.vmflex\\.io/migration-address}").orFail())));
-    }
-
-    private static void startDaemon(String node) throws IOException {
-        Path dir = Files.createDirectories(work.resolve(node));
-        daemons.start(node, dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(),
-                "--state-dir", dir.toString(), "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node,
-                "--no-network", "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node,
-                "--migration-listen", "127.0.0.1:" + ports.get(node));
+        cluster.awaitMigrationAddresses();
     }
 
     @AfterAll
@@ -115,7 +74,7 @@ class KubeMigrationIT {
         }
         daemons.close();
         if (cluster != null) {
-            cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
+            cluster.deleteNodes();
         }
     }
 
@@ -132,7 +91,7 @@ class KubeMigrationIT {
     }
 
     private static Response admin(String node, String method, String path, String body) {
-        try (AdminClient c = new AdminClient(work.resolve(node).resolve("vmmd.sock"))) {
+        try (AdminClient c = new AdminClient(cluster.socket(node))) {
             return c.request(method, path, body == null ? null : "application/json",
                     body == null ? null : body.getBytes(StandardCharsets.UTF_8));
         }
@@ -192,7 +151,7 @@ class KubeMigrationIT {
         String vm = RUN + "-one";
         createOn(vm, NODE_A);
         assertEquals(409, admin(NODE_A, "POST", "/v1/vms/" + local(vm) + "/migrate",
-                "{\"target\":\"127.0.0.1:" + ports.get(NODE_B) + "\"}").status(), "the admin socket sends to a VirtualMachineMigration");
+                "{\"target\":\"127.0.0.1:" + cluster.migrationPort(NODE_B) + "\"}").status(), "the admin socket sends to a VirtualMachineMigration");
         Awaitility.await("the guest has been up a few seconds").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> uptime(NODE_A, vm) >= 5);
         long before = uptime(NODE_A, vm);
@@ -264,7 +223,7 @@ class KubeMigrationIT {
                 .until(() -> uptime(NODE_B, vm) > before);
         String failed = vmm(RUN + "-back", ".status.message");
 
-        startDaemon(NODE_A);
+        cluster.startDaemonTakingMigrations(NODE_A);
         Awaitility.await("daemon A serving again").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(() -> admin(NODE_A, "GET", "/v1/node", null).status() == 200);
         migrate(RUN + "-back-again", vm, NODE_A, "");

@@ -6,7 +6,6 @@ import io.vmflex.kube.crd.NeonVmm;
 import io.vmflex.kube.placement.SchedulerTestCluster;
 import io.vmflex.kube.testing.KubeApiServer;
 import io.vmflex.kube.testing.KubeApiServerExtension;
-import io.vmflex.kube.testing.NodeAccount;
 import io.vmflex.kube.watermark.MigrationContract;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -18,13 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,7 +41,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @ExtendWith(KubeApiServerExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubeSchedulerFailoverIT {
-    private static final Path IMAGES = Path.of(System.getProperty("vmflex.images", "../build/images")).toAbsolutePath().normalize();
     private static final String RUN = "kf" + ProcessHandle.current().pid();
     private static final String NODE_A = RUN + "-a";
     private static final String NODE_B = RUN + "-b";
@@ -58,46 +52,22 @@ class KubeSchedulerFailoverIT {
     private static final String LEASE_NAMESPACE = "vmflex-system";
 
     private static KubeApiServer kube;
-    private static SchedulerTestCluster cluster;
-    private static Path work;
+    private static KubeTestCluster cluster;
     private static final ClusterProcesses processes = new ClusterProcesses();
-    private static final Map<String, Integer> ports = new HashMap<>();
 
     @BeforeAll
     static void start(KubeApiServer server) throws Exception {
-        String skip = !Files.exists(IMAGES.resolve("test/manifest.json")) ? "test image not built in " + IMAGES : null;
-        if (skip != null) {
-            System.err.println("SKIPPED KubeSchedulerFailoverIT: " + skip);
-        }
-        assumeTrue(skip == null, skip);
+        KubeTestCluster.assumeTestImage("KubeSchedulerFailoverIT");
         kube = server;
-        cluster = new SchedulerTestCluster(kube);
-        cluster.install();
-        kube.kubectl("apply", "-f", Path.of("..").toAbsolutePath().normalize().resolve("deploy/crds").toString()).orFail();
-        kube.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/virtualmachinemigrations.vm.neon.tech").orFail();
-        cluster.namespace(NS);
+        cluster = KubeTestCluster.install(kube, RUN, NS, "vmfx-kfail", processes);
+        cluster.enableMigrations();
         // A: the VM's one CPU fills it past the watermark; B has room for it.
-        cluster.node(RUN, NODE_A, "1", "2Gi", Map.of());
-        cluster.node(RUN, NODE_B, "4", "8Gi", Map.of());
-        if (!kube.kubectl("get", "secret", "vmflex-cluster", "-n", LEASE_NAMESPACE).ok()) {
-            kube.kubectl("create", "secret", "generic", "vmflex-cluster", "-n", LEASE_NAMESPACE,
-                    "--from-literal=secret=" + RUN + "-0123456789abcdef0123456789abcdef0123456789").orFail();
-        }
-        work = Files.createTempDirectory(Path.of("/tmp"), "vmfx-kfail");
-        Path nodeConfig = NodeAccount.kubeconfig(kube);
+        cluster.node(NODE_A, "1", "2Gi");
+        cluster.node(NODE_B, "4", "8Gi");
         for (String node : List.of(NODE_A, NODE_B)) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports.put(node, s.getLocalPort());
-            }
-            Path dir = Files.createDirectories(work.resolve(node));
-            processes.start(node, dir.resolve("daemon.log"), "daemon", "--kubeconfig", nodeConfig.toString(),
-                    "--state-dir", dir.toString(), "--socket", dir.resolve("vmmd.sock").toString(), "--node-name", node,
-                    "--no-network", "--image-dir", IMAGES.toString(), "--cgroup-parent", "vmflex-test-" + node,
-                    "--migration-listen", "127.0.0.1:" + ports.get(node));
+            cluster.startDaemonTakingMigrations(node);
         }
-        Awaitility.await("both Nodes annotated").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
-                List.of(NODE_A, NODE_B).stream().allMatch(n -> ("127.0.0.1:" + ports.get(n)).equals(kube.kubectl("get", "node", n,
-                        "-o", "jsonpath={.metadata.annotations.vmflex\\.io/migration-address}").orFail())));
+        cluster.awaitMigrationAddresses();
 
         // the leader first, so that the test knows which one to kill; the standby then waits for the Lease
         scheduler(LEADER);
@@ -107,9 +77,7 @@ class KubeSchedulerFailoverIT {
     }
 
     private static void scheduler(String identity) throws Exception {
-        processes.start(identity, work.resolve(identity + ".log"), "scheduler",
-                "--kubeconfig", cluster.schedulerKubeconfig().toString(), "--identity", identity, "--lease-name", RUN,
-                "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "500ms",
+        cluster.startScheduler(identity, "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "500ms",
                 "--permit-listen", "127.0.0.1:0",
                 // slow enough to be caught streaming (the guest's touched RAM takes tens of seconds)
                 "--watermark-migration-bandwidth", "4Mi",
@@ -125,18 +93,18 @@ class KubeSchedulerFailoverIT {
         }
         processes.close();
         if (cluster != null) {
-            cluster.admin.nodes().withLabel(SchedulerTestCluster.RUN_KEY, RUN).delete();
+            cluster.deleteNodes();
         }
     }
 
     private static String holder() {
-        Lease lease = cluster.admin.leases().inNamespace(LEASE_NAMESPACE).withName(RUN).get();
+        Lease lease = cluster.api.admin.leases().inNamespace(LEASE_NAMESPACE).withName(RUN).get();
         return lease == null ? null : lease.getSpec().getHolderIdentity();
     }
 
     /** The VirtualMachineMigrations of the test's VM, whoever made them. */
     private static List<NeonVmm> migrations() {
-        return cluster.admin.resources(NeonVmm.class).inNamespace(NS).list().getItems().stream()
+        return cluster.api.admin.resources(NeonVmm.class).inNamespace(NS).list().getItems().stream()
                 .filter(m -> m.getSpec() != null && VM.equals(m.getSpec().vmName())).toList();
     }
 
@@ -154,7 +122,7 @@ class KubeSchedulerFailoverIT {
 
     private static boolean runsOn(String node) {
         String local = NS + "-" + VM + "-" + NS.length();
-        try (AdminClient c = new AdminClient(work.resolve(node).resolve("vmmd.sock"))) {
+        try (AdminClient c = new AdminClient(cluster.socket(node))) {
             return c.request("GET", "/v1/vms/" + local, null, null).status() == 200;
         }
     }
@@ -202,7 +170,7 @@ class KubeSchedulerFailoverIT {
         long tookOver = (System.nanoTime() - killed) / 1_000_000;
         // the new leader's watermark rounds run while the migration still streams: that is the case under test
         Awaitility.await("the standby's watermark rounds started").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                .until(() -> Files.readString(work.resolve(STANDBY + ".log")).contains("watermark migrations on"));
+                .until(() -> Files.readString(cluster.work.resolve(STANDBY + ".log")).contains("watermark migrations on"));
         assertEquals("Running", phase(migrations().getFirst()),
                 "the migration ended before the new leader looked; the test proves nothing then: raise the cap");
 

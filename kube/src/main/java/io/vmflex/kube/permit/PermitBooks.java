@@ -86,11 +86,6 @@ public final class PermitBooks implements AutoCloseable {
     private final Runnable wake = this::requestSync;
     private final Runnable onDecided;
 
-    public PermitBooks(Scheduler scheduler, ClusterCache cache) {
-        this(scheduler, cache, () -> {
-        });
-    }
-
     /**
      * @param onDecided run after each permit decided (on the caller's thread; must not block): readers of the
      *                  books such as the watermark rounds look again

@@ -39,15 +39,7 @@ public final class SchedulerPermits implements AutoCloseable {
     }
 
     /**
-     * @param hosts the names and addresses in the serving certificate (what agents put in --scheduler-url)
-     */
-    public static SchedulerPermits start(KubernetesClient client, PlacementScheduler scheduler, InetSocketAddress listen,
-                                         List<String> hosts, String namespace, Clock clock) throws IOException {
-        return start(client, scheduler, listen, hosts, namespace, clock, () -> {
-        });
-    }
-
-    /**
+     * @param hosts     the names and addresses in the serving certificate (what agents put in --scheduler-url)
      * @param onDecided run after each permit the books decide (must not block): the watermark rounds look again
      */
     public static SchedulerPermits start(KubernetesClient client, PlacementScheduler scheduler, InetSocketAddress listen,

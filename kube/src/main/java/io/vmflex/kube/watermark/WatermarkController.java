@@ -79,11 +79,6 @@ public final class WatermarkController implements AutoCloseable {
     private final Runnable wake;
     private final Supplier<List<NodeView>> permitBooks;
 
-    public WatermarkController(KubernetesClient client, ClusterCache cache, WatermarkSettings settings, Clock clock,
-                               String identity) {
-        this(client, cache, settings, clock, identity, List::of);
-    }
-
     /**
      * @param permitBooks the nodes of this replica's permit books (empty while it has none): room granted to
      *                    agents and not yet in the VMs' specs counts in the rounds
@@ -100,12 +95,7 @@ public final class WatermarkController implements AutoCloseable {
         this.events = new WatermarkEvents(client, clock, identity);
     }
 
-    /** The work for {@code PlacementScheduler}: a started controller per leadership. */
-    public static LeaderWork work(WatermarkSettings settings, String identity, Consumer<WatermarkController> started) {
-        return work(settings, identity, List::of, started);
-    }
-
-    /** As {@link #work(WatermarkSettings, String, Consumer)}, counting the permit books' grants. */
+    /** The work for {@code PlacementScheduler}: a started controller per leadership, counting the permit books' grants. */
     public static LeaderWork work(WatermarkSettings settings, String identity, Supplier<List<NodeView>> permitBooks,
                                   Consumer<WatermarkController> started) {
         return (client, cache, clock) -> {

@@ -52,14 +52,6 @@ public final class WatermarkRound {
 
     /**
      * @param autoMigrating the keys of the VMs labelled for auto-migration
-     */
-    public static Result plan(ClusterSnapshot snapshot, Set<String> autoMigrating, List<MigrationInfo> migrations,
-                              Instant now, WatermarkSettings settings) {
-        return plan(snapshot, autoMigrating, migrations, Map.of(), now, settings);
-    }
-
-    /**
-     * @param autoMigrating the keys of the VMs labelled for auto-migration
      * @param granted       the permit books' reservations by VM key (empty on a replica without books)
      */
     public static Result plan(ClusterSnapshot snapshot, Set<String> autoMigrating, List<MigrationInfo> migrations,

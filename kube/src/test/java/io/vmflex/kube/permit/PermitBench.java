@@ -102,7 +102,8 @@ public final class PermitBench {
         };
         PermitServer server = PermitServer.start(new InetSocketAddress("127.0.0.1", 0), tls.keys(),
                 new PermitAuthenticator(counted, cache::pod, Clock.systemUTC()), new PermitCounters());
-        PermitBooks books = new PermitBooks(new Scheduler(SchedulerPermits.BOOKS), cache);
+        PermitBooks books = new PermitBooks(new Scheduler(SchedulerPermits.BOOKS), cache, () -> {
+        });
         books.start();
         server.lead(books);
         while (books.scheduler().nodes().stream().filter(v -> v.name().startsWith("bench-")).count() < nodes

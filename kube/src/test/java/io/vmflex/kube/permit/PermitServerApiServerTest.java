@@ -94,7 +94,9 @@ class PermitServerApiServerTest {
     }
 
     private PermitBooks newBooks() {
-        PermitBooks b = new PermitBooks(new Scheduler(new SchedulerConfig(Amount.ZERO, 0.9, SchedulerConfig.NEON_UNIT)), cache);
+        PermitBooks b = new PermitBooks(new Scheduler(new SchedulerConfig(Amount.ZERO, 0.9, SchedulerConfig.NEON_UNIT)), cache,
+                () -> {
+                });
         b.start();
         await().atMost(Duration.ofSeconds(20)).until(() -> b.scheduler().node(nodeA).isPresent()
                 && b.scheduler().node(nodeB).isPresent());

@@ -96,7 +96,7 @@ class WatermarkControllerTest {
         AtomicReference<WatermarkController> controller = new AtomicReference<>();
         WatermarkSettings watermark = new WatermarkSettings(true, 0.9, new WatermarkPolicy(maxPerNode, Duration.ofMinutes(5)));
         PlacementScheduler scheduler = new PlacementScheduler(client, s, Clock.systemUTC(),
-                List.of(WatermarkController.work(watermark, identity, controller::set)));
+                List.of(WatermarkController.work(watermark, identity, List::of, controller::set)));
         toClose.add(client);
         toClose.add(scheduler);
         scheduler.start();

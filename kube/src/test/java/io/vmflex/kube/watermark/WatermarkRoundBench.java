@@ -70,7 +70,7 @@ public final class WatermarkRoundBench {
         Instant now = T0.plusSeconds(3600);
 
         int decisions = PlacementRound.plan(snapshot, policy).size();
-        WatermarkRound.Result result = WatermarkRound.plan(snapshot, auto, migrations, now, WatermarkSettings.DEFAULT);
+        WatermarkRound.Result result = WatermarkRound.plan(snapshot, auto, migrations, Map.of(), now, WatermarkSettings.DEFAULT);
         long[] placement = new long[iterations];
         long[] watermark = new long[iterations];
         long sink = 0;
@@ -80,7 +80,7 @@ public final class WatermarkRoundBench {
                 sink += PlacementRound.plan(snapshot, policy).size();
                 placement[k] = System.nanoTime() - t;
                 t = System.nanoTime();
-                sink += WatermarkRound.plan(snapshot, auto, migrations, now, WatermarkSettings.DEFAULT).decisions().size();
+                sink += WatermarkRound.plan(snapshot, auto, migrations, Map.of(), now, WatermarkSettings.DEFAULT).decisions().size();
                 watermark[k] = System.nanoTime() - t;
             }
         }

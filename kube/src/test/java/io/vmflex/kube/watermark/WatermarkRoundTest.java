@@ -81,16 +81,16 @@ class WatermarkRoundTest {
     @Test
     void shouldMoveOnlyRunningVmsAndCountTheMigrationsTheApiHolds() {
         assertEquals(List.of("create old>b", "create mid>b"),
-                describe(WatermarkRound.plan(snapshot(vms(VmPhase.Running)), AUTO, List.of(), NOW, SETTINGS)));
+                describe(WatermarkRound.plan(snapshot(vms(VmPhase.Running)), AUTO, List.of(), Map.of(), NOW, SETTINGS)));
         // a VM not running (starting, or paused mid-migration) is not chosen
         assertEquals(List.of("create mid>b", "create young>b"),
-                describe(WatermarkRound.plan(snapshot(vms(VmPhase.Pending)), AUTO, List.of(), NOW, SETTINGS)));
+                describe(WatermarkRound.plan(snapshot(vms(VmPhase.Pending)), AUTO, List.of(), Map.of(), NOW, SETTINGS)));
         // old already leaves (a person's migration to c): one more is enough, and c holds old's room
         assertEquals(List.of("create mid>b"), describe(WatermarkRound.plan(snapshot(vms(VmPhase.Running)), AUTO,
-                List.of(migration("by-hand", "old", "c", null, VmmPhase.Running, null)), NOW, SETTINGS)));
+                List.of(migration("by-hand", "old", "c", null, VmmPhase.Running, null)), Map.of(), NOW, SETTINGS)));
         // old's last migration failed two minutes ago: cooldown
         assertEquals(List.of("create mid>b", "create young>b"), describe(WatermarkRound.plan(snapshot(vms(VmPhase.Running)),
-                AUTO, List.of(migration("failed", "old", "c", "a", VmmPhase.Failed, NOW.minusSeconds(120))), NOW, SETTINGS)));
+                AUTO, List.of(migration("failed", "old", "c", "a", VmmPhase.Failed, NOW.minusSeconds(120))), Map.of(), NOW, SETTINGS)));
     }
 
     @Test
@@ -106,7 +106,7 @@ class WatermarkRoundTest {
                 migration("no-vm-name", null, null, null, null, null));
         // watermark migrations off: only the answers; a running one and one whose VM waits get none
         assertEquals(List.of("target move-on-b>c", "fail move-gone: VirtualMachine ns/gone not found",
-                "fail no-vm-name: spec.vmName: required"), describe(WatermarkRound.plan(snapshot(vms), AUTO, made, NOW, off)));
+                "fail no-vm-name: spec.vmName: required"), describe(WatermarkRound.plan(snapshot(vms), AUTO, made, Map.of(), NOW, off)));
     }
 
     static VmInfo growable(String name, String node, long cpu, long maxCpu, int age) {
@@ -133,7 +133,7 @@ class WatermarkRoundTest {
         ClusterSnapshot snapshot = new ClusterSnapshot(List.of(node("a"), node("b"), node("c")), Map.of(),
                 List.of(grows, fixed, onB, growable("on-c", "c", 5000, 5000, 0)));
         Set<String> auto = Set.of("ns/grows");
-        assertEquals(List.of(), describe(WatermarkRound.plan(snapshot, auto, List.of(), NOW, SETTINGS)));
+        assertEquals(List.of(), describe(WatermarkRound.plan(snapshot, auto, List.of(), Map.of(), NOW, SETTINGS)));
 
         // the leader's books: a's agent is granted 2 more vCPUs for grows, not patched into its spec yet
         Scheduler books = new Scheduler(SchedulerPermits.BOOKS);
